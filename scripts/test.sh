@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's test command runs it: schema drift check, type check, build,
+# then every test on SQLite, again on PostgreSQL (with Redis), then the real-browser test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(bash scripts/services.sh)"
+
+echo '== schema and types'
+npm run -s schema:check
+npm run -s check:types
+echo '== build (server and dashboard)'
+npm run -s build >/dev/null
+
+echo '== tests on SQLite'
+npx vitest run
+
+echo '== tests on PostgreSQL and Redis'
+DATABASE_URL="$TEST_DATABASE_URL" REDIS_URL="$TEST_REDIS_URL" npx vitest run
+
+if [ -f vitest.browser.config.ts ]; then
+  echo '== browser tests (Chromium)'
+  npx vitest run --config vitest.browser.config.ts
+fi

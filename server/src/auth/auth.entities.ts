@@ -1,0 +1,54 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { bool, millis, optInt, optStr, pk, str } from '../common/columns.js';
+
+/** A person who signs in: department officer, supervisor, hotline operator or admin. */
+export interface AppUser {
+  id: number; username: string; passwordHash: string; role: string; displayName: string;
+  departmentId: number | null; regionCode: string | null; createdAt: number;
+}
+export const AppUserSchema = new EntitySchema<AppUser>({
+  name: 'AppUser', tableName: 'app_user',
+  properties: {
+    id: pk,
+    username: { ...str(60), unique: true },
+    passwordHash: str(200),
+    role: str(16),
+    displayName: str(60),
+    departmentId: optInt,
+    regionCode: optStr(12),
+    createdAt: millis,
+  },
+});
+
+/** A machine credential: a department business system (`system`) or a window/terminal device (`device`). */
+export interface ApiKey {
+  id: number; keyHash: string; role: string; name: string;
+  departmentId: number | null; windowId: number | null; terminalId: number | null;
+  revoked: boolean; createdAt: number;
+}
+export const ApiKeySchema = new EntitySchema<ApiKey>({
+  name: 'ApiKey', tableName: 'api_key',
+  properties: {
+    id: pk,
+    keyHash: { ...str(64), unique: true },
+    role: str(16),
+    name: str(100),
+    departmentId: optInt,
+    windowId: optInt,
+    terminalId: optInt,
+    revoked: bool,
+    createdAt: millis,
+  },
+});
+
+/** Who looked at or changed what; personal data views are recorded here (R12). */
+export interface AuditEntry { id: number; at: number; actor: string; action: string; subject: string; detail: string | null }
+export const AuditEntrySchema = new EntitySchema<AuditEntry>({
+  name: 'AuditEntry', tableName: 'audit_log',
+  indexes: [{ properties: ['subject'] }],
+  properties: {
+    id: pk, at: millis, actor: str(100), action: str(60), subject: str(100), detail: optStr(500),
+  },
+});
+
+export const authEntities = [AppUserSchema, ApiKeySchema, AuditEntrySchema];

@@ -1,0 +1,24 @@
+/** Every caller has exactly one role; resolvers list the roles they admit (`public` admits anyone). */
+export const ROLES = ['public', 'rater', 'device', 'department', 'supervisor', 'system', 'admin', 'screen'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, as established from the request's credentials. */
+export interface Actor {
+  role: Role;
+  /** Stable, non-personal label for logs and audit ("user:12", "apikey:3", "rating-token:abc"). */
+  label: string;
+  userId?: number;
+  apiKeyId?: number;
+  /** department and system: their own department; officers also see its sub-units. */
+  departmentId?: number;
+  departmentPath?: string;
+  /** supervisor: the region whose departments they oversee; screen tokens: their region scope. */
+  regionCode?: string;
+  /** rater: the one service the rating token is bound to, and the token's id (single use). */
+  serviceId?: number;
+  tokenId?: string;
+  windowId?: number;
+  terminalId?: number;
+}
+
+export const PUBLIC_ACTOR: Actor = { role: 'public', label: 'public' };

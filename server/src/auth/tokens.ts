@@ -1,0 +1,52 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { TokenExpiredError, UnauthenticatedError } from '../common/errors.js';
+import { randomSecret } from '../common/crypto.js';
+import type { Clock } from '../common/clock.js';
+
+export type TokenKind = 'session' | 'rating' | 'screen' | 'embed';
+
+export interface TokenClaims {
+  typ: TokenKind;
+  sub: string;
+  jti: string;
+  [claim: string]: unknown;
+}
+
+/** Signs and verifies every bearer token (HS256 with the server's AUTH_SECRET). */
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string, private readonly clock: Clock) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(typ: TokenKind, sub: string, ttlSeconds: number | null, extra: Record<string, unknown> = {}): Promise<{ token: string; jti: string; expiresAt: Date | null }> {
+    const jti = randomSecret(12);
+    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
+    let jwt = new SignJWT({ ...extra, typ }).setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub).setJti(jti).setIssuedAt(nowSec).setIssuer('haochaping');
+    const expiresAt = ttlSeconds === null ? null : new Date((nowSec + ttlSeconds) * 1000);
+    if (expiresAt) jwt = jwt.setExpirationTime(Math.floor(expiresAt.getTime() / 1000));
+    return { token: await jwt.sign(this.key), jti, expiresAt };
+  }
+
+  /** Verifies signature, issuer, expiry and kind; errors say which of these failed. */
+  async verify(token: string, expected: TokenKind | readonly TokenKind[]): Promise<TokenClaims> {
+    const kinds = typeof expected === 'string' ? [expected] : expected;
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        issuer: 'haochaping', algorithms: ['HS256'], currentDate: this.clock.now(),
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) {
+        throw new TokenExpiredError('the token has expired; ask for a new one (a new receipt QR code or sign in again)');
+      }
+      throw new UnauthenticatedError('the token is not valid: its signature or format was not recognised');
+    }
+    if (!kinds.includes(payload.typ as TokenKind)) {
+      throw new UnauthenticatedError(`expected a ${kinds.join(' or ')} token, got a ${String(payload.typ)} token`);
+    }
+    return payload as TokenClaims;
+  }
+}

@@ -1,0 +1,62 @@
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { Context } from '../common/context.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
+import type { Em } from '../db/orm.js';
+import { DepartmentSchema } from '../catalog/catalog.entities.js';
+import { isWithinRegion } from '../catalog/region.logic.js';
+import { ServiceSchema, type CaseKind } from './case.entities.js';
+import { CASE_KINDS, issueRatingToken, registerService } from './case.service.js';
+import { RatingTokenView, RegisterServiceInput, ServiceView } from './case.types.js';
+import { toServiceView } from './case.view.js';
+
+@Resolver()
+export class CaseResolver {
+  @Authorized('system', 'admin')
+  @Mutation(() => ServiceView, { description: 'Registers a service node (or advances its status); ratings need it first (R9)' })
+  async registerService(@Arg('input', () => RegisterServiceInput) input: RegisterServiceInput, @Ctx() { app, actor }: Context): Promise<ServiceView> {
+    if (input.caseKind && !CASE_KINDS.includes(input.caseKind as CaseKind)) {
+      throw InvalidInputError.field('caseKind', CASE_KINDS.join(', '), input.caseKind);
+    }
+    const service = await registerService(app, actor, { ...input, caseKind: (input.caseKind as CaseKind | undefined) ?? null });
+    return toServiceView(app.orm.em.fork() as Em, service);
+  }
+
+  @Authorized('system', 'device', 'admin')
+  @Mutation(() => RatingTokenView, { description: 'Issues the signed single-use rating token printed as the receipt QR code (R7)' })
+  async issueRatingToken(
+    @Arg('projectNo', () => String) projectNo: string,
+    @Arg('serviceNumber', () => Int) serviceNumber: number,
+    @Ctx() { app, actor }: Context,
+  ): Promise<RatingTokenView> {
+    return issueRatingToken(app, actor, projectNo, serviceNumber);
+  }
+
+  @Authorized('public')
+  @Query(() => ServiceView, { description: 'What the rating page shows for a token: item, case number, department, staff 工号 (R7)' })
+  async ratingTicket(@Arg('token', () => String) token: string, @Ctx() { app }: Context): Promise<ServiceView> {
+    const claims = await app.tokens.verify(token, 'rating');
+    const em = app.orm.em.fork() as Em;
+    const service = await em.findOne(ServiceSchema, { id: Number(claims.sub) });
+    if (!service) throw NotFoundError.of('service bound to this rating token', claims.sub);
+    const view = await toServiceView(em, service);
+    return { ...view, staffName: null };
+  }
+
+  @Authorized('system', 'department', 'supervisor', 'admin')
+  @Query(() => ServiceView, { nullable: true })
+  async service(
+    @Arg('projectNo', () => String) projectNo: string,
+    @Arg('serviceNumber', () => Int) serviceNumber: number,
+    @Ctx() { app, actor }: Context,
+  ): Promise<ServiceView | null> {
+    const em = app.orm.em.fork() as Em;
+    const service = await em.findOne(ServiceSchema, { projectNo, serviceNumber });
+    if (!service) return null;
+    const dept = await em.findOneOrFail(DepartmentSchema, { id: service.departmentId });
+    const inScope = actor.role === 'admin'
+      || (actor.role === 'supervisor' && actor.regionCode !== undefined && isWithinRegion(dept.regionCode, actor.regionCode))
+      || ((actor.role === 'department' || actor.role === 'system') && dept.path.startsWith(actor.departmentPath ?? '\0'));
+    if (!inScope) throw ForbiddenError.scope(`service ${projectNo}#${serviceNumber}`);
+    return toServiceView(em, service);
+  }
+}

@@ -1,0 +1,57 @@
+import { Field, GraphQLISODateTime, InputType, Int, ObjectType } from 'type-graphql';
+
+@InputType({ description: 'One participating department and item of a joint (联办) or theme (主题式) case' })
+export class UnitInput {
+  @Field(() => String, { description: '受理部门统一社会信用代码 (18 characters)' }) deptCode!: string;
+  @Field(() => String, { description: '实施编码' }) taskCode!: string;
+}
+
+@InputType({ description: 'A service record as a department system pushes it (field names of the provincial interface)' })
+export class RegisterServiceInput {
+  @Field(() => String, { description: '办件编号' }) projectNo!: string;
+  @Field(() => Int, { description: 'Which service node of the case; (projectNo, serviceNumber) is unique' }) serviceNumber!: number;
+  @Field(() => String, { description: 'Node name' }) serviceName!: string;
+  @Field(() => String, { description: '实施编码 of the item' }) taskCode!: string;
+  @Field(() => String, { description: '18-character unified social credit code of the accepting department' }) deptCode!: string;
+  @Field(() => String, { nullable: true, description: '12-digit region code; defaults to the department\'s' }) areaCode?: string;
+  @Field(() => Int, { description: '1 awaiting / 2 accepted / 3 completed' }) proStatus!: number;
+  @Field(() => GraphQLISODateTime, { nullable: true }) acceptDate?: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Completion time; the rating window and R11 count from it' }) resultDate?: Date;
+  @Field(() => String, { nullable: true, description: 'ORDINARY (default), BATCH, JOINT, THEME or CONSULTATION' }) caseKind?: string;
+  @Field(() => String, { nullable: true, description: 'Batch number grouping the cases of one 批量办件' }) batchNo?: string;
+  @Field(() => [UnitInput], { nullable: true, description: 'Further departments/items of a joint or theme case' }) units?: UnitInput[];
+  @Field(() => String, { description: 'Applicant name (stored encrypted, R12)' }) userName!: string;
+  @Field(() => Int, { nullable: true, description: '1 自然人 2 企业法人 3 事业法人 4 社会组织法人 5 非法人企业 6 行政机关 9 其他' }) userProp?: number;
+  @Field(() => String, { nullable: true, description: 'Applicant ID number (stored encrypted)' }) certKey?: string;
+  @Field(() => String, { nullable: true, description: 'Applicant mobile (stored encrypted)' }) mobile?: string;
+  @Field(() => Int, { description: '1 online / 2 offline' }) proChannel!: number;
+  @Field(() => Int, { nullable: true }) windowId?: number;
+  @Field(() => Int, { nullable: true }) terminalId?: number;
+  @Field(() => String, { nullable: true, description: '工号 of the staff member who served' }) staffNo?: string;
+}
+
+@ObjectType({ description: 'One rateable service node of a case (R9)' })
+export class ServiceView {
+  @Field(() => Int) id!: number;
+  @Field(() => String) projectNo!: string;
+  @Field(() => Int) serviceNumber!: number;
+  @Field(() => String) nodeName!: string;
+  @Field(() => String) caseKind!: string;
+  @Field(() => String) itemName!: string;
+  @Field(() => String) taskCode!: string;
+  @Field(() => String) departmentName!: string;
+  @Field(() => String, { nullable: true, description: '工号 (R7)' }) staffWorkNo?: string | null;
+  @Field(() => String, { nullable: true, description: 'Staff name, shown on window evaluators (R7)' }) staffName?: string | null;
+  @Field(() => String, { nullable: true }) windowNo?: string | null;
+  @Field(() => String, { nullable: true }) terminalNo?: string | null;
+  @Field(() => Int) proStatus!: number;
+  @Field(() => GraphQLISODateTime, { nullable: true }) completedAt?: Date | null;
+  @Field(() => Boolean) rated!: boolean;
+}
+
+@ObjectType()
+export class RatingTokenView {
+  @Field(() => String, { description: 'Signed single-use token bound to the service (R7)' }) token!: string;
+  @Field(() => String, { description: 'Path of the rating page to encode in the receipt QR code' }) path!: string;
+  @Field(() => GraphQLISODateTime) expiresAt!: Date;
+}

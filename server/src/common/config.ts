@@ -1,0 +1,77 @@
+import { InvalidInputError } from './errors.js';
+
+/** Every setting comes from the environment, with a safe default; the README lists them all. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** AES-256-GCM key for personal data (base64, 32 bytes) and its id; dev default generated under dataDir. */
+  piiKey?: string;
+  piiKeyId: string;
+  /** Older keys still readable, "id:base64,id:base64", for key rotation. */
+  piiOldKeys?: string;
+  /** HMAC secret for session, rating, device-free embed and screen tokens. */
+  authSecret?: string;
+  /** R11: a service unrated this many natural days after completion gets the default 基本满意. */
+  defaultAfterDays: number;
+  /** R9: how long after completion a rating is accepted; defaults to defaultAfterDays. */
+  ratingWindowDays: number;
+  /** R9: days after the first rating during which one follow-up (追评) is accepted; 0 = no follow-ups. */
+  followUpDays: number;
+  /** R7: lifetime of a receipt QR rating token. */
+  ratingTokenTtlHours: number;
+  sessionTtlHours: number;
+  /** Seed the demo city when the database is empty (default on for the embedded SQLite mode). */
+  seedDemo: boolean;
+  seedRatings: number;
+  /** Coalescing interval of live topics (ms). */
+  liveIntervalMs: number;
+  /** Public callers never see a figure computed from fewer ratings than this. */
+  minPublicRatings: number;
+  serveDashboard: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defaultAfterDays = int(env, 'DEFAULT_AFTER_DAYS', 7, 1, 365);
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: env.DATA_DIR ?? 'data',
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    piiKey: env.PII_KEY || undefined,
+    piiKeyId: env.PII_KEY_ID ?? 'k1',
+    piiOldKeys: env.PII_OLD_KEYS || undefined,
+    authSecret: env.AUTH_SECRET || undefined,
+    defaultAfterDays,
+    ratingWindowDays: int(env, 'RATING_WINDOW_DAYS', defaultAfterDays, 0, 365),
+    followUpDays: int(env, 'FOLLOW_UP_DAYS', 0, 0, 365),
+    ratingTokenTtlHours: int(env, 'RATING_TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 365),
+    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    seedDemo: bool(env, 'SEED_DEMO', !env.DATABASE_URL),
+    seedRatings: int(env, 'SEED_RATINGS', 20_000, 0, 1_000_000_000),
+    liveIntervalMs: int(env, 'LIVE_INTERVAL_MS', 500, 10, 60_000),
+    minPublicRatings: int(env, 'MIN_PUBLIC_RATINGS', 5, 0, 1_000_000),
+    serveDashboard: bool(env, 'SERVE_DASHBOARD', true),
+  };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw InvalidInputError.field(`environment variable ${name}`, `an integer ${min}–${max}`, raw);
+  }
+  return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw InvalidInputError.field(`environment variable ${name}`, 'true or false', raw);
+}

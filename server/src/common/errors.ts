@@ -1,0 +1,91 @@
+/** One error hierarchy for the whole server; `code` is what clients read from `extensions.code`. */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  /** Extra machine-readable facts sent with the error (never personal data). */
+  readonly details?: Record<string, unknown>;
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+export class InvalidInputError extends DomainError {
+  readonly code = 'BAD_USER_INPUT';
+  static field(field: string, expected: string, received: unknown): InvalidInputError {
+    return new InvalidInputError(`${field} must be ${expected}, got ${show(received)}`, { field });
+  }
+  static levelOutOfRange(level: unknown): InvalidInputError {
+    return InvalidInputError.field('level', 'an integer 1–5 (5 = 非常满意)', level);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+  static of(what: string, key: string): NotFoundError {
+    return new NotFoundError(`${what} ${key} was not found`, { what, key });
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+  static role(needed: readonly string[], has: string): ForbiddenError {
+    return new ForbiddenError(`this operation needs one of the roles ${needed.join(', ')}; the caller is ${has}`);
+  }
+  static scope(what: string): ForbiddenError {
+    return new ForbiddenError(`${what} is outside the caller's scope`);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+}
+
+export class TokenExpiredError extends DomainError {
+  readonly code = 'TOKEN_EXPIRED';
+}
+
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+}
+
+export class AlreadyRatedError extends DomainError {
+  readonly code = 'ALREADY_RATED';
+  static service(projectNo: string, serviceNumber: number): AlreadyRatedError {
+    return new AlreadyRatedError(
+      `service ${projectNo}#${serviceNumber} has already been rated; one rating per service (R9)`,
+      { projectNo, serviceNumber },
+    );
+  }
+}
+
+export class RatingWindowClosedError extends DomainError {
+  readonly code = 'RATING_WINDOW_CLOSED';
+}
+
+export class TagRequiredError extends DomainError {
+  readonly code = 'TAG_OR_COMMENT_REQUIRED';
+  static forBadReview(level: number): TagRequiredError {
+    return new TagRequiredError(
+      `a rating of level ${level} is a bad review and must carry at least one tag or a comment (R9)`,
+    );
+  }
+}
+
+export class IllegalTransitionError extends DomainError {
+  readonly code = 'ILLEGAL_TRANSITION';
+}
+
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import { allEntities } from './entities.js';
+import { sqliteMigrations } from './migrations/sqlite/index.js';
+import { postgresMigrations } from './migrations/postgresql/index.js';
+
+export type Dialect = 'sqlite' | 'postgresql';
+export type Orm = MikroORM;
+export type Em = SqlEntityManager;
+
+export interface DbTarget {
+  /** PostgreSQL connection URL; absent means the embedded SQLite file. */
+  databaseUrl?: string;
+  /** SQLite file path, or ':memory:'. */
+  sqliteFile?: string;
+  debug?: boolean;
+}
+
+export function dialectOf(target: DbTarget): Dialect {
+  return target.databaseUrl ? 'postgresql' : 'sqlite';
+}
+
+export function migrationsFolder(dialect: Dialect): string {
+  return join('server', 'src', 'db', 'migrations', dialect);
+}
+
+/** Options shared by the server, the CLIs and the tests, for either database. */
+export function ormOptions(target: DbTarget): Options {
+  const dialect = dialectOf(target);
+  const common = {
+    entities: allEntities,
+    extensions: [Migrator],
+    debug: target.debug ?? false,
+    allowGlobalContext: false,
+    forceUndefined: false,
+    migrations: {
+      path: migrationsFolder(dialect),
+      pathTs: migrationsFolder(dialect),
+      migrationsList: dialect === 'sqlite' ? sqliteMigrations : postgresMigrations,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts' as const,
+    },
+  };
+  if (dialect === 'postgresql') {
+    return { ...common, driver: PostgreSqlDriver, clientUrl: target.databaseUrl, pool: { min: 0, max: 10 } };
+  }
+  const file = target.sqliteFile ?? ':memory:';
+  if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true });
+  return {
+    ...common,
+    driver: BetterSqliteDriver,
+    dbName: file,
+    pool: {
+      afterCreate: (conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+        // WAL for concurrent readers; synchronous=FULL so an acknowledged rating survives power loss.
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('synchronous = FULL');
+        conn.pragma('busy_timeout = 5000');
+        conn.pragma('foreign_keys = ON');
+        done(null, conn);
+      },
+    },
+  } as Options;
+}
+
+/** Connects and applies every committed migration that has not run yet. */
+export async function openDatabase(target: DbTarget): Promise<Orm> {
+  const orm = await MikroORM.init(ormOptions(target));
+  await orm.getMigrator().up();
+  return orm;
+}

@@ -1,0 +1,32 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { DomainError } from '../common/errors.js';
+import { log } from '../common/logger.js';
+import { randomSecret } from '../common/crypto.js';
+
+/** The one place errors become codes: domain errors keep their message; anything unknown is masked and logged. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) {
+    return {
+      message: original.message, locations: formatted.locations, path: formatted.path,
+      extensions: { code: original.code, ...(original.details ?? {}) },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return { ...formatted, extensions: { code } };
+  const errorId = randomSecret(6);
+  log.error('unexpected error', { errorId, error: describe(original) });
+  return {
+    message: `internal error (id ${errorId}); the server logged the details`,
+    locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+  };
+}
+
+/** Driver errors quote the SQL and its values, which may include a rater's comment: log only where it failed. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const frames = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 8);
+  const driverError = error.name.endsWith('Exception');
+  return [driverError ? `${error.name} (values withheld)` : `${error.name}: ${error.message}`, ...frames].join('\n');
+}

@@ -1,0 +1,171 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
+import type { App } from '../app.js';
+import type { Actor } from '../auth/roles.js';
+import { actorFromCredentials } from '../auth/auth.service.js';
+import type { Context } from '../common/context.js';
+import { DomainError } from '../common/errors.js';
+import { log } from '../common/logger.js';
+import { formatError } from '../graphql/format-error.js';
+import { allRules, extraRules } from '../graphql/limits.js';
+import { graphqlSchema } from '../graphql/schema.js';
+import { staticHandler } from './static.js';
+
+const MAX_BODY = 1024 * 1024;
+
+export interface HttpServer {
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** HTTP and WebSocket GraphQL on one port at /graphql, health checks, and the built dashboard. */
+export async function createHttpServer(app: App, dashboardDir: string | null): Promise<HttpServer> {
+  const schema = await graphqlSchema();
+  const server = createServer();
+  const apollo = new ApolloServer<Context>({
+    schema, formatError, validationRules: extraRules, introspection: true, includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
+  });
+  await apollo.start();
+  const serveStatic = dashboardDir ? staticHandler(dashboardDir) : null;
+
+  server.on('request', (req, res) => {
+    route(app, apollo, serveStatic, req, res).catch((err) => {
+      log.error('request failed', { error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error');
+    });
+  });
+
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_BODY });
+  const wsServer = useServer<Record<string, unknown>, { actor?: Actor }>({
+    schema,
+    onConnect: async (ctx) => {
+      const params = ctx.connectionParams ?? {};
+      try {
+        ctx.extra.actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    context: (ctx) => ({ app, actor: ctx.extra.actor! }) satisfies Context,
+    onSubscribe: (_ctx, _id, payload) => {
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch (err) {
+        return [err as GraphQLError];
+      }
+      const errors = validate(schema, document, allRules);
+      if (errors.length) return errors;
+      return { schema, document, variableValues: payload.variables, operationName: payload.operationName } as ExecutionArgs;
+    },
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => {
+      const formatted = formatError(e.toJSON(), e);
+      return new GraphQLError(formatted.message, { extensions: formatted.extensions });
+    }),
+  }, wss);
+
+  return {
+    server,
+    async close() {
+      await wsServer.dispose();
+      await new Promise<void>((done) => wss.close(() => done()));
+      await apollo.stop();
+    },
+  };
+}
+
+async function route(
+  app: App, apollo: ApolloServer<Context>, serveStatic: ((req: IncomingMessage, res: ServerResponse) => void) | null,
+  req: IncomingMessage, res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/healthz') return sendText(res, 200, 'ok');
+  if (url.pathname === '/readyz') return readiness(app, res);
+  if (url.pathname === '/graphql') return graphqlRequest(app, apollo, req, res, url);
+  if (serveStatic && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(req, res);
+  return sendText(res, 404, serveStatic ? 'not found' : 'not found (the dashboard is not built: run `npm run build`)');
+}
+
+async function readiness(app: App, res: ServerResponse): Promise<void> {
+  try {
+    await app.orm.em.fork().getConnection().execute('select 1');
+    sendText(res, 200, 'ready');
+  } catch {
+    sendText(res, 503, 'database unavailable');
+  }
+}
+
+async function graphqlRequest(app: App, apollo: ApolloServer<Context>, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  let body: unknown;
+  try {
+    body = req.method === 'POST' ? await readJson(req) : undefined;
+  } catch (err) {
+    return sendJson(res, 400, { errors: [{ message: (err as Error).message, extensions: { code: 'BAD_REQUEST' } }] });
+  }
+  let actor: Actor;
+  try {
+    actor = await actorFromCredentials(app, headers.get('authorization'), headers.get('x-api-key'));
+  } catch (err) {
+    const code = err instanceof DomainError ? err.code : 'UNAUTHENTICATED';
+    return sendJson(res, 401, { errors: [{ message: (err as Error).message, extensions: { code } }] });
+  }
+  const result = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+    context: async () => ({ app, actor }),
+  });
+  for (const [key, value] of result.headers) res.setHeader(key, value);
+  res.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') {
+    res.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error(`request body is larger than ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (!text) return resolveBody(undefined);
+      try {
+        resolveBody(JSON.parse(text));
+      } catch {
+        reject(new Error('request body is not valid JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+}

@@ -1,0 +1,28 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2', '.woff': 'font/woff', '.txt': 'text/plain; charset=utf-8', '.map': 'application/json',
+};
+
+/** Serves the built dashboard; unknown paths get index.html so the client router can handle them. */
+export function staticHandler(root: string): ((req: IncomingMessage, res: ServerResponse) => void) | null {
+  const base = resolve(root);
+  const index = join(base, 'index.html');
+  if (!existsSync(index)) return null;
+  return (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(base, path));
+    const target = file.startsWith(base) && existsSync(file) && statSync(file).isFile() ? file : index;
+    const hashed = target.includes(`${join(base, 'assets')}`);
+    res.writeHead(200, {
+      'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
+      // Vite puts a content hash in asset names, so they can be cached for good; pages never.
+      'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
+    createReadStream(target).pipe(res);
+  };
+}

@@ -1,0 +1,44 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { bool, int, millis, optInt, optStr, optText, pk, str } from '../common/columns.js';
+
+/**
+ * A rating (R2, R3, R9). `valid` turns false when an appeal is upheld or a review is found malicious
+ * (R18); invalid ratings leave every statistic but stay for the audit trail.
+ */
+export interface Rating {
+  id: number; serviceId: number; caseId: number; assessNumber: number;
+  level: number; dimensions: string | null; tags: string; comment: string | null;
+  channel: string; pf: number; isDefault: boolean; valid: boolean; invalidReason: string | null;
+  raterNameSealed: string | null; raterNameMasked: string | null;
+  raterMobileSealed: string | null; raterMobileMasked: string | null;
+  source: string; tokenId: string | null; actorId: number | null;
+  ratedAt: number;
+}
+export const RatingSchema = new EntitySchema<Rating>({
+  name: 'Rating', tableName: 'rating',
+  uniques: [{ properties: ['serviceId', 'assessNumber'] }],
+  indexes: [{ properties: ['ratedAt'] }],
+  properties: {
+    id: pk,
+    serviceId: int,
+    caseId: { ...int, index: true },
+    assessNumber: int,
+    level: int,
+    dimensions: optStr(200),
+    tags: str(200),
+    comment: optText,
+    channel: str(16),
+    pf: int,
+    isDefault: bool,
+    valid: bool,
+    invalidReason: optStr(200),
+    raterNameSealed: optStr(400),
+    raterNameMasked: optStr(60),
+    raterMobileSealed: optStr(400),
+    raterMobileMasked: optStr(30),
+    source: str(16),
+    tokenId: { ...optStr(64), unique: true },
+    actorId: optInt,
+    ratedAt: millis,
+  },
+});

@@ -1,0 +1,201 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { App } from '../app.js';
+import type { Actor } from '../auth/roles.js';
+import { AlreadyRatedError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../common/errors.js';
+import { maskName, maskPhone } from '../common/mask.logic.js';
+import type { Em } from '../db/orm.js';
+import { CaseSchema, ServiceSchema, type CaseRecord, type Service } from '../case/case.entities.js';
+import { DepartmentSchema } from '../catalog/catalog.entities.js';
+import { activeTags } from '../catalog/catalog.service.js';
+import { rollupDeltas, scopesOf, type Attribution } from '../stats/rollup.logic.js';
+import { applyRollupDeltas } from '../stats/rollup.store.js';
+import { loadAttribution } from './attribution.store.js';
+import { pfCodes, type Channel } from './channel.logic.js';
+import { checkChannel, checkRatingWindow, nextAssessNumber, validateEvaluation, type NormalizedEvaluation } from './rating.logic.js';
+import { RatingSchema, type Rating } from './rating.entity.js';
+
+export interface SubmitEvaluationInput {
+  token?: string | null;
+  projectNo?: string | null;
+  serviceNumber?: number | null;
+  level: number;
+  dimensions?: Record<string, number> | null;
+  tags?: string[] | null;
+  comment?: string | null;
+  channel?: Channel | null;
+  raterName?: string | null;
+  raterMobile?: string | null;
+}
+
+/** Runs inside the rating's transaction; the rectification feature opens its case here (R13). */
+export type RatingHook = (em: Em, rating: Rating, attribution: Attribution, service: Service) => Promise<void>;
+const hooks = new WeakMap<App, RatingHook[]>();
+export function onRatingStored(app: App, hook: RatingHook): void {
+  hooks.set(app, [...(hooks.get(app) ?? []), hook]);
+}
+
+/** R9: one rating per service, by a caller entitled to rate it, inside the window, counted once (R10). */
+export async function submitEvaluation(app: App, caller: Actor, input: SubmitEvaluationInput): Promise<Rating> {
+  const actor = input.token ? await raterFromToken(app, input.token) : caller;
+  if (!['rater', 'device', 'system'].includes(actor.role)) {
+    throw actor.role === 'public'
+      ? new UnauthenticatedError('rating needs a rating token (receipt QR code), a device key or a system key')
+      : ForbiddenError.role(['rater', 'device', 'system'], actor.role);
+  }
+  const em = app.orm.em.fork() as Em;
+  const service = await findService(em, actor, input);
+  await checkServiceScope(em, actor, service);
+  const channel = input.channel ?? defaultChannel(actor);
+  checkChannel(actor.role, channel, actor);
+  const evaluation = validateEvaluation({ ...input, channel }, await activeTags(app));
+  const now = app.clock.now().getTime();
+  checkRatingWindow(service, app.config, now);
+  const rating = await storeRating(app, em, actor, service, evaluation, input, now);
+  return rating;
+}
+
+async function raterFromToken(app: App, token: string): Promise<Actor> {
+  const claims = await app.tokens.verify(token, 'rating');
+  return { role: 'rater', label: `rating-token:${claims.jti}`, serviceId: Number(claims.sub), tokenId: claims.jti };
+}
+
+async function findService(em: Em, actor: Actor, input: SubmitEvaluationInput): Promise<Service> {
+  if (actor.role === 'rater') {
+    const service = await em.findOne(ServiceSchema, { id: actor.serviceId! });
+    if (!service) throw NotFoundError.of('service bound to this rating token', String(actor.serviceId));
+    if (input.projectNo && (input.projectNo !== service.projectNo || (input.serviceNumber ?? service.serviceNumber) !== service.serviceNumber)) {
+      throw InvalidInputError.field('projectNo/serviceNumber', `the service of the token (${service.projectNo}#${service.serviceNumber})`, `${input.projectNo}#${input.serviceNumber ?? ''}`);
+    }
+    return service;
+  }
+  if (!input.projectNo || input.serviceNumber == null) {
+    throw InvalidInputError.field('projectNo and serviceNumber', 'given (the case number and service node being rated)', input.projectNo ?? undefined);
+  }
+  const service = await em.findOne(ServiceSchema, { projectNo: input.projectNo, serviceNumber: input.serviceNumber });
+  // The upstream platform's wording: 没有对应的服务数据 (no matching service record).
+  if (!service) throw NotFoundError.of('service (没有对应的服务数据)', `${input.projectNo}#${input.serviceNumber}`);
+  return service;
+}
+
+/** A device rates only services at its own window or terminal; a system only its department's (R8). */
+async function checkServiceScope(em: Em, actor: Actor, service: Service): Promise<void> {
+  if (actor.role === 'device') {
+    const own = actor.windowId ? service.windowId === actor.windowId : service.terminalId === actor.terminalId;
+    if (!own) throw ForbiddenError.scope(`service ${service.projectNo}#${service.serviceNumber} (not served at this device)`);
+  }
+  if (actor.role === 'system') {
+    const dept = await em.findOneOrFail(DepartmentSchema, { id: service.departmentId });
+    if (!actor.departmentPath || !dept.path.startsWith(actor.departmentPath)) {
+      throw ForbiddenError.scope(`service ${service.projectNo}#${service.serviceNumber} (another department's)`);
+    }
+  }
+}
+
+function defaultChannel(actor: Actor): Channel {
+  if (actor.role === 'device') return actor.terminalId ? 'TERMINAL' : 'WINDOW';
+  if (actor.role === 'rater') return 'QR';
+  return 'IMPORT';
+}
+
+async function storeRating(
+  app: App, em: Em, actor: Actor, service: Service, evaluation: NormalizedEvaluation,
+  input: SubmitEvaluationInput, now: number,
+): Promise<Rating> {
+  const kase = await em.findOneOrFail(CaseSchema, { id: service.caseId });
+  const prior = service.ratingId ? await priorRating(em, service) : null;
+  const assessNumber = nextAssessNumber(prior, app.config, now, service);
+  const rater = raterData(app, kase, input);
+  let stored: { rating: Rating; attribution: Attribution } | undefined;
+  try {
+    stored = await em.transactional(async (tx) => {
+      const rating: Rating = {
+        id: 0, serviceId: service.id, caseId: service.caseId, assessNumber, level: evaluation.level,
+        dimensions: evaluation.dimensions ? JSON.stringify(evaluation.dimensions) : null,
+        tags: evaluation.tags.join(','), comment: evaluation.comment, channel: evaluation.channel,
+        pf: pfCodes()[evaluation.channel], isDefault: false, valid: true, invalidReason: null,
+        ...rater, source: actor.role, tokenId: actor.tokenId ?? null, actorId: actor.apiKeyId ?? null, ratedAt: now,
+      };
+      if (assessNumber === 2) {
+        rating.id = await insertRating(tx as Em, rating);
+        return { rating, attribution: emptyAttribution() };
+      }
+      const attribution = await recordFirstRating(app, tx as Em, kase, service, rating);
+      return { rating, attribution };
+    });
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) throw alreadyRated(actor, service);
+    throw err;
+  }
+  app.bus.publish({ kind: 'rating', scopes: scopesOf(stored.attribution), at: now, origin: app.instanceId, detail: { ratingId: stored.rating.id } });
+  return stored.rating;
+}
+
+function alreadyRated(actor: Actor, service: Service): AlreadyRatedError {
+  if (actor.tokenId) {
+    return new AlreadyRatedError('this rating token has already been used; each receipt QR code rates once (R7, R9)', {
+      projectNo: service.projectNo, serviceNumber: service.serviceNumber,
+    });
+  }
+  return AlreadyRatedError.service(service.projectNo, service.serviceNumber);
+}
+
+async function priorRating(em: Em, service: Service): Promise<{ ratedAt: number; isDefault: boolean; followUps: number }> {
+  const first = await em.findOneOrFail(RatingSchema, { id: service.ratingId! });
+  const followUps = await em.count(RatingSchema, { serviceId: service.id, assessNumber: 2 });
+  return { ratedAt: first.ratedAt, isDefault: first.isDefault, followUps };
+}
+
+/** R10 batch: one rating covers every service of every case in the batch; otherwise just this one. */
+async function coveredServices(em: Em, kase: CaseRecord, service: Service): Promise<Service[]> {
+  if (kase.kind !== 'BATCH' || !kase.batchNo) return [service];
+  const cases = await em.find(CaseSchema, { batchNo: kase.batchNo }, { fields: ['id'] });
+  return em.find(ServiceSchema, { caseId: { $in: cases.map((c) => c.id) } });
+}
+
+/**
+ * Stores a first rating (or default) and everything counted with it, inside the caller's transaction:
+ * claims the covered services, adds the rollup deltas and runs the hooks (rectification, outbox).
+ */
+export async function recordFirstRating(app: App, tx: Em, kase: CaseRecord, service: Service, rating: Rating): Promise<Attribution> {
+  rating.id = await insertRating(tx, rating);
+  const covered = await coveredServices(tx, kase, service);
+  await markRated(tx, covered.map((s) => s.id), rating.id, service);
+  const attribution = await loadAttribution(tx, [...new Set(covered.map((s) => s.caseId))], kase.kind, service.staffId);
+  const deltas = rollupDeltas(attribution, { ...rating, tags: rating.tags ? rating.tags.split(',') : [] }, 1);
+  await applyRollupDeltas(tx, deltas.counts, deltas.tags);
+  for (const hook of hooks.get(app) ?? []) await hook(tx, rating, attribution, service);
+  return attribution;
+}
+
+async function insertRating(tx: Em, rating: Rating): Promise<number> {
+  const { id: _unset, ...row } = rating;
+  return Number(await tx.insert(RatingSchema, row as Rating));
+}
+
+/** The guard against double counting: only services not yet rated are claimed, all or nothing. */
+async function markRated(em: Em, serviceIds: number[], ratingId: number, service: Service): Promise<void> {
+  const result = await em.execute<{ affectedRows: number }>(
+    `update service set rating_id = ? where rating_id is null and id in (${serviceIds.map(() => '?').join(', ')})`,
+    [ratingId, ...serviceIds], 'run',
+  );
+  if (result.affectedRows !== serviceIds.length) throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);
+}
+
+/** R12: the rater is the applicant unless the channel names someone else (hotline, department system). */
+function raterData(app: App, kase: CaseRecord, input: SubmitEvaluationInput) {
+  if (input.raterName) {
+    return {
+      raterNameSealed: app.cipher.encrypt(input.raterName), raterNameMasked: maskName(input.raterName),
+      raterMobileSealed: input.raterMobile ? app.cipher.encrypt(input.raterMobile) : null,
+      raterMobileMasked: input.raterMobile ? maskPhone(input.raterMobile) : null,
+    };
+  }
+  return {
+    raterNameSealed: kase.applicantNameSealed, raterNameMasked: kase.applicantNameMasked,
+    raterMobileSealed: kase.applicantMobileSealed, raterMobileMasked: kase.applicantMobileMasked,
+  };
+}
+
+function emptyAttribution(): Attribution {
+  return { bucket: 'H', regionCodes: [], departmentIds: [], itemIds: [], staffIds: [] };
+}

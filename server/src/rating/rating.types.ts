@@ -1,0 +1,55 @@
+import { Field, GraphQLISODateTime, InputType, Int, ObjectType } from 'type-graphql';
+
+@InputType({ description: 'A level for one of the seven dimensions (R3)' })
+export class DimensionInput {
+  @Field(() => String, { description: 'commitment, attitude, materials, efficiency, trips, mechanism or integrity' }) key!: string;
+  @Field(() => Int) level!: number;
+}
+
+@InputType({ description: 'A rating (R2, R3, R9). The service is named by the token, or by projectNo + serviceNumber for devices and systems.' })
+export class SubmitEvaluationInput {
+  @Field(() => String, { nullable: true, description: 'Rating token from the receipt QR code (R7)' }) token?: string;
+  @Field(() => String, { nullable: true }) projectNo?: string;
+  @Field(() => Int, { nullable: true }) serviceNumber?: number;
+  @Field(() => Int, { description: '5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意' }) level!: number;
+  @Field(() => [DimensionInput], { nullable: true }) dimensions?: DimensionInput[];
+  @Field(() => [String], { nullable: true, description: 'Tag codes of the national dictionary, for the chosen level' }) tags?: string[];
+  @Field(() => String, { nullable: true }) comment?: string;
+  @Field(() => String, { nullable: true, description: 'PC, APP, MINI_PROGRAM, QR, WINDOW, TERMINAL, HOTLINE, SMS or IMPORT' }) channel?: string;
+  @Field(() => String, { nullable: true, description: 'Rater name when not the applicant (stored encrypted, R12)' }) raterName?: string;
+  @Field(() => String, { nullable: true, description: 'Rater mobile when not the applicant (stored encrypted, R12)' }) raterMobile?: string;
+}
+
+@ObjectType()
+export class DimensionView {
+  @Field(() => String) key!: string;
+  @Field(() => Int) level!: number;
+}
+
+@ObjectType({ description: 'A tag of the national dictionary' })
+export class TagView {
+  @Field(() => String) code!: string;
+  @Field(() => Int) level!: number;
+  @Field(() => String) name!: string;
+  @Field(() => String) nameEn!: string;
+}
+
+@ObjectType({ description: 'A rating as stored; the rater is masked, and hidden from the rated department (R12)' })
+export class RatingView {
+  @Field(() => Int) id!: number;
+  @Field(() => String) projectNo!: string;
+  @Field(() => Int) serviceNumber!: number;
+  @Field(() => Int, { description: '1 first rating, 2 follow-up (追评)' }) assessNumber!: number;
+  @Field(() => Int) level!: number;
+  @Field(() => String) levelName!: string;
+  @Field(() => [DimensionView]) dimensions!: DimensionView[];
+  @Field(() => [TagView]) tags!: TagView[];
+  @Field(() => String, { nullable: true }) comment?: string | null;
+  @Field(() => String) channel!: string;
+  @Field(() => Int, { description: 'Channel code of the provincial interface' }) pf!: number;
+  @Field(() => Boolean, { description: 'Recorded by R11 (not rated within the window)' }) isDefault!: boolean;
+  @Field(() => Boolean, { description: 'False once invalidated by an upheld appeal (R18)' }) valid!: boolean;
+  @Field(() => String, { nullable: true, description: 'Masked (张*三); null for the rated department (R12)' }) raterName?: string | null;
+  @Field(() => String, { nullable: true, description: 'Masked (138****1234); null for the rated department (R12)' }) raterMobile?: string | null;
+  @Field(() => GraphQLISODateTime) ratedAt!: Date;
+}

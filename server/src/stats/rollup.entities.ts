@@ -1,0 +1,39 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { int, str } from '../common/columns.js';
+
+/**
+ * Exact counters (issue "live figures"): one row per bucket × scope × period × channel × level × default.
+ * Written only in the transaction that changes the ratings they count.
+ */
+export interface RollupCount {
+  bucket: string; scope: string; grain: string; period: number; channel: string; level: number; isDefault: number; n: number;
+}
+export const RollupCountSchema = new EntitySchema<RollupCount>({
+  name: 'RollupCount', tableName: 'rollup_count',
+  properties: {
+    bucket: { ...str(1), primary: true },
+    scope: { ...str(40), primary: true },
+    grain: { ...str(1), primary: true },
+    period: { ...int, primary: true },
+    channel: { ...str(16), primary: true },
+    level: { ...int, primary: true },
+    isDefault: { ...int, primary: true },
+    n: int,
+  },
+});
+
+export interface RollupTag { bucket: string; scope: string; grain: string; period: number; channel: string; tag: string; n: number }
+export const RollupTagSchema = new EntitySchema<RollupTag>({
+  name: 'RollupTag', tableName: 'rollup_tag',
+  properties: {
+    bucket: { ...str(1), primary: true },
+    scope: { ...str(40), primary: true },
+    grain: { ...str(1), primary: true },
+    period: { ...int, primary: true },
+    channel: { ...str(16), primary: true },
+    tag: { ...str(10), primary: true },
+    n: int,
+  },
+});
+
+export const statsEntities = [RollupCountSchema, RollupTagSchema];

@@ -1,0 +1,88 @@
+import { periodOf, type Grain } from './period.logic.js';
+
+/** 'H' handled-case figures; 'C' consultation figures, kept apart (R10). */
+export type Bucket = 'H' | 'C';
+
+/** Where one rating is counted (R10): each scope exactly once, however many units point at it. */
+export interface Attribution {
+  bucket: Bucket;
+  regionCodes: string[];
+  departmentIds: number[];
+  itemIds: number[];
+  staffIds: number[];
+}
+
+export interface RatingFacts {
+  level: number;
+  isDefault: boolean;
+  channel: string;
+  ratedAt: number;
+  tags: string[];
+}
+
+export interface CountKey {
+  bucket: Bucket; scope: string; grain: Grain; period: number; channel: string; level: number; isDefault: boolean;
+}
+export interface CountDelta extends CountKey { n: number }
+export interface TagKey { bucket: Bucket; scope: string; grain: Grain; period: number; channel: string; tag: string }
+export interface TagDelta extends TagKey { n: number }
+
+export const TOTAL_SCOPE = 'T';
+
+/** Scope keys in a fixed order: total, regions, departments, items, staff. */
+export function scopesOf(a: Attribution): string[] {
+  return [
+    TOTAL_SCOPE,
+    ...unique(a.regionCodes).map((c) => `R:${c}`),
+    ...unique(a.departmentIds).map((id) => `D:${id}`),
+    ...unique(a.itemIds).map((id) => `I:${id}`),
+    ...unique(a.staffIds).map((id) => `S:${id}`),
+  ];
+}
+
+/** Hour rows only where a screen shows an hourly trend: total, regions and departments. */
+function grainsFor(scope: string): Grain[] {
+  return scope === TOTAL_SCOPE || scope.startsWith('R:') || scope.startsWith('D:') ? ['A', 'M', 'D', 'H'] : ['A', 'M', 'D'];
+}
+
+/** The counter changes one rating makes (sign +1 when counted, -1 when it becomes invalid). */
+export function rollupDeltas(a: Attribution, facts: RatingFacts, sign: 1 | -1): { counts: CountDelta[]; tags: TagDelta[] } {
+  const counts: CountDelta[] = [];
+  const tags: TagDelta[] = [];
+  for (const scope of scopesOf(a)) {
+    for (const grain of grainsFor(scope)) {
+      const period = periodOf(facts.ratedAt, grain);
+      counts.push({
+        bucket: a.bucket, scope, grain, period, channel: facts.channel, level: facts.level, isDefault: facts.isDefault, n: sign,
+      });
+      if (grain === 'H') continue;
+      for (const tag of facts.tags) tags.push({ bucket: a.bucket, scope, grain, period, channel: facts.channel, tag, n: sign });
+    }
+  }
+  return { counts, tags };
+}
+
+export function countKeyString(k: CountKey): string {
+  return `${k.bucket}|${k.scope}|${k.grain}|${k.period}|${k.channel}|${k.level}|${k.isDefault ? 1 : 0}`;
+}
+
+export function tagKeyString(k: TagKey): string {
+  return `${k.bucket}|${k.scope}|${k.grain}|${k.period}|${k.channel}|${k.tag}`;
+}
+
+/** Sums deltas by key, dropping zeros; used to batch many ratings into one write and to recount. */
+export function mergeDeltas<T extends { n: number }>(rows: Iterable<T>, keyOf: (row: T) => string): Map<string, T> {
+  const merged = new Map<string, T>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const existing = merged.get(key);
+    if (existing) existing.n += row.n;
+    else merged.set(key, { ...row });
+  }
+  for (const [key, row] of merged) if (row.n === 0) merged.delete(key);
+  return merged;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

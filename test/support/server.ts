@@ -1,0 +1,53 @@
+import { ManualClock, type Clock } from '../../server/src/common/clock.js';
+import type { Config } from '../../server/src/common/config.js';
+import { startServer, type RunningServer } from '../../server/src/main.js';
+import { throwawayDatabase } from './database.js';
+
+export interface TestServer extends RunningServer {
+  clock: ManualClock;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, auth?: Auth): Promise<GqlResult<T>>;
+}
+
+export interface Auth { token?: string; apiKey?: string }
+
+export interface GqlResult<T> {
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: { code?: string; [k: string]: unknown } }>;
+}
+
+export const T0 = new Date('2026-11-20T02:00:00Z');
+
+/** A real server on a random loopback port with its own throwaway database and a manual clock. */
+export async function startTestServer(config: Partial<Config> = {}, clock?: Clock): Promise<TestServer> {
+  const db = await throwawayDatabase();
+  const manual = (clock as ManualClock | undefined) ?? new ManualClock(T0);
+  const running = await startServer({
+    port: 0, host: '127.0.0.1', dashboardDir: null, scheduleJobs: false, clock: manual, sqliteFile: db.sqliteFile,
+    config: {
+      dataDir: db.dataDir, databaseUrl: db.databaseUrl, seedDemo: false, minPublicRatings: 0, liveIntervalMs: 20,
+      piiKey: Buffer.alloc(32, 7).toString('base64'), piiKeyId: 'test', authSecret: 'test-secret-test-secret-test-secret', ...config,
+    },
+  });
+  return {
+    ...running,
+    clock: manual,
+    gql: (query, variables, auth) => gql(running.url, query, variables, auth),
+    close: async () => {
+      await running.close();
+      await db.drop();
+    },
+  };
+}
+
+export async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, auth: Auth = {}): Promise<GqlResult<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (auth.token) headers.authorization = `Bearer ${auth.token}`;
+  if (auth.apiKey) headers['x-api-key'] = auth.apiKey;
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  return (await res.json()) as GqlResult<T>;
+}
+
+/** The error code of the first error, or undefined; tests assert on it. */
+export function codeOf(result: GqlResult<unknown>): string | undefined {
+  return result.errors?.[0]?.extensions?.code;
+}
