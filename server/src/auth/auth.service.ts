@@ -3,6 +3,7 @@ import { digest, hashPassword, randomSecret, verifyPassword } from '../common/cr
 import { UnauthenticatedError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { DepartmentSchema } from '../catalog/catalog.entities.js';
+import { assertScreenTokenActive } from '../screen/screen-token.service.js';
 import { ApiKeySchema, AppUserSchema, type AppUser } from './auth.entities.js';
 import { PUBLIC_ACTOR, type Actor, type Role } from './roles.js';
 
@@ -24,6 +25,7 @@ async function actorFromToken(app: App, token: string): Promise<Actor> {
     return { role: 'rater', label: `rating-token:${claims.jti}`, serviceId: Number(claims.sub), tokenId: claims.jti };
   }
   if (claims.typ === 'screen' || claims.typ === 'embed') {
+    await assertScreenTokenActive(app, claims.jti);
     return {
       role: 'screen', label: `${claims.typ}:${claims.jti}`, tokenId: claims.jti,
       regionCode: (claims.regionCode as string | undefined) ?? undefined,

@@ -2,8 +2,9 @@ import { authEntities } from '../auth/auth.entities.js';
 import { caseEntities } from '../case/case.entities.js';
 import { catalogEntities } from '../catalog/catalog.entities.js';
 import { RatingSchema } from '../rating/rating.entity.js';
+import { screenEntities } from '../screen/screen-token.entity.js';
 import { statsEntities } from '../stats/rollup.entities.js';
 import { MetaSchema } from './meta.entity.js';
 
 /** Every table MikroORM knows about; the migrations are generated from these definitions. */
-export const allEntities = [...catalogEntities, ...caseEntities, RatingSchema, ...authEntities, ...statsEntities, MetaSchema];
+export const allEntities = [...catalogEntities, ...caseEntities, RatingSchema, ...authEntities, ...statsEntities, ...screenEntities, MetaSchema];

@@ -1,12 +1,15 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError } from '../common/errors.js';
 import { log } from '../common/logger.js';
 import { randomSecret } from '../common/crypto.js';
 
 /** The one place errors become codes: domain errors keep their message; anything unknown is masked and logged. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  // Duck-typed: graphql ships CJS and ESM builds whose GraphQLError classes differ.
+  let original = error;
+  while (typeof original === 'object' && original !== null && 'originalError' in original && original.originalError) {
+    original = original.originalError;
+  }
   if (original instanceof DomainError) {
     return {
       message: original.message, locations: formatted.locations, path: formatted.path,

@@ -88,15 +88,22 @@ export function checkRatingWindow(service: ServiceTiming, settings: RatingSettin
 export interface PriorRating { ratedAt: number; isDefault: boolean; followUps: number }
 
 /**
- * R9: 1 for a first rating; 2 for the one follow-up (追评) where FOLLOW_UP_DAYS allows it.
- * A default rating cannot be followed up: the rater never rated.
+ * R9: 1 for a first rating; 2 for the one follow-up (追评) where FOLLOW_UP_DAYS allows it, counted from
+ * the first rating, not from completion. A default rating cannot be followed up: the rater never rated.
  */
 export function nextAssessNumber(
   prior: PriorRating | null, settings: RatingSettings, now: number, service: { projectNo: string; serviceNumber: number },
 ): 1 | 2 {
   if (!prior) return 1;
-  const followUpOpen = settings.followUpDays > 0 && !prior.isDefault && prior.followUps === 0
-    && now <= prior.ratedAt + settings.followUpDays * DAY_MS;
-  if (followUpOpen) return 2;
-  throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);
+  if (prior.isDefault) {
+    throw new RatingWindowClosedError('the rating window has closed and the default rating 基本满意 was recorded (R11)');
+  }
+  if (settings.followUpDays === 0 || prior.followUps > 0) throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);
+  const closesAt = prior.ratedAt + settings.followUpDays * DAY_MS;
+  if (now > closesAt) {
+    throw new RatingWindowClosedError(
+      `the follow-up (追评) period closed at ${new Date(closesAt).toISOString()}, ${settings.followUpDays} days after the rating`,
+    );
+  }
+  return 2;
 }

@@ -49,7 +49,6 @@ export async function submitEvaluation(app: App, caller: Actor, input: SubmitEva
   checkChannel(actor.role, channel, actor);
   const evaluation = validateEvaluation({ ...input, channel }, await activeTags(app));
   const now = app.clock.now().getTime();
-  checkRatingWindow(service, app.config, now);
   const rating = await storeRating(app, em, actor, service, evaluation, input, now);
   return rating;
 }
@@ -104,6 +103,7 @@ async function storeRating(
   const kase = await em.findOneOrFail(CaseSchema, { id: service.caseId });
   const prior = service.ratingId ? await priorRating(em, service) : null;
   const assessNumber = nextAssessNumber(prior, app.config, now, service);
+  if (assessNumber === 1) checkRatingWindow(service, app.config, now);
   const rater = raterData(app, kase, input);
   let stored: { rating: Rating; attribution: Attribution } | undefined;
   try {

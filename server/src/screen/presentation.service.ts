@@ -1,0 +1,198 @@
+import type { App } from '../app.js';
+import type { Actor } from '../auth/roles.js';
+import { randomSecret } from '../common/crypto.js';
+import { AlreadyRatedError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
+import type { ChangeEvent } from '../common/pubsub.js';
+import type { Em } from '../db/orm.js';
+import { DepartmentSchema } from '../catalog/catalog.entities.js';
+import { ServiceSchema } from '../case/case.entities.js';
+import { toServiceView } from '../case/case.view.js';
+import { checkRatingWindow } from '../rating/rating.logic.js';
+import { deviceKeyOf, isPresentationLive, PRESENTATION_TTL_MS, presentationScope, type DeviceKey } from './screen.logic.js';
+
+/** What a window evaluator or terminal shows before offering the levels (R7); no applicant data. */
+export interface Presentation {
+  id: string;
+  device: DeviceKey;
+  serviceId: number;
+  projectNo: string;
+  serviceNumber: number;
+  nodeName: string;
+  itemName: string;
+  departmentName: string;
+  staffWorkNo: string | null;
+  staffName: string | null;
+  windowId: number | null;
+  windowNo: string | null;
+  terminalId: number | null;
+  terminalNo: string | null;
+  presentedAt: number;
+  expiresAt: number;
+}
+
+const DETAIL = 'presentation';
+
+type Listener = (presentation: Presentation) => void;
+
+/**
+ * Per process: the newest presentation of each device (replayed to a device that reconnects while it
+ * is live) and the devices listening here. Fed only by the change bus, so a presentation made on
+ * another server arrives the same way once the Redis bridge forwards the bus.
+ */
+class PresentationRegistry {
+  readonly latest = new Map<DeviceKey, Presentation>();
+  private readonly listeners = new Map<DeviceKey, Set<Listener>>();
+
+  constructor(private readonly app: App) {
+    app.bus.subscribe((event) => this.onEvent(event));
+  }
+
+  listen(device: DeviceKey, listener: Listener): () => void {
+    let set = this.listeners.get(device);
+    if (!set) this.listeners.set(device, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(device) === set) this.listeners.delete(device);
+    };
+  }
+
+  private onEvent(event: ChangeEvent): void {
+    const p = parsePresentation(event.detail?.[DETAIL]);
+    if (!p) return;
+    const known = this.latest.get(p.device);
+    if (known && known.presentedAt > p.presentedAt) return;
+    this.latest.set(p.device, p);
+    this.sweep();
+    for (const listener of this.listeners.get(p.device) ?? []) listener(p);
+  }
+
+  /** Keeps memory bounded on a server that runs for months: expired presentations are dropped. */
+  private sweep(): void {
+    const now = this.app.clock.now().getTime();
+    for (const [device, p] of this.latest) if (!isPresentationLive(p, now)) this.latest.delete(device);
+  }
+}
+
+const registries = new WeakMap<App, PresentationRegistry>();
+function registryFor(app: App): PresentationRegistry {
+  let registry = registries.get(app);
+  if (!registry) registries.set(app, (registry = new PresentationRegistry(app)));
+  return registry;
+}
+
+/**
+ * The business system asks the device at the service's window or terminal to offer the rating now
+ * (R7, R8): checks the caller's department, that the service has a device and can still be rated,
+ * then announces it on the change bus.
+ */
+export async function presentRating(app: App, actor: Actor, projectNo: string, serviceNumber: number): Promise<Presentation> {
+  registryFor(app);
+  const em = app.orm.em.fork() as Em;
+  const service = await em.findOne(ServiceSchema, { projectNo, serviceNumber });
+  if (!service) throw NotFoundError.of('service (没有对应的服务数据)', `${projectNo}#${serviceNumber}`);
+  if (actor.role === 'system') {
+    const dept = await em.findOneOrFail(DepartmentSchema, { id: service.departmentId });
+    if (!actor.departmentPath || !dept.path.startsWith(actor.departmentPath)) throw ForbiddenError.scope(`service ${projectNo}#${serviceNumber} (another department's)`);
+  }
+  const device = deviceKeyOf(service);
+  if (!device) {
+    throw InvalidInputError.field('service', 'a service registered with a windowId or terminalId (a device to show it)', `${projectNo}#${serviceNumber}`);
+  }
+  if (service.ratingId !== null) throw AlreadyRatedError.service(projectNo, serviceNumber);
+  const now = app.clock.now().getTime();
+  checkRatingWindow(service, app.config, now);
+  const view = await toServiceView(em, service);
+  const presentation: Presentation = {
+    id: randomSecret(9), device, serviceId: service.id, projectNo, serviceNumber, nodeName: view.nodeName,
+    itemName: view.itemName, departmentName: view.departmentName, staffWorkNo: view.staffWorkNo ?? null, staffName: view.staffName ?? null,
+    windowId: service.windowId, windowNo: view.windowNo ?? null, terminalId: service.terminalId, terminalNo: view.terminalNo ?? null,
+    presentedAt: now, expiresAt: now + PRESENTATION_TTL_MS,
+  };
+  app.bus.publish({ kind: 'catalog', scopes: [presentationScope(device)], at: now, origin: app.instanceId, detail: { [DETAIL]: presentation } });
+  return presentation;
+}
+
+/**
+ * The presentations for one device, as an async iterator for a subscription: the live one at once
+ * (when the device reconnects while it is still unrated), then each new one; newest wins.
+ */
+export async function presentationsFor(app: App, device: DeviceKey): Promise<AsyncIterableIterator<Presentation>> {
+  const registry = registryFor(app);
+  const iterator = new NewestIterator<Presentation>();
+  let newest = 0;
+  const push = (p: Presentation) => {
+    if (p.presentedAt < newest) return;
+    newest = p.presentedAt;
+    iterator.push(p);
+  };
+  iterator.onReturn(registry.listen(device, push));
+  const current = registry.latest.get(device);
+  if (current && isPresentationLive(current, app.clock.now().getTime())) {
+    const service = await (app.orm.em.fork() as Em).findOne(ServiceSchema, { id: current.serviceId }, { fields: ['id', 'ratingId'] });
+    if (service && service.ratingId === null) push(current);
+  }
+  return iterator;
+}
+
+function parsePresentation(value: unknown): Presentation | null {
+  if (!value || typeof value !== 'object') return null;
+  const p = value as Partial<Presentation>;
+  if (typeof p.id !== 'string' || typeof p.device !== 'string' || !/^[WT]:\d+$/.test(p.device)) return null;
+  if (typeof p.presentedAt !== 'number' || typeof p.expiresAt !== 'number' || typeof p.projectNo !== 'string') return null;
+  return p as Presentation;
+}
+
+/** An async iterator holding at most one value: a device that falls behind sees the newest presentation only. */
+class NewestIterator<T> implements AsyncIterableIterator<T> {
+  private slot: { value: T } | null = null;
+  private waiter: ((result: IteratorResult<T>) => void) | null = null;
+  private finished = false;
+  private cleanup: (() => void) | null = null;
+
+  onReturn(cleanup: () => void): void {
+    if (this.finished) cleanup();
+    else this.cleanup = cleanup;
+  }
+
+  push(value: T): void {
+    if (this.finished) return;
+    if (this.waiter) {
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter({ value, done: false });
+    } else this.slot = { value };
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.slot) {
+      const { value } = this.slot;
+      this.slot = null;
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.finished) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => { this.waiter = resolve; });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    if (!this.finished) {
+      this.finished = true;
+      this.slot = null;
+      this.waiter?.({ value: undefined, done: true });
+      this.waiter = null;
+      const cleanup = this.cleanup;
+      this.cleanup = null;
+      cleanup?.();
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(err?: unknown): Promise<IteratorResult<T>> {
+    void this.return();
+    return Promise.reject(err);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,236 @@
+import type { Dialect } from '../db/orm.js';
+import type { Em } from '../db/orm.js';
+import { attributionFromUnits } from '../rating/attribution.store.js';
+import {
+  countKeyString, mergeDeltas, rollupDeltas, tagKeyString, type Bucket, type CountDelta, type TagDelta,
+} from './rollup.logic.js';
+import type { Grain } from './period.logic.js';
+
+/**
+ * `stats:rebuild` (issue 3, item 1): recomputes every rollup from the raw rows, with the same rules
+ * as the rating transaction (attribution from the covered services' case units, `rollupDeltas`),
+ * compares with the stored counters, and optionally writes the differences back.
+ */
+
+const PAGE = 2000;
+
+export interface Recount {
+  ratings: number;
+  counts: Map<string, CountDelta>;
+  tags: Map<string, TagDelta>;
+}
+
+interface RatingRow {
+  id: number; level: number; is_default: number | boolean; channel: string; rated_at: number | string; tags: string;
+  kind: string; staff_id: number | null;
+}
+interface CoveredRow { rating_id: number; case_id: number }
+interface UnitRow { case_id: number; department_id: number; item_id: number; region_code: string; path: string }
+
+/**
+ * The rollups the raw rows imply: every valid first rating (assess_number 1), counted in every scope
+ * of every case its services cover (R10), with its level, default flag, channel, time and tags.
+ */
+export async function recountRollups(em: Em): Promise<Recount> {
+  const counts: CountDelta[] = [];
+  const tags: TagDelta[] = [];
+  const mergedCounts = new Map<string, CountDelta>();
+  const mergedTags = new Map<string, TagDelta>();
+  let ratings = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = await em.execute<RatingRow[]>(
+      `select r.id, r.level, r.is_default, r.channel, r.rated_at, r.tags, c.kind, s.staff_id
+         from rating r
+         join service s on s.id = r.service_id
+         join case_record c on c.id = r.case_id
+        where r.valid = true and r.assess_number = 1 and r.id > ?
+        order by r.id limit ?`,
+      [afterId, PAGE],
+    );
+    if (page.length === 0) break;
+    afterId = Number(page[page.length - 1]!.id);
+    const ids = page.map((r) => Number(r.id));
+    const covered = await em.execute<CoveredRow[]>(
+      `select distinct rating_id, case_id from service where rating_id in (${ids.map(() => '?').join(', ')})`, ids,
+    );
+    const casesOf = new Map<number, number[]>();
+    for (const row of covered) {
+      const list = casesOf.get(Number(row.rating_id)) ?? [];
+      list.push(Number(row.case_id));
+      casesOf.set(Number(row.rating_id), list);
+    }
+    const caseIds = [...new Set(covered.map((c) => Number(c.case_id)))];
+    const units = caseIds.length === 0 ? [] : await em.execute<UnitRow[]>(
+      `select cu.case_id, cu.department_id, cu.item_id, d.region_code, d.path
+         from case_unit cu join department d on d.id = cu.department_id
+        where cu.case_id in (${caseIds.map(() => '?').join(', ')})`,
+      caseIds,
+    );
+    const unitsOf = new Map<number, UnitRow[]>();
+    for (const unit of units) {
+      const list = unitsOf.get(Number(unit.case_id)) ?? [];
+      list.push(unit);
+      unitsOf.set(Number(unit.case_id), list);
+    }
+    for (const r of page) {
+      ratings += 1;
+      const rUnits = (casesOf.get(Number(r.id)) ?? []).flatMap((caseId) => unitsOf.get(caseId) ?? []);
+      const attribution = attributionFromUnits(rUnits, r.kind, r.staff_id === null ? null : Number(r.staff_id));
+      const deltas = rollupDeltas(attribution, {
+        level: Number(r.level), isDefault: r.is_default === true || Number(r.is_default) === 1, channel: r.channel,
+        ratedAt: Number(r.rated_at), tags: r.tags ? r.tags.split(',') : [],
+      }, 1);
+      counts.push(...deltas.counts);
+      tags.push(...deltas.tags);
+    }
+    // Merge page by page so memory follows the number of distinct counters, not of ratings.
+    mergeInto(mergedCounts, counts.splice(0), countKeyString);
+    mergeInto(mergedTags, tags.splice(0), tagKeyString);
+  }
+  return { ratings, counts: mergedCounts, tags: mergedTags };
+}
+
+function mergeInto<T extends { n: number }>(target: Map<string, T>, rows: T[], keyOf: (row: T) => string): void {
+  for (const [key, row] of mergeDeltas(rows, keyOf)) {
+    const existing = target.get(key);
+    if (existing) existing.n += row.n;
+    else target.set(key, row);
+  }
+}
+
+/** The stored counters, keyed like the recount (rows with n = 0 count as absent). */
+export async function readRollups(em: Em): Promise<{ counts: Map<string, CountDelta>; tags: Map<string, TagDelta> }> {
+  const counts = new Map<string, CountDelta>();
+  const tags = new Map<string, TagDelta>();
+  const countRows = await em.execute<Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; level: number; is_default: number; n: number | string }>>(
+    'select bucket, scope, grain, period, channel, level, is_default, n from rollup_count where n <> 0',
+  );
+  for (const r of countRows) {
+    const row: CountDelta = {
+      bucket: r.bucket as Bucket, scope: r.scope, grain: r.grain as Grain, period: Number(r.period), channel: r.channel,
+      level: Number(r.level), isDefault: Number(r.is_default) === 1, n: Number(r.n),
+    };
+    counts.set(countKeyString(row), row);
+  }
+  const tagRows = await em.execute<Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; tag: string; n: number | string }>>(
+    'select bucket, scope, grain, period, channel, tag, n from rollup_tag where n <> 0',
+  );
+  for (const r of tagRows) {
+    const row: TagDelta = {
+      bucket: r.bucket as Bucket, scope: r.scope, grain: r.grain as Grain, period: Number(r.period), channel: r.channel, tag: r.tag, n: Number(r.n),
+    };
+    tags.set(tagKeyString(row), row);
+  }
+  return { counts, tags };
+}
+
+export interface RollupDifference {
+  table: 'rollup_count' | 'rollup_tag';
+  /** `bucket|scope|grain|period|channel|level|default` or `bucket|scope|grain|period|channel|tag`. */
+  key: string;
+  expected: number;
+  stored: number;
+}
+
+/** Every counter whose stored value differs from the recount (missing, wrong or extra). */
+export function diffRollups(
+  expected: { counts: Map<string, CountDelta>; tags: Map<string, TagDelta> },
+  stored: { counts: Map<string, CountDelta>; tags: Map<string, TagDelta> },
+): RollupDifference[] {
+  const out: RollupDifference[] = [];
+  const compare = (table: RollupDifference['table'], exp: Map<string, { n: number }>, got: Map<string, { n: number }>) => {
+    for (const [key, row] of exp) {
+      const n = got.get(key)?.n ?? 0;
+      if (n !== row.n) out.push({ table, key, expected: row.n, stored: n });
+    }
+    for (const [key, row] of got) if (!exp.has(key) && row.n !== 0) out.push({ table, key, expected: 0, stored: row.n });
+  };
+  compare('rollup_count', expected.counts, stored.counts);
+  compare('rollup_tag', expected.tags, stored.tags);
+  return out.sort((a, b) => a.table.localeCompare(b.table) || a.key.localeCompare(b.key));
+}
+
+export interface RebuildReport {
+  ratings: number;
+  countRows: number;
+  tagRows: number;
+  differences: RollupDifference[];
+  fixed: boolean;
+  ms: number;
+}
+
+export interface RebuildOptions {
+  /** Write the recount over the differences (default true); false only reports. */
+  fix?: boolean;
+  dialect: Dialect;
+}
+
+/**
+ * Recounts, compares and (by default) fixes, in one transaction that keeps rating writes out while it
+ * runs (they would otherwise change counters between the recount and the fix): on PostgreSQL a
+ * table lock that still lets screens read, on SQLite the database write lock.
+ */
+export async function rebuildRollups(em: Em, options: RebuildOptions): Promise<RebuildReport> {
+  const started = Date.now();
+  const fix = options.fix ?? true;
+  return em.transactional(async (tx) => {
+    const t = tx as Em;
+    if (fix) {
+      if (options.dialect === 'postgresql') await t.execute('lock table rollup_count, rollup_tag in share row exclusive mode', [], 'run');
+      else await t.execute('delete from rollup_count where 1 = 0', [], 'run');
+    } else if (options.dialect === 'postgresql') {
+      await t.execute('set transaction isolation level repeatable read', [], 'run');
+    }
+    const expected = await recountRollups(t);
+    const stored = await readRollups(t);
+    const differences = diffRollups(expected, stored);
+    if (fix && differences.length > 0) await applyDifferences(t, expected, differences);
+    return {
+      ratings: expected.ratings, countRows: expected.counts.size, tagRows: expected.tags.size,
+      differences, fixed: fix && differences.length > 0, ms: Date.now() - started,
+    };
+  });
+}
+
+async function applyDifferences(em: Em, expected: Recount, differences: RollupDifference[]): Promise<void> {
+  for (const d of differences) {
+    if (d.table === 'rollup_count') {
+      const [bucket, scope, grain, period, channel, level, isDefault] = splitKey(d.key, 7);
+      if (d.expected === 0) {
+        await em.execute(
+          'delete from rollup_count where bucket = ? and scope = ? and grain = ? and period = ? and channel = ? and level = ? and is_default = ?',
+          [bucket, scope, grain, Number(period), channel, Number(level), Number(isDefault)], 'run',
+        );
+      } else {
+        const row = expected.counts.get(d.key)!;
+        await em.execute(
+          `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values (?, ?, ?, ?, ?, ?, ?, ?)
+           on conflict (bucket, scope, grain, period, channel, level, is_default) do update set n = excluded.n`,
+          [row.bucket, row.scope, row.grain, row.period, row.channel, row.level, row.isDefault ? 1 : 0, row.n], 'run',
+        );
+      }
+    } else {
+      const [bucket, scope, grain, period, channel, tag] = splitKey(d.key, 6);
+      if (d.expected === 0) {
+        await em.execute(
+          'delete from rollup_tag where bucket = ? and scope = ? and grain = ? and period = ? and channel = ? and tag = ?',
+          [bucket, scope, grain, Number(period), channel, tag], 'run',
+        );
+      } else {
+        const row = expected.tags.get(d.key)!;
+        await em.execute(
+          `insert into rollup_tag (bucket, scope, grain, period, channel, tag, n) values (?, ?, ?, ?, ?, ?, ?)
+           on conflict (bucket, scope, grain, period, channel, tag) do update set n = excluded.n`,
+          [row.bucket, row.scope, row.grain, row.period, row.channel, row.tag, row.n], 'run',
+        );
+      }
+    }
+  }
+}
+
+function splitKey(key: string, parts: number): string[] {
+  const values = key.split('|');
+  if (values.length !== parts) throw new RangeError(`rollup key '${key}' has ${values.length} parts, expected ${parts}`);
+  return values;
+}

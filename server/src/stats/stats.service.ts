@@ -1,0 +1,419 @@
+import type { App } from '../app.js';
+import type { Actor } from '../auth/roles.js';
+import { InvalidInputError } from '../common/errors.js';
+import type { Em } from '../db/orm.js';
+import { tagDictionary } from '../catalog/catalog.service.js';
+import { LEVELS } from '../catalog/levels.logic.js';
+import { dayStartMs } from './period.logic.js';
+import {
+  audienceOf, breakdownRelevance, bucketStartIso, buildBreakdownRows, buildOverview, CHANNEL_NAMES, checkStatsAccess,
+  emptyCounts, addToCounts, figuresOf, filterKey, isSuppressed, minCountFor, needsScopeFacts, nextSeq,
+  normalizeFilter, planBreakdown, planRange, planTrend, regionPrefix, scopeKeyOf, shanghaiIso, sortChannels, todayOf, trendBucketOf,
+  withDefaultScope, type Audience, type BreakdownBy, type BreakdownCells, type BreakdownRow, type CountCell, type Counts,
+  type Figures, type Granularity, type HotTag, type OverviewBody, type PeriodRange, type ScopeFacts, type StatsFilter,
+  type StatsFilterInput,
+} from './stats.logic.js';
+
+/**
+ * Read side of the live figures (R21). Every query reads rollup rows only, never the ratings table
+ * (except the rating feed, which reads the latest N rows by primary key), in a small constant number
+ * of statements whatever the data size: overview 1, breakdown 1, trend 1, hot tags 2, plus at most
+ * one catalog lookup when an official's scope has to be checked.
+ */
+
+/** A filter resolved for one caller: defaults applied, access checked, suppression decided. */
+export interface StatsQuery {
+  filter: StatsFilter;
+  scopeKey: string;
+  audience: Audience;
+  minCount: number;
+}
+
+/** Every answer carries when it was computed and a sequence number (see `nextSeq`). */
+export type Snapshot<T> = T & { seq: number; asOf: string };
+
+export interface BreakdownBody { scope: string; by: BreakdownBy; rows: BreakdownRow[] }
+export interface TrendPoint extends Figures { period: number; start: string }
+export interface TrendBody { scope: string; granularity: Granularity; points: TrendPoint[] }
+export interface HotTagsBody { scope: string; total: number | null; suppressed: boolean; tags: HotTag[] }
+export interface FeedEntry {
+  id: number; level: number; levelName: string; channel: string; channelName: string; ratedAt: string;
+  tags: string[]; itemName: string; departmentName: string; regionCode: string;
+}
+export interface FeedBody { scope: string; entries: FeedEntry[] }
+
+export const HOT_TAGS_DEFAULT = 10;
+export const HOT_TAGS_MAX = 50;
+export const FEED_DEFAULT = 20;
+export const FEED_MAX = 50;
+export const BREAKDOWN_MAX = 1000;
+/** Items and staff can number thousands: their rankings are cut here unless a limit is given. */
+export const BREAKDOWN_DEFAULT_LONG = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Public API (one EntityManager fork per call)
+// ---------------------------------------------------------------------------------------------
+
+export async function overview(app: App, actor: Actor, input?: StatsFilterInput | null): Promise<Snapshot<OverviewBody>> {
+  const em = fork(app);
+  const q = await resolveStatsQuery(app, em, actor, input, false);
+  return stamp(await computeOverview(em, q), app);
+}
+
+export async function breakdown(
+  app: App, actor: Actor, input: StatsFilterInput | null | undefined, by: BreakdownBy, limit?: number | null,
+): Promise<Snapshot<BreakdownBody>> {
+  const em = fork(app);
+  const q = await resolveStatsQuery(app, em, actor, input, by === 'STAFF');
+  return stamp(await computeBreakdown(em, q, by, breakdownLimit(by, limit)), app);
+}
+
+export async function trend(app: App, actor: Actor, input: StatsFilterInput | null | undefined, granularity: Granularity): Promise<Snapshot<TrendBody>> {
+  const em = fork(app);
+  const q = await resolveStatsQuery(app, em, actor, input, false);
+  return stamp(await computeTrend(em, q, granularity, todayOf(app.clock.now().getTime())), app);
+}
+
+export async function hotTags(app: App, actor: Actor, input: StatsFilterInput | null | undefined, limit?: number | null): Promise<Snapshot<HotTagsBody>> {
+  const em = fork(app);
+  const q = await resolveStatsQuery(app, em, actor, input, false);
+  return stamp(await computeHotTags(app, em, q, hotTagsLimit(limit)), app);
+}
+
+export async function ratingFeed(app: App, actor: Actor, input: StatsFilterInput | null | undefined, limit?: number | null): Promise<Snapshot<FeedBody>> {
+  const em = fork(app);
+  const q = await resolveStatsQuery(app, em, actor, input, false);
+  return stamp(await computeFeed(em, q, feedLimit(limit)), app);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live topics: resolved once per subscription, recomputed per update with a fresh fork
+// ---------------------------------------------------------------------------------------------
+
+/** The root subscription fields served by shared live topics. */
+export const LIVE_FIELDS = ['overviewChanged', 'hotTagsChanged', 'breakdownChanged', 'ratingFeed'] as const;
+export type LiveField = (typeof LIVE_FIELDS)[number];
+
+export function isLiveField(name: string): name is LiveField {
+  return (LIVE_FIELDS as readonly string[]).includes(name);
+}
+
+/** What the live hub needs to serve one topic: its identity, the scopes it listens to, and how to compute it. */
+export interface LiveTopicSpec {
+  /** Equal for subscriptions that must see the same snapshot (field, canonical filter, audience, options). */
+  key: string;
+  /** Scope keys whose changes make the topic stale; "T" listens to everything, "S:*" to every staff scope. */
+  scopes: string[];
+  compute(): Promise<object>;
+}
+
+/** Checks the caller's access once and describes the live topic for a subscription field and its arguments. */
+export async function liveTopicSpec(app: App, actor: Actor, field: LiveField, args: Record<string, unknown>): Promise<LiveTopicSpec> {
+  const input = (args.filter ?? null) as StatsFilterInput | null;
+  const em = fork(app);
+  switch (field) {
+    case 'overviewChanged': {
+      const q = await resolveStatsQuery(app, em, actor, input, false);
+      return topic(field, q, [], [q.scopeKey], () => computeOverview(fork(app), q));
+    }
+    case 'hotTagsChanged': {
+      const limit = hotTagsLimit(args.limit as number | null | undefined);
+      const q = await resolveStatsQuery(app, em, actor, input, false);
+      return topic(field, q, [limit], [q.scopeKey], () => computeHotTags(app, fork(app), q, limit));
+    }
+    case 'breakdownChanged': {
+      const by = args.by as BreakdownBy;
+      const limit = breakdownLimit(by, args.limit as number | null | undefined);
+      const q = await resolveStatsQuery(app, em, actor, input, by === 'STAFF');
+      planBreakdown(by, q.filter.scope);
+      return topic(field, q, [by, limit ?? ''], breakdownRelevance(by, q.filter.scope), () => computeBreakdown(fork(app), q, by, limit));
+    }
+    case 'ratingFeed': {
+      const limit = feedLimit(args.limit as number | null | undefined);
+      const q = await resolveStatsQuery(app, em, actor, input, false);
+      return topic(field, q, [limit], [q.scopeKey], () => computeFeed(fork(app), q, limit));
+    }
+  }
+}
+
+function topic(field: LiveField, q: StatsQuery, options: unknown[], scopes: string[], compute: () => Promise<object>): LiveTopicSpec {
+  return { key: [field, filterKey(q.filter), q.audience, ...options].join('|'), scopes, compute };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolution and access
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Normalises a filter, applies the caller's default scope, checks access (one catalog lookup at
+ * most, only for officials on a department, item or staff scope) and decides the suppression.
+ */
+export async function resolveStatsQuery(
+  app: App, em: Em, actor: Actor, input: StatsFilterInput | null | undefined, perStaffBreakdown: boolean,
+): Promise<StatsQuery> {
+  const filter = withDefaultScope(actor, normalizeFilter(input));
+  const facts = needsScopeFacts(actor, filter.scope) ? await scopeFacts(em, filter) : null;
+  checkStatsAccess(actor, filter.scope, perStaffBreakdown || filter.scope.kind === 'STAFF', facts);
+  const audience = audienceOf(actor);
+  return { filter, scopeKey: scopeKeyOf(filter.scope), audience, minCount: minCountFor(audience, app.config.minPublicRatings) };
+}
+
+async function scopeFacts(em: Em, filter: StatsFilter): Promise<ScopeFacts | null> {
+  const scope = filter.scope;
+  const sql = {
+    DEPARTMENT: 'select d.path, d.region_code from department d where d.id = ?',
+    ITEM: 'select d.path, d.region_code from item x join department d on d.id = x.department_id where x.id = ?',
+    STAFF: 'select d.path, d.region_code from staff x join department d on d.id = x.department_id where x.id = ?',
+  };
+  if (scope.kind !== 'DEPARTMENT' && scope.kind !== 'ITEM' && scope.kind !== 'STAFF') return null;
+  const rows = await em.execute<Array<{ path: string; region_code: string }>>(sql[scope.kind], [scope.id]);
+  return rows[0] ? { departmentPath: rows[0].path, regionCode: rows[0].region_code } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Computations (exported for the live hub and the tests)
+// ---------------------------------------------------------------------------------------------
+
+/** One statement: the level × default × channel cells of one scope over the filter's periods. */
+export async function computeOverview(em: Em, q: StatsQuery): Promise<OverviewBody> {
+  const where = rollupWhere(q, 'r');
+  const rows = await em.execute<Array<{ channel: string; level: number; is_default: number; n: number | string }>>(
+    `select r.channel, r.level, r.is_default, sum(r.n) as n from rollup_count r
+      where r.scope = ? and ${where.sql}
+      group by r.channel, r.level, r.is_default`,
+    [q.scopeKey, ...where.params],
+  );
+  return buildOverview(q.scopeKey, rows.map(toCell), q.minCount);
+}
+
+/** One statement: the children of the filter's unit joined to their names and their rollup cells. */
+export async function computeBreakdown(em: Em, q: StatsQuery, by: BreakdownBy, limit: number | null): Promise<BreakdownBody> {
+  const plan = planBreakdown(by, q.filter.scope);
+  if (plan.by === 'CHANNEL') {
+    const where = rollupWhere(q, 'r');
+    const rows = await em.execute<Array<{ channel: string; level: number; is_default: number; n: number | string }>>(
+      `select r.channel, r.level, r.is_default, sum(r.n) as n from rollup_count r
+        where r.scope = ? and ${where.sql}
+        group by r.channel, r.level, r.is_default`,
+      [q.scopeKey, ...where.params],
+    );
+    const perChannel = new Map<string, Counts>();
+    for (const row of rows) {
+      let c = perChannel.get(row.channel);
+      if (!c) perChannel.set(row.channel, (c = emptyCounts()));
+      addToCounts(c, Number(row.level), Number(row.is_default) === 1, Number(row.n));
+    }
+    const cells: BreakdownCells[] = sortChannels([...perChannel.keys()]).map((ch) => ({
+      key: ch, name: CHANNEL_NAMES[ch] ?? ch, code: ch, regionLevel: null, counts: perChannel.get(ch)!,
+    }));
+    return { scope: q.scopeKey, by, rows: buildBreakdownRows(cells, q.minCount, limit) };
+  }
+
+  let units: { from: string; key: string; name: string; code: string; level: string; prefix: string; where: string; params: unknown[] };
+  const join = rollupWhere(q, 'r');
+  switch (plan.by) {
+    case 'REGION':
+      units = {
+        from: 'region c', key: 'c.code', name: 'c.name', code: 'c.code', level: 'c.level', prefix: 'R:',
+        where: plan.parentCode === null ? 'c.parent_code is null' : 'c.parent_code = ?',
+        params: plan.parentCode === null ? [] : [plan.parentCode],
+      };
+      break;
+    case 'DEPARTMENT': {
+      const base = { from: 'department c', key: 'c.id', name: 'c.name', code: 'c.credit_code', level: 'null', prefix: 'D:' };
+      if ('parentId' in plan) units = { ...base, where: 'c.parent_id = ?', params: [plan.parentId] };
+      else if ('regionCode' in plan) {
+        // The top departments located in the region: sub-units in the same region are inside their parent's figures.
+        units = {
+          ...base,
+          where: `c.region_code = ? and (c.parent_id is null or not exists (
+                    select 1 from department p where p.id = c.parent_id and p.region_code = c.region_code))`,
+          params: [plan.regionCode],
+        };
+      } else units = { ...base, where: 'c.parent_id is null', params: [] };
+      break;
+    }
+    case 'ITEM':
+    case 'STAFF': {
+      const base = plan.by === 'ITEM'
+        ? { from: 'item c join department d on d.id = c.department_id', key: 'c.id', name: 'c.name', code: 'c.task_code', level: 'null', prefix: 'I:' }
+        : { from: 'staff c join department d on d.id = c.department_id', key: 'c.id', name: 'c.name', code: 'c.work_no', level: 'null', prefix: 'S:' };
+      if ('underDepartment' in plan) units = { ...base, where: 'd.path like ?', params: [`%/${plan.underDepartment}/%`] };
+      else if ('regionPrefix' in plan) units = { ...base, where: 'd.region_code like ?', params: [`${plan.regionPrefix}%`] };
+      else units = { ...base, where: '1 = 1', params: [] };
+      break;
+    }
+  }
+  const rows = await em.execute<Array<{ k: string | number; name: string; code: string | null; region_level: string | null; level: number | null; is_default: number | null; n: number | string | null }>>(
+    `select ${units.key} as k, ${units.name} as name, ${units.code} as code, ${units.level} as region_level,
+            r.level, r.is_default, sum(r.n) as n
+       from ${units.from}
+       left join rollup_count r on r.scope = '${units.prefix}' || cast(${units.key} as varchar(40)) and ${join.sql}
+      where ${units.where}
+      group by ${[units.key, units.name, units.code, ...(units.level === 'null' ? [] : [units.level])].join(', ')}, r.level, r.is_default`,
+    [...join.params, ...units.params],
+  );
+  const byKey = new Map<string, BreakdownCells>();
+  for (const row of rows) {
+    const key = String(row.k);
+    let cells = byKey.get(key);
+    if (!cells) byKey.set(key, (cells = { key, name: row.name, code: row.code, regionLevel: row.region_level, counts: emptyCounts() }));
+    if (row.level !== null && row.n !== null) addToCounts(cells.counts, Number(row.level), Number(row.is_default) === 1, Number(row.n));
+  }
+  return { scope: q.scopeKey, by, rows: buildBreakdownRows([...byKey.values()], q.minCount, limit) };
+}
+
+/** One statement: the cells of every point of the series; points without ratings are zeros. */
+export async function computeTrend(em: Em, q: StatsQuery, granularity: Granularity, today: number): Promise<TrendBody> {
+  const plan = planTrend(granularity, q.filter.fromDay, q.filter.toDay, today, q.filter.scope);
+  const where = rangeWhere(plan.ranges, 'r');
+  const params: unknown[] = [q.filter.bucket, q.scopeKey, ...where.params];
+  if (q.filter.channel) params.push(q.filter.channel);
+  const rows = await em.execute<Array<{ grain: string; period: number | string; level: number; is_default: number; n: number | string }>>(
+    `select r.grain, r.period, r.level, r.is_default, sum(r.n) as n from rollup_count r
+      where r.bucket = ? and r.scope = ? and ${where.sql}${q.filter.channel ? ' and r.channel = ?' : ''}
+      group by r.grain, r.period, r.level, r.is_default`,
+    params,
+  );
+  const perBucket = new Map<number, Counts>(plan.buckets.map((b) => [b, emptyCounts()]));
+  for (const row of rows) {
+    const counts = perBucket.get(trendBucketOf(granularity, row.grain, Number(row.period)));
+    if (counts) addToCounts(counts, Number(row.level), Number(row.is_default) === 1, Number(row.n));
+  }
+  return {
+    scope: q.scopeKey, granularity,
+    points: plan.buckets.map((b) => ({ period: b, start: bucketStartIso(granularity, b), ...figuresOf(perBucket.get(b)!, q.minCount) })),
+  };
+}
+
+/** Two statements: the top tags, and the scope's total (the base of the public minimum and of tag shares). */
+export async function computeHotTags(app: App, em: Em, q: StatsQuery, limit: number): Promise<HotTagsBody> {
+  const where = rollupWhere(q, 'r');
+  const totalRows = await em.execute<Array<{ n: number | string | null }>>(
+    `select sum(r.n) as n from rollup_count r where r.scope = ? and ${where.sql}`, [q.scopeKey, ...where.params],
+  );
+  const total = Number(totalRows[0]?.n ?? 0);
+  if (isSuppressed(total, q.minCount)) return { scope: q.scopeKey, total: null, suppressed: true, tags: [] };
+  const rows = await em.execute<Array<{ tag: string; cnt: number | string }>>(
+    `select r.tag, sum(r.n) as cnt from rollup_tag r
+      where r.scope = ? and ${where.sql}
+      group by r.tag having sum(r.n) > 0 order by cnt desc, r.tag limit ?`,
+    [q.scopeKey, ...where.params, limit],
+  );
+  const dictionary = await tagDictionary(app);
+  return {
+    scope: q.scopeKey, total, suppressed: false,
+    tags: rows.map((row) => {
+      const t = dictionary.get(row.tag);
+      return { code: row.tag, name: t?.name ?? row.tag, nameEn: t?.nameEn ?? row.tag, level: t?.level ?? Number(row.tag.charAt(0)), count: Number(row.cnt) };
+    }),
+  };
+}
+
+/**
+ * One statement: the latest rated services, newest first, walking the ratings table backwards by
+ * primary key. No personal data: no rater (not even masked: the staff who served them could tell
+ * who it was, R12), no comment, no staff name.
+ */
+export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise<FeedBody> {
+  const f = q.filter;
+  const conds = ['r.valid = true', 'r.assess_number = 1', 'r.is_default = false', f.bucket === 'C' ? "c.kind = 'CONSULTATION'" : "c.kind <> 'CONSULTATION'"];
+  const params: unknown[] = [];
+  switch (f.scope.kind) {
+    case 'REGION': conds.push('d.region_code like ?'); params.push(`${regionPrefix(f.scope.code)}%`); break;
+    case 'DEPARTMENT': conds.push('d.path like ?'); params.push(`%/${f.scope.id}/%`); break;
+    case 'ITEM': conds.push('s.item_id = ?'); params.push(f.scope.id); break;
+    case 'STAFF': conds.push('s.staff_id = ?'); params.push(f.scope.id); break;
+    case 'TOTAL': break;
+  }
+  if (f.channel) {
+    conds.push('r.channel = ?');
+    params.push(f.channel);
+  }
+  if (f.fromDay !== null || f.toDay !== null) {
+    const [from, to] = dayBoundsMs(f.fromDay, f.toDay);
+    conds.push('r.rated_at >= ? and r.rated_at < ?');
+    params.push(from, to);
+  }
+  const rows = await em.execute<Array<{
+    id: number; level: number; channel: string; rated_at: number | string; tags: string; item_name: string; department_name: string; region_code: string;
+  }>>(
+    `select r.id, r.level, r.channel, r.rated_at, r.tags, i.name as item_name, d.name as department_name, d.region_code
+       from rating r
+       join service s on s.id = r.service_id
+       join case_record c on c.id = r.case_id
+       join item i on i.id = s.item_id
+       join department d on d.id = s.department_id
+      where ${conds.join(' and ')}
+      order by r.id desc limit ?`,
+    [...params, limit],
+  );
+  return {
+    scope: q.scopeKey,
+    entries: rows.map((row) => ({
+      id: Number(row.id), level: Number(row.level), levelName: LEVELS.find((l) => l.value === Number(row.level))?.name ?? String(row.level),
+      channel: row.channel, channelName: CHANNEL_NAMES[row.channel] ?? row.channel, ratedAt: shanghaiIso(Number(row.rated_at)),
+      tags: row.tags ? row.tags.split(',') : [], itemName: row.item_name, departmentName: row.department_name, regionCode: row.region_code,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function fork(app: App): Em {
+  return app.orm.em.fork() as Em;
+}
+
+function stamp<T extends object>(body: T, app: App): Snapshot<T> {
+  const now = app.clock.now().getTime();
+  return { ...body, seq: nextSeq(0, now), asOf: shanghaiIso(now) };
+}
+
+function toCell(row: { channel: string; level: number; is_default: number; n: number | string }): CountCell {
+  return { channel: row.channel, level: Number(row.level), isDefault: Number(row.is_default) === 1, n: Number(row.n) };
+}
+
+/** bucket, periods and channel of a filter on rollup alias `a` (the scope is matched by the caller). */
+function rollupWhere(q: StatsQuery, a: string): { sql: string; params: unknown[] } {
+  const range = rangeWhere(planRange(q.filter.fromDay, q.filter.toDay), a);
+  const params: unknown[] = [q.filter.bucket, ...range.params];
+  let sql = `${a}.bucket = ? and ${range.sql}`;
+  if (q.filter.channel) {
+    sql += ` and ${a}.channel = ?`;
+    params.push(q.filter.channel);
+  }
+  return { sql, params };
+}
+
+function rangeWhere(ranges: PeriodRange[], a: string): { sql: string; params: unknown[] } {
+  if (ranges.length === 0) return { sql: '1 = 0', params: [] };
+  return {
+    sql: `(${ranges.map(() => `(${a}.grain = ? and ${a}.period between ? and ?)`).join(' or ')})`,
+    params: ranges.flatMap((r) => [r.grain, r.from, r.to]),
+  };
+}
+
+function dayBoundsMs(fromDay: number | null, toDay: number | null): [number, number] {
+  return [fromDay === null ? 0 : dayStartMs(fromDay), toDay === null ? Number.MAX_SAFE_INTEGER : dayStartMs(toDay) + 86_400_000];
+}
+
+function hotTagsLimit(limit: number | null | undefined): number {
+  return boundedLimit('limit', limit, HOT_TAGS_DEFAULT, HOT_TAGS_MAX);
+}
+
+function feedLimit(limit: number | null | undefined): number {
+  return boundedLimit('limit', limit, FEED_DEFAULT, FEED_MAX);
+}
+
+function breakdownLimit(by: BreakdownBy, limit: number | null | undefined): number | null {
+  if (limit == null) return by === 'ITEM' || by === 'STAFF' ? BREAKDOWN_DEFAULT_LONG : null;
+  return boundedLimit('limit', limit, BREAKDOWN_DEFAULT_LONG, BREAKDOWN_MAX);
+}
+
+function boundedLimit(field: string, limit: number | null | undefined, fallback: number, max: number): number {
+  if (limit == null) return fallback;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw InvalidInputError.field(field, `an integer 1–${max}`, limit);
+  return limit;
+}
