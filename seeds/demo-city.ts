@@ -823,13 +823,15 @@ class Schedule {
   }
 }
 
-// A binary min-heap on time: the reorder buffer that lets the generator emit records in time
-// order while holding only those still in the future (about a week of pending defaults). Records
-// of one case never share an instant, so ties need no tie-break; the order stays deterministic.
-// Parallel arrays and a moving hole keep the hot loop free of allocations.
+// A binary min-heap on (time, insertion order): the reorder buffer that lets the generator emit
+// records in time order while holding only those still in the future (about a week of pending
+// defaults). Insertion order breaks ties, so a service clamped to the end of the window still
+// comes out before its rating. Parallel arrays and a moving hole keep the hot loop allocation-free.
 class RecordHeap {
   private readonly times: number[] = [];
+  private readonly seqs: number[] = [];
   private readonly records: DemoHistoryRecord[] = [];
+  private nextSeq = 0;
 
   get size(): number {
     return this.records.length;
@@ -838,43 +840,53 @@ class RecordHeap {
     return this.records.length ? this.times[0]! : Infinity;
   }
   push(t: number, record: DemoHistoryRecord): void {
-    const times = this.times;
-    const records = this.records;
+    const { times, seqs, records } = this;
+    const seq = this.nextSeq++;
     let i = records.length;
     times.push(t);
+    seqs.push(seq);
     records.push(record);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (times[p]! <= t) break;
-      times[i] = times[p]!;
-      records[i] = records[p]!;
+      if (times[p]! < t || (times[p] === t && seqs[p]! < seq)) break;
+      this.move(p, i);
       i = p;
     }
     times[i] = t;
+    seqs[i] = seq;
     records[i] = record;
   }
   pop(): DemoHistoryRecord {
-    const times = this.times;
-    const records = this.records;
+    const { times, seqs, records } = this;
     const top = records[0]!;
-    const lastT = times.pop()!;
-    const last = records.pop()!;
+    const t = times.pop()!;
+    const seq = seqs.pop()!;
+    const record = records.pop()!;
     const n = records.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        let c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && times[c + 1]! < times[c]!) c++;
-        if (times[c]! >= lastT) break;
-        times[i] = times[c]!;
-        records[i] = records[c]!;
-        i = c;
-      }
-      times[i] = lastT;
-      records[i] = last;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && this.before(c + 1, c)) c++;
+      if (times[c]! > t || (times[c] === t && seqs[c]! > seq)) break;
+      this.move(c, i);
+      i = c;
     }
+    times[i] = t;
+    seqs[i] = seq;
+    records[i] = record;
     return top;
+  }
+  private before(a: number, b: number): boolean {
+    const ta = this.times[a]!;
+    const tb = this.times[b]!;
+    return ta < tb || (ta === tb && this.seqs[a]! < this.seqs[b]!);
+  }
+  private move(from: number, to: number): void {
+    this.times[to] = this.times[from]!;
+    this.seqs[to] = this.seqs[from]!;
+    this.records[to] = this.records[from]!;
   }
 }
 
@@ -970,7 +982,7 @@ export function* generateDemoHistory(catalog: DemoCatalog, opts: DemoHistoryOpti
   if (!Number.isSafeInteger(opts.ratings) || opts.ratings < 0) throw new RangeError(`ratings must be a non-negative integer, got ${opts.ratings}`);
   if (!(days > 0)) throw new RangeError(`days must be positive, got ${days}`);
   const endMs = opts.endAt.getTime();
-  const fromMs = endMs - days * DAY;
+  const fromMs = Math.round(endMs - days * DAY); // whole ms, like the Dates it becomes
   const seed = opts.seed ?? DEMO_CATALOG_SEED;
   const defaults = Math.round(opts.ratings * DEMO_HISTORY_PROFILE.defaultShare);
   // Two schedules so the default share is exact: rated services complete in the window, defaulted

@@ -12,8 +12,8 @@ import type { Em } from './db/orm.js';
 import { MetaSchema } from './db/meta.entity.js';
 import { pfCodes, type Channel } from './rating/channel.logic.js';
 import { attributionFromUnits } from './rating/attribution.store.js';
-import { countKeyString, mergeDeltas, rollupDeltas, tagKeyString, type CountDelta, type TagDelta } from './stats/rollup.logic.js';
-import { applyRollupDeltas } from './stats/rollup.store.js';
+import { countKeyString, rollupDeltas, tagKeyString, type CountDelta, type TagDelta } from './stats/rollup.logic.js';
+import { openBulkWriter } from './db/bulk-writer.js';
 import { generateDemoCatalog, generateDemoHistory, type DemoCatalog, type DemoHistoryRecord } from '../../seeds/demo-city.js';
 
 /** Demo accounts, printed at start and listed in the README. Demo only: never use on real data. */
@@ -103,7 +103,7 @@ async function writeAccounts(app: App, em: Em, ids: Ids, c: DemoCatalog): Promis
 
 /** Streams the generated history into the database in transactions of CHUNK ratings. */
 async function writeHistory(app: App, c: DemoCatalog, ids: Ids, options: SeedOptions): Promise<void> {
-  const CHUNK = 2000;
+  const CHUNK = 5000;
   const pf = pfCodes();
   const endAt = options.endAt ?? app.clock.now();
   const state = { caseId: 0, serviceId: 0, ratingId: 0, done: 0 };
@@ -113,33 +113,54 @@ async function writeHistory(app: App, c: DemoCatalog, ids: Ids, options: SeedOpt
   const batches = new Map<string, PendingService[]>();
   let buffer = newBuffer();
 
+  const writer = await openBulkWriter(bulkTarget(app));
+  // Counters are summed in memory across chunks (most keys repeat) and written when the map grows
+  // large and at the end; the database is not served while it is being seeded.
+  const ROLLUP_FLUSH_KEYS = 1_500_000;
+  const rollups = new RollupAccumulator();
+  const flushRollups = () => writer.transaction(async () => {
+    await writer.addCounts('rollup_count', ['bucket', 'scope', 'grain', 'period', 'channel', 'level', 'is_default'], rollups.countRows());
+    await writer.addCounts('rollup_tag', ['bucket', 'scope', 'grain', 'period', 'channel', 'tag'], rollups.tagRows());
+    rollups.clear();
+  });
   const flush = async () => {
     const b = buffer;
     buffer = newBuffer();
-    await (app.orm.em.fork() as Em).transactional(async (tx) => {
-      const em = tx as Em;
-      await insertRows(em, 'case_record', ['id', 'project_no', 'kind', 'batch_no', 'user_prop', 'applicant_name_sealed', 'applicant_name_masked', 'applicant_mobile_sealed', 'applicant_mobile_masked', 'applicant_cert_sealed', 'created_at'], b.cases);
-      await insertRows(em, 'case_unit', ['case_id', 'department_id', 'item_id'], b.units);
-      await insertRows(em, 'service', ['id', 'case_id', 'project_no', 'service_number', 'node_name', 'item_id', 'department_id', 'region_code', 'staff_id', 'window_id', 'terminal_id', 'pro_channel', 'pro_status', 'accepted_at', 'completed_at', 'rating_id', 'created_at'], b.services);
-      await insertRows(em, 'rating', ['id', 'service_id', 'case_id', 'assess_number', 'level', 'dimensions', 'tags', 'comment', 'channel', 'pf', 'is_default', 'valid', 'invalid_reason', 'rater_name_sealed', 'rater_name_masked', 'rater_mobile_sealed', 'rater_mobile_masked', 'source', 'token_id', 'actor_id', 'rated_at'], b.ratings);
-      await applyRollupDeltas(em, [...mergeDeltas(b.counts, countKeyString).values()], [...mergeDeltas(b.tags, tagKeyString).values()]);
+    await writer.transaction(async () => {
+      await writer.insert('case_record', ['id', 'project_no', 'kind', 'batch_no', 'user_prop', 'applicant_name_sealed', 'applicant_name_masked', 'applicant_mobile_sealed', 'applicant_mobile_masked', 'applicant_cert_sealed', 'created_at'], b.cases);
+      await writer.insert('case_unit', ['case_id', 'department_id', 'item_id'], b.units);
+      await writer.insert('service', ['id', 'case_id', 'project_no', 'service_number', 'node_name', 'item_id', 'department_id', 'region_code', 'staff_id', 'window_id', 'terminal_id', 'pro_channel', 'pro_status', 'accepted_at', 'completed_at', 'rating_id', 'created_at'], b.services);
+      await writer.insert('rating', ['id', 'service_id', 'case_id', 'assess_number', 'level', 'dimensions', 'tags', 'comment', 'channel', 'pf', 'is_default', 'valid', 'invalid_reason', 'rater_name_sealed', 'rater_name_masked', 'rater_mobile_sealed', 'rater_mobile_masked', 'source', 'token_id', 'actor_id', 'rated_at'], b.ratings);
     });
+    if (rollups.size > ROLLUP_FLUSH_KEYS) await flushRollups();
+
     options.onProgress?.(state.done, options.ratings);
   };
 
   for (const record of generateDemoHistory(c, { ratings: options.ratings, endAt, days: options.days })) {
-    addRecord(app, record, ids, state, cases, services, batches, buffer, pf);
-    if (buffer.ratings.length >= CHUNK) await flush();
+    addRecord(app, record, ids, state, cases, services, batches, buffer, pf, rollups);
+    if (buffer.ratings.length >= CHUNK) {
+      try {
+        await flush();
+      } catch (err) {
+        await writer.close();
+        throw err;
+      }
+    }
   }
   for (const pending of services.values()) buffer.services.push(pending.row);
-  await flush();
+  try {
+    await flush();
+    await flushRollups();
+  } finally {
+    await writer.close();
+  }
   for (const table of ['case_record', 'service', 'rating']) await resetSequence(app.orm.em.fork() as Em, table);
 }
 
 function newBuffer() {
   return {
     cases: [] as unknown[][], units: [] as unknown[][], services: [] as unknown[][], ratings: [] as unknown[][],
-    counts: [] as CountDelta[], tags: [] as TagDelta[],
   };
 }
 
@@ -147,7 +168,7 @@ function addRecord(
   app: App, record: DemoHistoryRecord, ids: Ids, state: { caseId: number; serviceId: number; ratingId: number; done: number },
   cases: Map<string, { id: number; kind: string; batchNo?: string; units: Array<{ departmentKey: string; itemKey: string }> }>,
   services: Map<string, PendingService>, batches: Map<string, PendingService[]>,
-  b: ReturnType<typeof newBuffer>, pf: Record<Channel, number>,
+  b: ReturnType<typeof newBuffer>, pf: Record<Channel, number>, rollups: RollupAccumulator,
 ): void {
   if (record.type === 'case') {
     const id = ++state.caseId;
@@ -189,8 +210,7 @@ function addRecord(
   const units = coveredUnits(kase, cases, ids);
   const attribution = attributionFromUnits(units, kase.kind, service.staffId);
   const deltas = rollupDeltas(attribution, { level: record.level, isDefault: record.isDefault, channel: record.channel, ratedAt, tags: record.tags }, 1);
-  b.counts.push(...deltas.counts);
-  b.tags.push(...deltas.tags);
+  rollups.add(deltas.counts, deltas.tags);
 }
 
 function coveredUnits(kase: { units: Array<{ departmentKey: string; itemKey: string }> }, _cases: unknown, ids: Ids) {
@@ -224,4 +244,49 @@ async function resetSequence(em: Em, table: string): Promise<void> {
 
 function isPostgres(em: Em): boolean {
   return em.getPlatform().constructor.name.startsWith('Postgre');
+}
+
+function bulkTarget(app: App): { databaseUrl?: string; sqliteFile?: string } {
+  if (app.dialect === 'postgresql') return { databaseUrl: app.orm.config.get('clientUrl') };
+  return { sqliteFile: app.orm.config.get('dbName') };
+}
+
+/** Sums counter deltas by key string, holding numbers only, so millions of keys stay small. */
+class RollupAccumulator {
+  private readonly counts = new Map<string, number>();
+  private readonly tags = new Map<string, number>();
+
+  get size(): number {
+    return this.counts.size + this.tags.size;
+  }
+
+  add(counts: CountDelta[], tags: TagDelta[]): void {
+    for (const d of counts) {
+      const key = countKeyString(d);
+      this.counts.set(key, (this.counts.get(key) ?? 0) + d.n);
+    }
+    for (const d of tags) {
+      const key = tagKeyString(d);
+      this.tags.set(key, (this.tags.get(key) ?? 0) + d.n);
+    }
+  }
+
+  countRows(): unknown[][] {
+    return [...this.counts].map(([key, n]) => {
+      const [bucket, scope, grain, period, channel, level, isDefault] = key.split('|');
+      return [bucket, scope, grain, Number(period), channel, Number(level), Number(isDefault), n];
+    });
+  }
+
+  tagRows(): unknown[][] {
+    return [...this.tags].map(([key, n]) => {
+      const [bucket, scope, grain, period, channel, tag] = key.split('|');
+      return [bucket, scope, grain, Number(period), channel, tag, n];
+    });
+  }
+
+  clear(): void {
+    this.counts.clear();
+    this.tags.clear();
+  }
 }
