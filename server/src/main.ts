@@ -9,6 +9,7 @@ import type { Em } from './db/orm.js';
 import { createHttpServer } from './http/server.js';
 import { recordDueDefaults } from './rating/defaults.service.js';
 import { seedDemoIfEmpty } from './seed.js';
+import { startRedisBridge } from './stats/redis-bridge.js';
 
 export interface RunningServer {
   app: App;
@@ -34,6 +35,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   await ensureTagDictionary(app.orm.em.fork() as Em);
   if (app.config.seedDemo) await seedDemoIfEmpty(app);
   const dashboardDir = options.dashboardDir === undefined ? findDashboard() : options.dashboardDir;
+  const stopBridge = await startRedisBridge(app);
   const http = await createHttpServer(app, dashboardDir);
   const port = options.port ?? app.config.port;
   await new Promise<void>((done) => http.server.listen(port, options.host ?? app.config.host, done));
@@ -46,6 +48,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       timers.forEach(clearInterval);
       await http.close();
       await new Promise<void>((done) => http.server.close(() => done()));
+      await stopBridge();
       await app.close();
     },
   };

@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, specifiedRules, type ASTVisitor, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, specifiedRules, type ASTVisitor, type ValidationContext, type ValidationRule } from 'graphql/index.js'; // the CommonJS entry type-graphql loads (one realm under vitest too)
 
 export const MAX_DEPTH = 8;
 

@@ -5,17 +5,18 @@ import { AuthResolver } from '../auth/auth.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { RatingResolver } from '../rating/rating.resolver.js';
-import { screenResolvers, unusedPubSub } from '../screen/screen.resolver.js';
+import { screenResolvers } from '../screen/screen.resolver.js';
+import { livePubSub, statsResolvers } from '../stats/stats.resolver.js';
 import { SystemResolver } from '../system/system.resolver.js';
 import { authChecker } from './auth-checker.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [SystemResolver, AuthResolver, CatalogResolver, CaseResolver, RatingResolver, ...screenResolvers];
+export const resolvers: NonEmptyArray<Function> = [SystemResolver, AuthResolver, CatalogResolver, CaseResolver, RatingResolver, ...statsResolvers, ...screenResolvers];
 
 let built: Promise<GraphQLSchema> | undefined;
 
 /** Built once per process: type-graphql's metadata is global, so one schema serves every app instance. */
 export function graphqlSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, authChecker, authMode: 'error', validate: false, pubSub: unusedPubSub });
+  built ??= buildSchema({ resolvers, authChecker, authMode: 'error', validate: false, pubSub: livePubSub });
   return built;
 }

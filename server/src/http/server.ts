@@ -3,7 +3,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql';
+import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
 import type { App } from '../app.js';
 import type { Actor } from '../auth/roles.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
@@ -13,6 +13,7 @@ import { log } from '../common/logger.js';
 import { formatError } from '../graphql/format-error.js';
 import { allRules, extraRules } from '../graphql/limits.js';
 import { graphqlSchema } from '../graphql/schema.js';
+import { closeLiveHub, createLiveSubscribeHandler, liveContext } from '../stats/live-hub.js';
 import { staticHandler } from './static.js';
 
 const MAX_BODY = 1024 * 1024;
@@ -42,6 +43,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
   });
 
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_BODY });
+  // Shared live topics: computed and serialised once per update for all their subscribers.
+  const live = createLiveSubscribeHandler(app);
   const wsServer = useServer<Record<string, unknown>, { actor?: Actor }>({
     schema,
     onConnect: async (ctx) => {
@@ -53,7 +56,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         return false;
       }
     },
-    context: (ctx) => ({ app, actor: ctx.extra.actor! }) satisfies Context,
+    context: (ctx, id) => ({ app, actor: ctx.extra.actor!, ...liveContext(ctx.extra.socket, id) }) satisfies Context,
+    subscribe: (args) => live.subscribe(args),
     onSubscribe: (_ctx, _id, payload) => {
       let document;
       try {
@@ -69,11 +73,16 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
       const formatted = formatError(e.toJSON(), e);
       return new GraphQLError(formatted.message, { extensions: formatted.extensions });
     }),
+    // Execution errors of subscriptions (a role or scope refused in `subscribe`) get their codes the same way as on HTTP.
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length
+      ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
+      : undefined),
   }, wss);
 
   return {
     server,
     async close() {
+      closeLiveHub(app);
       await wsServer.dispose();
       await new Promise<void>((done) => wss.close(() => done()));
       await apollo.stop();

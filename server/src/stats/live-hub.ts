@@ -120,8 +120,8 @@ export class LiveHub {
     let topic = this.topics.get(source.key);
     if (!topic) {
       topic = {
-        spec: source, variants: new Map(), seq: this.retiredSeqs.get(source.key) ?? 0, snapshot: null, bodyJson: null, dirty: true, running: false, timer: null,
-        lastRunAt: -Infinity, lastSentAt: -Infinity, closed: false, computeCount: 0,
+        spec: source, variants: new Map(), seq: this.retiredSeqs.get(source.key) ?? 0, snapshot: null, bodyJson: null,
+        dirty: true, running: false, timer: null, lastRunAt: -Infinity, lastSentAt: -Infinity, closed: false, computeCount: 0,
       };
       this.topics.set(source.key, topic);
       for (const scope of source.scopes) {
@@ -260,6 +260,7 @@ export class LiveHub {
   }
 
   private drop(t: Topic): void {
+    if (t.closed) return;
     t.closed = true;
     if (t.timer) clearTimeout(t.timer);
     t.timer = null;
