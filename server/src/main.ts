@@ -8,7 +8,7 @@ import { log } from './common/logger.js';
 import type { Em } from './db/orm.js';
 import { createHttpServer } from './http/server.js';
 import { recordDueDefaults } from './rating/defaults.service.js';
-import { seedDemoIfEmpty } from './seed.js';
+import { isDemo, printCredentials, seedDemoIfEmpty } from './seed.js';
 import { startRedisBridge } from './stats/redis-bridge.js';
 
 export interface RunningServer {
@@ -33,7 +33,7 @@ const DEFAULTS_JOB_MS = 10 * 60_000;
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const app = await createApp(options);
   await ensureTagDictionary(app.orm.em.fork() as Em);
-  if (app.config.seedDemo) await seedDemoIfEmpty(app);
+  if (app.config.seedDemo && !(await seedDemoIfEmpty(app)) && (await isDemo(app))) printCredentials();
   const dashboardDir = options.dashboardDir === undefined ? findDashboard() : options.dashboardDir;
   const stopBridge = await startRedisBridge(app);
   const http = await createHttpServer(app, dashboardDir);
