@@ -6,6 +6,7 @@ import { log } from '../common/logger.js';
 import type { Em } from '../db/orm.js';
 import { CaseSchema, ServiceSchema, type Service } from '../case/case.entities.js';
 import { scopesOf } from '../stats/rollup.logic.js';
+import { applyRollupDeltas } from '../stats/rollup.store.js';
 import { pfCodes } from './channel.logic.js';
 import type { Rating } from './rating.entity.js';
 import { recordFirstRating } from './rating.service.js';
@@ -48,7 +49,9 @@ async function recordDefault(app: App, service: Service): Promise<boolean> {
         raterNameSealed: null, raterNameMasked: null, raterMobileSealed: null, raterMobileMasked: null,
         source: 'job', tokenId: null, actorId: null, ratedAt,
       };
-      return recordFirstRating(app, tx as Em, kase, fresh, rating);
+      const recorded = await recordFirstRating(app, tx as Em, kase, fresh, rating);
+      await applyRollupDeltas(tx as Em, recorded.counted.counts, recorded.counted.tags);
+      return recorded.attribution;
     });
     if (!attribution) return false;
     app.bus.publish({ kind: 'rating', scopes: scopesOf(attribution), at: ratedAt, origin: app.instanceId });

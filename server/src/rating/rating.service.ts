@@ -8,8 +8,8 @@ import { CaseSchema, ServiceSchema, type CaseRecord, type Service } from '../cas
 import { DepartmentSchema } from '../catalog/catalog.entities.js';
 import { activeTags } from '../catalog/catalog.service.js';
 import { rollupDeltas, scopesOf, type Attribution } from '../stats/rollup.logic.js';
-import { applyRollupDeltas } from '../stats/rollup.store.js';
 import { loadAttribution } from './attribution.store.js';
+import { groupCommit, type Counted } from './group-commit.js';
 import { pfCodes, type Channel } from './channel.logic.js';
 import { checkChannel, checkRatingWindow, nextAssessNumber, validateEvaluation, type NormalizedEvaluation } from './rating.logic.js';
 import { RatingSchema, type Rating } from './rating.entity.js';
@@ -107,7 +107,7 @@ async function storeRating(
   const rater = raterData(app, kase, input);
   let stored: { rating: Rating; attribution: Attribution } | undefined;
   try {
-    stored = await em.transactional(async (tx) => {
+    stored = await groupCommit(app).run(async (tx) => {
       const rating: Rating = {
         id: 0, serviceId: service.id, caseId: service.caseId, assessNumber, level: evaluation.level,
         dimensions: evaluation.dimensions ? JSON.stringify(evaluation.dimensions) : null,
@@ -116,11 +116,11 @@ async function storeRating(
         ...rater, source: actor.role, tokenId: actor.tokenId ?? null, actorId: actor.apiKeyId ?? null, ratedAt: now,
       };
       if (assessNumber === 2) {
-        rating.id = await insertRating(tx as Em, rating);
-        return { rating, attribution: emptyAttribution() };
+        rating.id = await insertRating(tx, rating);
+        return { value: { rating, attribution: emptyAttribution() }, counted: { counts: [], tags: [] } };
       }
-      const attribution = await recordFirstRating(app, tx as Em, kase, service, rating);
-      return { rating, attribution };
+      const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
+      return { value: { rating, attribution }, counted };
     });
   } catch (err) {
     if (err instanceof UniqueConstraintViolationException) throw alreadyRated(actor, service);
@@ -153,18 +153,20 @@ async function coveredServices(em: Em, kase: CaseRecord, service: Service): Prom
 }
 
 /**
- * Stores a first rating (or default) and everything counted with it, inside the caller's transaction:
- * claims the covered services, adds the rollup deltas and runs the hooks (rectification, outbox).
+ * Stores a first rating (or default) inside the caller's transaction: claims the covered services and
+ * runs the hooks (rectification, outbox). Returns the counter deltas, which the caller applies in the
+ * same transaction (merged with others' under group commit).
  */
-export async function recordFirstRating(app: App, tx: Em, kase: CaseRecord, service: Service, rating: Rating): Promise<Attribution> {
+export async function recordFirstRating(
+  app: App, tx: Em, kase: CaseRecord, service: Service, rating: Rating,
+): Promise<{ attribution: Attribution; counted: Counted }> {
   rating.id = await insertRating(tx, rating);
   const covered = await coveredServices(tx, kase, service);
   await markRated(tx, covered.map((s) => s.id), rating.id, service);
   const attribution = await loadAttribution(tx, [...new Set(covered.map((s) => s.caseId))], kase.kind, service.staffId);
-  const deltas = rollupDeltas(attribution, { ...rating, tags: rating.tags ? rating.tags.split(',') : [] }, 1);
-  await applyRollupDeltas(tx, deltas.counts, deltas.tags);
+  const counted = rollupDeltas(attribution, { ...rating, tags: rating.tags ? rating.tags.split(',') : [] }, 1);
   for (const hook of hooks.get(app) ?? []) await hook(tx, rating, attribution, service);
-  return attribution;
+  return { attribution, counted };
 }
 
 async function insertRating(tx: Em, rating: Rating): Promise<number> {
