@@ -6,6 +6,7 @@ import { loadSecrets } from './common/secrets.js';
 import type { PiiCipher } from './common/crypto.js';
 import { TokenService } from './auth/tokens.js';
 import { dialectOf, openDatabase, type Dialect, type Orm } from './db/orm.js';
+import { installRectification } from './rectification/rectification.module.js';
 
 /** The long-lived parts of one server process, handed to resolvers through the context. */
 export interface App {
@@ -48,5 +49,6 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       for (const close of closers.reverse()) await close();
     },
   };
+  installRectification(app);
   return app;
 }

@@ -8,6 +8,7 @@ import { log } from './common/logger.js';
 import type { Em } from './db/orm.js';
 import { createHttpServer } from './http/server.js';
 import { recordDueDefaults } from './rating/defaults.service.js';
+import { escalateOverdue } from './rectification/rectification.service.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from './seed.js';
 import { startRedisBridge } from './stats/redis-bridge.js';
 
@@ -28,6 +29,7 @@ export interface StartOptions extends AppOptions {
 }
 
 const DEFAULTS_JOB_MS = 10 * 60_000;
+const RECTIFICATION_JOB_MS = 5 * 60_000;
 
 /** Starts one server: database (migrated), tag dictionary, demo data when empty, HTTP + WebSocket. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -41,7 +43,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   await new Promise<void>((done) => http.server.listen(port, options.host ?? app.config.host, done));
   const actualPort = (http.server.address() as AddressInfo).port;
   const timers: NodeJS.Timeout[] = [];
-  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app));
+  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app));
   return {
     app, port: actualPort, url: `http://127.0.0.1:${actualPort}`,
     async close() {
@@ -52,6 +54,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await app.close();
     },
   };
+}
+
+/** R16: overdue rectification cases are marked and escalated every few minutes. */
+function scheduleRectification(app: App): NodeJS.Timeout {
+  const run = () => escalateOverdue(app).catch((err) => log.error('rectification overdue job failed', { error: String(err) }));
+  void run();
+  return setInterval(run, RECTIFICATION_JOB_MS).unref();
 }
 
 function scheduleDefaults(app: App): NodeJS.Timeout {

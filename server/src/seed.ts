@@ -12,9 +12,10 @@ import type { Em } from './db/orm.js';
 import { MetaSchema } from './db/meta.entity.js';
 import { pfCodes, type Channel } from './rating/channel.logic.js';
 import { attributionFromUnits } from './rating/attribution.store.js';
-import { countKeyString, rollupDeltas, tagKeyString, type CountDelta, type TagDelta } from './stats/rollup.logic.js';
+import { countKeyString, rollupDeltas, tagKeyString, type Attribution, type Bucket, type RatingFacts } from './stats/rollup.logic.js';
+import { periodOf, SHANGHAI_OFFSET_MS, type Grain } from './stats/period.logic.js';
 import { openBulkWriter } from './db/bulk-writer.js';
-import { generateDemoCatalog, generateDemoHistory, type DemoCatalog, type DemoHistoryRecord } from '../../seeds/demo-city.js';
+import { generateDemoCatalog, generateDemoHistory, type DemoApplicant, type DemoCatalog, type DemoHistoryRecord } from '../../seeds/demo-city.js';
 
 /** Demo accounts, printed at start and listed in the README. Demo only: never use on real data. */
 export const DEMO_CREDENTIALS = {
@@ -37,6 +38,11 @@ export async function seedDemoIfEmpty(app: App): Promise<boolean> {
   return true;
 }
 
+export async function isDemo(app: App): Promise<boolean> {
+  const meta = await app.orm.em.fork().findOne(MetaSchema, { key: 'demo' });
+  return meta?.value === 'true';
+}
+
 export function printCredentials(): void {
   const c = DEMO_CREDENTIALS;
   process.stdout.write([
@@ -50,6 +56,8 @@ export function printCredentials(): void {
 }
 
 interface PendingService { id: number; caseId: number; staffId: number | null; row: unknown[] }
+
+interface PendingCase { id: number; kind: string; batchNo?: string; units: Array<{ departmentKey: string; itemKey: string }>; unitKey: string }
 
 interface Ids { dept: Map<string, { id: number; path: string; regionCode: string }>; item: Map<string, number>; staff: Map<string, number>; window: Map<string, number>; terminal: Map<string, number>; hall: Map<string, number> }
 
@@ -103,29 +111,31 @@ async function writeAccounts(app: App, em: Em, ids: Ids, c: DemoCatalog): Promis
 
 /** Streams the generated history into the database in transactions of CHUNK ratings. */
 async function writeHistory(app: App, c: DemoCatalog, ids: Ids, options: SeedOptions): Promise<void> {
-  const CHUNK = 5000;
+  const CHUNK = Number(process.env.SEED_CHUNK ?? 5000);
   const pf = pfCodes();
   const endAt = options.endAt ?? app.clock.now();
-  const state = { caseId: 0, serviceId: 0, ratingId: 0, done: 0 };
-  const cases = new Map<string, { id: number; kind: string; batchNo?: string; units: Array<{ departmentKey: string; itemKey: string }> }>();
-  // Service rows wait in memory until their rating arrives, so they are written once, already claimed.
-  const services = new Map<string, PendingService>();
-  const batches = new Map<string, PendingService[]>();
-  let buffer = newBuffer();
+  const history: HistoryState = {
+    app, ids, pf, caseId: 0, serviceId: 0, ratingId: 0, done: 0,
+    cases: new Map(), services: new Map(), batches: new Map(), sealed: new WeakMap(), buffer: newBuffer(), rollups: new RollupAccumulator(),
+  };
 
   const writer = await openBulkWriter(bulkTarget(app));
-  // Counters are summed in memory across chunks (most keys repeat) and written when the map grows
-  // large and at the end; the database is not served while it is being seeded.
-  const ROLLUP_FLUSH_KEYS = 1_500_000;
-  const rollups = new RollupAccumulator();
+  // Counters are summed in memory across chunks (most keys repeat) and written, sorted in key order,
+  // when the table grows large and at the end; the database is not served while it is being seeded.
+  const ROLLUP_FLUSH_KEYS = 12_000_000;
+  const rollups = history.rollups;
   const flushRollups = () => writer.transaction(async () => {
-    await writer.addCounts('rollup_count', ['bucket', 'scope', 'grain', 'period', 'channel', 'level', 'is_default'], rollups.countRows());
-    await writer.addCounts('rollup_tag', ['bucket', 'scope', 'grain', 'period', 'channel', 'tag'], rollups.tagRows());
+    for (const rows of rollups.countRows()) {
+      await writer.addCounts('rollup_count', ['bucket', 'scope', 'grain', 'period', 'channel', 'level', 'is_default'], rows);
+    }
+    for (const rows of rollups.tagRows()) {
+      await writer.addCounts('rollup_tag', ['bucket', 'scope', 'grain', 'period', 'channel', 'tag'], rows);
+    }
     rollups.clear();
   });
   const flush = async () => {
-    const b = buffer;
-    buffer = newBuffer();
+    const b = history.buffer;
+    history.buffer = newBuffer();
     await writer.transaction(async () => {
       await writer.insert('case_record', ['id', 'project_no', 'kind', 'batch_no', 'user_prop', 'applicant_name_sealed', 'applicant_name_masked', 'applicant_mobile_sealed', 'applicant_mobile_masked', 'applicant_cert_sealed', 'created_at'], b.cases);
       await writer.insert('case_unit', ['case_id', 'department_id', 'item_id'], b.units);
@@ -134,22 +144,15 @@ async function writeHistory(app: App, c: DemoCatalog, ids: Ids, options: SeedOpt
     });
     if (rollups.size > ROLLUP_FLUSH_KEYS) await flushRollups();
 
-    options.onProgress?.(state.done, options.ratings);
+    options.onProgress?.(history.done, options.ratings);
   };
 
-  for (const record of generateDemoHistory(c, { ratings: options.ratings, endAt, days: options.days })) {
-    addRecord(app, record, ids, state, cases, services, batches, buffer, pf, rollups);
-    if (buffer.ratings.length >= CHUNK) {
-      try {
-        await flush();
-      } catch (err) {
-        await writer.close();
-        throw err;
-      }
-    }
-  }
-  for (const pending of services.values()) buffer.services.push(pending.row);
   try {
+    for (const record of generateDemoHistory(c, { ratings: options.ratings, endAt, days: options.days })) {
+      addRecord(history, record);
+      if (history.buffer.ratings.length >= CHUNK) await flush();
+    }
+    for (const pending of history.services.values()) history.buffer.services.push(pending.row);
     await flush();
     await flushRollups();
   } finally {
@@ -164,38 +167,74 @@ function newBuffer() {
   };
 }
 
-function addRecord(
-  app: App, record: DemoHistoryRecord, ids: Ids, state: { caseId: number; serviceId: number; ratingId: number; done: number },
-  cases: Map<string, { id: number; kind: string; batchNo?: string; units: Array<{ departmentKey: string; itemKey: string }> }>,
-  services: Map<string, PendingService>, batches: Map<string, PendingService[]>,
-  b: ReturnType<typeof newBuffer>, pf: Record<Channel, number>, rollups: RollupAccumulator,
-): void {
+interface HistoryState {
+  app: App;
+  ids: Ids;
+  pf: Record<Channel, number>;
+  caseId: number;
+  serviceId: number;
+  ratingId: number;
+  done: number;
+  cases: Map<string, PendingCase>;
+  /** Service rows wait in memory until their rating arrives, so they are written once, already claimed. */
+  services: Map<string, PendingService>;
+  batches: Map<string, PendingService[]>;
+  /**
+   * Sealed personal data per generated applicant (the generator reuses a fixed population of
+   * invented people): each is encrypted once, with its own random IV, and the sealed values are
+   * reused for that person's later cases. AES-GCM on an identical plaintext with an identical IV
+   * yields the identical ciphertext, so nothing weakens except that equal demo applicants have equal
+   * ciphertexts. Demo data only; the live write path seals every value afresh.
+   */
+  sealed: WeakMap<DemoApplicant, [string, string, string, string, string]>;
+  buffer: ReturnType<typeof newBuffer>;
+  rollups: RollupAccumulator;
+}
+
+function addRecord(h: HistoryState, record: DemoHistoryRecord): void {
+  const { ids, cases, services, batches } = h;
+  const b = h.buffer;
   if (record.type === 'case') {
-    const id = ++state.caseId;
+    const id = ++h.caseId;
     const a = record.applicant;
-    cases.set(record.projectNo, { id, kind: record.kind, batchNo: record.batchNo, units: record.units });
-    b.cases.push([id, record.projectNo, record.kind, record.batchNo ?? null, a.userProp, app.cipher.encrypt(a.name), maskName(a.name),
-      app.cipher.encrypt(a.mobile), maskPhone(a.mobile), app.cipher.encrypt(a.certNo), record.acceptedAt.getTime()]);
-    for (const u of record.units) b.units.push([id, ids.dept.get(u.departmentKey)!.id, ids.item.get(u.itemKey)!]);
+    let sealed = h.sealed.get(a);
+    if (!sealed) {
+      const cipher = h.app.cipher;
+      h.sealed.set(a, (sealed = [cipher.encrypt(a.name), maskName(a.name), cipher.encrypt(a.mobile), maskPhone(a.mobile), cipher.encrypt(a.certNo)]));
+    }
+    let unitKey = '';
+    for (const u of record.units) {
+      const departmentId = ids.dept.get(u.departmentKey)!.id;
+      const itemId = ids.item.get(u.itemKey)!;
+      b.units.push([id, departmentId, itemId]);
+      unitKey += `${departmentId}.${itemId};`;
+    }
+    cases.set(record.projectNo, { id, kind: record.kind, batchNo: record.batchNo, units: record.units, unitKey });
+    b.cases.push([id, record.projectNo, record.kind, record.batchNo ?? null, a.userProp, sealed[0], sealed[1], sealed[2], sealed[3], sealed[4], record.acceptedAt.getTime()]);
     return;
   }
   if (record.type === 'service') {
     const kase = cases.get(record.projectNo)!;
-    const id = ++state.serviceId;
+    const id = ++h.serviceId;
     const dept = ids.dept.get(record.departmentKey)!;
     const staffId = record.staffKey ? ids.staff.get(record.staffKey) ?? null : null;
     const pending: PendingService = { id, caseId: kase.id, staffId, row: [] };
     services.set(`${record.projectNo}#${record.serviceNumber}`, pending);
-    if (kase.batchNo) batches.set(kase.batchNo, [...(batches.get(kase.batchNo) ?? []), pending]);
+    if (kase.batchNo) {
+      const batch = batches.get(kase.batchNo);
+      if (batch) batch.push(pending);
+      else batches.set(kase.batchNo, [pending]);
+    }
+    const completedAt = record.completedAt.getTime();
     pending.row = [id, kase.id, record.projectNo, record.serviceNumber, record.nodeName, ids.item.get(record.itemKey)!, dept.id, dept.regionCode,
       staffId, record.windowKey ? ids.window.get(record.windowKey) ?? null : null, record.terminalKey ? ids.terminal.get(record.terminalKey) ?? null : null,
-      record.proChannel, 3, null, record.completedAt.getTime(), null, record.completedAt.getTime()];
+      record.proChannel, 3, null, completedAt, null, completedAt];
     return;
   }
   const service = services.get(`${record.projectNo}#${record.serviceNumber}`)!;
   const kase = cases.get(record.projectNo)!;
-  const id = ++state.ratingId;
-  state.done += 1;
+  const id = ++h.ratingId;
+  h.done += 1;
   const covered = kase.batchNo ? batches.get(kase.batchNo) ?? [service] : [service];
   if (kase.batchNo) batches.delete(kase.batchNo);
   for (const pending of covered) {
@@ -205,15 +244,13 @@ function addRecord(
   }
   const ratedAt = record.at.getTime();
   b.ratings.push([id, service.id, kase.id, 1, record.level, record.dimensions ? JSON.stringify(record.dimensions) : null, record.tags.join(','),
-    record.comment ?? null, record.channel, pf[record.channel], record.isDefault, true, null, null, null, null, null,
+    record.comment ?? null, record.channel, h.pf[record.channel], record.isDefault, true, null, null, null, null, null,
     record.isDefault ? 'job' : 'demo', null, null, ratedAt]);
-  const units = coveredUnits(kase, cases, ids);
-  const attribution = attributionFromUnits(units, kase.kind, service.staffId);
-  const deltas = rollupDeltas(attribution, { level: record.level, isDefault: record.isDefault, channel: record.channel, ratedAt, tags: record.tags }, 1);
-  rollups.add(deltas.counts, deltas.tags);
+  h.rollups.addRating(`${kase.kind}|${service.staffId ?? ''}|${kase.unitKey}`, () => attributionFromUnits(coveredUnits(kase, ids), kase.kind, service.staffId),
+    { level: record.level, isDefault: record.isDefault, channel: record.channel, ratedAt, tags: record.tags });
 }
 
-function coveredUnits(kase: { units: Array<{ departmentKey: string; itemKey: string }> }, _cases: unknown, ids: Ids) {
+function coveredUnits(kase: { units: Array<{ departmentKey: string; itemKey: string }> }, ids: Ids) {
   return kase.units.map((u) => {
     const dept = ids.dept.get(u.departmentKey)!;
     return { department_id: dept.id, item_id: ids.item.get(u.itemKey)!, region_code: dept.regionCode, path: dept.path };
@@ -251,42 +288,343 @@ function bulkTarget(app: App): { databaseUrl?: string; sqliteFile?: string } {
   return { sqliteFile: app.orm.config.get('dbName') };
 }
 
-/** Sums counter deltas by key string, holding numbers only, so millions of keys stay small. */
+// ---------------------------------------------------------------------------------------------
+// Rollup accumulation for bulk loads
+// ---------------------------------------------------------------------------------------------
+
+/*
+ * The counters a rating adds are those of `rollupDeltas` (rollup.logic.ts, the one definition). A
+ * rating's deltas differ from another's with the same attribution only in period, channel, level,
+ * default flag and tags, so the seeder asks `rollupDeltas` once per distinct attribution for the
+ * (bucket, scope, grain) slots it produces (a template), and per rating only fills in those values.
+ * Keys are numbers — no strings, no objects per delta — in an open-addressing table of typed arrays;
+ * a sample of ratings is also expanded by `rollupDeltas` itself and compared, so a change to the
+ * rollup rules that the templates cannot express fails the seed loudly instead of miscounting.
+ *
+ * Key layout (an integer below 2^53, ordered like the tables' primary keys so that a sorted flush
+ * walks the index once):
+ *   slot   = (bucket × SCOPES + scope) × 4 + grain          bucket C<H, grain A<D<H<M, scope by rank
+ *   count  = (slot × PERIODS + period) × 512 + channel × 16 + level × 2 + isDefault
+ *   tag    = (slot × PERIODS + period) × 32 × TAGS + channel × TAGS + tag
+ * period is 0 (all time), months since year 0, or Shanghai days / hours since the epoch.
+ */
+const SCOPES = 1 << 17;
+const PERIODS = 1 << 20;
+const CHANNELS = 32;
+const TAGS = 256;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const BUCKETS = ['C', 'H'] as const;
+const GRAINS = ['A', 'D', 'H', 'M'] as const satisfies readonly Grain[];
+/** Compare 1 rating in SPOT_CHECK_EVERY (and the first SPOT_CHECK_FIRST) with `rollupDeltas`. */
+const SPOT_CHECK_EVERY = 4096;
+const SPOT_CHECK_FIRST = 2000;
+const ROWS_PER_BATCH = 50_000;
+
+interface Template { counts: Int32Array; tags: Int32Array }
+
+/** Strings numbered in order of first use, ranked in byte order when the counters are written. */
+class Interned {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  constructor(private readonly cap: number, private readonly what: string) {}
+  id(value: string): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      if (i >= this.cap) throw new Error(`seed: more than ${this.cap} distinct rollup ${this.what}s`);
+      this.values.push(value);
+      this.index.set(value, i);
+    }
+    return i;
+  }
+  /** rank[id] and byRank[rank] for the byte order of the values (ASCII here, as SQLite's BINARY). */
+  ranks(): { rank: Int32Array; byRank: string[] } {
+    const byRank = [...this.values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const rank = new Int32Array(this.values.length);
+    const where = new Map(byRank.map((v, i) => [v, i]));
+    this.values.forEach((v, i) => { rank[i] = where.get(v)!; });
+    return { rank, byRank };
+  }
+}
+
+/** Sums counter deltas by numeric key in typed arrays, so tens of millions of keys stay small and fast. */
 class RollupAccumulator {
-  private readonly counts = new Map<string, number>();
-  private readonly tags = new Map<string, number>();
+  private readonly counts = new CounterTable();
+  private readonly tags = new CounterTable();
+  private readonly templates = new Map<string, Template>();
+  private readonly scopes = new Interned(SCOPES, 'scope');
+  private readonly channels = new Interned(CHANNELS, 'channel');
+  private readonly tagCodes = new Interned(TAGS, 'tag');
+  /** Periods of the last hour seen, by grain index (ratings arrive in time order). */
+  private lastHour = -1;
+  private readonly periods = new Float64Array(4);
+  private ratings = 0;
 
   get size(): number {
     return this.counts.size + this.tags.size;
   }
 
-  add(counts: CountDelta[], tags: TagDelta[]): void {
-    for (const d of counts) {
-      const key = countKeyString(d);
-      this.counts.set(key, (this.counts.get(key) ?? 0) + d.n);
+  /** Adds one counted rating whose attribution is identified by `attributionKey` (computed on first use). */
+  addRating(attributionKey: string, attribution: () => Attribution, facts: RatingFacts): void {
+    let template = this.templates.get(attributionKey);
+    let a: Attribution | undefined;
+    if (!template) {
+      a = attribution();
+      this.templates.set(attributionKey, (template = this.templateOf(a)));
     }
-    for (const d of tags) {
-      const key = tagKeyString(d);
-      this.tags.set(key, (this.tags.get(key) ?? 0) + d.n);
+    if (!(facts.level >= 0 && facts.level < 8 && Number.isInteger(facts.level))) throw new Error(`seed: level ${facts.level} out of range`);
+    const periods = this.periodsOf(facts.ratedAt);
+    const channel = this.channels.id(facts.channel);
+    const tail = channel * 16 + facts.level * 2 + (facts.isDefault ? 1 : 0);
+    const check = this.ratings < SPOT_CHECK_FIRST || this.ratings % SPOT_CHECK_EVERY === 0;
+    this.ratings += 1;
+    const countKeys = check ? [] as number[] : null;
+    const tagKeys = check ? [] as number[] : null;
+    for (let i = 0; i < template.counts.length; i++) {
+      const slot = template.counts[i]!;
+      const key = (slot * PERIODS + periods[slot & 3]!) * 512 + tail;
+      this.counts.add(key, 1);
+      countKeys?.push(key);
     }
+    if (facts.tags.length > 0) {
+      for (const code of facts.tags) {
+        const tagTail = channel * TAGS + this.tagCodes.id(code);
+        for (let i = 0; i < template.tags.length; i++) {
+          const slot = template.tags[i]!;
+          const key = (slot * PERIODS + periods[slot & 3]!) * (CHANNELS * TAGS) + tagTail;
+          this.tags.add(key, 1);
+          tagKeys?.push(key);
+        }
+      }
+    }
+    if (check) this.spotCheck(a ?? attribution(), facts, countKeys!, tagKeys!);
   }
 
-  countRows(): unknown[][] {
-    return [...this.counts].map(([key, n]) => {
-      const [bucket, scope, grain, period, channel, level, isDefault] = key.split('|');
-      return [bucket, scope, grain, Number(period), channel, Number(level), Number(isDefault), n];
+  /** Count rows `[bucket, scope, grain, period, channel, level, is_default, n]` in key order, in batches. */
+  *countRows(): Generator<unknown[][]> {
+    const scopes = this.scopes.ranks();
+    const channels = this.channels.ranks();
+    yield* this.sortedRows(this.counts, 512, (tail) => channels.rank[Math.floor(tail / 16)]! * 16 + (tail % 16), scopes.rank, (slot, period, tail, n) => {
+      const { bucket, scope, grain } = decodeSlot(slot, scopes.byRank);
+      const level = Math.floor((tail % 16) / 2);
+      return [bucket, scope, grain, periodValue(grain, period), channels.byRank[Math.floor(tail / 16)]!, level, tail % 2, n];
     });
   }
 
-  tagRows(): unknown[][] {
-    return [...this.tags].map(([key, n]) => {
-      const [bucket, scope, grain, period, channel, tag] = key.split('|');
-      return [bucket, scope, grain, Number(period), channel, tag, n];
-    });
+  /** Tag rows `[bucket, scope, grain, period, channel, tag, n]` in key order, in batches. */
+  *tagRows(): Generator<unknown[][]> {
+    const scopes = this.scopes.ranks();
+    const channels = this.channels.ranks();
+    const tags = this.tagCodes.ranks();
+    yield* this.sortedRows(this.tags, CHANNELS * TAGS, (tail) => channels.rank[Math.floor(tail / TAGS)]! * TAGS + tags.rank[tail % TAGS]!, scopes.rank,
+      (slot, period, tail, n) => {
+        const { bucket, scope, grain } = decodeSlot(slot, scopes.byRank);
+        return [bucket, scope, grain, periodValue(grain, period), channels.byRank[Math.floor(tail / TAGS)]!, tags.byRank[tail % TAGS]!, n];
+      });
   }
 
   clear(): void {
     this.counts.clear();
     this.tags.clear();
   }
+
+  /**
+   * Re-keys every entry with ranks instead of first-use numbers (a bijection), sorts the new keys
+   * (a native typed-array sort), and decodes them in order; rows with n = 0 are left out.
+   */
+  private *sortedRows(
+    table: CounterTable, tailSize: number, rankTail: (tail: number) => number, scopeRank: Int32Array,
+    row: (slot: number, period: number, tail: number, n: number) => unknown[],
+  ): Generator<unknown[][]> {
+    const ranked = new Float64Array(table.size);
+    const values = new Int32Array(table.size);
+    // Ranked key → value, through a second table (rank keys are distinct because ranking is a bijection).
+    const byRankedKey = new CounterTable(table.size * 2);
+    let j = 0;
+    table.forEach((key, n) => {
+      const tail = key % tailSize;
+      const rest = (key - tail) / tailSize;
+      const period = rest % PERIODS;
+      const slot = (rest - period) / PERIODS;
+      const rankedKey = (rankSlot(slot, scopeRank) * PERIODS + period) * tailSize + rankTail(tail);
+      ranked[j] = rankedKey;
+      values[j] = n;
+      byRankedKey.add(rankedKey, j);
+      j += 1;
+    });
+    ranked.sort();
+    let batch: unknown[][] = [];
+    for (let i = 0; i < ranked.length; i++) {
+      const key = ranked[i]!;
+      const n = values[byRankedKey.get(key)]!;
+      if (n === 0) continue;
+      const tail = key % tailSize;
+      const rest = (key - tail) / tailSize;
+      const period = rest % PERIODS;
+      batch.push(row((rest - period) / PERIODS, period, tail, n));
+      if (batch.length >= ROWS_PER_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  private templateOf(a: Attribution): Template {
+    // Any facts will do: the slots depend on the attribution only (checked by spotCheck).
+    const probe = rollupDeltas(a, { level: 5, isDefault: false, channel: 'PC', ratedAt: 0, tags: ['probe'] }, 1);
+    const slotOf = (d: { bucket: string; scope: string; grain: Grain }) => {
+      const bucket = BUCKETS.indexOf(d.bucket as (typeof BUCKETS)[number]);
+      const grain = GRAINS.indexOf(d.grain as (typeof GRAINS)[number]);
+      if (bucket < 0 || grain < 0) throw new Error(`seed: unknown rollup bucket ${d.bucket} or grain ${d.grain}`);
+      return (bucket * SCOPES + this.scopes.id(d.scope)) * 4 + grain;
+    };
+    return { counts: Int32Array.from(probe.counts.map(slotOf)), tags: Int32Array.from(probe.tags.map(slotOf)) };
+  }
+
+  /** Period numbers by grain index (A, D, H, M) for a time; recomputed when the hour changes. */
+  private periodsOf(ms: number): Float64Array {
+    const hour = Math.floor((ms + SHANGHAI_OFFSET_MS) / HOUR_MS);
+    if (hour !== this.lastHour) {
+      if (!(hour >= 0 && hour < PERIODS)) throw new Error(`seed: rating time ${new Date(ms).toISOString()} out of range`);
+      const month = periodOf(ms, 'M');
+      this.periods[0] = 0;
+      this.periods[1] = Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS);
+      this.periods[2] = hour;
+      this.periods[3] = Math.floor(month / 100) * 12 + (month % 100) - 1;
+      this.lastHour = hour;
+    }
+    return this.periods;
+  }
+
+  /** The rollup rules, applied the slow way to this rating, must give exactly the keys added. */
+  private spotCheck(a: Attribution, facts: RatingFacts, countKeys: number[], tagKeys: number[]): void {
+    const expected = rollupDeltas(a, facts, 1);
+    const scopes = this.scopes.values;
+    const channels = this.channels.values;
+    const tags = this.tagCodes.values;
+    const got = countKeys.map((key) => {
+      const tail = key % 512;
+      const rest = (key - tail) / 512;
+      const period = rest % PERIODS;
+      const { bucket, scope, grain } = decodeSlot((rest - period) / PERIODS, scopes);
+      return countKeyString({ bucket, scope, grain, period: periodValue(grain, period), channel: channels[Math.floor(tail / 16)]!, level: Math.floor((tail % 16) / 2), isDefault: tail % 2 === 1 });
+    });
+    const gotTags = tagKeys.map((key) => {
+      const tail = key % (CHANNELS * TAGS);
+      const rest = (key - tail) / (CHANNELS * TAGS);
+      const period = rest % PERIODS;
+      const { bucket, scope, grain } = decodeSlot((rest - period) / PERIODS, scopes);
+      return tagKeyString({ bucket, scope, grain, period: periodValue(grain, period), channel: channels[Math.floor(tail / TAGS)]!, tag: tags[tail % TAGS]! });
+    });
+    const same = (x: string[], y: string[]) => x.length === y.length && [...x].sort().join('\n') === [...y].sort().join('\n');
+    if (!expected.counts.every((d) => d.n === 1) || !expected.tags.every((d) => d.n === 1)
+      || !same(got, expected.counts.map(countKeyString)) || !same(gotTags, expected.tags.map(tagKeyString))) {
+      throw new Error('seed: the bulk rollup expansion disagrees with rollupDeltas (rollup.logic.ts changed?); update RollupAccumulator in seed.ts');
+    }
+  }
+}
+
+function decodeSlot(slot: number, scopeNames: string[]): { bucket: Bucket; scope: string; grain: Grain } {
+  const grain = GRAINS[slot & 3]!;
+  const rest = slot >>> 2;
+  return { bucket: BUCKETS[Math.floor(rest / SCOPES)]!, scope: scopeNames[rest % SCOPES]!, grain };
+}
+
+function rankSlot(slot: number, scopeRank: Int32Array): number {
+  const rest = slot >>> 2;
+  const bucket = Math.floor(rest / SCOPES);
+  return ((bucket * SCOPES + scopeRank[rest % SCOPES]!) << 2) | (slot & 3);
+}
+
+/** The period number of the rollup tables from the key's compact period. */
+function periodValue(grain: Grain, p: number): number {
+  switch (grain) {
+    case 'A': return 0;
+    case 'M': return Math.floor(p / 12) * 100 + (p % 12) + 1;
+    case 'D': return periodOf(p * DAY_MS - SHANGHAI_OFFSET_MS, 'D');
+    case 'H': return periodOf(p * HOUR_MS - SHANGHAI_OFFSET_MS, 'H');
+  }
+}
+
+/**
+ * An open-addressing hash table from non-negative integer keys (below 2^53) to int32 values, in
+ * typed arrays: no per-entry objects for the garbage collector and no 2^24-entry Map limit.
+ */
+class CounterTable {
+  private keys: Float64Array;
+  private vals: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(expected = 1 << 16) {
+    let cap = 1 << 16;
+    while (cap < expected * 2) cap *= 2;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  add(key: number, n: number): void {
+    const keys = this.keys;
+    let i = hashKey(key) & this.mask;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === key) {
+        this.vals[i] += n;
+        return;
+      }
+      if (k === -1) {
+        keys[i] = key;
+        this.vals[i] = n;
+        if (++this.size * 2 > keys.length) this.grow();
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  get(key: number): number {
+    const keys = this.keys;
+    let i = hashKey(key) & this.mask;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === key) return this.vals[i]!;
+      if (k === -1) throw new Error(`seed: counter key ${key} missing`);
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  forEach(fn: (key: number, n: number) => void): void {
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== -1) fn(keys[i]!, this.vals[i]!);
+  }
+
+  clear(): void {
+    this.keys = new Float64Array(1 << 16).fill(-1);
+    this.vals = new Int32Array(1 << 16);
+    this.mask = (1 << 16) - 1;
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    const cap = oldKeys.length * 2;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== -1) this.add(oldKeys[i]!, oldVals[i]!);
+  }
+}
+
+function hashKey(key: number): number {
+  const lo = key >>> 0;
+  const hi = (key / 4294967296) >>> 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }

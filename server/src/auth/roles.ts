@@ -1,5 +1,5 @@
 /** Every caller has exactly one role; resolvers list the roles they admit (`public` admits anyone). */
-export const ROLES = ['public', 'rater', 'device', 'department', 'supervisor', 'system', 'admin', 'screen'] as const;
+export const ROLES = ['public', 'rater', 'device', 'department', 'supervisor', 'system', 'admin', 'screen', 'hotline'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling, as established from the request's credentials. */
@@ -12,7 +12,7 @@ export interface Actor {
   /** department and system: their own department; officers also see its sub-units. */
   departmentId?: number;
   departmentPath?: string;
-  /** supervisor: the region whose departments they oversee; screen tokens: their region scope. */
+  /** supervisor and hotline (12345 operators): the region they serve; screen tokens: their region scope. */
   regionCode?: string;
   /** rater: the one service the rating token is bound to, and the token's id (single use). */
   serviceId?: number;

@@ -3,7 +3,8 @@ import { TokenExpiredError, UnauthenticatedError } from '../common/errors.js';
 import { randomSecret } from '../common/crypto.js';
 import type { Clock } from '../common/clock.js';
 
-export type TokenKind = 'session' | 'rating' | 'screen' | 'embed';
+/** `rerate`: the rater's link to rate the fix of a bad review (rectification), never a bearer credential. */
+export type TokenKind = 'session' | 'rating' | 'screen' | 'embed' | 'rerate';
 
 export interface TokenClaims {
   typ: TokenKind;

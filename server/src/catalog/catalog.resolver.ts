@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../common/context.js';
-import { InvalidInputError, NotFoundError } from '../common/errors.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { TagView } from '../rating/rating.types.js';
 import { DepartmentSchema, HallSchema, RegionSchema, ServiceWindowSchema, StaffSchema } from './catalog.entities.js';
@@ -35,7 +35,9 @@ export class CatalogResolver {
 
   @Authorized('device', 'department', 'supervisor', 'admin')
   @Query(() => WindowView, { description: 'A window and its staff, for the window evaluator\'s idle screen (R7)' })
-  async window(@Arg('id', () => Int) id: number, @Ctx() { app }: Context): Promise<WindowView> {
+  async window(@Arg('id', () => Int) id: number, @Ctx() { app, actor }: Context): Promise<WindowView> {
+    // A device sees only its own window: staff names are shown at the counter, not to other devices.
+    if (actor.role === 'device' && actor.windowId !== id) throw ForbiddenError.scope(`window ${id}`);
     const em = app.orm.em.fork() as Em;
     const window = await em.findOne(ServiceWindowSchema, { id });
     if (!window) throw NotFoundError.of('window', String(id));

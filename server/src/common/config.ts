@@ -31,6 +31,9 @@ export interface Config {
   /** Public callers never see a figure computed from fewer ratings than this. */
   minPublicRatings: number;
   serveDashboard: boolean;
+  /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
+  smsGatewayUrl?: string;
+  portalMessageUrl?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -55,6 +58,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     liveIntervalMs: int(env, 'LIVE_INTERVAL_MS', 500, 10, 60_000),
     minPublicRatings: int(env, 'MIN_PUBLIC_RATINGS', 5, 0, 1_000_000),
     serveDashboard: bool(env, 'SERVE_DASHBOARD', true),
+    smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
+    portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
   };
 }
 

@@ -74,6 +74,12 @@ export class TagRequiredError extends DomainError {
 
 export class IllegalTransitionError extends DomainError {
   readonly code = 'ILLEGAL_TRANSITION';
+  static from(action: string, state: string, allowed: readonly string[], why?: string): IllegalTransitionError {
+    return new IllegalTransitionError(
+      `${action} is not allowed for a case in state ${state}${why ? ` (${why})` : ''}; allowed now: ${allowed.length ? allowed.join(', ') : 'nothing'}`,
+      { action, state, allowed: [...allowed] },
+    );
+  }
 }
 
 export class RateLimitedError extends DomainError {

@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGzip } from 'node:zlib';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -18,11 +19,17 @@ export function staticHandler(root: string): ((req: IncomingMessage, res: Server
     const file = normalize(join(base, path));
     const target = file.startsWith(base) && existsSync(file) && statSync(file).isFile() ? file : index;
     const hashed = target.includes(`${join(base, 'assets')}`);
+    const type = TYPES[extname(target)] ?? 'application/octet-stream';
+    // Text compresses well; fonts and images are compressed already.
+    const gzip = /text|javascript|json|svg/.test(type) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     res.writeHead(200, {
-      'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
+      'content-type': type,
       // Vite puts a content hash in asset names, so they can be cached for good; pages never.
       'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+      vary: 'accept-encoding',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     });
-    createReadStream(target).pipe(res);
+    const stream = createReadStream(target);
+    (gzip ? stream.pipe(createGzip()) : stream).pipe(res);
   };
 }

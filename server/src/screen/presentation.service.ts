@@ -120,10 +120,10 @@ export async function presentRating(app: App, actor: Actor, projectNo: string, s
 export async function presentationsFor(app: App, device: DeviceKey): Promise<AsyncIterableIterator<Presentation>> {
   const registry = registryFor(app);
   const iterator = new NewestIterator<Presentation>();
-  let newest = 0;
+  let newest: Presentation | null = null;
   const push = (p: Presentation) => {
-    if (p.presentedAt < newest) return;
-    newest = p.presentedAt;
+    if (newest && (p.id === newest.id || p.presentedAt < newest.presentedAt)) return;
+    newest = p;
     iterator.push(p);
   };
   iterator.onReturn(registry.listen(device, push));

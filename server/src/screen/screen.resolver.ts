@@ -100,14 +100,3 @@ function toPresentationView(p: Presentation): RatingPresentation {
 
 /** The screens feature's resolvers, for the schema's resolver list. */
 export const screenResolvers = [ScreenTokenResolver, DeviceResolver] as const;
-
-/**
- * type-graphql refuses to build a schema with subscriptions unless a `pubSub` is given, even when every
- * subscription brings its own `subscribe` (ours do: events travel on `app.bus`). Nothing uses this one.
- */
-export const unusedPubSub = {
-  publish(): void {},
-  subscribe(routingKey: string): AsyncIterable<unknown> {
-    throw new TypeError(`topic-based subscriptions are not used (asked for '${routingKey}'); subscriptions bring their own subscribe`);
-  },
-};

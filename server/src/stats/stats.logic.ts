@@ -509,6 +509,8 @@ export function withDefaultScope(actor: Actor, filter: StatsFilter): StatsFilter
     return { ...filter, scope: { kind: 'DEPARTMENT', id: actor.departmentId } };
   }
   if (actor.role === 'supervisor' && actor.regionCode) return { ...filter, scope: { kind: 'REGION', code: actor.regionCode } };
+  if (actor.role === 'screen' && actor.departmentId) return { ...filter, scope: { kind: 'DEPARTMENT', id: actor.departmentId } };
+  if (actor.role === 'screen' && actor.regionCode) return { ...filter, scope: { kind: 'REGION', code: actor.regionCode } };
   return filter;
 }
 
@@ -518,7 +520,8 @@ export interface ScopeFacts { departmentPath: string; regionCode: string }
 /** Whether the access check needs facts from the catalog (one query) for this caller and scope. */
 export function needsScopeFacts(actor: Actor, scope: FilterScope): boolean {
   if (scope.kind === 'TOTAL' || scope.kind === 'REGION') return false;
-  return actor.role === 'department' || actor.role === 'system' || actor.role === 'supervisor';
+  return actor.role === 'department' || actor.role === 'system' || actor.role === 'supervisor'
+    || (actor.role === 'screen' && (!!actor.departmentId || !!actor.regionCode));
 }
 
 /**
@@ -547,8 +550,25 @@ export function checkStatsAccess(actor: Actor, scope: FilterScope, perStaff: boo
       if (scope.kind === 'TOTAL' || !region || !isWithinRegion(region, actor.regionCode)) throw ForbiddenError.scope(what);
       return;
     }
+    case 'screen':
+      checkScreenScope(actor, scope, facts, what);
+      return;
     default:
       return;
+  }
+}
+
+/** A screen or embed token is locked to the region or department it was issued for (issue: screens). */
+function checkScreenScope(actor: Actor, scope: FilterScope, facts: ScopeFacts | null, what: string): void {
+  if (actor.departmentId) {
+    const own = scope.kind === 'DEPARTMENT' && scope.id === actor.departmentId;
+    const below = !!facts && facts.departmentPath.includes(`/${actor.departmentId}/`);
+    if (!own && !below) throw ForbiddenError.scope(what);
+    return;
+  }
+  if (actor.regionCode) {
+    const region = scope.kind === 'REGION' ? scope.code : facts?.regionCode;
+    if (scope.kind === 'TOTAL' || !region || !isWithinRegion(region, actor.regionCode)) throw ForbiddenError.scope(what);
   }
 }
 

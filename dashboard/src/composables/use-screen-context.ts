@@ -1,0 +1,72 @@
+import { onScopeDispose, ref, shallowRef } from 'vue';
+import { backoffDelay } from '../api/backoff.js';
+import type { Credentials } from '../api/credentials.js';
+import { request } from '../api/http.js';
+import { ops } from '../api/operations.js';
+import type { Region } from '../api/types.js';
+
+export interface ScreenContext {
+  demo: boolean;
+  siteName: string | null;
+  role: string;
+  regionCode: string | null;
+  departmentId: number | null;
+  topRegions: Region[];
+}
+
+/**
+ * What a screen needs before its figures: the demo flag (演示数据 banner), the caller's locked scope
+ * (screen and embed tokens) and the top regions. Retried with backoff until the server answers, so a
+ * hall screen switched on before the server comes up still starts by itself.
+ */
+export function useScreenContext(credentials: Credentials) {
+  const context = shallowRef<ScreenContext | null>(null);
+  const error = ref<string | null>(null);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let attempt = 0;
+  let stopped = false;
+  type Answer = { systemInfo: { demo: boolean; siteName: string | null }; me: { role: string; regionCode: string | null; departmentId: number | null }; regions: Region[] };
+  const load = async () => {
+    try {
+      const res = await request<Answer>(ops.screenContext, {}, credentials);
+      if (stopped) return;
+      if (res.data) {
+        context.value = {
+          demo: res.data.systemInfo.demo, siteName: res.data.systemInfo.siteName, role: res.data.me.role,
+          regionCode: res.data.me.regionCode, departmentId: res.data.me.departmentId, topRegions: res.data.regions,
+        };
+        error.value = null;
+        return;
+      }
+      error.value = res.errors?.[0]?.message ?? 'unknown error';
+    } catch (err) {
+      if (stopped) return;
+      error.value = err instanceof Error ? err.message : String(err);
+    }
+    timer = setTimeout(load, backoffDelay(attempt++, { baseMs: 1_000 }));
+  };
+  void load();
+  onScopeDispose(() => {
+    stopped = true;
+    clearTimeout(timer);
+  });
+  return { context, error };
+}
+
+const regionCache = new Map<string, Promise<Region[]>>();
+
+/** The regions under a parent (cached for the page's life: the catalog changes rarely). */
+export function childRegions(parentCode: string | null, credentials: Credentials = {}): Promise<Region[]> {
+  const key = parentCode ?? '';
+  let hit = regionCache.get(key);
+  if (!hit) {
+    hit = request<{ regions: Region[] }>(ops.childRegions, { parentCode }, credentials)
+      .then((r) => r.data?.regions ?? [])
+      .catch(() => {
+        regionCache.delete(key);
+        return [];
+      });
+    regionCache.set(key, hit);
+  }
+  return hit;
+}

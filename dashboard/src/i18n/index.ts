@@ -1,0 +1,55 @@
+import { ref } from 'vue';
+import { en } from './en.js';
+import { zhCN, type Messages } from './zh-CN.js';
+
+export type Locale = 'zh-CN' | 'en';
+const catalogs: Record<Locale, Messages> = { 'zh-CN': zhCN, en };
+const STORAGE_KEY = 'hcp.locale';
+
+/** Picks the language: `?lang=` first, then the last choice on this device, else Simplified Chinese. */
+export function initialLocale(search: string, stored: string | null): Locale {
+  const asked = new URLSearchParams(search).get('lang') ?? stored;
+  return asked === 'en' ? 'en' : 'zh-CN';
+}
+
+/** Looks a dotted key up in a catalog and fills `{name}` placeholders; a missing key shows itself. */
+export function translate(messages: Messages, key: string, params: Record<string, string | number> = {}): string {
+  let node: unknown = messages;
+  for (const part of key.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  if (typeof node !== 'string') return key;
+  return node.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+const locale = ref<Locale>(initialLocale(
+  typeof location === 'undefined' ? '' : location.search,
+  typeof localStorage === 'undefined' ? null : safeGet(STORAGE_KEY),
+));
+
+function safeGet(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function applyLang(value: Locale): void {
+  if (typeof document !== 'undefined') document.documentElement.lang = value;
+}
+applyLang(locale.value);
+
+/** The app's one translator; components call `const { t } = useI18n()` (reactive: `t` reads the locale). */
+export function useI18n() {
+  const t = (key: string, params?: Record<string, string | number>) => translate(catalogs[locale.value], key, params);
+  const setLocale = (value: Locale) => {
+    locale.value = value;
+    applyLang(value);
+    try {
+      localStorage.setItem(STORAGE_KEY, value);
+    } catch {
+      // Private mode or a locked-down kiosk: the choice lasts for this page only.
+    }
+  };
+  const toggle = () => setLocale(locale.value === 'en' ? 'zh-CN' : 'en');
+  return { locale, t, setLocale, toggle };
+}

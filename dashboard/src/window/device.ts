@@ -1,0 +1,26 @@
+import type { Presentation } from '../api/types.js';
+
+/** How long a presented service waits for the citizen before the device returns to idle. */
+export const RATING_TIMEOUT_MS = 90_000;
+/** How long the thank-you stays up after sending. */
+export const THANKS_MS = 5_000;
+
+/**
+ * Whether a presentation should take over the screen: one the device has not shown yet. The server
+ * replays only live, unrated presentations to a device that reconnects, so the device's own clock
+ * (often wrong on kiosks) is not consulted; a replay of one already shown is ignored.
+ */
+export function shouldShowPresentation(p: Pick<Presentation, 'id'>, seen: ReadonlySet<string>): boolean {
+  return !seen.has(p.id);
+}
+
+/** Remembers the presentations shown, keeping only the last few (a device runs for months). */
+export function rememberShown(seen: Set<string>, id: string, keep = 50): void {
+  seen.add(id);
+  while (seen.size > keep) seen.delete(seen.values().next().value!);
+}
+
+/** Error codes that mean the device key is wrong for this page (enter it again), not a passing fault. */
+export function isKeyRejected(code: string | undefined, closeCode?: number): boolean {
+  return code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' || closeCode === 4403;
+}

@@ -1,0 +1,19 @@
+import type { RouteRecordRaw } from 'vue-router';
+import { session } from './session.js';
+import { QUEUES } from './workspace.logic.js';
+
+/** Department workspace (差评整改工作台): queues by role, the case page with its next actions, and the figures. */
+export const workspaceRoutes: RouteRecordRaw[] = [
+  {
+    path: '/workspace',
+    component: () => import('./WorkspaceLayout.vue'),
+    children: [
+      { path: '', name: 'workspace', redirect: () => ({ name: session.value?.role === 'hotline' ? 'workspace-callbacks' : 'workspace-queue' }) },
+      ...QUEUES.map((q): RouteRecordRaw => ({
+        path: q.path, name: q.name, component: () => import('./WorkspaceQueue.vue'), props: { title: q.label, filter: q.filter },
+      })),
+      { path: 'cases/:id(\\d+)', name: 'workspace-case', component: () => import('./WorkspaceCasePage.vue'), props: (r) => ({ id: Number(r.params.id) }) },
+      { path: 'figures', name: 'workspace-figures', component: () => import('./WorkspaceFigures.vue') },
+    ],
+  },
+];

@@ -1,0 +1,58 @@
+import { ref } from 'vue';
+import { errorCode, request, type GraphQLResult } from '../api/http.js';
+import { wsOps } from './workspace.ops.js';
+
+export interface Session { token: string; role: string; displayName: string; expiresAt: string }
+
+const KEY = 'hcp.workspace.session';
+
+function load(): Session | null {
+  try {
+    const raw = sessionStorage.getItem(KEY);
+    const s = raw ? (JSON.parse(raw) as Session) : null;
+    return s && Date.parse(s.expiresAt) > Date.now() ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The signed-in officer, supervisor or hotline operator; kept for this browser tab only. */
+export const session = ref<Session | null>(load());
+
+function save(value: Session | null): void {
+  session.value = value;
+  try {
+    if (value) sessionStorage.setItem(KEY, JSON.stringify(value));
+    else sessionStorage.removeItem(KEY);
+  } catch {
+    // Without storage the session lasts until the page reloads.
+  }
+}
+
+export class WorkspaceError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+    this.name = 'WorkspaceError';
+  }
+}
+
+export async function login(username: string, password: string): Promise<void> {
+  const res = await request<{ login: Session }>(wsOps.login, { u: username, p: password });
+  if (!res.data) throw new WorkspaceError(res.errors?.[0]?.message ?? '登录失败', errorCode(res));
+  save(res.data.login);
+}
+
+export function logout(): void {
+  save(null);
+}
+
+/** A query or mutation as the signed-in user; an expired session signs out. */
+export async function call<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res: GraphQLResult<T> = await request<T>(query, variables, { token: session.value?.token });
+  if (res.errors?.length || !res.data) {
+    const code = errorCode(res);
+    if (code === 'UNAUTHENTICATED' || code === 'TOKEN_EXPIRED') logout();
+    throw new WorkspaceError(res.errors?.[0]?.message ?? '请求失败', code);
+  }
+  return res.data;
+}

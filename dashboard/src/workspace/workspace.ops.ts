@@ -1,0 +1,28 @@
+// The workspace sends the example operations of schema/operations/, which the server tests also run.
+import queue from '../../../schema/operations/rectification-queue.graphql?raw';
+import caseDetail from '../../../schema/operations/rectification-case.graphql?raw';
+import dispatch from '../../../schema/operations/dispatch-rectification.graphql?raw';
+import verify from '../../../schema/operations/verify-rectification.graphql?raw';
+import classify from '../../../schema/operations/classify-rectification.graphql?raw';
+import rectify from '../../../schema/operations/rectify-rectification.graphql?raw';
+import feedBack from '../../../schema/operations/feed-back-rectification.graphql?raw';
+import callBack from '../../../schema/operations/record-callback.graphql?raw';
+import close from '../../../schema/operations/close-rectification.graphql?raw';
+import appeal from '../../../schema/operations/appeal-rectification.graphql?raw';
+import decideAppeal from '../../../schema/operations/decide-appeal.graphql?raw';
+import extend from '../../../schema/operations/extend-rectification-deadline.graphql?raw';
+import raterContact from '../../../schema/operations/rater-contact.graphql?raw';
+import figures from '../../../schema/operations/rectification-figures.graphql?raw';
+import problems from '../../../schema/operations/common-problems.graphql?raw';
+
+export const wsOps = {
+  queue, caseDetail, raterContact, figures, problems,
+  actions: {
+    DISPATCH: dispatch, VERIFY: verify, CLASSIFY: classify, RECTIFY: rectify, FEED_BACK: feedBack, CALL_BACK: callBack,
+    CLOSE: close, APPEAL: appeal, DECIDE_APPEAL: decideAppeal, EXTEND: extend,
+  },
+  login: 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt role displayName } }',
+  changes: 'subscription { rectificationChanged { action caseIds state overdue at } }',
+};
+
+export type WorkspaceAction = keyof typeof wsOps.actions;

@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const SCREENSHOTS = resolve('test/screenshots');
+const AXE = readFileSync(resolve('node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Debian's Chromium, headless, with the flags that keep it quiet on a machine without a network. */
+export async function launchChromium(): Promise<Browser> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+}
+
+/** Every console error and uncaught exception of a page, for the "no console errors" check. */
+export function collectErrors(page: Page, into: string[], name: string): void {
+  page.on('console', (m) => { if (m.type() === 'error') into.push(`${name}: console: ${m.text()}`); });
+  page.on('pageerror', (e) => into.push(`${name}: ${e.message}`));
+}
+
+export interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: string[]; failureSummary?: string }> }
+
+/** Runs axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  });
+}
+
+export function screenshotPath(name: string): string {
+  return join(SCREENSHOTS, name);
+}
+
+export function dashboardBuilt(dir: string): boolean {
+  return existsSync(join(dir, 'index.html'));
+}

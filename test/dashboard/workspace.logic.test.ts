@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { attachmentNames, clockText, deadlineDay, QUEUES, shanghaiTime } from '../../dashboard/src/workspace/workspace.logic.js';
+
+const due = '2026-12-05T16:00:00.000Z'; // end of 5 Dec in Shanghai
+const at = (text: string) => new Date(`${text}+08:00`).getTime();
+
+describe('workspace clock (R16)', () => {
+  it('shows the deadline as its Shanghai day and the time left', () => {
+    expect(deadlineDay(due)).toBe('2026-12-05');
+    expect(clockText(due, at('2026-12-03T22:00:00'), false)).toEqual({ text: '剩余2天2小时', tone: 'ok' });
+    expect(clockText(due, at('2026-12-05T21:30:00'), false)).toEqual({ text: '剩余2小时30分', tone: 'soon' });
+  });
+
+  it('shows overdue time, a paused clock and no clock', () => {
+    expect(clockText(due, at('2026-12-07T03:00:00'), false)).toEqual({ text: '已超期1天3小时', tone: 'late' });
+    expect(clockText(due, at('2026-12-07T03:00:00'), true).tone).toBe('paused');
+    expect(clockText(null, 0, false)).toEqual({ text: '—', tone: 'none' });
+  });
+
+  it('formats times in Shanghai and keeps only attachment names', () => {
+    expect(shanghaiTime('2026-11-20T02:00:00.000Z')).toBe('2026-11-20 10:00');
+    expect(attachmentNames([{ name: 'a.pdf' }, { name: 'b.png' }])).toEqual(['a.pdf', 'b.png']);
+    expect(attachmentNames(null)).toEqual([]);
+  });
+
+  it('gives the hotline only the callback queues', () => {
+    expect(QUEUES.filter((q) => q.roles.includes('hotline')).map((q) => q.path)).toEqual(['callbacks', 'all']);
+  });
+});
