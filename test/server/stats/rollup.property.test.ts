@@ -9,6 +9,7 @@ import { submitEvaluation } from '../../../server/src/rating/rating.service.js';
 import type { Channel } from '../../../server/src/rating/channel.logic.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { diffRollups, readRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
+import { invalidateRating } from '../../../server/src/rectification/invalidation.js';
 import { makeFixture, type Fixture } from '../../support/fixture.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
@@ -26,7 +27,7 @@ const CHANNELS: Channel[] = ['PC', 'APP', 'MINI_PROGRAM', 'QR', 'SMS', 'HOTLINE'
 const TAGS: Record<number, string[]> = { 5: ['510', '517'], 4: ['406', '413'], 3: ['307', '314'], 2: ['207', '214'], 1: ['108', '115'] };
 
 describe('rollups (issue: live figures)', () => {
-  it(`equal a recount from the raw rows after ${OPERATIONS} random operations of every kind (R9, R10, R11)`, async () => {
+  it(`equal a recount from the raw rows after ${OPERATIONS} random operations of every kind (R9, R10, R11, R18)`, async () => {
     const random = mulberry32(20261121);
     const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
     const system = (dept: 'market' | 'police' | 'social'): Actor => ({
@@ -55,7 +56,7 @@ describe('rollups (issue: live figures)', () => {
           const service = await registerService(server.app, system(dept), input);
           registered.push({ projectNo: service.projectNo, serviceNumber: service.serviceNumber, dept });
           note(`register ${kind}`);
-        } else if (roll < 0.9) {
+        } else if (roll < 0.86) {
           // Ratings on all channels, with duplicates and follow-ups, on recent and old services.
           const target = random() < 0.3 ? pick(registered.slice(-20)) : pick(registered);
           const level = pick([5, 5, 5, 4, 3, 2, 1]);
@@ -64,6 +65,15 @@ describe('rollups (issue: live figures)', () => {
             tags: random() < 0.7 ? [pick(TAGS[level]!)] : [], comment: level <= 2 ? '有问题' : null,
           });
           note('rated');
+        } else if (roll < 0.9) {
+          // R18: an upheld appeal or a malicious finding invalidates a rating, twice at times (idempotent).
+          const em = server.app.orm.em.fork() as Em;
+          const rows = await em.execute<Array<{ id: number }>>('select id from rating order by id desc limit 30');
+          if (rows.length) {
+            const id = Number(pick(rows).id);
+            const result = await em.transactional((tx) => invalidateRating(tx as Em, id, '申诉成立'));
+            note(result ? 'invalidated' : 'already invalid');
+          }
         } else if (roll < 0.97) {
           server.clock.advance(Math.floor(random() * 3 * DAY_MS));
           note(`defaults ${await recordDueDefaults(server.app) > 0 ? 'recorded' : 'none'}`);
@@ -88,6 +98,7 @@ describe('rollups (issue: live figures)', () => {
     // The run exercised what it claims to: duplicates were refused, defaults were recorded.
     expect(outcomes.get('ALREADY_RATED') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('defaults recorded') ?? 0).toBeGreaterThan(0);
+    expect(outcomes.get('invalidated') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('rated') ?? 0).toBeGreaterThan(OPERATIONS / 10);
   });
 });

@@ -1,0 +1,41 @@
+import type { App } from '../app.js';
+import type { ChangeEvent } from '../common/pubsub.js';
+import { onRatingStored } from '../rating/rating.service.js';
+import { rectScopesOf } from './figures.logic.js';
+import { openCasesForRating } from './rectification.service.js';
+
+interface Pending { at: number; scopes: string[]; caseIds: number[] }
+
+const PENDING_TTL_MS = 60_000;
+const installed = new WeakSet<App>();
+
+/**
+ * Wires rectification into an app: bad ratings open cases in their own transaction (R13). The hook
+ * cannot know when that transaction commits, so the opening is announced when the rating's own change
+ * event (published after commit) comes by; a rolled-back rating's entry simply expires.
+ */
+export function installRectification(app: App): void {
+  if (installed.has(app)) return;
+  installed.add(app);
+  const pending = new Map<number, Pending>();
+  onRatingStored(app, async (em, rating, _attribution, service) => {
+    const caseIds = await openCasesForRating(app, em, rating, service);
+    if (caseIds.length === 0) return;
+    // Wall time, not app.clock: this only ages out in-memory entries of rolled-back ratings.
+    const now = Date.now();
+    for (const [id, entry] of pending) if (now - entry.at > PENDING_TTL_MS) pending.delete(id);
+    const rows = await em.execute<Array<{ department_path: string; region_code: string }>>(
+      `select department_path, region_code from rect_case where id in (${caseIds.map(() => '?').join(', ')})`, caseIds,
+    );
+    const scopes = [...new Set(rows.flatMap((r) => rectScopesOf({ departmentPath: r.department_path, regionCode: r.region_code })))];
+    pending.set(rating.id, { at: now, scopes, caseIds });
+  });
+  app.bus.subscribe((event: ChangeEvent) => {
+    if (event.kind !== 'rating' || event.origin !== app.instanceId) return;
+    const ratingId = Number(event.detail?.ratingId);
+    const entry = pending.get(ratingId);
+    if (!entry) return;
+    pending.delete(ratingId);
+    app.bus.publish({ kind: 'rectification', scopes: entry.scopes, at: event.at, origin: app.instanceId, detail: { action: 'OPEN', caseIds: entry.caseIds, ratingId } });
+  });
+}
