@@ -15,7 +15,7 @@ import { attributionFromUnits } from './rating/attribution.store.js';
 import { countKeyString, rollupDeltas, tagKeyString, type Attribution, type Bucket, type RatingFacts } from './stats/rollup.logic.js';
 import { periodOf, SHANGHAI_OFFSET_MS, type Grain } from './stats/period.logic.js';
 import { openBulkWriter } from './db/bulk-writer.js';
-import { generateDemoCatalog, generateDemoHistory, type DemoApplicant, type DemoCatalog, type DemoHistoryRecord } from '../../seeds/demo-city.js';
+import { generateDemoCatalog, generateDemoHistory, type DemoApplicant, type DemoCaseRecord, type DemoCatalog, type DemoHistoryRecord, type DemoRatingRecord, type DemoServiceRecord } from '../../seeds/demo-city.js';
 
 /** Demo accounts, printed at start and listed in the README. Demo only: never use on real data. */
 export const DEMO_CREDENTIALS = {
@@ -54,10 +54,6 @@ export function printCredentials(): void {
     `  window key  ${c.windowKey}   (x-api-key of window evaluator 1)`, '',
   ].join('\n'));
 }
-
-interface PendingService { id: number; caseId: number; staffId: number | null; row: unknown[] }
-
-interface PendingCase { id: number; kind: string; batchNo?: string; units: Array<{ departmentKey: string; itemKey: string }>; unitKey: string }
 
 interface Ids { dept: Map<string, { id: number; path: string; regionCode: string }>; item: Map<string, number>; staff: Map<string, number>; window: Map<string, number>; terminal: Map<string, number>; hall: Map<string, number> }
 
@@ -111,18 +107,13 @@ async function writeAccounts(app: App, em: Em, ids: Ids, c: DemoCatalog): Promis
 
 /** Streams the generated history into the database in transactions of CHUNK ratings. */
 async function writeHistory(app: App, c: DemoCatalog, ids: Ids, options: SeedOptions): Promise<void> {
-  const CHUNK = Number(process.env.SEED_CHUNK ?? 5000);
-  const pf = pfCodes();
+  const CHUNK = 20_000;
   const endAt = options.endAt ?? app.clock.now();
-  const history: HistoryState = {
-    app, ids, pf, caseId: 0, serviceId: 0, ratingId: 0, done: 0,
-    cases: new Map(), services: new Map(), batches: new Map(), sealed: new WeakMap(), buffer: newBuffer(), rollups: new RollupAccumulator(),
-  };
-
+  const history = new HistoryState(app, ids);
   const writer = await openBulkWriter(bulkTarget(app));
   // Counters are summed in memory across chunks (most keys repeat) and written, sorted in key order,
   // when the table grows large and at the end; the database is not served while it is being seeded.
-  const ROLLUP_FLUSH_KEYS = 12_000_000;
+  const ROLLUP_FLUSH_KEYS = 8_000_000;
   const rollups = history.rollups;
   const flushRollups = () => writer.transaction(async () => {
     for (const rows of rollups.countRows()) {
@@ -137,22 +128,21 @@ async function writeHistory(app: App, c: DemoCatalog, ids: Ids, options: SeedOpt
     const b = history.buffer;
     history.buffer = newBuffer();
     await writer.transaction(async () => {
-      await writer.insert('case_record', ['id', 'project_no', 'kind', 'batch_no', 'user_prop', 'applicant_name_sealed', 'applicant_name_masked', 'applicant_mobile_sealed', 'applicant_mobile_masked', 'applicant_cert_sealed', 'created_at'], b.cases);
+      await writer.insert('case_record', CASE_COLUMNS, b.cases);
       await writer.insert('case_unit', ['case_id', 'department_id', 'item_id'], b.units);
-      await writer.insert('service', ['id', 'case_id', 'project_no', 'service_number', 'node_name', 'item_id', 'department_id', 'region_code', 'staff_id', 'window_id', 'terminal_id', 'pro_channel', 'pro_status', 'accepted_at', 'completed_at', 'rating_id', 'created_at'], b.services);
-      await writer.insert('rating', ['id', 'service_id', 'case_id', 'assess_number', 'level', 'dimensions', 'tags', 'comment', 'channel', 'pf', 'is_default', 'valid', 'invalid_reason', 'rater_name_sealed', 'rater_name_masked', 'rater_mobile_sealed', 'rater_mobile_masked', 'source', 'token_id', 'actor_id', 'rated_at'], b.ratings);
+      await writer.insert('service', SERVICE_COLUMNS, b.services, { pro_status: 3 });
+      await writer.insert('rating', RATING_COLUMNS, b.ratings, { assess_number: 1, valid: true });
     });
     if (rollups.size > ROLLUP_FLUSH_KEYS) await flushRollups();
-
     options.onProgress?.(history.done, options.ratings);
   };
 
   try {
     for (const record of generateDemoHistory(c, { ratings: options.ratings, endAt, days: options.days })) {
-      addRecord(history, record);
+      history.add(record);
       if (history.buffer.ratings.length >= CHUNK) await flush();
     }
-    for (const pending of history.services.values()) history.buffer.services.push(pending.row);
+    history.finish();
     await flush();
     await flushRollups();
   } finally {
@@ -161,46 +151,89 @@ async function writeHistory(app: App, c: DemoCatalog, ids: Ids, options: SeedOpt
   for (const table of ['case_record', 'service', 'rating']) await resetSequence(app.orm.em.fork() as Em, table);
 }
 
+// Columns not listed are null (accepted_at, invalid_reason, rater_*, token_id, actor_id); the
+// constants are given to the writer once per statement.
+const CASE_COLUMNS = ['id', 'project_no', 'kind', 'batch_no', 'user_prop', 'applicant_name_sealed', 'applicant_name_masked', 'applicant_mobile_sealed', 'applicant_mobile_masked', 'applicant_cert_sealed', 'created_at'];
+const SERVICE_COLUMNS = ['id', 'case_id', 'project_no', 'service_number', 'node_name', 'item_id', 'department_id', 'region_code', 'staff_id', 'window_id', 'terminal_id', 'pro_channel', 'completed_at', 'rating_id', 'created_at'];
+const SERVICE_RATING_ID = SERVICE_COLUMNS.indexOf('rating_id');
+const RATING_COLUMNS = ['id', 'service_id', 'case_id', 'level', 'dimensions', 'tags', 'comment', 'channel', 'pf', 'is_default', 'source', 'rated_at'];
+
 function newBuffer() {
   return {
     cases: [] as unknown[][], units: [] as unknown[][], services: [] as unknown[][], ratings: [] as unknown[][],
   };
 }
 
-interface HistoryState {
-  app: App;
-  ids: Ids;
-  pf: Record<Channel, number>;
-  caseId: number;
-  serviceId: number;
-  ratingId: number;
-  done: number;
-  cases: Map<string, PendingCase>;
-  /** Service rows wait in memory until their rating arrives, so they are written once, already claimed. */
-  services: Map<string, PendingService>;
-  batches: Map<string, PendingService[]>;
+interface PendingService { id: number; serviceNumber: number; staffId: number | null; row: unknown[]; written: boolean }
+
+interface PendingCase {
+  id: number; kind: string; batchNo?: string; acceptedAt: number;
+  units: Array<{ departmentKey: string; itemKey: string }>;
+  /** "deptId.itemId;…": with the kind and the staff, identifies the rating's attribution. */
+  unitKey: string;
+  services: PendingService[];
+}
+
+/**
+ * Every record of a generated case (its services and ratings) falls within days of its acceptance,
+ * so cases older than this are dropped from memory (their unrated services written as they are).
+ * A record that still refers to a dropped case stops the seed with an error.
+ */
+const CASE_HORIZON_MS = 60 * 24 * 3_600_000;
+
+/** Turns generated records into rows (buffered per chunk) and rollup counts. */
+class HistoryState {
+  readonly pf: Record<Channel, number> = pfCodes();
+  caseId = 0;
+  serviceId = 0;
+  ratingId = 0;
+  done = 0;
+  buffer = newBuffer();
+  readonly rollups = new RollupAccumulator();
+  /** Cases by project number, in order of acceptance (the generator emits them in time order). */
+  private readonly cases = new Map<string, PendingCase>();
+  /** The services of a batch (批量办件) until its one rating covers them all (R10). */
+  private readonly batches = new Map<string, PendingService[]>();
+  private evictedBefore = -Infinity;
   /**
    * Sealed personal data per generated applicant (the generator reuses a fixed population of
    * invented people): each is encrypted once, with its own random IV, and the sealed values are
-   * reused for that person's later cases. AES-GCM on an identical plaintext with an identical IV
-   * yields the identical ciphertext, so nothing weakens except that equal demo applicants have equal
-   * ciphertexts. Demo data only; the live write path seals every value afresh.
+   * reused for that person's later cases. Nothing weakens except that equal demo applicants have
+   * equal ciphertexts. Demo data only; the live write path seals every value afresh.
    */
-  sealed: WeakMap<DemoApplicant, [string, string, string, string, string]>;
-  buffer: ReturnType<typeof newBuffer>;
-  rollups: RollupAccumulator;
-}
+  private readonly sealed = new WeakMap<DemoApplicant, [string, string, string, string, string]>();
 
-function addRecord(h: HistoryState, record: DemoHistoryRecord): void {
-  const { ids, cases, services, batches } = h;
-  const b = h.buffer;
-  if (record.type === 'case') {
-    const id = ++h.caseId;
+  constructor(private readonly app: App, private readonly ids: Ids) {}
+
+  add(record: DemoHistoryRecord): void {
+    if (record.type === 'case') this.addCase(record);
+    else if (record.type === 'service') this.addService(record);
+    else this.addRating(record);
+  }
+
+  /** Writes the services that were never rated. */
+  finish(): void {
+    for (const kase of this.cases.values()) this.release(kase);
+    this.cases.clear();
+  }
+
+  private caseOf(projectNo: string): PendingCase {
+    const kase = this.cases.get(projectNo);
+    if (!kase) throw new Error(`seed: record of case ${projectNo} arrived after the case was dropped from memory (CASE_HORIZON_MS in seed.ts)`);
+    return kase;
+  }
+
+  private addCase(record: DemoCaseRecord): void {
+    const { ids } = this;
+    const b = this.buffer;
+    const id = ++this.caseId;
+    const acceptedAt = record.acceptedAt.getTime();
+    if (acceptedAt - CASE_HORIZON_MS > this.evictedBefore + 24 * 3_600_000) this.evict(acceptedAt - CASE_HORIZON_MS);
     const a = record.applicant;
-    let sealed = h.sealed.get(a);
+    let sealed = this.sealed.get(a);
     if (!sealed) {
-      const cipher = h.app.cipher;
-      h.sealed.set(a, (sealed = [cipher.encrypt(a.name), maskName(a.name), cipher.encrypt(a.mobile), maskPhone(a.mobile), cipher.encrypt(a.certNo)]));
+      const cipher = this.app.cipher;
+      this.sealed.set(a, (sealed = [cipher.encrypt(a.name), maskName(a.name), cipher.encrypt(a.mobile), maskPhone(a.mobile), cipher.encrypt(a.certNo)]));
     }
     let unitKey = '';
     for (const u of record.units) {
@@ -209,45 +242,69 @@ function addRecord(h: HistoryState, record: DemoHistoryRecord): void {
       b.units.push([id, departmentId, itemId]);
       unitKey += `${departmentId}.${itemId};`;
     }
-    cases.set(record.projectNo, { id, kind: record.kind, batchNo: record.batchNo, units: record.units, unitKey });
-    b.cases.push([id, record.projectNo, record.kind, record.batchNo ?? null, a.userProp, sealed[0], sealed[1], sealed[2], sealed[3], sealed[4], record.acceptedAt.getTime()]);
-    return;
+    this.cases.set(record.projectNo, { id, kind: record.kind, batchNo: record.batchNo, acceptedAt, units: record.units, unitKey, services: [] });
+    b.cases.push([id, record.projectNo, record.kind, record.batchNo ?? null, a.userProp, sealed[0], sealed[1], sealed[2], sealed[3], sealed[4], acceptedAt]);
   }
-  if (record.type === 'service') {
-    const kase = cases.get(record.projectNo)!;
-    const id = ++h.serviceId;
+
+  private addService(record: DemoServiceRecord): void {
+    const { ids } = this;
+    const kase = this.caseOf(record.projectNo);
+    const id = ++this.serviceId;
     const dept = ids.dept.get(record.departmentKey)!;
     const staffId = record.staffKey ? ids.staff.get(record.staffKey) ?? null : null;
-    const pending: PendingService = { id, caseId: kase.id, staffId, row: [] };
-    services.set(`${record.projectNo}#${record.serviceNumber}`, pending);
-    if (kase.batchNo) {
-      const batch = batches.get(kase.batchNo);
-      if (batch) batch.push(pending);
-      else batches.set(kase.batchNo, [pending]);
-    }
     const completedAt = record.completedAt.getTime();
-    pending.row = [id, kase.id, record.projectNo, record.serviceNumber, record.nodeName, ids.item.get(record.itemKey)!, dept.id, dept.regionCode,
+    const row = [id, kase.id, record.projectNo, record.serviceNumber, record.nodeName, ids.item.get(record.itemKey)!, dept.id, dept.regionCode,
       staffId, record.windowKey ? ids.window.get(record.windowKey) ?? null : null, record.terminalKey ? ids.terminal.get(record.terminalKey) ?? null : null,
-      record.proChannel, 3, null, completedAt, null, completedAt];
-    return;
+      record.proChannel, completedAt, null, completedAt];
+    const pending: PendingService = { id, serviceNumber: record.serviceNumber, staffId, row, written: false };
+    kase.services.push(pending);
+    if (kase.batchNo) {
+      const batch = this.batches.get(kase.batchNo);
+      if (batch) batch.push(pending);
+      else this.batches.set(kase.batchNo, [pending]);
+    }
   }
-  const service = services.get(`${record.projectNo}#${record.serviceNumber}`)!;
-  const kase = cases.get(record.projectNo)!;
-  const id = ++h.ratingId;
-  h.done += 1;
-  const covered = kase.batchNo ? batches.get(kase.batchNo) ?? [service] : [service];
-  if (kase.batchNo) batches.delete(kase.batchNo);
-  for (const pending of covered) {
-    pending.row[15] = id;
-    b.services.push(pending.row);
-    services.delete(`${String(pending.row[2])}#${String(pending.row[3])}`);
+
+  private addRating(record: DemoRatingRecord): void {
+    const b = this.buffer;
+    const kase = this.caseOf(record.projectNo);
+    const service = kase.services.find((s) => s.serviceNumber === record.serviceNumber);
+    if (!service) throw new Error(`seed: rating of unknown service ${record.projectNo}#${record.serviceNumber}`);
+    const id = ++this.ratingId;
+    this.done += 1;
+    const covered = (kase.batchNo ? this.batches.get(kase.batchNo) : undefined) ?? [service];
+    if (kase.batchNo) this.batches.delete(kase.batchNo);
+    for (const pending of covered) {
+      pending.row[SERVICE_RATING_ID] = id;
+      pending.written = true;
+      b.services.push(pending.row);
+    }
+    const ratedAt = record.at.getTime();
+    b.ratings.push([id, service.id, kase.id, record.level, record.dimensions ? JSON.stringify(record.dimensions) : null, record.tags.join(','),
+      record.comment ?? null, record.channel, this.pf[record.channel], record.isDefault, record.isDefault ? 'job' : 'demo', ratedAt]);
+    const staffId = service.staffId;
+    this.rollups.addRating(`${kase.kind}|${staffId ?? ''}|${kase.unitKey}`, () => attributionFromUnits(coveredUnits(kase, this.ids), kase.kind, staffId),
+      { level: record.level, isDefault: record.isDefault, channel: record.channel, ratedAt, tags: record.tags });
   }
-  const ratedAt = record.at.getTime();
-  b.ratings.push([id, service.id, kase.id, 1, record.level, record.dimensions ? JSON.stringify(record.dimensions) : null, record.tags.join(','),
-    record.comment ?? null, record.channel, h.pf[record.channel], record.isDefault, true, null, null, null, null, null,
-    record.isDefault ? 'job' : 'demo', null, null, ratedAt]);
-  h.rollups.addRating(`${kase.kind}|${service.staffId ?? ''}|${kase.unitKey}`, () => attributionFromUnits(coveredUnits(kase, ids), kase.kind, service.staffId),
-    { level: record.level, isDefault: record.isDefault, channel: record.channel, ratedAt, tags: record.tags });
+
+  /** Drops the cases accepted before `before` (Map order is acceptance order), writing their unrated services. */
+  private evict(before: number): void {
+    for (const [projectNo, kase] of this.cases) {
+      if (kase.acceptedAt >= before) break;
+      this.release(kase);
+      this.cases.delete(projectNo);
+    }
+    this.evictedBefore = before;
+  }
+
+  private release(kase: PendingCase): void {
+    for (const s of kase.services) {
+      if (s.written) continue;
+      s.written = true;
+      this.buffer.services.push(s.row);
+    }
+    if (kase.batchNo) this.batches.delete(kase.batchNo);
+  }
 }
 
 function coveredUnits(kase: { units: Array<{ departmentKey: string; itemKey: string }> }, ids: Ids) {
@@ -437,10 +494,11 @@ class RollupAccumulator {
     table: CounterTable, tailSize: number, rankTail: (tail: number) => number, scopeRank: Int32Array,
     row: (slot: number, period: number, tail: number, n: number) => unknown[],
   ): Generator<unknown[][]> {
-    const ranked = new Float64Array(table.size);
-    const values = new Int32Array(table.size);
-    // Ranked key → value, through a second table (rank keys are distinct because ranking is a bijection).
-    const byRankedKey = new CounterTable(table.size * 2);
+    const size = table.count();
+    const ranked = new Float64Array(size);
+    const values = new Float64Array(size);
+    // Ranked key → position, through a second table (rank keys are distinct because ranking is a bijection).
+    const byRankedKey = new CounterTable(size);
     let j = 0;
     table.forEach((key, n) => {
       const tail = key % tailSize;
@@ -450,7 +508,7 @@ class RollupAccumulator {
       const rankedKey = (rankSlot(slot, scopeRank) * PERIODS + period) * tailSize + rankTail(tail);
       ranked[j] = rankedKey;
       values[j] = n;
-      byRankedKey.add(rankedKey, j);
+      byRankedKey.store(rankedKey, j);
       j += 1;
     });
     ranked.sort();
@@ -549,76 +607,121 @@ function periodValue(grain: Grain, p: number): number {
 }
 
 /**
- * An open-addressing hash table from non-negative integer keys (below 2^53) to int32 values, in
- * typed arrays: no per-entry objects for the garbage collector and no 2^24-entry Map limit.
+ * An open-addressing hash table from non-negative integer keys (below 2^53) to counts, in one typed
+ * array of [key, count] pairs: no per-entry objects for the garbage collector, no 2^24-entry Map
+ * limit. A small direct-mapped front table (it stays in the CPU cache) absorbs the many repeats of
+ * hot keys (whole city, regions, all-time and month rows) and passes an entry on when displaced.
  */
 class CounterTable {
-  private keys: Float64Array;
-  private vals: Int32Array;
-  private mask: number;
-  size = 0;
+  private slots!: Float64Array;
+  private mask!: number;
+  private stored = 0;
+  private readonly front = new Float64Array(2 * FRONT_SIZE).fill(-1);
+  private frontCount = 0;
 
-  constructor(expected = 1 << 16) {
-    let cap = 1 << 16;
-    while (cap < expected * 2) cap *= 2;
-    this.keys = new Float64Array(cap).fill(-1);
-    this.vals = new Int32Array(cap);
-    this.mask = cap - 1;
+  constructor(expected = 0) {
+    this.reset(expected);
+  }
+
+  /** Distinct keys (those still in the front table may be counted twice: an upper bound). */
+  get size(): number {
+    return this.stored + this.frontCount;
   }
 
   add(key: number, n: number): void {
-    const keys = this.keys;
-    let i = hashKey(key) & this.mask;
+    const front = this.front;
+    const i = (hashKey(key) & FRONT_MASK) << 1;
+    const k = front[i]!;
+    if (k === key) {
+      front[i + 1] += n;
+      return;
+    }
+    if (k === -1) this.frontCount += 1;
+    else this.store(k, front[i + 1]!);
+    front[i] = key;
+    front[i + 1] = n;
+  }
+
+  /** Adds straight to the main table (keys seen once, as when re-keying). */
+  store(key: number, n: number): void {
+    const slots = this.slots;
+    let i = (hashKey(key) & this.mask) << 1;
     for (;;) {
-      const k = keys[i]!;
+      const k = slots[i]!;
       if (k === key) {
-        this.vals[i] += n;
+        slots[i + 1] += n;
         return;
       }
       if (k === -1) {
-        keys[i] = key;
-        this.vals[i] = n;
-        if (++this.size * 2 > keys.length) this.grow();
+        slots[i] = key;
+        slots[i + 1] = n;
+        if (++this.stored * 2 > slots.length / 2) this.grow();
         return;
       }
-      i = (i + 1) & this.mask;
+      i = (i + 2) & (this.mask * 2 + 1);
     }
   }
 
   get(key: number): number {
-    const keys = this.keys;
-    let i = hashKey(key) & this.mask;
+    this.settle();
+    const slots = this.slots;
+    let i = (hashKey(key) & this.mask) << 1;
     for (;;) {
-      const k = keys[i]!;
-      if (k === key) return this.vals[i]!;
+      const k = slots[i]!;
+      if (k === key) return slots[i + 1]!;
       if (k === -1) throw new Error(`seed: counter key ${key} missing`);
-      i = (i + 1) & this.mask;
+      i = (i + 2) & (this.mask * 2 + 1);
     }
   }
 
+  /** Every key and its count (after moving the front table in). */
   forEach(fn: (key: number, n: number) => void): void {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== -1) fn(keys[i]!, this.vals[i]!);
+    this.settle();
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) if (slots[i] !== -1) fn(slots[i]!, slots[i + 1]!);
+  }
+
+  /** The exact number of distinct keys. */
+  count(): number {
+    this.settle();
+    return this.stored;
   }
 
   clear(): void {
-    this.keys = new Float64Array(1 << 16).fill(-1);
-    this.vals = new Int32Array(1 << 16);
-    this.mask = (1 << 16) - 1;
-    this.size = 0;
+    this.reset(0);
+    this.front.fill(-1);
+    this.frontCount = 0;
+  }
+
+  private settle(): void {
+    if (this.frontCount === 0) return;
+    const front = this.front;
+    for (let i = 0; i < front.length; i += 2) {
+      if (front[i] !== -1) {
+        this.store(front[i]!, front[i + 1]!);
+        front[i] = -1;
+      }
+    }
+    this.frontCount = 0;
+  }
+
+  private reset(expected: number): void {
+    let cap = 1 << 16;
+    while (cap < expected * 2) cap *= 2;
+    this.slots = new Float64Array(2 * cap).fill(-1);
+    this.mask = cap - 1;
+    this.stored = 0;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldVals = this.vals;
-    const cap = oldKeys.length * 2;
-    this.keys = new Float64Array(cap).fill(-1);
-    this.vals = new Int32Array(cap);
-    this.mask = cap - 1;
-    this.size = 0;
-    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== -1) this.add(oldKeys[i]!, oldVals[i]!);
+    const old = this.slots;
+    this.reset(old.length / 2); // twice the capacity
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== -1) this.store(old[i]!, old[i + 1]!);
   }
 }
+
+const FRONT_SIZE = 1 << 15;
+const FRONT_MASK = FRONT_SIZE - 1;
 
 function hashKey(key: number): number {
   const lo = key >>> 0;

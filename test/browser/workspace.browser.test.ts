@@ -8,10 +8,12 @@ import { throwawayDatabase } from '../support/database.js';
 import { CITY, makeFixture, type Fixture } from '../support/fixture.js';
 import { gql, type TestServer } from '../support/server.js';
 import { registerService, submit } from '../support/services.js';
+import { MessageStandIn } from '../server/rectification/rect-support.js';
 import { axeViolations, collectErrors, dashboardBuilt, launchChromium, screenshotPath } from './browser.js';
 
-// Issue 4: one bad review handled in the department workspace from dispatch to the 12345 callback, in
-// Debian's Chromium against a real server serving the built dashboard. Waits on the page, never sleeps.
+// Issue 4: one bad review handled in the department workspace from dispatch to the 12345 callback, and
+// the rater rating the fix from the link in the reply's SMS, in Debian's Chromium against a real server
+// serving the built dashboard. Waits on the page, never sleeps.
 
 const DASHBOARD = 'dist/dashboard';
 let server: RunningServer;
@@ -19,17 +21,21 @@ let drop: () => Promise<void>;
 let browser: Browser;
 let fx: Fixture;
 let api: TestServer;
+let messages: MessageStandIn;
 const errors: string[] = [];
 
 beforeAll(async () => {
   if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
   const db = await throwawayDatabase();
   drop = db.drop;
+  // The reply reaches the rater through the real notifiers, posting to a local SMS gateway and portal stand-in.
+  messages = await new MessageStandIn().start();
   server = await startServer({
     port: 0, host: '127.0.0.1', dashboardDir: DASHBOARD, scheduleJobs: false, sqliteFile: db.sqliteFile,
     config: {
       dataDir: db.dataDir, databaseUrl: db.databaseUrl, seedDemo: false, liveIntervalMs: 100, minPublicRatings: 0,
       piiKey: Buffer.alloc(32, 7).toString('base64'), piiKeyId: 'test', authSecret: 'workspace-secret-workspace-secret-ws',
+      smsGatewayUrl: `${messages.url}/sms`, portalMessageUrl: `${messages.url}/portal`,
     },
   });
   // The test fixture needs only the app and a way to call the API.
@@ -45,8 +51,26 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await messages?.close();
   await drop?.();
 });
+
+/** A phone, as the rater opens the link from the SMS. */
+async function phonePage(name: string, into = errors): Promise<Page> {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const page = await phone.newPage();
+  collectErrors(page, into, name);
+  return page;
+}
+
+/** Chooses a level on the re-rating page and sends it; resolves once the page shows how it ended. */
+async function rerate(page: Page, level: number): Promise<string> {
+  await page.waitForSelector('[data-testid=rerate][data-phase=form]');
+  await page.click(`label[data-level="${level}"]`);
+  await page.click('[data-testid=rerate-submit]');
+  await page.waitForSelector('[data-testid=rerate]:not([data-phase=form]):not([data-phase=sending])');
+  return (await page.getAttribute('[data-testid=rerate]', 'data-phase'))!;
+}
 
 async function newPage(name: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -116,6 +140,54 @@ describe('department workspace (issue 4, item 7)', () => {
     expect(await axeViolations(officer)).toEqual([]);
     await officer.screenshot({ path: screenshotPath('workspace-case-officer.png'), fullPage: true });
 
+    // The reply reaches the rater by SMS (and portal message) with the link to rate the fix (R17).
+    await messages.waitFor(2);
+    const sms = messages.received.find((m) => m.path === '/sms');
+    expect(sms?.body.mobile).toBe('13812341234');
+    const link = /\/rerate\?t=\S+/.exec(String(sms?.body.text))?.[0];
+    expect(link).toBeTruthy();
+    expect(messages.received.find((m) => m.path === '/portal')?.body.text).toContain(link);
+
+    // The rater opens it on a phone and rates the fix. The first answer is lost on the way back: the page
+    // keeps the rating, sends it again, and takes the server's "already re-rated" as its own success.
+    const rerateErrors: string[] = [];
+    const phone = await phonePage('rerate', rerateErrors);
+    await phone.goto(server.url + link!);
+    await phone.waitForSelector('[data-testid=rerate][data-phase=form]');
+    expect(await axeViolations(phone)).toEqual([]);
+    let sent = 0;
+    await phone.route('**/graphql', async (route) => {
+      if (!route.request().postData()?.includes('RerateRectification')) return route.continue();
+      sent += 1;
+      if (sent > 1) return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    expect(await rerate(phone, 4)).toBe('done');
+    expect(sent).toBe(2);
+    expect(await phone.textContent('[data-testid=rerate-done]')).toContain('感谢');
+    expect(await axeViolations(phone)).toEqual([]);
+    await phone.evaluate(() => document.fonts.ready);
+    await phone.screenshot({ path: screenshotPath('rerate-390x844@2x.png'), fullPage: true });
+    // The only console message allowed is the network error the test itself caused.
+    expect(rerateErrors.filter((e) => !e.includes('net::ERR_CONNECTION_RESET'))).toEqual([]);
+    expect(rerateErrors.length).toBeLessThanOrEqual(1);
+    // Reopened, the phone remembers the thanks; the link opened anywhere else is used up.
+    await phone.reload();
+    await phone.waitForSelector('[data-testid=rerate-done]');
+    const elsewhere = await phonePage('rerate-again');
+    await elsewhere.goto(server.url + link!);
+    expect(await rerate(elsewhere, 1)).toBe('used');
+    expect(await axeViolations(elsewhere)).toEqual([]);
+    // A link past its validity (rerate.ttlDays) says so, in English too.
+    const caseId = Number(new URL(officer.url()).pathname.split('/').pop());
+    const expired = await server.app.tokens.sign('rerate', String(caseId), -60);
+    const late = await phonePage('rerate-expired');
+    await late.goto(`${server.url}/rerate?lang=en&t=${encodeURIComponent(expired.token)}`);
+    expect(await rerate(late, 5)).toBe('expired');
+    expect(await late.textContent('[data-testid=rerate-problem]')).toContain('expired');
+    expect(await axeViolations(late)).toEqual([]);
+
     // The 12345 operator sees the callbacks due, the contact data on request (audited), and records the result.
     const hotline = await newPage('hotline');
     await signIn(hotline, 'hotline', 'hotline-pass');
@@ -135,13 +207,16 @@ describe('department workspace (issue 4, item 7)', () => {
     // Back on the officer's page: after a reload (the session lasts for the tab) the case waits to be closed.
     await officer.reload();
     await officer.waitForSelector('[data-testid=ws-state][data-state=CALLED_BACK]');
+    // The rater's own rating of the fix is on the case, once.
+    expect(await officer.textContent('[data-testid=ws-rerate]')).toBe('满意');
+    expect(await officer.$$eval('[data-testid=ws-history] li[data-action=RERATE]', (items) => items.length)).toBe(1);
     await takeAction(officer, 'CLOSE', async () => undefined, 'CLOSED');
 
     const em = server.app.orm.em.fork() as Em;
-    const [row] = await em.execute<Array<{ id: number; state: string; callback_satisfaction: number }>>(
-      'select id, state, callback_satisfaction from rect_case where project_no = ?', [projectNo],
+    const [row] = await em.execute<Array<{ id: number; state: string; callback_satisfaction: number; rerate_level: number; rerate_channel: string }>>(
+      'select id, state, callback_satisfaction, rerate_level, rerate_channel from rect_case where project_no = ?', [projectNo],
     );
-    expect(row).toMatchObject({ state: 'CLOSED', callback_satisfaction: 4 });
+    expect(row).toMatchObject({ state: 'CLOSED', callback_satisfaction: 4, rerate_level: 4, rerate_channel: 'SELF' });
     const audit = await em.execute<Array<{ n: number | string }>>('select count(*) as n from audit_log where subject = ?', [`rect_case:${row!.id}`]);
     expect(Number(audit[0]!.n)).toBe(1);
     expect(errors).toEqual([]);
@@ -157,6 +232,12 @@ describe('department workspace (issue 4, item 7)', () => {
     await page.click('nav a:text("整改考核")');
     await page.waitForSelector('[data-metric=rectificationRate] strong');
     expect(await page.textContent('[data-metric=rectificationRate] strong')).toBe('100.0%');
+    expect(await axeViolations(page)).toEqual([]);
+    // The same workspace in English.
+    await page.click('[data-testid=ws-lang]');
+    await page.waitForSelector('html[lang=en] nav a:text("Appeals")');
+    expect(await page.textContent('#ws-figures-h')).toBe('Rectification figures');
+    expect(await page.textContent('[data-metric=rectificationRate] span')).toBe('Rectification rate');
     expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });

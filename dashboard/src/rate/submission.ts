@@ -1,6 +1,6 @@
 import { backoffDelay } from '../api/backoff.js';
 import type { Credentials } from '../api/credentials.js';
-import { errorCode, NetworkError, request, type GraphQLResult } from '../api/http.js';
+import { NetworkError, request, type GraphQLErrorShape, type GraphQLResult } from '../api/http.js';
 
 /** What a rating page or device sends (SubmitEvaluationInput). */
 export interface EvaluationInput {
@@ -19,20 +19,34 @@ export type Outcome =
   | { kind: 'failed'; code: string; message: string };
 
 /** Server answers that mean "try again later": the rating was not stored, and sending again is safe. */
-const RETRYABLE = new Set(['INTERNAL_SERVER_ERROR', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE']);
+export const RETRYABLE: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE']);
+
+/** How one mutation's refusals read, so every page that sends an answer once shares the loop below. */
+export interface AnswerRules {
+  /** Codes meaning nothing was stored and sending again is safe. */
+  retryable: ReadonlySet<string>;
+  /** The code of the refusal a resend gets once the server has the answer. */
+  duplicate: string;
+  /** The code a refusal is acted on by (default: `extensions.code`). */
+  codeOf(error: GraphQLErrorShape): string | undefined;
+}
+
+/** The rules of submitEvaluation: one rating per service (R9), so a resend is refused with ALREADY_RATED. */
+export const RATING_ANSWERS: AnswerRules = { retryable: RETRYABLE, duplicate: 'ALREADY_RATED', codeOf: (e) => e.extensions?.code };
 
 /**
  * What an answer means for a rating that may have been sent before. The server stores one rating per
  * service (R9), so resending is safe; if an earlier attempt may have reached it (`sentBefore`), an
- * ALREADY_RATED answer means that attempt landed: success, never a second rating.
+ * ALREADY_RATED answer (the `duplicate` of other rules) means that attempt landed: success, never a second rating.
  */
-export function classifyAnswer(answer: GraphQLResult<unknown> | NetworkError, sentBefore: boolean): Outcome {
+export function classifyAnswer(answer: GraphQLResult<unknown> | NetworkError, sentBefore: boolean, rules: AnswerRules = RATING_ANSWERS): Outcome {
   if (answer instanceof NetworkError) return { kind: 'retry', reason: answer.message };
-  const code = errorCode(answer);
+  const first = answer.errors?.[0];
+  const code = first ? rules.codeOf(first) : undefined;
   if (!code && answer.data) return { kind: 'success', duplicate: false };
-  if (code === 'ALREADY_RATED' && sentBefore) return { kind: 'success', duplicate: true };
-  if (!code || RETRYABLE.has(code)) return { kind: 'retry', reason: answer.errors?.[0]?.message ?? 'no answer' };
-  return { kind: 'failed', code, message: answer.errors?.[0]?.message ?? code };
+  if (code === rules.duplicate && sentBefore) return { kind: 'success', duplicate: true };
+  if (!code || rules.retryable.has(code)) return { kind: 'retry', reason: first?.message ?? 'no answer' };
+  return { kind: 'failed', code, message: first?.message ?? code };
 }
 
 /** How a send ends: the server has the rating, or it answered that it will not take it. */
@@ -78,6 +92,10 @@ export interface SendOptions {
   credentials?: Credentials;
   signal?: AbortSignal;
   onRetry?(attempt: number, reason: string): void;
+  /** The mutation's variables for the saved answer; by default `{ input }` (submitEvaluation). */
+  variables?(input: EvaluationInput): Record<string, unknown>;
+  /** How the mutation's answers read; by default submitEvaluation's. */
+  rules?: AnswerRules;
   /** Waits before a retry; by default backoff, cut short when the browser comes back online. */
   wait?(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -97,12 +115,12 @@ export async function sendRating(query: string, store: RatingStore, options: Sen
     store.save({ ...pending, attempts: pending.attempts + 1 });
     let answer: GraphQLResult<unknown> | NetworkError;
     try {
-      answer = await request(query, { input: pending.input }, options.credentials, options.signal);
+      answer = await request(query, options.variables?.(pending.input) ?? { input: pending.input }, options.credentials, options.signal);
     } catch (err) {
       if (options.signal?.aborted) throw err;
       answer = err instanceof NetworkError ? err : new NetworkError(String(err));
     }
-    const outcome = classifyAnswer(answer, sentBefore);
+    const outcome = classifyAnswer(answer, sentBefore, options.rules);
     if (outcome.kind === 'success') {
       store.save({ ...pending, attempts: pending.attempts + 1, status: 'done' });
       return outcome;

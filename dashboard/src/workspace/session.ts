@@ -1,10 +1,12 @@
 import { ref } from 'vue';
 import { errorCode, request, type GraphQLResult } from '../api/http.js';
+import { useI18n } from '../i18n/index.js';
 import { wsOps } from './workspace.ops.js';
 
 export interface Session { token: string; role: string; displayName: string; expiresAt: string }
 
 const KEY = 'hcp.workspace.session';
+const { t } = useI18n();
 
 function load(): Session | null {
   try {
@@ -38,7 +40,7 @@ export class WorkspaceError extends Error {
 
 export async function login(username: string, password: string): Promise<void> {
   const res = await request<{ login: Session }>(wsOps.login, { u: username, p: password });
-  if (!res.data) throw new WorkspaceError(res.errors?.[0]?.message ?? '登录失败', errorCode(res));
+  if (!res.data) throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.login.failed'), errorCode(res));
   save(res.data.login);
 }
 
@@ -52,7 +54,7 @@ export async function call<T>(query: string, variables: Record<string, unknown> 
   if (res.errors?.length || !res.data) {
     const code = errorCode(res);
     if (code === 'UNAUTHENTICATED' || code === 'TOKEN_EXPIRED') logout();
-    throw new WorkspaceError(res.errors?.[0]?.message ?? '请求失败', code);
+    throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.requestFailed'), code);
   }
   return res.data;
 }

@@ -1,4 +1,11 @@
-/** Pure helpers of the department workspace: clocks, labels, which queue each role sees. */
+/** Pure helpers of the department workspace: clocks, names, which queue each role sees. */
+import { translate } from '../i18n/index.js';
+import { zhCN } from '../i18n/zh-CN.js';
+
+/** A translator, as `useI18n().t`. */
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+const chinese: Translate = (key, params) => translate(zhCN, key, params);
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -7,18 +14,18 @@ const SHANGHAI = 8 * HOUR;
 export type Tone = 'ok' | 'soon' | 'late' | 'paused' | 'none';
 
 /** What a case's clock shows: time left or overdue, in days and hours, and how urgent it is. */
-export function clockText(dueAt: string | null, now: number, paused: boolean): { text: string; tone: Tone } {
-  if (paused) return { text: '申诉中，计时暂停', tone: 'paused' };
+export function clockText(dueAt: string | null, now: number, paused: boolean, t: Translate = chinese): { text: string; tone: Tone } {
+  if (paused) return { text: t('ws.clock.paused'), tone: 'paused' };
   if (!dueAt) return { text: '—', tone: 'none' };
   const left = Date.parse(dueAt) - now;
   const span = (ms: number) => {
     const d = Math.floor(ms / DAY);
     const h = Math.floor((ms % DAY) / HOUR);
     const m = Math.floor((ms % HOUR) / 60_000);
-    return d > 0 ? `${d}天${h}小时` : h > 0 ? `${h}小时${m}分` : `${m}分`;
+    return d > 0 ? t('ws.clock.days', { d, h }) : h > 0 ? t('ws.clock.hours', { h, m }) : t('ws.clock.minutes', { m });
   };
-  if (left <= 0) return { text: `已超期${span(-left)}`, tone: 'late' };
-  return { text: `剩余${span(left)}`, tone: left < DAY ? 'soon' : 'ok' };
+  if (left <= 0) return { text: t('ws.clock.late', { span: span(-left) }), tone: 'late' };
+  return { text: t('ws.clock.left', { span: span(left) }), tone: left < DAY ? 'soon' : 'ok' };
 }
 
 /** Deadlines end at 24:00 of a Shanghai day: shown as that day. */
@@ -35,24 +42,34 @@ export function shanghaiTime(iso: string): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
 }
 
-export const ACTION_LABELS: Record<string, string> = {
-  DISPATCH: '转办', VERIFY: '核实', CLASSIFY: '定性', RECTIFY: '整改', FEED_BACK: '反馈群众', CALL_BACK: '回访',
-  CLOSE: '办结', APPEAL: '申诉', DECIDE_APPEAL: '申诉复核', EXTEND: '申请延期',
-};
-export const FINDING_LABELS: Record<string, string> = { FOUNDED: '属实', UNFOUNDED: '不属实（已解释）', MALICIOUS: '疑似恶意差评' };
-export const CLASS_LABELS: Record<string, string> = { SIMPLE: '立整立改', GENERAL: '限时整改', COMPLEX: '综合协调' };
-export const DECISION_LABELS: Record<string, string> = { UPHELD: '申诉成立（评价作废）', MALICIOUS: '认定恶意差评（评价作废）', REJECTED: '申诉不成立（继续整改）' };
-export const LEVEL_LABELS: Record<number, string> = { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' };
+/** The choices of the verify, classify and appeal forms, in the order shown (names under `ws.finding.` etc.). */
+export const FINDINGS = ['FOUNDED', 'UNFOUNDED', 'MALICIOUS'] as const;
+export const CLASSES = ['SIMPLE', 'GENERAL', 'COMPLEX'] as const;
+export const DECISIONS = ['UPHELD', 'MALICIOUS', 'REJECTED'] as const;
 
-export interface QueueView { name: string; path: string; label: string; filter: Record<string, unknown>; roles: string[] }
+/**
+ * A name the server also sends (states, steps, levels): the catalog's, so it follows the language; the
+ * server's own when the catalog lacks the key (a state added on the server shows before it is translated).
+ */
+export function nameOf(t: Translate, key: string, serverName: string): string {
+  const text = t(key);
+  return text === key ? serverName : text;
+}
+
+/** Who took a step: the system and the rater by the catalog's name, a person by the name the server sends. */
+export function actorName(t: Translate, step: { actor: string; actorRole: string }): string {
+  return step.actorRole === 'system' || step.actorRole === 'rater' ? nameOf(t, `ws.actor.${step.actorRole}`, step.actor) : step.actor;
+}
+
+export interface QueueView { name: string; path: string; labelKey: string; filter: Record<string, unknown>; roles: string[] }
 
 /** The queues in the workspace's navigation, by role. */
 export const QUEUES: QueueView[] = [
-  { name: 'workspace-queue', path: 'queue', label: '待办工单', filter: { states: ['OPENED', 'DISPATCHED', 'VERIFIED', 'CLASSIFIED', 'RECTIFIED', 'CALLED_BACK'] }, roles: ['department', 'supervisor', 'admin'] },
-  { name: 'workspace-callbacks', path: 'callbacks', label: '待回访', filter: { states: ['FED_BACK'] }, roles: ['hotline', 'department', 'supervisor', 'admin'] },
-  { name: 'workspace-appeals', path: 'appeals', label: '申诉复核', filter: { states: ['APPEALED'] }, roles: ['supervisor', 'department', 'admin'] },
-  { name: 'workspace-overdue', path: 'overdue', label: '超期工单', filter: { overdue: true }, roles: ['supervisor', 'department', 'admin'] },
-  { name: 'workspace-all', path: 'all', label: '全部工单', filter: {}, roles: ['department', 'supervisor', 'hotline', 'admin'] },
+  { name: 'workspace-queue', path: 'queue', labelKey: 'ws.queues.queue', filter: { states: ['OPENED', 'DISPATCHED', 'VERIFIED', 'CLASSIFIED', 'RECTIFIED', 'CALLED_BACK'] }, roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-callbacks', path: 'callbacks', labelKey: 'ws.queues.callbacks', filter: { states: ['FED_BACK'] }, roles: ['hotline', 'department', 'supervisor', 'admin'] },
+  { name: 'workspace-appeals', path: 'appeals', labelKey: 'ws.queues.appeals', filter: { states: ['APPEALED'] }, roles: ['supervisor', 'department', 'admin'] },
+  { name: 'workspace-overdue', path: 'overdue', labelKey: 'ws.queues.overdue', filter: { overdue: true }, roles: ['supervisor', 'department', 'admin'] },
+  { name: 'workspace-all', path: 'all', labelKey: 'ws.queues.all', filter: {}, roles: ['department', 'supervisor', 'hotline', 'admin'] },
 ];
 
 /** Names of attached files (only the names are recorded, R15). */
