@@ -155,6 +155,8 @@ describe('department workspace (issue 4, item 7)', () => {
     await phone.goto(server.url + link!);
     await phone.waitForSelector('[data-testid=rerate][data-phase=form]');
     expect(await axeViolations(phone)).toEqual([]);
+    await phone.evaluate(() => document.fonts.ready);
+    await phone.screenshot({ path: screenshotPath('rerate-form-390x844@2x.png'), fullPage: true });
     let sent = 0;
     await phone.route('**/graphql', async (route) => {
       if (!route.request().postData()?.includes('RerateRectification')) return route.continue();
@@ -167,8 +169,7 @@ describe('department workspace (issue 4, item 7)', () => {
     expect(sent).toBe(2);
     expect(await phone.textContent('[data-testid=rerate-done]')).toContain('感谢');
     expect(await axeViolations(phone)).toEqual([]);
-    await phone.evaluate(() => document.fonts.ready);
-    await phone.screenshot({ path: screenshotPath('rerate-390x844@2x.png'), fullPage: true });
+    await phone.screenshot({ path: screenshotPath('rerate-done-390x844@2x.png'), fullPage: true });
     // The only console message allowed is the network error the test itself caused.
     expect(rerateErrors.filter((e) => !e.includes('net::ERR_CONNECTION_RESET'))).toEqual([]);
     expect(rerateErrors.length).toBeLessThanOrEqual(1);
@@ -187,6 +188,8 @@ describe('department workspace (issue 4, item 7)', () => {
     expect(await rerate(late, 5)).toBe('expired');
     expect(await late.textContent('[data-testid=rerate-problem]')).toContain('expired');
     expect(await axeViolations(late)).toEqual([]);
+    await late.evaluate(() => document.fonts.ready);
+    await late.screenshot({ path: screenshotPath('rerate-expired-en-390x844@2x.png'), fullPage: true });
 
     // The 12345 operator sees the callbacks due, the contact data on request (audited), and records the result.
     const hotline = await newPage('hotline');
@@ -239,6 +242,7 @@ describe('department workspace (issue 4, item 7)', () => {
     expect(await page.textContent('#ws-figures-h')).toBe('Rectification figures');
     expect(await page.textContent('[data-metric=rectificationRate] span')).toBe('Rectification rate');
     expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: screenshotPath('workspace-figures-en.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });

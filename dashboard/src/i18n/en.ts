@@ -100,7 +100,7 @@ export const en: Messages = {
       heading: 'Rectification figures',
       rectificationRate: 'Rectification rate', onTimeRate: 'On-time rate', callbackRate: 'Callback rate', callbackSatisfactionRate: 'Callback satisfaction', recoveredRate: 'Recovered after the fix',
       cases: 'Cases', open: 'Open', rectified: 'Rectified', calledBack: 'Called back', closed: 'Closed', overdueOpen: 'Overdue, open', appealed: 'Appealed', invalidated: 'Invalidated on appeal',
-      recovery: 'Re-rating: average level {before} before the fix, {after} after ({n} cases)',
+      recovery: 'Re-rating: average level {before} before the fix, {after} after (re-rated cases: {n})',
     },
   },
   home: { screen: 'Hall big screen', widget: 'Portal widget', rate: 'Rating page (from a receipt QR code)', window: 'Window evaluator', terminal: 'Self-service terminal', api: 'GraphQL API' },
