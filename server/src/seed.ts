@@ -15,6 +15,7 @@ import { attributionFromUnits } from './rating/attribution.store.js';
 import { countKeyString, rollupDeltas, tagKeyString, type Attribution, type Bucket, type RatingFacts } from './stats/rollup.logic.js';
 import { periodOf, SHANGHAI_OFFSET_MS, type Grain } from './stats/period.logic.js';
 import { openBulkWriter } from './db/bulk-writer.js';
+import { seedDemoRectification } from './rectification/demo-history.js';
 import { generateDemoCatalog, generateDemoHistory, type DemoApplicant, type DemoCaseRecord, type DemoCatalog, type DemoHistoryRecord, type DemoRatingRecord, type DemoServiceRecord } from '../../seeds/demo-city.js';
 
 /** Demo accounts, printed at start and listed in the README. Demo only: never use on real data. */
@@ -22,6 +23,7 @@ export const DEMO_CREDENTIALS = {
   admin: { username: 'admin', password: 'demo-admin' },
   supervisor: { username: 'supervisor', password: 'demo-supervisor' },
   officer: { username: 'officer', password: 'demo-officer' },
+  hotline: { username: 'hotline', password: 'demo-hotline' },
   systemKey: 'hcp_demo_system_key',
   windowKey: 'hcp_demo_window_key',
 };
@@ -50,6 +52,7 @@ export function printCredentials(): void {
     `  admin       ${c.admin.username} / ${c.admin.password}`,
     `  supervisor  ${c.supervisor.username} / ${c.supervisor.password}   (whole city)`,
     `  officer     ${c.officer.username} / ${c.officer.password}   (河清市公安局 and its sub-units)`,
+    `  hotline     ${c.hotline.username} / ${c.hotline.password}   (12345 hotline operator, whole city: callbacks)`,
     `  system key  ${c.systemKey}   (x-api-key of 河清市公安局's business system)`,
     `  window key  ${c.windowKey}   (x-api-key of window evaluator 1)`, '',
   ].join('\n'));
@@ -64,6 +67,7 @@ export async function seedDemo(app: App, options: SeedOptions): Promise<void> {
   await writeAccounts(app, em, ids, catalog);
   await writeHistory(app, catalog, ids, options);
   await em.upsertMany(MetaSchema, [{ key: 'demo', value: 'true' }, { key: 'siteName', value: `${catalog.city.name}（演示数据）` }]);
+  await seedDemoRectification(app, { now: options.endAt ?? app.clock.now() });
 }
 
 async function writeCatalog(em: Em, c: DemoCatalog): Promise<Ids> {
@@ -101,6 +105,7 @@ async function writeAccounts(app: App, em: Em, ids: Ids, c: DemoCatalog): Promis
   await createUser(em, { ...cred.admin, role: 'admin', displayName: '系统管理员（演示）' }, now);
   await createUser(em, { ...cred.supervisor, role: 'supervisor', displayName: `${c.city.name}政务服务和大数据管理局（演示）`, regionCode: c.city.code }, now);
   await createUser(em, { ...cred.officer, role: 'department', displayName: `${police.name}经办人（演示）`, departmentId: policeId }, now);
+  await createUser(em, { ...cred.hotline, role: 'hotline', displayName: '12345热线话务员（演示）', regionCode: c.city.code }, now);
   await createApiKey(em, { role: 'system', name: `${police.name}业务系统（演示）`, departmentId: policeId, secret: cred.systemKey }, now);
   await createApiKey(em, { role: 'device', name: '窗口评价器 1（演示）', windowId: 1, secret: cred.windowKey }, now);
 }
@@ -110,7 +115,8 @@ async function writeHistory(app: App, c: DemoCatalog, ids: Ids, options: SeedOpt
   const CHUNK = 20_000;
   const endAt = options.endAt ?? app.clock.now();
   const history = new HistoryState(app, ids);
-  const writer = await openBulkWriter(bulkTarget(app));
+  // Large loads write on a second thread while this one generates (SQLite; PostgreSQL writes in its own process).
+  const writer = await openBulkWriter(bulkTarget(app), { thread: options.ratings >= 100_000 });
   // Counters are summed in memory across chunks (most keys repeat) and written, sorted in key order,
   // when the table grows large and at the end; the database is not served while it is being seeded.
   const ROLLUP_FLUSH_KEYS = 8_000_000;
@@ -208,7 +214,7 @@ class HistoryState {
   add(record: DemoHistoryRecord): void {
     if (record.type === 'case') this.addCase(record);
     else if (record.type === 'service') this.addService(record);
-    else this.addRating(record);
+    else this.addRatingRecord(record);
   }
 
   /** Writes the services that were never rated. */
@@ -265,7 +271,7 @@ class HistoryState {
     }
   }
 
-  private addRating(record: DemoRatingRecord): void {
+  private addRatingRecord(record: DemoRatingRecord): void {
     const b = this.buffer;
     const kase = this.caseOf(record.projectNo);
     const service = kase.services.find((s) => s.serviceNumber === record.serviceNumber);

@@ -17,8 +17,13 @@ export interface TokenClaims {
 export class TokenService {
   private readonly key: Uint8Array;
 
-  constructor(secret: string, private readonly clock: Clock) {
+  constructor(private readonly secret: string, private readonly clock: Clock) {
     this.key = new TextEncoder().encode(secret);
+  }
+
+  /** The same secret on another clock: tokens signed "as of" another time (the demo's rectification history). */
+  withClock(clock: Clock): TokenService {
+    return new TokenService(this.secret, clock);
   }
 
   async sign(typ: TokenKind, sub: string, ttlSeconds: number | null, extra: Record<string, unknown> = {}): Promise<{ token: string; jti: string; expiresAt: Date | null }> {

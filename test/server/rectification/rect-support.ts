@@ -168,7 +168,7 @@ export async function caseIdOf(env: RectEnv, review: { projectNo: string }, toke
 }
 
 /** The incremental assessment counters equal a recount from the cases. */
-export async function expectRectRollupExact(env: RectEnv): Promise<void> {
+export async function expectRectRollupExact(env: Pick<RectEnv, 'server'>): Promise<void> {
   const em = env.server.app.orm.em.fork() as Em;
   expect(Object.fromEntries(await storedRectRollup(em))).toEqual(Object.fromEntries(await recountRectRollup(em)));
 }
