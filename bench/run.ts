@@ -94,7 +94,7 @@ function parseFlags(argv: string[]): { command: string; flags: Flags } {
     return values;
   };
   const command = positional[0] ?? 'all';
-  if (!['all', 'queries', 'subscribers', 'ingest', '__clients', '__load'].includes(command)) {
+  if (!['all', 'queries', 'subscribers', 'ingest', '__clients', '__load', '__rate'].includes(command)) {
     throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest or all`);
   }
   const flags: Flags = {
@@ -363,7 +363,16 @@ type FromClients =
   | { type: 'disconnected' }
   | { type: 'error'; message: string };
 
-interface LiveRun { label: string; intervalMs: number | null; subscribers: number; ratings: number; everyMs: number; connectMs: number; frameBytes: number; latency: Summary; missing: number; perRatingP99: Summary }
+interface LiveRun {
+  label: string; intervalMs: number | null; subscribers: number; ratings: number; everyMs: number; connectMs: number; frameBytes: number;
+  /** From the mutation's response (bare: from the start of the broadcast) to each client's receipt. */
+  latency: Summary;
+  /** From sending the mutation (the rating's own write included) to each client's receipt. */
+  fromRequest?: Summary;
+  /** The mutation's own response time. */
+  response?: Summary;
+  missing: number; perRatingP99: Summary;
+}
 
 interface SubscribersResult { env: Environment; runs: LiveRun[] }
 
@@ -404,17 +413,10 @@ async function liveRun(db: { file: string; dataDir: string }, clients: ClientPro
     const ready = await clients.connect({ type: 'connect', url: `${server.url.replace('http', 'ws')}/graphql`, protocol: 'graphql', count, query: LIVE_SUBSCRIPTION, variables: { filter: { regionCode: city } } });
     say(`    connected and subscribed in ${Math.round(ready.connectMs)} ms; snapshot total ${ready.base}, ${Buffer.byteLength(ready.frame)} bytes per message`);
     await sleep(Math.max(1000, 2 * intervalMs)); // let the first snapshot's writes settle
-    const responses: number[] = [];
-    const start = performance.now();
-    for (let i = 0; i < services.length; i++) {
-      const due = start + i * flags.every;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      await gql(server.url, 'mutation ($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { id } }',
-        { input: { ...services[i]!, level: 5 } }, { 'x-api-key': DEMO_CREDENTIALS.systemKey });
-      responses.push(wallMs());
-    }
-    const run = await clients.finish(ready.base, responses, label, intervalMs, count, flags, ready.connectMs, ready.frame);
+    // The ratings come from their own process (as a department system would send them), so the
+    // response time is taken when a client gets it, not when this busy event loop gets round to it.
+    const { sent, responses } = await rateFromChild({ url: `${server.url}/graphql`, apiKey: DEMO_CREDENTIALS.systemKey, services, everyMs: flags.every });
+    const run = await clients.finish(ready.base, responses, label, intervalMs, count, flags, ready.connectMs, ready.frame, sent);
     return { run, frame: ready.frame };
   } finally {
     await clients.disconnect();
@@ -452,6 +454,61 @@ async function bareRun(clients: ClientProcess, count: number, frame: string, fla
     for (const socket of wss.clients) socket.terminate();
     await new Promise<void>((done) => wss.close(() => done()));
   }
+}
+
+interface RateSpec { url: string; apiKey: string; services: Array<{ projectNo: string; serviceNumber: number }>; everyMs: number }
+
+/** Paced ratings from a child process; resolves with the wall time of each response. */
+function rateFromChild(spec: RateSpec): Promise<{ sent: number[]; responses: number[] }> {
+  return new Promise((done, fail) => {
+    const child = fork(SELF, ['__rate'], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const timer = setTimeout(() => { child.kill(); fail(new Error('rating driver timed out')); }, spec.services.length * spec.everyMs + 60_000);
+    child.once('message', (m: { sent?: number[]; responses?: number[]; error?: string }) => {
+      clearTimeout(timer);
+      child.kill();
+      if (m.responses && m.sent) done({ sent: m.sent, responses: m.responses });
+      else fail(new Error(`rating driver: ${m.error}`));
+    });
+    child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`rating driver exited (${code})`)); });
+    child.send(spec);
+  });
+}
+
+function rateMain(): void {
+  process.once('message', async (spec: RateSpec) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const url = new URL(spec.url);
+    const responses: number[] = [];
+    const sent: number[] = [];
+    try {
+      const start = performance.now();
+      for (let i = 0; i < spec.services.length; i++) {
+        const wait = start + i * spec.everyMs - performance.now();
+        if (wait > 0) await sleep(wait);
+        const body = JSON.stringify({ query: 'mutation ($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { id } }', variables: { input: { ...spec.services[i]!, level: 5 } } });
+        sent.push(wallMs());
+        const res = await httpPost(agent, url, { 'content-type': 'application/json', 'x-api-key': spec.apiKey }, body);
+        responses.push(wallMs());
+        if (res.status !== 200 || res.text.includes('"errors"')) throw new Error(`rating ${i} failed: ${res.status} ${res.text.slice(0, 300)}`);
+      }
+      process.send!({ sent, responses });
+    } catch (err) {
+      process.send!({ error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+}
+
+function httpPost(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((ok, bad) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', bad);
+    });
+    req.on('error', bad);
+    req.end(body);
+  });
 }
 
 /** Registers completed services of the demo police department with its business system's key (in-process, as the API does). */
@@ -514,7 +571,9 @@ class ClientProcess {
   }
 
   /** Waits until every client saw the last total (or 30 s), then computes the latencies. */
-  async finish(base: number, eventTimes: number[], label: string, intervalMs: number | null, count: number, flags: Flags, connectMs: number, frame: string): Promise<LiveRun> {
+  async finish(
+    base: number, eventTimes: number[], label: string, intervalMs: number | null, count: number, flags: Flags, connectMs: number, frame: string, sentTimes?: number[],
+  ): Promise<LiveRun> {
     const ratings = eventTimes.length;
     try {
       await this.request({ type: 'expect', total: base + ratings }, 'reached', 30_000);
@@ -523,12 +582,15 @@ class ClientProcess {
     }
     const { received, missing } = await this.request({ type: 'collect', base, ratings }, 'collected', 60_000);
     const latencies: number[] = [];
+    const fromSent: number[] = [];
     const perRating: number[] = [];
     for (let i = 0; i < ratings; i++) {
       const mine: number[] = [];
       for (let c = 0; c < count; c++) {
         const t = received[c * ratings + i]!;
-        if (Number.isFinite(t)) mine.push(t - eventTimes[i]!);
+        if (!Number.isFinite(t)) continue;
+        mine.push(t - eventTimes[i]!);
+        if (sentTimes) fromSent.push(t - sentTimes[i]!);
       }
       latencies.push(...mine);
       perRating.push(summarize(mine).p99);
@@ -536,8 +598,10 @@ class ClientProcess {
     const run: LiveRun = {
       label, intervalMs, subscribers: count, ratings, everyMs: flags.every, connectMs: Math.round(connectMs), frameBytes: Buffer.byteLength(frame),
       latency: summarize(latencies), missing, perRatingP99: summarize(perRating),
+      ...(sentTimes ? { fromRequest: summarize(fromSent), response: summarize(eventTimes.map((t, i) => t - sentTimes[i]!)) } : {}),
     };
-    say(`    latency p50 ${run.latency.p50.toFixed(1)} ms, p99 ${run.latency.p99.toFixed(1)} ms, max ${run.latency.max.toFixed(1)} ms (${run.latency.n} deliveries, ${missing} missing)`);
+    say(`    latency p50 ${run.latency.p50.toFixed(1)} ms, p99 ${run.latency.p99.toFixed(1)} ms, max ${run.latency.max.toFixed(1)} ms (${run.latency.n} deliveries, ${missing} missing)`
+      + (run.fromRequest ? `; from the request: p50 ${run.fromRequest.p50.toFixed(1)} ms, p99 ${run.fromRequest.p99.toFixed(1)} ms; mutation p50 ${run.response!.p50.toFixed(1)} ms` : ''));
     return run;
   }
 
@@ -797,16 +861,7 @@ function loadMain(): void {
       const i = next++;
       return JSON.stringify({ query: spec.body.query, variables: { input: { projectNo: `${spec.body.prefix}${String(i).padStart(7, '0')}`, serviceNumber: 1, level: 5 } } });
     };
-    const postOnce = (body: string) => new Promise<{ status: number; text: string }>((ok, bad) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { ...spec.headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', bad);
-      });
-      req.on('error', bad);
-      req.end(body);
-    });
+    const postOnce = (body: string) => httpPost(agent, url, spec.headers, body);
     const warmupEnd = performance.now() + spec.warmupS * 1000;
     const end = warmupEnd + spec.durationS * 1000;
     let ok = 0;
@@ -868,7 +923,8 @@ function saveResults(out: string, update: (r: Results) => void): void {
   results.updatedAt = new Date().toISOString();
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(out, 'latest.md'), renderMarkdown(results));
-  say(`\nwrote ${jsonFile.slice(ROOT.length + 1)} and ${join(out, 'latest.md').slice(ROOT.length + 1)}`);
+  const shown = (f: string) => (f.startsWith(`${ROOT}/`) ? f.slice(ROOT.length + 1) : f);
+  say(`\nwrote ${shown(jsonFile)} and ${shown(join(out, 'latest.md'))}`);
 }
 
 const ms = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : '–');
@@ -897,12 +953,16 @@ function renderMarkdown(r: Results): string {
   if (r.subscribers) {
     const s = r.subscribers;
     out.push('## Live updates to subscribers', '', envLine(s.env), '');
-    out.push('One identical `overviewChanged` subscription (schema/operations/screen-overview.graphql, city filter) per client; clients in a child process. '
-      + 'Ratings through HTTP (`submitEvaluation`, system API key), one every N ms; latency = from the mutation\'s response to a client receiving the first snapshot whose total includes the rating '
-      + '(bare: from the start of the broadcast). Coalescing adds up to LIVE_INTERVAL_MS by design. Milliseconds.', '');
-    out.push('| subscribers | server | ratings × every | message bytes | p50 | p99 | max | deliveries | missing |', '|---:|---|---|---:|---:|---:|---:|---:|---:|');
+    out.push('One identical `overviewChanged` subscription (schema/operations/screen-overview.graphql, city filter) per client, all clients in one child process. '
+      + 'Ratings come from another child process over HTTP (`submitEvaluation`, system API key), one every N ms. '
+      + '"after response" = from the moment the rating client got the mutation\'s response to a subscriber receiving the first snapshot whose total includes the rating '
+      + '(negative when the push arrives before the response); "after request" = from sending the mutation, the write included; '
+      + 'bare = from the start of the broadcast loop. Coalescing adds up to LIVE_INTERVAL_MS by design. Milliseconds.', '');
+    out.push('| subscribers | server | ratings × every | bytes/msg | after response p50 | p99 | max | after request p50 | p99 | mutation p50 | deliveries | missing |',
+      '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const run of s.runs) {
-      out.push(`| ${int(run.subscribers)} | ${run.label} | ${run.ratings} × ${run.everyMs} ms | ${int(run.frameBytes)} | ${ms(run.latency.p50)} | ${ms(run.latency.p99)} | ${ms(run.latency.max)} | ${int(run.latency.n)} | ${run.missing} |`);
+      out.push(`| ${int(run.subscribers)} | ${run.label} | ${run.ratings} × ${run.everyMs} ms | ${int(run.frameBytes)} | ${ms(run.latency.p50)} | ${ms(run.latency.p99)} | ${ms(run.latency.max)} | `
+        + `${run.fromRequest ? ms(run.fromRequest.p50) : '–'} | ${run.fromRequest ? ms(run.fromRequest.p99) : '–'} | ${run.response ? ms(run.response.p50) : '–'} | ${int(run.latency.n)} | ${run.missing} |`);
     }
     const bySubs = new Map<number, LiveRun[]>();
     for (const run of s.runs) bySubs.set(run.subscribers, [...(bySubs.get(run.subscribers) ?? []), run]);
@@ -911,7 +971,10 @@ function renderMarkdown(r: Results): string {
       const bare = list.find((x) => x.intervalMs === null);
       if (!bare) continue;
       for (const run of list.filter((x) => x.intervalMs !== null)) {
-        out.push(`- ${int(subs)} subscribers, interval ${run.intervalMs} ms: p50 ${(run.latency.p50 / bare.latency.p50).toFixed(1)}×, p99 ${(run.latency.p99 / bare.latency.p99).toFixed(1)}× the bare broadcast.`);
+        const req = run.fromRequest;
+        out.push(`- ${int(subs)} subscribers, interval ${run.intervalMs} ms: after the response p99 ${ms(run.latency.p99)} ms`
+          + `${req ? `, after the request p99 ${ms(req.p99)} ms` : ''}, against ${ms(bare.latency.p99)} ms for the bare broadcast`
+          + `${req ? ` (${(req.p99 / bare.latency.p99).toFixed(2)}× counted from the request)` : ''}.`);
       }
     }
     out.push('');
@@ -943,6 +1006,7 @@ async function main(): Promise<void> {
   const { command, flags } = parseFlags(process.argv.slice(2));
   if (command === '__clients') return clientMain();
   if (command === '__load') return loadMain();
+  if (command === '__rate') return rateMain();
   const run = async (name: 'queries' | 'subscribers' | 'ingest') => {
     if (name === 'queries') {
       const result = await benchQueries(flags);

@@ -149,9 +149,8 @@ function asyncWriter(bulk: SqliteBulk): BulkWriter {
 // ---------------------------------------------------------------------------------------------
 
 type Op =
-  // Rows travel as JSON text: serialising and parsing it is cheaper than structured cloning of arrays.
-  | { op: 'insert'; table: string; columns: string[]; rows: string; constants?: Constants }
-  | { op: 'addCounts'; table: string; columns: string[]; rows: string }
+  | { op: 'insert'; table: string; columns: string[]; rows: unknown[][]; constants?: Constants }
+  | { op: 'addCounts'; table: string; columns: string[]; rows: unknown[][] }
   | { op: 'begin' | 'commit' | 'rollback' | 'close' };
 type Reply = { seq: number; error?: string } | { ready: true } | { failed: string };
 
@@ -206,8 +205,8 @@ async function threadWriter(file: string): Promise<BulkWriter> {
     return new Promise((resolve, reject) => { waiting.push({ until, resolve, reject }); });
   };
   return {
-    insert: (table, columns, rows, constants) => post({ op: 'insert', table, columns, rows: JSON.stringify(rows), constants }),
-    addCounts: (table, columns, rows) => post({ op: 'addCounts', table, columns, rows: JSON.stringify(rows) }),
+    insert: (table, columns, rows, constants) => post({ op: 'insert', table, columns, rows, constants }),
+    addCounts: (table, columns, rows) => post({ op: 'addCounts', table, columns, rows }),
     async transaction(work) {
       await post({ op: 'begin' });
       try {
@@ -254,8 +253,8 @@ function runWorker(file: string): void {
     }
     try {
       switch (m.op) {
-        case 'insert': bulk.insert(m.table, m.columns, JSON.parse(m.rows) as unknown[][], m.constants); break;
-        case 'addCounts': bulk.addCounts(m.table, m.columns, JSON.parse(m.rows) as unknown[][]); break;
+        case 'insert': bulk.insert(m.table, m.columns, m.rows, m.constants); break;
+        case 'addCounts': bulk.addCounts(m.table, m.columns, m.rows); break;
         case 'begin': bulk.exec('begin immediate'); break;
         case 'commit': bulk.exec('commit'); break;
         case 'rollback': bulk.exec('rollback'); break;

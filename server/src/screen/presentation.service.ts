@@ -9,6 +9,7 @@ import { ServiceSchema } from '../case/case.entities.js';
 import { toServiceView } from '../case/case.view.js';
 import { checkRatingWindow } from '../rating/rating.logic.js';
 import { deviceKeyOf, isPresentationLive, PRESENTATION_TTL_MS, presentationScope, type DeviceKey } from './screen.logic.js';
+import { LatestValueIterator } from '../common/latest-value-iterator.js';
 
 /** What a window evaluator or terminal shows before offering the levels (R7); no applicant data. */
 export interface Presentation {
@@ -119,7 +120,7 @@ export async function presentRating(app: App, actor: Actor, projectNo: string, s
  */
 export async function presentationsFor(app: App, device: DeviceKey): Promise<AsyncIterableIterator<Presentation>> {
   const registry = registryFor(app);
-  const iterator = new NewestIterator<Presentation>();
+  const iterator = new LatestValueIterator<Presentation>();
   let newest: Presentation | null = null;
   const push = (p: Presentation) => {
     if (newest && (p.id === newest.id || p.presentedAt < newest.presentedAt)) return;
@@ -143,56 +144,3 @@ function parsePresentation(value: unknown): Presentation | null {
   return p as Presentation;
 }
 
-/** An async iterator holding at most one value: a device that falls behind sees the newest presentation only. */
-class NewestIterator<T> implements AsyncIterableIterator<T> {
-  private slot: { value: T } | null = null;
-  private waiter: ((result: IteratorResult<T>) => void) | null = null;
-  private finished = false;
-  private cleanup: (() => void) | null = null;
-
-  onReturn(cleanup: () => void): void {
-    if (this.finished) cleanup();
-    else this.cleanup = cleanup;
-  }
-
-  push(value: T): void {
-    if (this.finished) return;
-    if (this.waiter) {
-      const waiter = this.waiter;
-      this.waiter = null;
-      waiter({ value, done: false });
-    } else this.slot = { value };
-  }
-
-  next(): Promise<IteratorResult<T>> {
-    if (this.slot) {
-      const { value } = this.slot;
-      this.slot = null;
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.finished) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => { this.waiter = resolve; });
-  }
-
-  return(): Promise<IteratorResult<T>> {
-    if (!this.finished) {
-      this.finished = true;
-      this.slot = null;
-      this.waiter?.({ value: undefined, done: true });
-      this.waiter = null;
-      const cleanup = this.cleanup;
-      this.cleanup = null;
-      cleanup?.();
-    }
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(err?: unknown): Promise<IteratorResult<T>> {
-    void this.return();
-    return Promise.reject(err);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-}

@@ -3,6 +3,7 @@ import {
   type ExecutionArgs, type ExecutionResult,
 } from 'graphql/index.js'; // graphql's CommonJS entry, the one type-graphql and Apollo load: see note at the end
 import type { App } from '../app.js';
+import { LatestValueIterator } from '../common/latest-value-iterator.js';
 import type { Actor } from '../auth/roles.js';
 import type { Context } from '../common/context.js';
 import { log } from '../common/logger.js';
@@ -380,63 +381,6 @@ export class SocketSink implements LiveSink {
   }
 }
 
-/**
- * An async iterator holding at most one value: a consumer that falls behind gets the newest value,
- * never a backlog. `return()` ends it and runs the cleanup (graphql-ws calls it on complete/close).
- */
-export class LatestValueIterator<T> implements AsyncIterableIterator<T> {
-  private slot: { value: T } | null = null;
-  private waiter: ((r: IteratorResult<T>) => void) | null = null;
-  private finished = false;
-  private cleanup: (() => void) | null = null;
-
-  onReturn(cleanup: () => void): void {
-    if (this.finished) cleanup();
-    else this.cleanup = cleanup;
-  }
-
-  push(value: T): void {
-    if (this.finished) return;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w({ value, done: false });
-    } else this.slot = { value };
-  }
-
-  next(): Promise<IteratorResult<T>> {
-    if (this.slot) {
-      const { value } = this.slot;
-      this.slot = null;
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.finished) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => { this.waiter = resolve; });
-  }
-
-  return(): Promise<IteratorResult<T>> {
-    if (!this.finished) {
-      this.finished = true;
-      this.slot = null;
-      this.waiter?.({ value: undefined, done: true });
-      this.waiter = null;
-      const cleanup = this.cleanup;
-      this.cleanup = null;
-      cleanup?.();
-    }
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(err?: unknown): Promise<IteratorResult<T>> {
-    void this.return();
-    return Promise.reject(err);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // One hub per app, fed by the change bus
 // ---------------------------------------------------------------------------------------------
@@ -560,3 +504,5 @@ function stableJson(value: unknown): string {
 // `exports` map. Node loads `main` for everyone, but Vite/vitest resolve `module` for our sources while
 // type-graphql (external) gets `main`, so schema objects would come from another "realm" and
 // `execute` would refuse them. Naming the file makes every runner load the same copy.
+
+export { LatestValueIterator };
