@@ -13,7 +13,8 @@
  *                ratings over HTTP, one every --every ms (default 100); per rating and subscriber the
  *                time from the mutation's response to the first snapshot whose total includes it, for
  *                each --interval (LIVE_INTERVAL_MS, default "500,20"); then a bare `ws` server sending
- *                the same bytes to the same number of clients at the same pace.
+ *                the same bytes to the same number of clients at the same pace. --profile writes a CPU
+ *                profile of the server while it takes the ratings.
  *   ingest       submitEvaluation over HTTP with --connections (default 50) for --duration s (default
  *                10), system API key, pre-registered services each rated once, against `{ me { role } }`
  *                on the same server; --profile writes a CPU profile of the server during the rating run.
@@ -33,6 +34,7 @@ import { createApp } from '../server/src/app.js';
 import { actorFromCredentials } from '../server/src/auth/auth.service.js';
 import type { Actor } from '../server/src/auth/roles.js';
 import { registerService } from '../server/src/case/case.service.js';
+import { GroupCommit } from '../server/src/rating/group-commit.js';
 import { ensureTagDictionary } from '../server/src/catalog/catalog.service.js';
 import type { Config } from '../server/src/common/config.js';
 import type { Em } from '../server/src/db/orm.js';
@@ -172,7 +174,11 @@ function benchConfig(dataDir: string, extra: Partial<Config> = {}): Partial<Conf
   };
 }
 
-interface SeedInfo { ratings: number; days: number; ms: number; ratingsPerSec: number; endAt: string; fileMiB: number; rollupCountRows: number; rollupTagRows: number }
+interface SeedInfo {
+  ratings: number; days: number; ms: number; ratingsPerSec: number;
+  /** When the last rating row was written (then: the rollup counters, the demo rectification history). */
+  rowsMs?: number;
+  endAt: string; fileMiB: number; rollupCountRows: number; rollupTagRows: number }
 
 /**
  * A SQLite file seeded with the demo city and `ratings` ratings. Large seeds are kept in
@@ -183,13 +189,43 @@ async function seededDatabase(ratings: number, fresh: boolean): Promise<{ file: 
   const dataDir = keep ? join(DATA, `seed-${ratings}`) : mkdtempSync(join(tmpdir(), 'hcp-bench-'));
   const file = join(dataDir, 'bench.sqlite');
   const infoFile = join(dataDir, 'seed.json');
-  const cleanup = () => { if (!keep) rmSync(dataDir, { recursive: true, force: true }); };
+  // A kept database is shared between runs: one run at a time (a second one would delete the first's files).
+  const lockFile = `${dataDir}.lock`;
+  if (keep) takeLock(lockFile);
+  const cleanup = () => {
+    if (keep) rmSync(lockFile, { force: true });
+    else rmSync(dataDir, { recursive: true, force: true });
+  };
   if (keep && !fresh && existsSync(infoFile) && existsSync(file)) {
     say(`reusing ${file} (seeded earlier; --fresh seeds again)`);
     return { file, dataDir, seed: JSON.parse(readFileSync(infoFile, 'utf8')) as SeedInfo, reused: true, cleanup };
   }
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
+  try {
+    return { file, dataDir, seed: await seedInto(file, dataDir, infoFile, ratings), reused: false, cleanup };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+}
+
+/** Claims `lockFile` for this process, unless a live process holds it. */
+function takeLock(lockFile: string): void {
+  mkdirSync(dirname(lockFile), { recursive: true });
+  if (existsSync(lockFile)) {
+    const pid = Number(readFileSync(lockFile, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid !== process.pid;
+    } catch { /* gone */ }
+    if (alive) throw new Error(`another benchmark (pid ${pid}) is using ${lockFile.replace(/\.lock$/, '')}; wait for it to finish`);
+  }
+  writeFileSync(lockFile, String(process.pid));
+}
+
+async function seedInto(file: string, dataDir: string, infoFile: string, ratings: number): Promise<SeedInfo> {
   const days = Math.min(365, Math.max(30, Math.ceil(ratings / 20_000))); // as `npm run seed`
   const app = await createApp({ sqliteFile: file, config: benchConfig(dataDir) });
   let seed: SeedInfo;
@@ -198,10 +234,12 @@ async function seededDatabase(ratings: number, fresh: boolean): Promise<{ file: 
     const endAt = app.clock.now();
     const started = performance.now();
     let last = 0;
+    let rowsMs = 0;
     await seedDemo(app, {
       ratings, days, endAt,
       onProgress: (done, total) => {
         const now = performance.now();
+        if (done === total) rowsMs = now - started;
         if (now - last < 2000 && done < total) return;
         last = now;
         const rate = done / ((now - started) / 1000);
@@ -212,7 +250,7 @@ async function seededDatabase(ratings: number, fresh: boolean): Promise<{ file: 
     const em = app.orm.em.fork() as Em;
     const count = async (table: string) => Number((await em.execute<Array<{ n: number }>>(`select count(*) as n from ${table}`))[0]!.n);
     seed = {
-      ratings, days, ms: Math.round(ms), ratingsPerSec: Math.round(ratings / (ms / 1000)), endAt: endAt.toISOString(),
+      ratings, days, ms: Math.round(ms), ratingsPerSec: Math.round(ratings / (ms / 1000)), rowsMs: Math.round(rowsMs), endAt: endAt.toISOString(),
       fileMiB: 0, rollupCountRows: await count('rollup_count'), rollupTagRows: await count('rollup_tag'),
     };
   } finally {
@@ -221,7 +259,7 @@ async function seededDatabase(ratings: number, fresh: boolean): Promise<{ file: 
   seed.fileMiB = Math.round(statSync(file).size / 2 ** 20);
   writeFileSync(infoFile, `${JSON.stringify(seed, null, 2)}\n`);
   say(`seeded ${ratings.toLocaleString('en')} ratings in ${(seed.ms / 1000).toFixed(1)} s (${seed.ratingsPerSec.toLocaleString('en')}/s), ${seed.fileMiB} MiB`);
-  return { file, dataDir, seed, reused: false, cleanup };
+  return seed;
 }
 
 async function startBenchServer(file: string, dataDir: string, extra: Partial<Config> = {}): Promise<RunningServer> {
@@ -372,6 +410,8 @@ interface LiveRun {
   /** The mutation's own response time. */
   response?: Summary;
   missing: number; perRatingP99: Summary;
+  /** With --profile: the server process during the ratings. */
+  profile?: IngestResult['profile'];
 }
 
 interface SubscribersResult { env: Environment; runs: LiveRun[] }
@@ -415,8 +455,11 @@ async function liveRun(db: { file: string; dataDir: string }, clients: ClientPro
     await sleep(Math.max(1000, 2 * intervalMs)); // let the first snapshot's writes settle
     // The ratings come from their own process (as a department system would send them), so the
     // response time is taken when a client gets it, not when this busy event loop gets round to it.
+    const profiler = flags.profile ? await startProfile(`subscribers-${count}-${intervalMs}ms`) : null;
     const { sent, responses } = await rateFromChild({ url: `${server.url}/graphql`, apiKey: DEMO_CREDENTIALS.systemKey, services, everyMs: flags.every });
+    const profile = profiler ? await profiler.stop() : undefined;
     const run = await clients.finish(ready.base, responses, label, intervalMs, count, flags, ready.connectMs, ready.frame, sent);
+    if (profile) run.profile = profile;
     return { run, frame: ready.frame };
   } finally {
     await clients.disconnect();
@@ -508,6 +551,42 @@ function httpPost(agent: Agent, url: URL, headers: Record<string, string>, body:
     });
     req.on('error', bad);
     req.end(body);
+  });
+}
+
+/**
+ * `count` more services like the registered one at `projectNo` (its case, units and service rows
+ * copied in SQL with project numbers prefix0000000…): registering tens of thousands through the API
+ * one transaction at a time would take minutes, and the rating path reads them exactly as it reads
+ * registered ones.
+ */
+async function cloneServices(app: App, projectNo: string, prefix: string, count: number): Promise<void> {
+  await (app.orm.em.fork() as Em).transactional(async (t) => {
+    const tx = t as Em;
+    const columns = async (table: string) => (await tx.execute<Array<{ name: string }>>(`pragma table_info(${table})`)).map((c) => c.name).filter((c) => c !== 'id');
+    const pick = (cols: string[], alias: string, overrides: Record<string, string>) => cols.map((c) => overrides[c] ?? `${alias}.${c}`).join(', ');
+    const template = (await tx.execute<Array<{ id: number; case_id: number }>>('select id, case_id from service where project_no = ? and service_number = 1', [projectNo]))[0]!;
+    const caseCols = await columns('case_record');
+    const unitCols = await columns('case_unit');
+    const serviceCols = await columns('service');
+    await tx.execute(
+      `with recursive seq(i) as (select 0 union all select i + 1 from seq where i < ?)
+       insert into case_record (${caseCols.join(', ')})
+       select ${pick(caseCols, 't', { project_no: `? || substr('0000000' || seq.i, -7)` })} from seq, case_record t where t.id = ?`,
+      [count - 1, prefix, template.case_id],
+    );
+    await tx.execute(
+      `insert into case_unit (${unitCols.join(', ')})
+       select ${pick(unitCols, 't', { case_id: 'c.id' })} from case_record c, case_unit t
+        where c.project_no like ? and length(c.project_no) = ? and t.case_id = ?`,
+      [`${prefix}%`, prefix.length + 7, template.case_id],
+    );
+    await tx.execute(
+      `insert into service (${serviceCols.join(', ')})
+       select ${pick(serviceCols, 't', { case_id: 'c.id', project_no: 'c.project_no' })} from case_record c, service t
+        where c.project_no like ? and length(c.project_no) = ? and t.id = ?`,
+      [`${prefix}%`, prefix.length + 7, template.id],
+    );
   });
 }
 
@@ -752,7 +831,10 @@ interface LoadResult { requests: number; ok: number; failed: number; firstError?
 
 interface IngestResult {
   env: Environment; connections: number; durationS: number; services: number; registration: { count: number; ms: number; perSec: number };
-  noop: LoadResult; ratings: LoadResult; ratio: number; check: { ratingsStored: number; rollupTotal: number }; profile?: { file: string; top: Array<{ fn: string; selfMs: number; share: number }> };
+  noop: LoadResult; ratings: LoadResult; ratio: number; check: { ratingsStored: number; rollupTotal: number };
+  /** Group commit as observed during the rating run: transactions and ratings per transaction. */
+  grouping?: { transactions: number; ratings: number; meanGroup: number; maxGroup: number; meanMs: number };
+  profile?: { file: string; top: Array<{ fn: string; selfMs: number; share: number }>; inclusive?: Array<{ fn: string; selfMs: number; share: number }> };
 }
 
 const INGEST_MUTATION = 'mutation ($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { id } }';
@@ -768,9 +850,11 @@ async function benchIngest(flags: Flags): Promise<IngestResult> {
     const system = await actorFromCredentials(app, undefined, DEMO_CREDENTIALS.systemKey);
     const prefix = `ING${Date.now().toString(36).toUpperCase()}`;
     const regStart = performance.now();
-    await registerServices(app, system, services, prefix, 8);
+    const sample = await registerServices(app, system, 200, `${prefix}R`);
     const regMs = performance.now() - regStart;
-    say(`  registered in ${(regMs / 1000).toFixed(1)} s (${Math.round(services / (regMs / 1000))}/s, in-process)`);
+    const cloneStart = performance.now();
+    await cloneServices(app, sample[0]!.projectNo, prefix, services);
+    say(`  registered 200 services in ${(regMs / 1000).toFixed(1)} s (${Math.round(200 / (regMs / 1000))}/s, in-process), copied to ${services.toLocaleString('en')} in ${((performance.now() - cloneStart) / 1000).toFixed(1)} s`);
     const em = app.orm.em.fork() as Em;
     const before = Number((await em.execute<Array<{ n: number }>>('select count(*) as n from rating'))[0]!.n);
     const headers = { 'content-type': 'application/json', 'x-api-key': DEMO_CREDENTIALS.systemKey };
@@ -778,32 +862,20 @@ async function benchIngest(flags: Flags): Promise<IngestResult> {
     const noop = await runLoad({ ...common, body: { kind: 'fixed', text: JSON.stringify({ query: '{ me { role } }' }) } });
     say(`  no-op { me { role } }: ${Math.round(noop.perSec).toLocaleString('en')}/s (p50 ${noop.latency.p50.toFixed(1)} ms, p99 ${noop.latency.p99.toFixed(1)} ms, ${noop.failed} failed)`);
     await sleep(1000);
-    let profiler: Session | null = null;
-    if (flags.profile) {
-      profiler = new Session();
-      profiler.connect();
-      await post(profiler, 'Profiler.enable');
-      await post(profiler, 'Profiler.setSamplingInterval', { interval: 500 });
-      await post(profiler, 'Profiler.start');
-    }
+    const profiler = flags.profile ? await startProfile('ingest') : null;
+    const groups = observeGroupCommits();
     const ratings = await runLoad({ ...common, body: { kind: 'ratings', prefix, count: services, query: INGEST_MUTATION } });
+    const grouping = groups.stop();
     let profile: IngestResult['profile'];
-    if (profiler) {
-      const { profile: raw } = await post<{ profile: CpuProfile }>(profiler, 'Profiler.stop');
-      profiler.disconnect();
-      mkdirSync(join(DATA, 'profiles'), { recursive: true });
-      const file = join(DATA, 'profiles', `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(raw));
-      profile = { file: file.slice(ROOT.length + 1), top: topFunctions(raw, 20) };
-    }
+    if (profiler) profile = await profiler.stop();
     say(`  submitEvaluation: ${Math.round(ratings.perSec).toLocaleString('en')}/s (p50 ${ratings.latency.p50.toFixed(1)} ms, p99 ${ratings.latency.p99.toFixed(1)} ms, ${ratings.failed} failed${ratings.exhausted ? ', RAN OUT OF SERVICES: use --services' : ''})`);
     const after = Number((await em.execute<Array<{ n: number }>>('select count(*) as n from rating'))[0]!.n);
     const rollupTotal = Number((await em.execute<Array<{ n: number }>>(`select coalesce(sum(n), 0) as n from rollup_count where scope = 'T' and grain = 'A' and bucket = 'H'`))[0]!.n);
     return {
       env: finishEnvironment(env), connections: flags.connections, durationS: flags.duration, services,
-      registration: { count: services, ms: Math.round(regMs), perSec: Math.round(services / (regMs / 1000)) },
+      registration: { count: 200, ms: Math.round(regMs), perSec: Math.round(200 / (regMs / 1000)) },
       noop, ratings, ratio: Math.round((ratings.perSec / noop.perSec) * 1000) / 1000,
-      check: { ratingsStored: after - before, rollupTotal }, profile,
+      check: { ratingsStored: after - before, rollupTotal }, grouping, profile,
     };
   } finally {
     await server.close();
@@ -811,10 +883,88 @@ async function benchIngest(flags: Flags): Promise<IngestResult> {
   }
 }
 
+/**
+ * Counts the transactions of the rating path's group commit (wrapping its private `commitGroup`,
+ * observation only) so the report can say how many ratings shared each commit.
+ */
+function observeGroupCommits(): { stop(): IngestResult['grouping'] } {
+  const proto = GroupCommit.prototype as unknown as { commitGroup?: (jobs: unknown[]) => Promise<void> };
+  const original = proto.commitGroup;
+  if (typeof original !== 'function') return { stop: () => undefined };
+  const sizes: number[] = [];
+  let totalMs = 0;
+  proto.commitGroup = async function (this: unknown, jobs: unknown[]) {
+    const t = performance.now();
+    try {
+      return await original.call(this, jobs);
+    } finally {
+      sizes.push(jobs.length);
+      totalMs += performance.now() - t;
+    }
+  };
+  return {
+    stop() {
+      proto.commitGroup = original;
+      const ratings = sizes.reduce((a, b) => a + b, 0);
+      return {
+        transactions: sizes.length, ratings, meanGroup: Math.round((ratings / Math.max(1, sizes.length)) * 100) / 100,
+        maxGroup: Math.max(0, ...sizes), meanMs: Math.round((totalMs / Math.max(1, sizes.length)) * 100) / 100,
+      };
+    },
+  };
+}
+
+/** Starts the V8 sampling profiler of this process; `stop` saves it under bench/.data/profiles and summarises it. */
+async function startProfile(name: string): Promise<{ stop(): Promise<NonNullable<IngestResult['profile']>> }> {
+  const session = new Session();
+  session.connect();
+  await post(session, 'Profiler.enable');
+  await post(session, 'Profiler.setSamplingInterval', { interval: 500 });
+  await post(session, 'Profiler.start');
+  return {
+    async stop() {
+      const { profile: raw } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
+      session.disconnect();
+      mkdirSync(join(DATA, 'profiles'), { recursive: true });
+      const file = join(DATA, 'profiles', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(raw));
+      return { file: file.slice(ROOT.length + 1), top: topFunctions(raw, 20), inclusive: inclusiveFunctions(raw, 25) };
+    },
+  };
+}
+
 interface CpuProfile { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>; samples: number[]; timeDeltas: number[] }
 
 function post<T = unknown>(session: Session, method: string, params?: object): Promise<T> {
   return new Promise((done, fail) => session.post(method, params ?? {}, (err, result) => (err ? fail(err) : done(result as T))));
+}
+
+const frameName = (node: CpuProfile['nodes'][number]) => {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url ? `${url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '')}:${lineNumber + 1}` : '';
+  return `${functionName || '(anonymous)'} ${where}`.trim();
+};
+
+/** Time spent in a function or anything it called (each sample counted once per function), the largest first. */
+function inclusiveFunctions(profile: CpuProfile, limit: number): Array<{ fn: string; selfMs: number; share: number }> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...byNode.values()].reduce((a, b) => a + b, 0);
+  const byFn = new Map<string, number>();
+  for (const [id, us] of byNode) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const name = frameName(byId.get(at)!);
+      if (name === '(root)' || seen.has(name)) continue;
+      seen.add(name);
+      byFn.set(name, (byFn.get(name) ?? 0) + us);
+    }
+  }
+  return [...byFn].filter(([fn]) => !fn.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, limit)
+    .map(([fn, us]) => ({ fn, selfMs: Math.round(us / 1000), share: Math.round((us / total) * 1000) / 10 }));
 }
 
 /** Self time per function (name and file), the largest first. */
@@ -826,9 +976,7 @@ function topFunctions(profile: CpuProfile, limit: number): Array<{ fn: string; s
   for (const node of profile.nodes) {
     const us = byNode.get(node.id) ?? 0;
     total += us;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url ? `${url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '')}:${lineNumber + 1}` : '';
-    const key = `${functionName || '(anonymous)'} ${where}`.trim();
+    const key = frameName(node);
     byFn.set(key, (byFn.get(key) ?? 0) + us);
   }
   return [...byFn].sort((a, b) => b[1] - a[1]).slice(0, limit)
@@ -943,7 +1091,8 @@ function renderMarkdown(r: Results): string {
   for (const q of Object.values(r.queries ?? {}).sort((a, b) => a.ratings - b.ratings)) {
     out.push(`## Queries over ${int(q.ratings)} ratings`, '', envLine(q.env), '');
     const s = q.seed;
-    out.push(`Seeded ${int(s.ratings)} demo ratings over ${s.days} days into SQLite: ${(s.ms / 1000).toFixed(1)} s (${int(s.ratingsPerSec)} ratings/s)${s.reused ? ', reused from an earlier run' : ''}; `
+    out.push(`Seeded ${int(s.ratings)} demo ratings over ${s.days} days into SQLite (\`seedDemo\`): ${(s.ms / 1000).toFixed(1)} s (${int(s.ratingsPerSec)} ratings/s)${s.reused ? ', reused from an earlier run' : ''}`
+      + `${s.rowsMs ? `, of which ${(s.rowsMs / 1000).toFixed(1)} s until the last rating row was written (${int(s.ratings / (s.rowsMs / 1000))}/s) and the rest for the rollup counters and the demo rectification history` : ''}; `
       + `${int(s.fileMiB)} MiB, ${int(s.rollupCountRows)} rollup_count and ${int(s.rollupTagRows)} rollup_tag rows.`, '');
     out.push(`${q.runs} runs per case after 5 warm-up runs, one at a time; in-process = the service function with an admin actor, HTTP = POST /graphql with an admin session (client in the same process). Milliseconds.`, '');
     out.push('| query | answer | in-process median | in-process p95 | HTTP median | HTTP p95 |', '|---|---|---:|---:|---:|---:|');
@@ -972,6 +1121,10 @@ function renderMarkdown(r: Results): string {
       if (!bare) continue;
       for (const run of list.filter((x) => x.intervalMs !== null)) {
         const req = run.fromRequest;
+        if (run.profile) {
+          const top = run.profile.inclusive!.filter((f) => !/^(processTicksAndRejections|runMicrotasks|listOnTimeout|processTimers|\(program\))/.test(f.fn)).slice(0, 8);
+          out.push(`- CPU profile of the server, ${int(subs)} subscribers at ${run.intervalMs} ms (\`${run.profile.file}\`), largest inclusive: ${top.map((f) => `\`${f.fn.split(' ')[0]}\` ${f.share}%`).join(', ')}.`);
+        }
         out.push(`- ${int(subs)} subscribers, interval ${run.intervalMs} ms: after the response p99 ${ms(run.latency.p99)} ms`
           + `${req ? `, after the request p99 ${ms(req.p99)} ms` : ''}, against ${ms(bare.latency.p99)} ms for the bare broadcast`
           + `${req ? ` (${(req.p99 / bare.latency.p99).toFixed(2)}× counted from the request)` : ''}.`);
@@ -983,15 +1136,23 @@ function renderMarkdown(r: Results): string {
     const g = r.ingest;
     out.push('## Ingest (SQLite)', '', envLine(g.env), '');
     out.push(`${g.connections} keep-alive connections for ${g.durationS} s after 1 s of warm-up, from a child process; system API key; `
-      + `${int(g.services)} services registered beforehand (${int(g.registration.perSec)}/s in-process), each rated once (level 5, selection \`{ id }\`).`, '');
+      + `${int(g.services)} completed services prepared beforehand (${g.registration.count} registered through \`registerService\` in-process at ${int(g.registration.perSec)}/s, copied in SQL to the rest), each rated once (level 5, selection \`{ id }\`).`, '');
     out.push('| operation | requests/s | p50 ms | p99 ms | failed |', '|---|---:|---:|---:|---:|');
     out.push(`| no-op query \`{ me { role } }\` | ${int(g.noop.perSec)} | ${ms(g.noop.latency.p50)} | ${ms(g.noop.latency.p99)} | ${g.noop.failed} |`);
     out.push(`| \`submitEvaluation\` | ${int(g.ratings.perSec)} | ${ms(g.ratings.latency.p50)} | ${ms(g.ratings.latency.p99)} | ${g.ratings.failed}${g.ratings.exhausted ? ' (ran out of services)' : ''} |`);
     out.push('', `Ratings reach **${(g.ratio * 100).toFixed(0)}%** of the no-op rate (goal in stack.md: ≥ 5,000/s and ≥ 60%). Stored ratings during the run: ${int(g.check.ratingsStored)}; all-time rollup total: ${int(g.check.rollupTotal)}.`);
     if (g.ratings.firstError) out.push('', `First failure: \`${g.ratings.firstError.replace(/`/g, "'").slice(0, 200)}\``);
+    if (g.grouping) {
+      out.push('', `Group commit during the rating run: ${int(g.grouping.transactions)} transactions for ${int(g.grouping.ratings)} ratings `
+        + `(mean ${g.grouping.meanGroup} and at most ${g.grouping.maxGroup} ratings per transaction, ${ms(g.grouping.meanMs)} ms per transaction).`);
+    }
     if (g.profile) {
       out.push('', `CPU profile of the server during the rating run: \`${g.profile.file}\` (not committed). Largest self times:`, '', '| function | self ms | share |', '|---|---:|---:|');
       for (const f of g.profile.top) out.push(`| \`${f.fn}\` | ${int(f.selfMs)} | ${f.share}% |`);
+      if (g.profile.inclusive) {
+        out.push('', 'Largest inclusive times (the function and what it called):', '', '| function | ms | share |', '|---|---:|---:|');
+        for (const f of g.profile.inclusive) out.push(`| \`${f.fn}\` | ${int(f.selfMs)} | ${f.share}% |`);
+      }
     }
     out.push('');
   }
