@@ -32,7 +32,7 @@ export async function registerService(app: App, actor: Actor, input: RegisterSer
   }
   const item = await itemByCode(em, input.taskCode);
   const existing = await em.findOne(ServiceSchema, { projectNo: input.projectNo, serviceNumber: input.serviceNumber });
-  if (existing) return advanceService(em, existing, input, item, dept);
+  if (existing) return advanceService(em, existing, input, item, dept, app.clock.now());
   const refs = await serviceRefs(em, input, dept);
   const now = app.clock.now().getTime();
   return em.transactional(async (tx) => {
@@ -123,7 +123,7 @@ async function ensureCase(app: App, em: Em, input: RegisterServiceInput, dept: D
 }
 
 /** A re-sent service record may only move the service forward (accepted → completed); anything else is a duplicate. */
-async function advanceService(em: Em, existing: Service, input: RegisterServiceInput, item: Item, dept: Department): Promise<Service> {
+async function advanceService(em: Em, existing: Service, input: RegisterServiceInput, item: Item, dept: Department, now: Date): Promise<Service> {
   if (existing.itemId !== item.id || existing.departmentId !== dept.id || input.proStatus < existing.proStatus) {
     throw new ConflictError(
       `service ${input.projectNo}#${input.serviceNumber} is already registered with other data (duplicate service record); only its status may advance`,
@@ -132,7 +132,7 @@ async function advanceService(em: Em, existing: Service, input: RegisterServiceI
   if (input.proStatus > existing.proStatus) {
     existing.proStatus = input.proStatus;
     if (input.acceptDate && !existing.acceptedAt) existing.acceptedAt = input.acceptDate.getTime();
-    if (input.proStatus === 3 && !existing.completedAt) existing.completedAt = (input.resultDate ?? new Date()).getTime();
+    if (input.proStatus === 3 && !existing.completedAt) existing.completedAt = (input.resultDate ?? now).getTime();
     await em.flush();
   }
   return existing;

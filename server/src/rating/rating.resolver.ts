@@ -20,12 +20,11 @@ export class RatingResolver {
     if (input.channel && !(CHANNELS as readonly string[]).includes(input.channel)) {
       throw InvalidInputError.field('channel', CHANNELS.filter((c) => c !== 'DEFAULT').join(', '), input.channel);
     }
-    const rating = await submitEvaluation(app, actor, {
+    const { rating, service } = await submitEvaluation(app, actor, {
       ...input,
       channel: (input.channel as Channel | undefined) ?? null,
       dimensions: input.dimensions ? Object.fromEntries(input.dimensions.map((d) => [d.key, d.level])) : null,
     });
-    const service = await (app.orm.em.fork() as Em).findOneOrFail(ServiceSchema, { id: rating.serviceId });
     return toRatingView(rating, service, input.token ? { role: 'rater', label: 'rater' } : actor, await tagDictionary(app));
   }
 

@@ -35,7 +35,10 @@ export function onRatingStored(app: App, hook: RatingHook): void {
 }
 
 /** R9: one rating per service, by a caller entitled to rate it, inside the window, counted once (R10). */
-export async function submitEvaluation(app: App, caller: Actor, input: SubmitEvaluationInput): Promise<Rating> {
+/** The stored rating and the service it rated (the resolver needs the service's keys; no second read). */
+export interface SubmittedRating { rating: Rating; service: Service }
+
+export async function submitEvaluation(app: App, caller: Actor, input: SubmitEvaluationInput): Promise<SubmittedRating> {
   const actor = input.token ? await raterFromToken(app, input.token) : caller;
   if (!['rater', 'device', 'system'].includes(actor.role)) {
     throw actor.role === 'public'
@@ -50,7 +53,7 @@ export async function submitEvaluation(app: App, caller: Actor, input: SubmitEva
   const evaluation = validateEvaluation({ ...input, channel }, await activeTags(app));
   const now = app.clock.now().getTime();
   const rating = await storeRating(app, em, actor, service, evaluation, input, now);
-  return rating;
+  return { rating, service };
 }
 
 async function raterFromToken(app: App, token: string): Promise<Actor> {
