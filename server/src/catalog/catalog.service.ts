@@ -19,8 +19,15 @@ export function tagDictionary(app: App): Promise<Map<string, Tag>> {
 /** The tags a new rating may carry: the current version of the national dictionary. */
 export async function activeTags(app: App): Promise<Map<string, TagInfo>> {
   const all = await tagDictionary(app);
-  return new Map([...all.values()].filter((t) => t.active).map((t) => [t.code, { code: t.code, level: t.level }]));
+  let active = activeCache.get(all);
+  if (!active) {
+    active = new Map([...all.values()].filter((t) => t.active).map((t) => [t.code, { code: t.code, level: t.level }]));
+    activeCache.set(all, active);
+  }
+  return active;
 }
+/** Keyed by the dictionary map itself, so a reloaded dictionary gets a fresh active set. */
+const activeCache = new WeakMap<Map<string, Tag>, Map<string, TagInfo>>();
 
 /** Loads the national dictionary (and the retired set, inactive) when the tag table is empty. */
 export async function ensureTagDictionary(em: Em): Promise<void> {

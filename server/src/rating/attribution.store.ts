@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.js';
+import { sqlOf } from '../db/sql.js';
 import { regionAncestors } from '../catalog/region.logic.js';
 import type { Attribution } from '../stats/rollup.logic.js';
 
@@ -11,7 +12,7 @@ interface UnitRow { department_id: number; item_id: number; region_code: string;
 export async function loadAttribution(
   em: Em, caseIds: number[], kind: string, staffId: number | null,
 ): Promise<Attribution> {
-  const units = await em.execute<UnitRow[]>(
+  const units = await (await sqlOf(em)).all<UnitRow>(
     `select cu.department_id, cu.item_id, d.region_code, d.path from case_unit cu
        join department d on d.id = cu.department_id
       where cu.case_id in (${caseIds.map(() => '?').join(', ')})`,

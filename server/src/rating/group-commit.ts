@@ -1,13 +1,14 @@
-import { TransactionPropagation } from '@mikro-orm/core';
 import type { App } from '../app.js';
 import type { Em } from '../db/orm.js';
+import { sqlOf, type Sql } from '../db/sql.js';
 import { countKeyString, mergeDeltas, tagKeyString, type CountDelta, type TagDelta } from '../stats/rollup.logic.js';
 import { applyRollupDeltas } from '../stats/rollup.store.js';
 
 /** Counter changes a unit of work made; applied once per group, merged with the others'. */
 export interface Counted { counts: CountDelta[]; tags: TagDelta[] }
 
-type Work<T> = (tx: Em) => Promise<{ value: T; counted: Counted }>;
+/** `tx` is a fresh entity manager on the group's transaction; `sql` runs plain statements on it. */
+type Work<T> = (tx: Em, sql: Sql) => Promise<{ value: T; counted: Counted }>;
 interface Job { work: Work<unknown>; resolve(value: unknown): void; reject(error: unknown): void }
 
 /**
@@ -25,12 +26,16 @@ export class GroupCommit {
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      this.draining = true;
+      // Start on the next turn of the event loop, not now: with better-sqlite3 a whole transaction
+      // runs in microtasks and never yields, so starting at once would commit every rating alone
+      // before the requests already waiting on their sockets could join the group.
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) await this.commitGroup(this.queue.splice(0, this.maxGroup));
     } finally {
@@ -41,20 +46,28 @@ export class GroupCommit {
   private async commitGroup(jobs: Job[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await (this.app.orm.em.fork() as Em).transactional(async (tx) => {
+      await (this.app.orm.em.fork() as Em).transactional(async (t) => {
+        const tx = t as Em;
+        const sql = await sqlOf(tx);
         const counts: CountDelta[] = [];
         const tags: TagDelta[] = [];
         for (const job of jobs) {
+          await sql.run('savepoint rating_job');
           try {
-            const done = await tx.transactional((sp) => job.work(sp as Em), { propagation: TransactionPropagation.NESTED });
+            // A fresh identity map for each rating: an earlier one in the group may have claimed the
+            // same service through plain SQL, which cached entities would not show.
+            const done = await job.work(tx.fork({ clear: true, keepTransactionContext: true }) as Em, sql);
+            await sql.run('release savepoint rating_job');
             counts.push(...done.counted.counts);
             tags.push(...done.counted.tags);
             outcomes.push({ ok: true, value: done.value });
           } catch (error) {
+            await sql.run('rollback to savepoint rating_job');
+            await sql.run('release savepoint rating_job');
             outcomes.push({ ok: false, error });
           }
         }
-        await applyRollupDeltas(tx as Em, [...mergeDeltas(counts, countKeyString).values()], [...mergeDeltas(tags, tagKeyString).values()]);
+        await applyRollupDeltas(tx, [...mergeDeltas(counts, countKeyString).values()], [...mergeDeltas(tags, tagKeyString).values()]);
       });
     } catch (error) {
       for (const job of jobs) job.reject(error);

@@ -4,8 +4,8 @@ import type { Actor } from '../auth/roles.js';
 import { AlreadyRatedError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
 import type { Em } from '../db/orm.js';
+import { insertRow, rowReader, sqlOf, type Sql } from '../db/sql.js';
 import { CaseSchema, ServiceSchema, type CaseRecord, type Service } from '../case/case.entities.js';
-import { DepartmentSchema } from '../catalog/catalog.entities.js';
 import { activeTags } from '../catalog/catalog.service.js';
 import { rollupDeltas, scopesOf, type Attribution } from '../stats/rollup.logic.js';
 import { loadAttribution } from './attribution.store.js';
@@ -45,14 +45,19 @@ export async function submitEvaluation(app: App, caller: Actor, input: SubmitEva
       ? new UnauthenticatedError('rating needs a rating token (receipt QR code), a device key or a system key')
       : ForbiddenError.role(['rater', 'device', 'system'], actor.role);
   }
-  const em = app.orm.em.fork() as Em;
-  const service = await findService(em, actor, input);
-  await checkServiceScope(em, actor, service);
-  const channel = input.channel ?? defaultChannel(actor);
-  checkChannel(actor.role, channel, actor);
-  const evaluation = validateEvaluation({ ...input, channel }, await activeTags(app));
-  const now = app.clock.now().getTime();
-  const rating = await storeRating(app, em, actor, service, evaluation, input, now);
+  const tags = await activeTags(app);
+  // Every read happens inside the group's transaction: on SQLite the one connection belongs to the
+  // running group, so reads made before joining it would queue one by one and no group would form.
+  const stored = await groupCommit(app).run(async (tx, sql) => {
+    const service = await findService(tx, sql, actor, input);
+    await checkServiceScope(sql, actor, service);
+    const channel = input.channel ?? defaultChannel(actor);
+    checkChannel(actor.role, channel, actor);
+    const evaluation = validateEvaluation({ ...input, channel }, tags);
+    return storeRating(app, tx, sql, actor, service, evaluation, input, app.clock.now().getTime());
+  });
+  const { rating, attribution, service } = stored;
+  app.bus.publish({ kind: 'rating', scopes: scopesOf(attribution), at: rating.ratedAt, origin: app.instanceId, detail: { ratingId: rating.id } });
   return { rating, service };
 }
 
@@ -61,9 +66,11 @@ async function raterFromToken(app: App, token: string): Promise<Actor> {
   return { role: 'rater', label: `rating-token:${claims.jti}`, serviceId: Number(claims.sub), tokenId: claims.jti };
 }
 
-async function findService(em: Em, actor: Actor, input: SubmitEvaluationInput): Promise<Service> {
+async function findService(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluationInput): Promise<Service> {
+  const read = rowReader(em, ServiceSchema);
   if (actor.role === 'rater') {
-    const service = await em.findOne(ServiceSchema, { id: actor.serviceId! });
+    const [row] = await sql.all('select * from service where id = ?', [actor.serviceId!]);
+    const service = row ? read(row) : null;
     if (!service) throw NotFoundError.of('service bound to this rating token', String(actor.serviceId));
     if (input.projectNo && (input.projectNo !== service.projectNo || (input.serviceNumber ?? service.serviceNumber) !== service.serviceNumber)) {
       throw InvalidInputError.field('projectNo/serviceNumber', `the service of the token (${service.projectNo}#${service.serviceNumber})`, `${input.projectNo}#${input.serviceNumber ?? ''}`);
@@ -73,21 +80,22 @@ async function findService(em: Em, actor: Actor, input: SubmitEvaluationInput): 
   if (!input.projectNo || input.serviceNumber == null) {
     throw InvalidInputError.field('projectNo and serviceNumber', 'given (the case number and service node being rated)', input.projectNo ?? undefined);
   }
-  const service = await em.findOne(ServiceSchema, { projectNo: input.projectNo, serviceNumber: input.serviceNumber });
+  const [row] = await sql.all('select * from service where project_no = ? and service_number = ?', [input.projectNo, input.serviceNumber]);
+  const service = row ? read(row) : null;
   // The upstream platform's wording: 没有对应的服务数据 (no matching service record).
   if (!service) throw NotFoundError.of('service (没有对应的服务数据)', `${input.projectNo}#${input.serviceNumber}`);
   return service;
 }
 
 /** A device rates only services at its own window or terminal; a system only its department's (R8). */
-async function checkServiceScope(em: Em, actor: Actor, service: Service): Promise<void> {
+async function checkServiceScope(sql: Sql, actor: Actor, service: Service): Promise<void> {
   if (actor.role === 'device') {
     const own = actor.windowId ? service.windowId === actor.windowId : service.terminalId === actor.terminalId;
     if (!own) throw ForbiddenError.scope(`service ${service.projectNo}#${service.serviceNumber} (not served at this device)`);
   }
   if (actor.role === 'system') {
-    const dept = await em.findOneOrFail(DepartmentSchema, { id: service.departmentId });
-    if (!actor.departmentPath || !dept.path.startsWith(actor.departmentPath)) {
+    const [dept] = await sql.all<{ path: string }>('select path from department where id = ?', [service.departmentId]);
+    if (!actor.departmentPath || !dept?.path.startsWith(actor.departmentPath)) {
       throw ForbiddenError.scope(`service ${service.projectNo}#${service.serviceNumber} (another department's)`);
     }
   }
@@ -99,38 +107,35 @@ function defaultChannel(actor: Actor): Channel {
   return 'IMPORT';
 }
 
+interface Stored { value: { rating: Rating; attribution: Attribution; service: Service }; counted: Counted }
+
+/** Runs inside the group's transaction (its own savepoint); the caller publishes after the commit. */
 async function storeRating(
-  app: App, em: Em, actor: Actor, service: Service, evaluation: NormalizedEvaluation,
+  app: App, tx: Em, sql: Sql, actor: Actor, service: Service, evaluation: NormalizedEvaluation,
   input: SubmitEvaluationInput, now: number,
-): Promise<Rating> {
-  const kase = await em.findOneOrFail(CaseSchema, { id: service.caseId });
-  const prior = service.ratingId ? await priorRating(em, service) : null;
+): Promise<Stored> {
+  const kase = rowReader(tx, CaseSchema)((await sql.all('select * from case_record where id = ?', [service.caseId]))[0]!);
+  const prior = service.ratingId ? await priorRating(tx, service) : null;
   const assessNumber = nextAssessNumber(prior, app.config, now, service);
   if (assessNumber === 1) checkRatingWindow(service, app.config, now);
-  const rater = raterData(app, kase, input);
-  let stored: { rating: Rating; attribution: Attribution } | undefined;
+  const rating: Rating = {
+    id: 0, serviceId: service.id, caseId: service.caseId, assessNumber, level: evaluation.level,
+    dimensions: evaluation.dimensions ? JSON.stringify(evaluation.dimensions) : null,
+    tags: evaluation.tags.join(','), comment: evaluation.comment, channel: evaluation.channel,
+    pf: pfCodes()[evaluation.channel], isDefault: false, valid: true, invalidReason: null,
+    ...raterData(app, kase, input), source: actor.role, tokenId: actor.tokenId ?? null, actorId: actor.apiKeyId ?? null, ratedAt: now,
+  };
   try {
-    stored = await groupCommit(app).run(async (tx) => {
-      const rating: Rating = {
-        id: 0, serviceId: service.id, caseId: service.caseId, assessNumber, level: evaluation.level,
-        dimensions: evaluation.dimensions ? JSON.stringify(evaluation.dimensions) : null,
-        tags: evaluation.tags.join(','), comment: evaluation.comment, channel: evaluation.channel,
-        pf: pfCodes()[evaluation.channel], isDefault: false, valid: true, invalidReason: null,
-        ...rater, source: actor.role, tokenId: actor.tokenId ?? null, actorId: actor.apiKeyId ?? null, ratedAt: now,
-      };
-      if (assessNumber === 2) {
-        rating.id = await insertRating(tx, rating);
-        return { value: { rating, attribution: emptyAttribution() }, counted: { counts: [], tags: [] } };
-      }
-      const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
-      return { value: { rating, attribution }, counted };
-    });
+    if (assessNumber === 2) {
+      rating.id = await insertRow(tx, sql, RatingSchema, rating);
+      return { value: { rating, attribution: emptyAttribution(), service }, counted: { counts: [], tags: [] } };
+    }
+    const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
+    return { value: { rating, attribution, service }, counted };
   } catch (err) {
     if (err instanceof UniqueConstraintViolationException) throw alreadyRated(actor, service);
     throw err;
   }
-  app.bus.publish({ kind: 'rating', scopes: scopesOf(stored.attribution), at: now, origin: app.instanceId, detail: { ratingId: stored.rating.id } });
-  return stored.rating;
 }
 
 function alreadyRated(actor: Actor, service: Service): AlreadyRatedError {
@@ -163,27 +168,23 @@ async function coveredServices(em: Em, kase: CaseRecord, service: Service): Prom
 export async function recordFirstRating(
   app: App, tx: Em, kase: CaseRecord, service: Service, rating: Rating,
 ): Promise<{ attribution: Attribution; counted: Counted }> {
-  rating.id = await insertRating(tx, rating);
+  const sql = await sqlOf(tx);
+  rating.id = await insertRow(tx, sql, RatingSchema, rating);
   const covered = await coveredServices(tx, kase, service);
-  await markRated(tx, covered.map((s) => s.id), rating.id, service);
+  await markRated(sql, covered.map((s) => s.id), rating.id, service);
   const attribution = await loadAttribution(tx, [...new Set(covered.map((s) => s.caseId))], kase.kind, service.staffId);
   const counted = rollupDeltas(attribution, { ...rating, tags: rating.tags ? rating.tags.split(',') : [] }, 1);
   for (const hook of hooks.get(app) ?? []) await hook(tx, rating, attribution, service);
   return { attribution, counted };
 }
 
-async function insertRating(tx: Em, rating: Rating): Promise<number> {
-  const { id: _unset, ...row } = rating;
-  return Number(await tx.insert(RatingSchema, row as Rating));
-}
-
 /** The guard against double counting: only services not yet rated are claimed, all or nothing. */
-async function markRated(em: Em, serviceIds: number[], ratingId: number, service: Service): Promise<void> {
-  const result = await em.execute<{ affectedRows: number }>(
+async function markRated(sql: Sql, serviceIds: number[], ratingId: number, service: Service): Promise<void> {
+  const changed = await sql.run(
     `update service set rating_id = ? where rating_id is null and id in (${serviceIds.map(() => '?').join(', ')})`,
-    [ratingId, ...serviceIds], 'run',
+    [ratingId, ...serviceIds],
   );
-  if (result.affectedRows !== serviceIds.length) throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);
+  if (changed !== serviceIds.length) throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);
 }
 
 /** R12: the rater is the applicant unless the channel names someone else (hotline, department system). */

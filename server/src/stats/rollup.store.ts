@@ -1,29 +1,28 @@
 import type { Em } from '../db/orm.js';
+import { sqlOf } from '../db/sql.js';
 import type { CountDelta, TagDelta } from './rollup.logic.js';
 
 const CHUNK = 200;
 
 /** Adds counter deltas with one multi-row upsert per table; runs inside the caller's transaction. */
 export async function applyRollupDeltas(em: Em, counts: CountDelta[], tags: TagDelta[]): Promise<void> {
-  
+  const sql = await sqlOf(em);
   for (let i = 0; i < counts.length; i += CHUNK) {
     const rows = counts.slice(i, i + CHUNK);
-    await em.execute(
+    await sql.run(
       `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values `
       + rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')
       + ` on conflict (bucket, scope, grain, period, channel, level, is_default) do update set n = rollup_count.n + excluded.n`,
       rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, r.channel, r.level, r.isDefault ? 1 : 0, r.n]),
-      'run',
     );
   }
   for (let i = 0; i < tags.length; i += CHUNK) {
     const rows = tags.slice(i, i + CHUNK);
-    await em.execute(
+    await sql.run(
       `insert into rollup_tag (bucket, scope, grain, period, channel, tag, n) values `
       + rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')
       + ` on conflict (bucket, scope, grain, period, channel, tag) do update set n = rollup_tag.n + excluded.n`,
       rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, r.channel, r.tag, r.n]),
-      'run',
     );
   }
 }

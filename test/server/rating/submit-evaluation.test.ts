@@ -56,6 +56,26 @@ describe('submitEvaluation', () => {
     expect(await rollupTotal(server.app, 'T')).toBe(before + 1);
   });
 
+  it('ratings arriving together commit together, and a refused one takes back only itself (R9, R13)', async () => {
+    const good = await Promise.all(Array.from({ length: 6 }, () => newService(server, fx)));
+    const bad = await newService(server, fx);
+    const untagged = await newService(server, fx);
+    const key = { apiKey: fx.keys.market };
+    const before = { total: await rollupTotal(server.app, 'T'), ratings: await countRows(server.app, 'rating'), cases: await countRows(server.app, 'rect_case') };
+    const results = await Promise.all([
+      ...good.map((s) => submit(server, { ...s, level: 5 }, key)),
+      submit(server, { ...good[0]!, level: 4 }, key),
+      submit(server, { projectNo: 'NO-SUCH-CASE', serviceNumber: 1, level: 5 }, key),
+      submit(server, { ...untagged, level: 1 }, key),
+      submit(server, { ...bad, level: 2, tags: ['213'], comment: '窗口无人' }, key),
+    ]);
+    expect(results.map((r) => codeOf(r) ?? 'OK')).toEqual([...good.map(() => 'OK'), 'ALREADY_RATED', 'NOT_FOUND', 'TAG_OR_COMMENT_REQUIRED', 'OK']);
+    expect(await countRows(server.app, 'rating')).toBe(before.ratings + 7);
+    expect(await rollupTotal(server.app, 'T')).toBe(before.total + 7);
+    expect(await countRows(server.app, 'service', 'project_no = ? and rating_id is not null', [untagged.projectNo])).toBe(0);
+    expect(await countRows(server.app, 'rect_case')).toBe(before.cases + 1);
+  });
+
   it('needs a known service record (R9: 没有对应的服务数据)', async () => {
     const before = await countRows(server.app, 'rating');
     const res = await submit(server, { projectNo: 'NO-SUCH-CASE', serviceNumber: 1, level: 5 }, { apiKey: fx.keys.market });

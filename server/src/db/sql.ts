@@ -1,0 +1,117 @@
+import type { EntityMetadata, EntitySchema } from '@mikro-orm/core';
+import type { Em } from './orm.js';
+
+/**
+ * Plain SQL for the rating hot path, on the caller's transaction. The same text runs on both
+ * databases (`?` placeholders). On SQLite inside a transaction the statements go straight to
+ * better-sqlite3 and stay prepared for the next call: the ORM and query builder cost about ten times
+ * what SQLite itself spends on these small statements. Elsewhere (PostgreSQL, or SQLite outside a
+ * transaction, where the one connection may belong to someone else's transaction) it is `em.execute`.
+ */
+export interface Sql {
+  /** Rows of a select, or of an insert/update with `returning`. */
+  all<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement without rows; resolves to the number of rows it changed. */
+  run(text: string, params?: readonly unknown[]): Promise<number>;
+}
+
+interface SqliteStatement { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): { changes: number } }
+interface SqliteConnection { prepare(text: string): SqliteStatement }
+interface KnexTransaction { client: { acquireConnection(): Promise<unknown> } }
+
+/** Prepared statements per connection; bounded, since multi-row upserts vary in their row count. */
+const prepared = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+const MAX_PREPARED = 500;
+
+export async function sqlOf(em: Em): Promise<Sql> {
+  const trx = em.getTransactionContext<KnexTransaction>();
+  if (!trx || !isSqlite(em)) return viaOrm(em);
+  const driver = em.getDriver();
+  return viaSqlite((await trx.client.acquireConnection()) as SqliteConnection, (err) => driver.convertException(err as Error));
+}
+
+function isSqlite(em: Em): boolean {
+  return em.getDriver().constructor.name === 'BetterSqliteDriver';
+}
+
+function viaOrm(em: Em): Sql {
+  return {
+    all: <T>(text: string, params: readonly unknown[] = []) => em.execute<T[]>(text, [...params], 'all'),
+    run: async (text: string, params: readonly unknown[] = []) => {
+      const result = await em.execute<{ affectedRows: number }>(text, [...params], 'run');
+      return result.affectedRows;
+    },
+  };
+}
+
+/** `convert`: the driver's error translation, so callers see the same exceptions as through the ORM. */
+function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sql {
+  let cache = prepared.get(conn);
+  if (!cache) prepared.set(conn, (cache = new Map()));
+  const statement = (text: string) => {
+    let stmt = cache.get(text);
+    if (!stmt) {
+      if (cache.size >= MAX_PREPARED) cache.clear();
+      stmt = conn.prepare(text);
+      cache.set(text, stmt);
+    }
+    return stmt;
+  };
+  return {
+    all: async <T>(text: string, params: readonly unknown[] = []) => {
+      try {
+        return statement(text).all(...params.map(sqliteValue)) as T[];
+      } catch (err) {
+        throw convert(err);
+      }
+    },
+    run: async (text: string, params: readonly unknown[] = []) => {
+      try {
+        return statement(text).run(...params.map(sqliteValue)).changes;
+      } catch (err) {
+        throw convert(err);
+      }
+    },
+  };
+}
+
+/** better-sqlite3 binds numbers, strings, bigints, buffers and null only (as knex's dialect converts). */
+function sqliteValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Date) return value.getTime();
+  return value === undefined ? null : value;
+}
+
+/**
+ * Turns a row of `select *` into the entity's plain object, as the ORM would: column names to
+ * property names, 0/1 to booleans on SQLite, bigint strings to numbers on PostgreSQL.
+ */
+const readers = new WeakMap<EntitySchema<never>, (row: Record<string, unknown>) => unknown>();
+
+export function rowReader<T extends object>(em: Em, schema: EntitySchema<T>): (row: Record<string, unknown>) => T {
+  const known = readers.get(schema as unknown as EntitySchema<never>);
+  if (known) return known as (row: Record<string, unknown>) => T;
+  const meta = em.getMetadata().get(schema.meta.className) as EntityMetadata<T>;
+  const fields = meta.props.filter((p) => p.fieldNames?.length === 1).map((p) => ({
+    name: p.name as string, column: p.fieldNames[0]!, kind: p.runtimeType === 'boolean' ? 'bool' : p.runtimeType === 'number' ? 'num' : 'other',
+  }));
+  const read = (row: Record<string, unknown>): T => {
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+      const v = row[f.column];
+      out[f.name] = v == null ? null : f.kind === 'bool' ? Boolean(v) : f.kind === 'num' ? Number(v) : v;
+    }
+    return out as T;
+  };
+  readers.set(schema as unknown as EntitySchema<never>, read);
+  return read;
+}
+
+/** `insert … returning id` of an entity's plain object (without its id), through `sql`. */
+export async function insertRow<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, row: Omit<T, 'id'>): Promise<number> {
+  const meta = em.getMetadata().get(schema.meta.className) as EntityMetadata<T>;
+  const props = meta.props.filter((p) => p.fieldNames?.length === 1 && !p.primary);
+  const text = `insert into ${meta.tableName} (${props.map((p) => p.fieldNames[0]).join(', ')}) values (${props.map(() => '?').join(', ')}) returning id`;
+  const rows = await sql.all<{ id: number }>(text, props.map((p) => (row as Record<string, unknown>)[p.name as string] ?? null));
+  return Number(rows[0]!.id);
+}
