@@ -592,22 +592,13 @@ async function cloneServices(app: App, projectNo: string, prefix: string, count:
 
 /** Registers completed services of the demo police department with its business system's key (in-process, as the API does). */
 async function registerServices(app: App, system: Actor, count: number, prefix: string, concurrency = 1): Promise<Array<{ projectNo: string; serviceNumber: number }>> {
-  const em = app.orm.em.fork() as Em;
-  const dept = (await em.execute<Array<{ credit_code: string; path: string }>>('select credit_code, path from department where id = ?', [system.departmentId]))[0]!;
-  const item = (await em.execute<Array<{ task_code: string }>>(
-    `select i.task_code from item i join department d on d.id = i.department_id where d.path like ? order by i.id limit 1`, [`${dept.path}%`],
-  ))[0]!;
+  const template = await registerTemplate(app, system);
   const services: Array<{ projectNo: string; serviceNumber: number }> = [];
   let next = 0;
-  const now = new Date(app.clock.now().getTime() - 60_000);
   const worker = async () => {
     while (next < count) {
-      const i = next++;
-      const projectNo = `${prefix}${String(i).padStart(7, '0')}`;
-      await registerService(app, system, {
-        projectNo, serviceNumber: 1, serviceName: '办结', taskCode: item.task_code, deptCode: dept.credit_code, proStatus: 3,
-        resultDate: now, userName: '演示用户', mobile: '13800000000', certKey: '410102199001011234', userProp: 1, proChannel: 1,
-      } as never);
+      const projectNo = `${prefix}${String(next++).padStart(7, '0')}`;
+      await registerService(app, system, { ...template, projectNo, resultDate: new Date(template.resultDate as string) } as never);
       services.push({ projectNo, serviceNumber: 1 });
     }
   };
@@ -825,19 +816,36 @@ function clientMain(): void {
 
 interface LoadSpec {
   url: string; headers: Record<string, string>; connections: number; durationS: number; warmupS: number;
-  body: { kind: 'fixed'; text: string } | { kind: 'ratings'; prefix: string; count: number; query: string };
+  body: { kind: 'fixed'; text: string } | { kind: 'ratings'; prefix: string; count: number; query: string }
+    | { kind: 'register'; prefix: string; count: number; query: string; input: Record<string, unknown> };
 }
 interface LoadResult { requests: number; ok: number; failed: number; firstError?: string; perSec: number; latency: Summary; exhausted: boolean; seconds: number }
 
 interface IngestResult {
   env: Environment; connections: number; durationS: number; services: number; registration: { count: number; ms: number; perSec: number };
-  noop: LoadResult; ratings: LoadResult; ratio: number; check: { ratingsStored: number; rollupTotal: number };
+  noop: LoadResult; ratings: LoadResult; ratio: number;
+  /** `registerService` over HTTP with the same connections (new cases, one service each). */
+  register?: LoadResult; check: { ratingsStored: number; rollupTotal: number };
   /** Group commit as observed during the rating run: transactions and ratings per transaction. */
   grouping?: { transactions: number; ratings: number; meanGroup: number; maxGroup: number; meanMs: number };
   profile?: { file: string; top: Array<{ fn: string; selfMs: number; share: number }>; inclusive?: Array<{ fn: string; selfMs: number; share: number }> };
 }
 
 const INGEST_MUTATION = 'mutation ($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { id } }';
+const REGISTER_MUTATION = 'mutation ($input: RegisterServiceInput!) { registerService(input: $input) { id } }';
+
+/** The fields of a completed service record of the system's department (projectNo added per request). */
+async function registerTemplate(app: App, system: Actor): Promise<Record<string, unknown>> {
+  const em = app.orm.em.fork() as Em;
+  const dept = (await em.execute<Array<{ credit_code: string; path: string }>>('select credit_code, path from department where id = ?', [system.departmentId]))[0]!;
+  const item = (await em.execute<Array<{ task_code: string }>>(
+    `select i.task_code from item i join department d on d.id = i.department_id where d.path like ? order by i.id limit 1`, [`${dept.path}%`],
+  ))[0]!;
+  return {
+    serviceNumber: 1, serviceName: '办结', taskCode: item.task_code, deptCode: dept.credit_code, proStatus: 3, proChannel: 2,
+    resultDate: new Date(app.clock.now().getTime() - 60_000).toISOString(), userName: '演示用户', mobile: '13800000000', certKey: '410102199001011234', userProp: 1,
+  };
+}
 
 async function benchIngest(flags: Flags): Promise<IngestResult> {
   const env = environment();
@@ -862,6 +870,9 @@ async function benchIngest(flags: Flags): Promise<IngestResult> {
     const noop = await runLoad({ ...common, body: { kind: 'fixed', text: JSON.stringify({ query: '{ me { role } }' }) } });
     say(`  no-op { me { role } }: ${Math.round(noop.perSec).toLocaleString('en')}/s (p50 ${noop.latency.p50.toFixed(1)} ms, p99 ${noop.latency.p99.toFixed(1)} ms, ${noop.failed} failed)`);
     await sleep(1000);
+    const register = await runLoad({ ...common, body: { kind: 'register', prefix: `${prefix}H`, count: services, query: REGISTER_MUTATION, input: await registerTemplate(app, system) } });
+    say(`  registerService: ${Math.round(register.perSec).toLocaleString('en')}/s (p50 ${register.latency.p50.toFixed(1)} ms, p99 ${register.latency.p99.toFixed(1)} ms, ${register.failed} failed)`);
+    await sleep(1000);
     const profiler = flags.profile ? await startProfile('ingest') : null;
     const groups = observeGroupCommits();
     const ratings = await runLoad({ ...common, body: { kind: 'ratings', prefix, count: services, query: INGEST_MUTATION } });
@@ -874,7 +885,7 @@ async function benchIngest(flags: Flags): Promise<IngestResult> {
     return {
       env: finishEnvironment(env), connections: flags.connections, durationS: flags.duration, services,
       registration: { count: 200, ms: Math.round(regMs), perSec: Math.round(200 / (regMs / 1000)) },
-      noop, ratings, ratio: Math.round((ratings.perSec / noop.perSec) * 1000) / 1000,
+      noop, ratings, register, ratio: Math.round((ratings.perSec / noop.perSec) * 1000) / 1000,
       check: { ratingsStored: after - before, rollupTotal }, grouping, profile,
     };
   } finally {
@@ -1007,7 +1018,9 @@ function loadMain(): void {
         return null;
       }
       const i = next++;
-      return JSON.stringify({ query: spec.body.query, variables: { input: { projectNo: `${spec.body.prefix}${String(i).padStart(7, '0')}`, serviceNumber: 1, level: 5 } } });
+      const projectNo = `${spec.body.prefix}${String(i).padStart(7, '0')}`;
+      if (spec.body.kind === 'register') return JSON.stringify({ query: spec.body.query, variables: { input: { ...spec.body.input, projectNo } } });
+      return JSON.stringify({ query: spec.body.query, variables: { input: { projectNo, serviceNumber: 1, level: 5 } } });
     };
     const postOnce = (body: string) => httpPost(agent, url, spec.headers, body);
     const warmupEnd = performance.now() + spec.warmupS * 1000;
@@ -1139,6 +1152,7 @@ function renderMarkdown(r: Results): string {
       + `${int(g.services)} completed services prepared beforehand (${g.registration.count} registered through \`registerService\` in-process at ${int(g.registration.perSec)}/s, copied in SQL to the rest), each rated once (level 5, selection \`{ id }\`).`, '');
     out.push('| operation | requests/s | p50 ms | p99 ms | failed |', '|---|---:|---:|---:|---:|');
     out.push(`| no-op query \`{ me { role } }\` | ${int(g.noop.perSec)} | ${ms(g.noop.latency.p50)} | ${ms(g.noop.latency.p99)} | ${g.noop.failed} |`);
+    if (g.register) out.push(`| \`registerService\` (new case) | ${int(g.register.perSec)} | ${ms(g.register.latency.p50)} | ${ms(g.register.latency.p99)} | ${g.register.failed} |`);
     out.push(`| \`submitEvaluation\` | ${int(g.ratings.perSec)} | ${ms(g.ratings.latency.p50)} | ${ms(g.ratings.latency.p99)} | ${g.ratings.failed}${g.ratings.exhausted ? ' (ran out of services)' : ''} |`);
     out.push('', `Ratings reach **${(g.ratio * 100).toFixed(0)}%** of the no-op rate (goal in stack.md: ≥ 5,000/s and ≥ 60%). Stored ratings during the run: ${int(g.check.ratingsStored)}; all-time rollup total: ${int(g.check.rollupTotal)}.`);
     if (g.ratings.firstError) out.push('', `First failure: \`${g.ratings.firstError.replace(/`/g, "'").slice(0, 200)}\``);

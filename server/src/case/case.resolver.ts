@@ -7,7 +7,7 @@ import { isWithinRegion } from '../catalog/region.logic.js';
 import { ServiceSchema, type CaseKind } from './case.entities.js';
 import { CASE_KINDS, issueRatingToken, registerService } from './case.service.js';
 import { RatingTokenView, RegisterServiceInput, ServiceView } from './case.types.js';
-import { toServiceView } from './case.view.js';
+import { serviceView, toServiceView } from './case.view.js';
 
 @Resolver()
 export class CaseResolver {
@@ -17,8 +17,7 @@ export class CaseResolver {
     if (input.caseKind && !CASE_KINDS.includes(input.caseKind as CaseKind)) {
       throw InvalidInputError.field('caseKind', CASE_KINDS.join(', '), input.caseKind);
     }
-    const service = await registerService(app, actor, { ...input, caseKind: (input.caseKind as CaseKind | undefined) ?? null });
-    return toServiceView(app.orm.em.fork() as Em, service);
+    return serviceView(await registerService(app, actor, { ...input, caseKind: (input.caseKind as CaseKind | undefined) ?? null }));
   }
 
   @Authorized('system', 'device', 'admin')

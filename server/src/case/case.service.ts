@@ -2,10 +2,17 @@ import type { App } from '../app.js';
 import type { Actor } from '../auth/roles.js';
 import { AlreadyRatedError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
+import type { EntitySchema } from '@mikro-orm/core';
 import type { Em } from '../db/orm.js';
-import { DepartmentSchema, ItemSchema, ServiceWindowSchema, StaffSchema, TerminalSchema, type Department, type Item } from '../catalog/catalog.entities.js';
+import { insertRow, rowReader, type Sql } from '../db/sql.js';
+import { groupCommit } from '../rating/group-commit.js';
+import {
+  DepartmentSchema, ItemSchema, ServiceWindowSchema, StaffSchema, TerminalSchema,
+  type Department, type Item, type Staff,
+} from '../catalog/catalog.entities.js';
 import { explainCreditCode } from '../catalog/credit-code.logic.js';
 import { isValidRegionCode } from '../catalog/region.logic.js';
+import { type ServiceWithRefs } from './case.view.js';
 import { CaseSchema, CaseUnitSchema, ServiceSchema, type CaseKind, type Service } from './case.entities.js';
 
 export const CASE_KINDS: readonly CaseKind[] = ['ORDINARY', 'BATCH', 'JOINT', 'THEME', 'CONSULTATION'];
@@ -22,33 +29,46 @@ export interface RegisterServiceInput {
   proChannel: number; windowId?: number | null; terminalId?: number | null; staffNo?: string | null;
 }
 
-/** R9: registers (or advances) one service node; ratings need it to exist first. */
-export async function registerService(app: App, actor: Actor, input: RegisterServiceInput): Promise<Service> {
+/** A registered service with the rows its view shows, read while registering (no second round trip). */
+export type RegisteredService = ServiceWithRefs;
+
+const NO_COUNTS = { counts: [], tags: [] };
+
+/**
+ * R9: registers (or advances) one service node; ratings need it to exist first. Registrations share
+ * the ratings' group commit: department systems push records in bursts, and one fsync per record
+ * would cap them far below the rate ratings arrive at.
+ */
+export async function registerService(app: App, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
   validateServiceInput(input);
-  const em = app.orm.em.fork() as Em;
-  const dept = await departmentByCode(em, input.deptCode);
-  if (actor.role === 'system' && !dept.path.startsWith(actor.departmentPath ?? '\0')) {
+  return groupCommit(app).run(async (tx, sql) => ({ value: await register(app, new CaseRows(tx, sql), actor, input), counted: NO_COUNTS }));
+}
+
+async function register(app: App, db: CaseRows, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
+  const department = await db.departmentByCode(input.deptCode);
+  if (actor.role === 'system' && !department.path.startsWith(actor.departmentPath ?? '\0')) {
     throw ForbiddenError.scope(`department ${input.deptCode}`);
   }
-  const item = await itemByCode(em, input.taskCode);
-  const existing = await em.findOne(ServiceSchema, { projectNo: input.projectNo, serviceNumber: input.serviceNumber });
-  if (existing) return advanceService(em, existing, input, item, dept, app.clock.now());
-  const refs = await serviceRefs(em, input, dept);
+  const item = await db.itemByCode(input.taskCode);
+  const existing = await db.one(ServiceSchema, 'select * from service where project_no = ? and service_number = ?', [input.projectNo, input.serviceNumber]);
+  if (existing) {
+    const [kase, refs] = [await db.one(CaseSchema, 'select * from case_record where id = ?', [existing.caseId]), await storedRefs(db, existing)];
+    return { service: await advanceService(db, existing, input, item, department, app.clock.now()), kind: kase!.kind, item, department, ...refs };
+  }
+  const refs = await serviceRefs(db, input, department);
   const now = app.clock.now().getTime();
-  return em.transactional(async (tx) => {
-    const caseId = await ensureCase(app, tx as Em, input, dept, item, now);
-    const service = tx.create(ServiceSchema, {
-      caseId, projectNo: input.projectNo, serviceNumber: input.serviceNumber, nodeName: input.serviceName,
-      itemId: item.id, departmentId: dept.id, regionCode: input.areaCode ?? dept.regionCode,
-      staffId: refs.staffId, windowId: refs.windowId, terminalId: refs.terminalId,
-      proChannel: input.proChannel, proStatus: input.proStatus,
-      acceptedAt: input.acceptDate?.getTime() ?? null,
-      completedAt: input.proStatus === 3 ? (input.resultDate ?? app.clock.now()).getTime() : null,
-      ratingId: null, createdAt: now,
-    });
-    await tx.flush();
-    return service;
-  });
+  const caseId = await ensureCase(app, db, input, department, item, now);
+  const row: Omit<Service, 'id'> = {
+    caseId, projectNo: input.projectNo, serviceNumber: input.serviceNumber, nodeName: input.serviceName,
+    itemId: item.id, departmentId: department.id, regionCode: input.areaCode ?? department.regionCode,
+    staffId: refs.staff?.id ?? null, windowId: refs.window?.id ?? null, terminalId: refs.terminal?.id ?? null,
+    proChannel: input.proChannel, proStatus: input.proStatus,
+    acceptedAt: input.acceptDate?.getTime() ?? null,
+    completedAt: input.proStatus === 3 ? (input.resultDate?.getTime() ?? now) : null,
+    ratingId: null, createdAt: now,
+  };
+  const service = { id: await db.insert(ServiceSchema, row), ...row };
+  return { service, kind: input.caseKind ?? 'ORDINARY', item, department, ...refs };
 }
 
 function validateServiceInput(input: RegisterServiceInput): void {
@@ -65,40 +85,69 @@ function validateServiceInput(input: RegisterServiceInput): void {
   if (!input.serviceName.trim()) throw InvalidInputError.field('serviceName', 'the node name', input.serviceName);
 }
 
-/** R25: codes must match the catalog; a mismatch is reported to the sender, never stored half-way. */
-export async function departmentByCode(em: Em, code: string): Promise<Department> {
-  const problem = explainCreditCode(code);
-  if (problem) throw InvalidInputError.field('deptCode', `a valid 18-character unified social credit code (${problem})`, code);
-  const dept = await em.findOne(DepartmentSchema, { creditCode: code });
-  if (!dept) throw NotFoundError.of('department with credit code', code);
-  return dept;
-}
+/** Catalog and case rows, read and written with plain SQL on the group's transaction. */
+class CaseRows {
+  constructor(readonly em: Em, readonly sql: Sql) {}
 
-async function itemByCode(em: Em, taskCode: string): Promise<Item> {
-  const item = await em.findOne(ItemSchema, { taskCode });
-  if (!item) throw NotFoundError.of('service item with 实施编码', taskCode);
-  return item;
-}
-
-async function serviceRefs(em: Em, input: RegisterServiceInput, dept: Department) {
-  let staffId: number | null = null;
-  if (input.staffNo) {
-    const staff = await em.findOne(StaffSchema, { departmentId: dept.id, workNo: input.staffNo });
-    if (!staff) throw NotFoundError.of(`staff member of ${dept.name} with 工号`, input.staffNo);
-    staffId = staff.id;
+  async one<T extends object>(schema: EntitySchema<T>, text: string, params: unknown[]): Promise<T | null> {
+    const [row] = await this.sql.all(text, params);
+    return row ? rowReader(this.em, schema)(row) : null;
   }
-  if (input.windowId && !(await em.findOne(ServiceWindowSchema, { id: input.windowId }))) throw NotFoundError.of('window', String(input.windowId));
-  if (input.terminalId && !(await em.findOne(TerminalSchema, { id: input.terminalId }))) throw NotFoundError.of('terminal', String(input.terminalId));
-  return { staffId, windowId: input.windowId ?? null, terminalId: input.terminalId ?? null };
+
+  async all<T extends object>(schema: EntitySchema<T>, text: string, params: unknown[]): Promise<T[]> {
+    const read = rowReader(this.em, schema);
+    return (await this.sql.all(text, params)).map(read);
+  }
+
+  insert<T extends { id: number }>(schema: EntitySchema<T>, row: Omit<T, 'id'>): Promise<number> {
+    return insertRow(this.em, this.sql, schema, row);
+  }
+
+  /** R25: codes must match the catalog; a mismatch is reported to the sender, never stored half-way. */
+  async departmentByCode(code: string): Promise<Department> {
+    const problem = explainCreditCode(code);
+    if (problem) throw InvalidInputError.field('deptCode', `a valid 18-character unified social credit code (${problem})`, code);
+    const dept = await this.one(DepartmentSchema, 'select * from department where credit_code = ?', [code]);
+    if (!dept) throw NotFoundError.of('department with credit code', code);
+    return dept;
+  }
+
+  async itemByCode(taskCode: string): Promise<Item> {
+    const item = await this.one(ItemSchema, 'select * from item where task_code = ?', [taskCode]);
+    if (!item) throw NotFoundError.of('service item with 实施编码', taskCode);
+    return item;
+  }
 }
 
-async function ensureCase(app: App, em: Em, input: RegisterServiceInput, dept: Department, item: Item, now: number): Promise<number> {
-  const existing = await em.findOne(CaseSchema, { projectNo: input.projectNo });
+async function serviceRefs(db: CaseRows, input: RegisterServiceInput, dept: Department) {
+  let staff: Staff | null = null;
+  if (input.staffNo) {
+    staff = await db.one(StaffSchema, 'select * from staff where department_id = ? and work_no = ?', [dept.id, input.staffNo]);
+    if (!staff) throw NotFoundError.of(`staff member of ${dept.name} with 工号`, input.staffNo);
+  }
+  const window = input.windowId ? await db.one(ServiceWindowSchema, 'select * from service_window where id = ?', [input.windowId]) : null;
+  if (input.windowId && !window) throw NotFoundError.of('window', String(input.windowId));
+  const terminal = input.terminalId ? await db.one(TerminalSchema, 'select * from terminal where id = ?', [input.terminalId]) : null;
+  if (input.terminalId && !terminal) throw NotFoundError.of('terminal', String(input.terminalId));
+  return { staff, window, terminal };
+}
+
+/** The staff member, window and terminal an already registered service points at. */
+async function storedRefs(db: CaseRows, service: Service) {
+  return {
+    staff: service.staffId ? await db.one(StaffSchema, 'select * from staff where id = ?', [service.staffId]) : null,
+    window: service.windowId ? await db.one(ServiceWindowSchema, 'select * from service_window where id = ?', [service.windowId]) : null,
+    terminal: service.terminalId ? await db.one(TerminalSchema, 'select * from terminal where id = ?', [service.terminalId]) : null,
+  };
+}
+
+async function ensureCase(app: App, db: CaseRows, input: RegisterServiceInput, dept: Department, item: Item, now: number): Promise<number> {
+  const existing = await db.one(CaseSchema, 'select * from case_record where project_no = ?', [input.projectNo]);
   const kind = input.caseKind ?? 'ORDINARY';
   if (existing && existing.kind !== kind) {
     throw new ConflictError(`case ${input.projectNo} is a ${existing.kind} case; this service says ${kind}`);
   }
-  const kase = existing ?? em.create(CaseSchema, {
+  const caseId = existing?.id ?? await db.insert(CaseSchema, {
     projectNo: input.projectNo, kind, batchNo: input.batchNo ?? null, userProp: input.userProp ?? 1,
     applicantNameSealed: app.cipher.encrypt(input.userName), applicantNameMasked: maskName(input.userName),
     applicantMobileSealed: input.mobile ? app.cipher.encrypt(input.mobile) : null,
@@ -106,36 +155,35 @@ async function ensureCase(app: App, em: Em, input: RegisterServiceInput, dept: D
     applicantCertSealed: input.certKey ? app.cipher.encrypt(input.certKey) : null,
     createdAt: now,
   });
-  await em.flush();
   const units = [{ departmentId: dept.id, itemId: item.id }];
   for (const unit of input.units ?? []) {
-    units.push({ departmentId: (await departmentByCode(em, unit.deptCode)).id, itemId: (await itemByCode(em, unit.taskCode)).id });
+    units.push({ departmentId: (await db.departmentByCode(unit.deptCode)).id, itemId: (await db.itemByCode(unit.taskCode)).id });
   }
-  const known = await em.find(CaseUnitSchema, { caseId: kase.id });
+  const known = existing ? await db.all(CaseUnitSchema, 'select * from case_unit where case_id = ?', [caseId]) : [];
   const seen = new Set(known.map((u) => `${u.departmentId}:${u.itemId}`));
   for (const unit of units) {
     if (seen.has(`${unit.departmentId}:${unit.itemId}`)) continue;
     seen.add(`${unit.departmentId}:${unit.itemId}`);
-    em.create(CaseUnitSchema, { caseId: kase.id, ...unit });
+    await db.insert(CaseUnitSchema, { caseId, ...unit });
   }
-  await em.flush();
-  return kase.id;
+  return caseId;
 }
 
 /** A re-sent service record may only move the service forward (accepted → completed); anything else is a duplicate. */
-async function advanceService(em: Em, existing: Service, input: RegisterServiceInput, item: Item, dept: Department, now: Date): Promise<Service> {
+async function advanceService(db: CaseRows, existing: Service, input: RegisterServiceInput, item: Item, dept: Department, now: Date): Promise<Service> {
   if (existing.itemId !== item.id || existing.departmentId !== dept.id || input.proStatus < existing.proStatus) {
     throw new ConflictError(
       `service ${input.projectNo}#${input.serviceNumber} is already registered with other data (duplicate service record); only its status may advance`,
     );
   }
-  if (input.proStatus > existing.proStatus) {
-    existing.proStatus = input.proStatus;
-    if (input.acceptDate && !existing.acceptedAt) existing.acceptedAt = input.acceptDate.getTime();
-    if (input.proStatus === 3 && !existing.completedAt) existing.completedAt = (input.resultDate ?? now).getTime();
-    await em.flush();
-  }
-  return existing;
+  if (input.proStatus <= existing.proStatus) return existing;
+  const advanced: Service = {
+    ...existing, proStatus: input.proStatus,
+    acceptedAt: existing.acceptedAt ?? input.acceptDate?.getTime() ?? null,
+    completedAt: input.proStatus === 3 && !existing.completedAt ? (input.resultDate ?? now).getTime() : existing.completedAt,
+  };
+  await db.sql.run('update service set pro_status = ?, accepted_at = ?, completed_at = ? where id = ?', [advanced.proStatus, advanced.acceptedAt, advanced.completedAt, existing.id]);
+  return advanced;
 }
 
 /** R7: a dynamic, single-use, expiring token bound to one service, printed as the receipt QR code. */

@@ -12,10 +12,11 @@ type Work<T> = (tx: Em, sql: Sql) => Promise<{ value: T; counted: Counted }>;
 interface Job { work: Work<unknown>; resolve(value: unknown): void; reject(error: unknown): void }
 
 /**
- * Group commit: ratings that arrive while a transaction is running wait and then share the next one,
- * each inside its own savepoint (a refused rating rolls back alone). One commit (one fsync) and one
+ * Group commit: ratings (and service registrations) that arrive together share one transaction,
+ * each inside its own savepoint (a refused one rolls back alone). One commit (one fsync) and one
  * merged counter upsert serve the whole group; every caller hears back only after the commit, so
- * an acknowledged rating is durable.
+ * an acknowledged rating is durable. Groups run one after another, so on SQLite no two writers
+ * ever wait on each other's lock.
  */
 export class GroupCommit {
   private readonly queue: Job[] = [];

@@ -53,7 +53,7 @@ describe('rollups (issue: live figures)', () => {
               : kind === 'THEME' ? [{ deptCode: fx.departments.exitEntry.creditCode, taskCode: fx.items.passport.taskCode }] : null,
             staffNo: dept === 'market' && random() < 0.5 ? fx.staff.workNo : null, resultDate: server.clock.now(),
           };
-          const service = await registerService(server.app, system(dept), input);
+          const { service } = await registerService(server.app, system(dept), input);
           registered.push({ projectNo: service.projectNo, serviceNumber: service.serviceNumber, dept });
           note(`register ${kind}`);
         } else if (roll < 0.86) {
