@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const OPERATIONS = Number(process.env.PROPERTY_OPERATIONS ?? 1500);
+const OPERATIONS = Number(process.env.PROPERTY_OPERATIONS ?? 3000);
 const CHANNELS: Channel[] = ['PC', 'APP', 'MINI_PROGRAM', 'QR', 'SMS', 'HOTLINE', 'IMPORT', 'WINDOW', 'TERMINAL'];
 const TAGS: Record<number, string[]> = { 5: ['510', '517'], 4: ['406', '413'], 3: ['307', '314'], 2: ['207', '214'], 1: ['108', '115'] };
 
@@ -57,14 +57,23 @@ describe('rollups (issue: live figures)', () => {
           registered.push({ projectNo: service.projectNo, serviceNumber: service.serviceNumber, dept });
           note(`register ${kind}`);
         } else if (roll < 0.86) {
-          // Ratings on all channels, with duplicates and follow-ups, on recent and old services.
-          const target = random() < 0.3 ? pick(registered.slice(-20)) : pick(registered);
-          const level = pick([5, 5, 5, 4, 3, 2, 1]);
-          await submitEvaluation(server.app, system(target.dept), {
-            projectNo: target.projectNo, serviceNumber: target.serviceNumber, level, channel: pick(CHANNELS),
-            tags: random() < 0.7 ? [pick(TAGS[level]!)] : [], comment: level <= 2 ? '有问题' : null,
-          });
-          note('rated');
+          // Ratings on all channels, with duplicates and follow-ups, on recent and old services; a
+          // burst of up to six at once shares one group commit (each in its own savepoint).
+          const burst = random() < 0.3 ? 1 + Math.floor(random() * 6) : 1;
+          const results = await Promise.allSettled(Array.from({ length: burst }, () => {
+            const target = random() < 0.3 ? pick(registered.slice(-20)) : pick(registered);
+            const level = pick([5, 5, 5, 4, 3, 2, 1]);
+            return submitEvaluation(server.app, system(target.dept), {
+              projectNo: target.projectNo, serviceNumber: target.serviceNumber, level, channel: pick(CHANNELS),
+              tags: random() < 0.7 ? [pick(TAGS[level]!)] : [], comment: level <= 2 ? '有问题' : null,
+            });
+          }));
+          for (const result of results) {
+            if (result.status === 'fulfilled') note('rated');
+            else if (result.reason instanceof DomainError) note(result.reason.code);
+            else throw result.reason;
+          }
+          if (burst > 1) note('burst');
         } else if (roll < 0.9) {
           // R18: an upheld appeal or a malicious finding invalidates a rating, twice at times (idempotent).
           const em = server.app.orm.em.fork() as Em;
@@ -100,5 +109,6 @@ describe('rollups (issue: live figures)', () => {
     expect(outcomes.get('defaults recorded') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('invalidated') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('rated') ?? 0).toBeGreaterThan(OPERATIONS / 10);
+    expect(outcomes.get('burst') ?? 0).toBeGreaterThan(OPERATIONS / 20);
   });
 });
