@@ -127,8 +127,11 @@ async function storeRating(
   };
   try {
     if (assessNumber === 2) {
+      // A follow-up (追评) is kept and can open a rectification case, but counts in no figure (R9).
       rating.id = await insertRow(tx, sql, RatingSchema, rating);
-      return { value: { rating, attribution: emptyAttribution(), service }, counted: { counts: [], tags: [] } };
+      const attribution = emptyAttribution();
+      await runHooks(app, tx, rating, attribution, service);
+      return { value: { rating, attribution, service }, counted: { counts: [], tags: [] } };
     }
     const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
     return { value: { rating, attribution, service }, counted };
@@ -174,8 +177,12 @@ export async function recordFirstRating(
   await markRated(sql, covered.map((s) => s.id), rating.id, service);
   const attribution = await loadAttribution(tx, [...new Set(covered.map((s) => s.caseId))], kase.kind, service.staffId);
   const counted = rollupDeltas(attribution, { ...rating, tags: rating.tags ? rating.tags.split(',') : [] }, 1);
-  for (const hook of hooks.get(app) ?? []) await hook(tx, rating, attribution, service);
+  await runHooks(app, tx, rating, attribution, service);
   return { attribution, counted };
+}
+
+async function runHooks(app: App, tx: Em, rating: Rating, attribution: Attribution, service: Service): Promise<void> {
+  for (const hook of hooks.get(app) ?? []) await hook(tx, rating, attribution, service);
 }
 
 /** The guard against double counting: only services not yet rated are claimed, all or nothing. */

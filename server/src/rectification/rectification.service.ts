@@ -39,17 +39,21 @@ export const SYSTEM_ACTOR: Actor = { role: 'system', label: 'system:rectificatio
 interface UnitRow { department_id: number; item_id: number; path: string; region_code: string; item_department_id: number }
 
 /**
- * Opens one case per responsible department of a bad first rating, in the rating's transaction (R13):
- * the departments of every case unit the rating covers (joint cases: one case each).
+ * Opens one case per responsible department of a bad rating, in the rating's transaction (R13): the
+ * departments of every case unit the rating covers (joint cases: one case each). A bad follow-up
+ * (追评) is a bad review too, unless a case for the same service is still being handled.
  */
 export async function openCasesForRating(app: App, tx: Em, rating: Rating, service: Service): Promise<number[]> {
-  if (rating.level > 2 || rating.isDefault || !rating.valid || rating.assessNumber !== 1) return [];
+  if (rating.level > 2 || rating.isDefault || !rating.valid) return [];
+  if (rating.assessNumber !== 1 && await hasCaseInHand(tx, service.id)) return [];
+  // A follow-up covers what the first rating covered (the services that point at the first rating).
+  const coveringRatingId = rating.assessNumber === 1 ? rating.id : service.ratingId;
   const units = await tx.execute<UnitRow[]>(
     `select cu.department_id, cu.item_id, d.path, d.region_code, i.department_id as item_department_id
        from case_unit cu join department d on d.id = cu.department_id join item i on i.id = cu.item_id
       where cu.case_id in (select case_id from service where rating_id = ?)
       order by cu.department_id, cu.item_id`,
-    [rating.id],
+    [coveringRatingId],
   );
   const byDepartment = new Map<number, UnitRow>();
   for (const u of units) {
@@ -78,6 +82,13 @@ export async function openCasesForRating(app: App, tx: Em, rating: Rating, servi
     opened.push(id);
   }
   return opened;
+}
+
+async function hasCaseInHand(tx: Em, serviceId: number): Promise<boolean> {
+  const rows = await tx.execute<Array<{ n: number | string }>>(
+    `select count(*) as n from rect_case where service_id = ? and state not in ('CLOSED', 'INVALIDATED')`, [serviceId],
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
 }
 
 /** R20: attaches the new case to an open common problem of its item or department, or starts one when concentrated. */

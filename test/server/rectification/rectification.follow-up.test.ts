@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countRows, rollupTotal } from '../../support/rollups.js';
+import { newService, submit } from '../../support/services.js';
+import { rectEnv, type RectEnv } from './rect-support.js';
+
+let env: RectEnv;
+
+// Follow-up ratings (追评) are off by default; a region that allows them for three days.
+beforeAll(async () => {
+  env = await rectEnv({ followUpDays: 3 });
+});
+afterAll(() => env.close());
+
+const rate = (service: { projectNo: string; serviceNumber: number }, level: number, extra: Record<string, unknown> = {}) =>
+  submit(env.server, { ...service, level, ...extra }, { apiKey: env.fx.keys.market });
+const casesOfService = (projectNo: string) => countRows(env.server.app, 'rect_case c join service s on s.id = c.service_id', 's.project_no = ?', [projectNo]);
+
+describe('a bad follow-up rating (追评, R9, R13)', () => {
+  it('opens a rectification case for a service first rated good, and still counts once in the figures', async () => {
+    const service = await newService(env.server, env.fx);
+    expect((await rate(service, 5)).errors).toBeUndefined();
+    const total = await rollupTotal(env.server.app, 'T');
+    const followUp = await rate(service, 1, { tags: ['108'], comment: '办完后才发现材料被退回' });
+    expect(followUp.data!.submitEvaluation).toMatchObject({ assessNumber: 2, level: 1 });
+    expect(await casesOfService(service.projectNo)).toBe(1);
+    expect(await countRows(env.server.app, 'rect_case', 'rating_id = ?', [followUp.data!.submitEvaluation.id])).toBe(1);
+    expect(await rollupTotal(env.server.app, 'T')).toBe(total);
+  });
+
+  it('opens no second case while the first bad review of the service is still being handled', async () => {
+    const service = await newService(env.server, env.fx);
+    expect((await rate(service, 2, { tags: ['213'] })).errors).toBeUndefined();
+    expect(await casesOfService(service.projectNo)).toBe(1);
+    expect((await rate(service, 1, { tags: ['108'] })).data!.submitEvaluation.assessNumber).toBe(2);
+    expect(await casesOfService(service.projectNo)).toBe(1);
+  });
+
+  it('opens nothing for a good follow-up', async () => {
+    const service = await newService(env.server, env.fx);
+    expect((await rate(service, 4)).errors).toBeUndefined();
+    expect((await rate(service, 5)).data!.submitEvaluation.assessNumber).toBe(2);
+    expect(await casesOfService(service.projectNo)).toBe(0);
+  });
+});
