@@ -154,6 +154,10 @@ describe('department workspace (issue 4, item 7)', () => {
     const phone = await phonePage('rerate', rerateErrors);
     await phone.goto(server.url + link!);
     await phone.waitForSelector('[data-testid=rerate][data-phase=form]');
+    // Before the levels, the page shows what is being rated: the matter, the department and the reply.
+    const ticket = await phone.textContent('[data-testid=rerate-ticket]');
+    expect(ticket).toContain(projectNo);
+    expect(ticket).toContain('答复内容');
     expect(await axeViolations(phone)).toEqual([]);
     await phone.evaluate(() => document.fonts.ready);
     await phone.screenshot({ path: screenshotPath('rerate-form-390x844@2x.png'), fullPage: true });
@@ -178,14 +182,15 @@ describe('department workspace (issue 4, item 7)', () => {
     await phone.waitForSelector('[data-testid=rerate-done]');
     const elsewhere = await phonePage('rerate-again');
     await elsewhere.goto(server.url + link!);
-    expect(await rerate(elsewhere, 1)).toBe('used');
+    // The link's ticket says so before anything is chosen.
+    await elsewhere.waitForSelector('[data-testid=rerate][data-phase=used]');
     expect(await axeViolations(elsewhere)).toEqual([]);
     // A link past its validity (rerate.ttlDays) says so, in English too.
     const caseId = Number(new URL(officer.url()).pathname.split('/').pop());
     const expired = await server.app.tokens.sign('rerate', String(caseId), -60);
     const late = await phonePage('rerate-expired');
     await late.goto(`${server.url}/rerate?lang=en&t=${encodeURIComponent(expired.token)}`);
-    expect(await rerate(late, 5)).toBe('expired');
+    await late.waitForSelector('[data-testid=rerate][data-phase=expired]');
     expect(await late.textContent('[data-testid=rerate-problem]')).toContain('expired');
     expect(await axeViolations(late)).toEqual([]);
     await late.evaluate(() => document.fonts.ready);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NetworkError } from '../../dashboard/src/api/http.js';
 import { classifyAnswer, memoryRatingStore, sendRating, type FinalOutcome, type Outcome } from '../../dashboard/src/rate/submission.js';
-import { phaseAfter, RERATE_ANSWERS, rerateVariables } from '../../dashboard/src/rerate/rerate.logic.js';
+import { phaseAfter, phaseOfTicket, RERATE_ANSWERS, rerateVariables, type RerateTicket } from '../../dashboard/src/rerate/rerate.logic.js';
 
 const ok = { data: { rerateRectification: { caseId: 7, level: 4 } } };
 const err = (code: string, extensions: Record<string, unknown> = {}) => ({ errors: [{ message: code, extensions: { code, ...extensions } }] });
@@ -57,5 +57,20 @@ describe('sending a re-rating', () => {
       { query: 'mutation RerateRectification', variables: { token: 'tok', level: 2 } },
     ]);
     expect(store.load()).toMatchObject({ status: 'done' });
+  });
+});
+
+describe('the link\'s ticket', () => {
+  const ticket: RerateTicket = {
+    projectNo: 'P1', itemName: '个体工商户设立登记', departmentName: '东城区市场监督管理局', ratedAt: '2026-11-01T02:00:00.000Z',
+    content: '补充告知材料清单', reply: '已整改', resolvedAt: '2026-11-03T02:00:00.000Z', rerated: false, accepting: true,
+  };
+  it('opens the form only for a link that still takes a rating, and says why otherwise before anything is chosen', () => {
+    expect(phaseOfTicket(ticket, undefined)).toBe('form');
+    expect(phaseOfTicket({ ...ticket, rerated: true }, undefined)).toBe('used');
+    expect(phaseOfTicket({ ...ticket, accepting: false }, undefined)).toBe('closed');
+    expect(phaseOfTicket(null, 'TOKEN_EXPIRED')).toBe('expired');
+    expect(phaseOfTicket(null, 'UNAUTHENTICATED')).toBe('invalid');
+    expect(phaseOfTicket(null, 'NOT_FOUND')).toBe('invalid');
   });
 });

@@ -26,7 +26,20 @@ export function rerateVariables(input: EvaluationInput): Record<string, unknown>
   return { token: input.token, level: input.level };
 }
 
-export type ReratePhase = 'form' | 'sending' | 'done' | 'expired' | 'invalid' | 'used' | 'closed';
+export type ReratePhase = 'loading' | 'form' | 'sending' | 'done' | 'expired' | 'invalid' | 'used' | 'closed';
+
+/** What the link shows before the levels (the rerateTicket query). */
+export interface RerateTicket {
+  projectNo: string; itemName: string; departmentName: string; ratedAt: string;
+  content: string | null; reply: string | null; resolvedAt: string | null; rerated: boolean; accepting: boolean;
+}
+
+/** The page the link's ticket leads to, before anything is sent; `code` is the error code when there is no ticket. */
+export function phaseOfTicket(ticket: RerateTicket | null, code: string | undefined): ReratePhase {
+  if (!ticket) return code === 'TOKEN_EXPIRED' ? 'expired' : 'invalid';
+  if (ticket.rerated) return 'used';
+  return ticket.accepting ? 'form' : 'closed';
+}
 
 /** The page a final answer leads to; null: stay on the form and show the server's message. */
 export function phaseAfter(outcome: FinalOutcome): ReratePhase | null {

@@ -77,6 +77,11 @@ const FROM: Record<RectAction, readonly RectState[]> = {
   RERATE: ['FED_BACK', 'CALLED_BACK', 'CLOSED'],
 };
 
+/** Whether a case in `state` takes `action` at all (before the guards of the particular case). */
+export function stateTakes(state: RectState, action: RectAction): boolean {
+  return FROM[action].includes(state);
+}
+
 /** The fields of a case that the rules read and write (the entity has these and more). */
 export interface RectCaseState {
   state: RectState;

@@ -14,12 +14,12 @@ import type { Command } from './rectification.logic.js';
 import {
   figuresByDepartment, getCase, getProblem, listCases, listProblems, raterContact, rectificationFigures,
 } from './rectification.query.js';
-import { act, dayInput, escalateOverdue, rerate, type ActOptions } from './rectification.service.js';
+import { act, dayInput, escalateOverdue, rerate, rerateTicket, type ActOptions } from './rectification.service.js';
 import { effectiveSettings, listHolidays, setHoliday, setSetting } from './settings.service.js';
 import {
   AppealInput, CallbackInput, ClassifyInput, CommonProblemView, DecideAppealInput, DepartmentRectFigures, DispatchInput, ExtendInput,
   FeedBackInput, HolidayView, RaterContactView, RectActionEnum, RectCaseFilter, RectCasePage, RectCaseView, RectChangeView,
-  RectFiguresView, RectifyInput, RectSettingView, RectStateEnum, RerateResult, StepInput, VerifyInput,
+  RectFiguresView, RectifyInput, RectSettingView, RectStateEnum, RerateResult, RerateTicketView, StepInput, VerifyInput,
 } from './rectification.types.js';
 import { toCaseViews, toFiguresView } from './rectification.view.js';
 
@@ -109,6 +109,12 @@ export class RectificationResolver {
   @Mutation(() => RectCaseView, { description: '延期: a new rectification deadline with the reason (R16)' })
   async extendRectificationDeadline(@Arg('id', () => Int) id: number, @Arg('input', () => ExtendInput) input: ExtendInput, @Ctx() ctx: Context): Promise<RectCaseView> {
     return run(ctx, id, { action: 'EXTEND', newDay: dayInput('newDate', input.newDate), reason: input.reason }, input);
+  }
+
+  @Authorized('public')
+  @Query(() => RerateTicketView, { description: 'What the re-rating link shows before the levels: the matter, the department and the reply' })
+  async rerateTicket(@Arg('token', () => String) token: string, @Ctx() { app }: Context): Promise<RerateTicketView> {
+    return rerateTicket(app, token);
   }
 
   @Authorized('public')

@@ -19,8 +19,9 @@ import { invalidateRating } from './invalidation.js';
 import { isConcentrated, problemKeys, windowStart } from './problem.logic.js';
 import { canSeeCase } from './rectification.access.js';
 import { RectCaseSchema, RectProblemSchema, RectStepSchema, type RectCase } from './rectification.entities.js';
+import type { RerateTicketView } from './rectification.types.js';
 import {
-  ACTION_ROLES, applyAction, openCase, validateStepMeta, type Command, type RectAction,
+  ACTION_ROLES, applyAction, openCase, stateTakes, validateStepMeta, type Command, type RectAction,
 } from './rectification.logic.js';
 import { toRectificationRecord } from './record.logic.js';
 import { loadRegionRules, type RegionRules } from './settings.store.js';
@@ -290,6 +291,24 @@ async function afterCommit(app: App, after: AfterCommit): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------------------
 // Entry points with their own inputs
+
+/** What the re-rating link shows before the levels (the link is the rater's own; it shows no staff). */
+export async function rerateTicket(app: App, token: string): Promise<RerateTicketView> {
+  const claims = await app.tokens.verify(token, 'rerate');
+  const em = app.orm.em.fork() as Em;
+  const kase = await em.findOne(RectCaseSchema, { id: Number(claims.sub) });
+  if (!kase) throw NotFoundError.of('rectification case of this link', claims.sub);
+  const [item, department, rating] = await Promise.all([
+    em.findOneOrFail(ItemSchema, { id: kase.itemId }),
+    em.findOneOrFail(DepartmentSchema, { id: kase.departmentId }),
+    em.findOneOrFail(RatingSchema, { id: kase.ratingId }),
+  ]);
+  return {
+    projectNo: kase.projectNo, itemName: item.name, departmentName: department.name, ratedAt: new Date(rating.ratedAt),
+    content: kase.content, reply: kase.reply, resolvedAt: kase.resolvedAt ? new Date(kase.resolvedAt) : null,
+    rerated: kase.rerateChannel === 'SELF', accepting: stateTakes(kase.state, 'RERATE'),
+  };
+}
 
 /** The rater rates the fix (re-rating after rectification) with the link from the reply. */
 export async function rerate(app: App, token: string, level: number): Promise<RectCase> {

@@ -261,6 +261,19 @@ export class RectChangeView {
   @Field(() => GraphQLISODateTime) at!: Date;
 }
 
+@ObjectType({ description: 'What the rater sees before rating the fix of a bad review: the matter and the reply (no staff, no personal data)' })
+export class RerateTicketView {
+  @Field(() => String) projectNo!: string;
+  @Field(() => String) itemName!: string;
+  @Field(() => String, { description: 'The responsible department' }) departmentName!: string;
+  @Field(() => GraphQLISODateTime, { description: 'When the bad review was made' }) ratedAt!: Date;
+  @Field(() => String, { nullable: true, description: 'What was rectified (整改内容)' }) content?: string | null;
+  @Field(() => String, { nullable: true, description: 'The reply to the rater (反馈内容)' }) reply?: string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) resolvedAt?: Date | null;
+  @Field(() => Boolean, { description: 'The rater has already rated the fix with this link' }) rerated!: boolean;
+  @Field(() => Boolean, { description: 'The case still takes the rater\'s rating (false once the review was invalidated)' }) accepting!: boolean;
+}
+
 @ObjectType()
 export class RerateResult {
   @Field(() => Int) caseId!: number;

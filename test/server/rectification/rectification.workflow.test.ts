@@ -193,9 +193,18 @@ describe('the closed loop (R15, R17, R19)', () => {
     await env.messages.waitFor(sent + 2);
     const sms = env.messages.received.slice(sent).find((m) => m.path === '/sms')!;
     const token = decodeURIComponent(/\/rerate\?t=([^\s]+)/.exec(String(sms.body.text))![1]!);
+    type Ticket = { rerateTicket: Record<string, unknown> };
+    const ticket = await env.server.gql<Ticket>(operation('rerate-ticket'), { token });
+    expect(ticket.data?.rerateTicket).toMatchObject({
+      projectNo: review.projectNo, itemName: '个体工商户设立登记', departmentName: '东城区市场监督管理局', rerated: false, accepting: true,
+    });
+    expect(ticket.data?.rerateTicket.reply).toEqual(expect.any(String));
+    expect(JSON.stringify(ticket.data)).not.toMatch(/张|138/);
     const res = await env.server.gql<{ rerateRectification: { caseId: number; level: number } }>(operation('rerate-rectification'), { token, level: 4 });
     expect(res.data?.rerateRectification).toEqual({ caseId: id, level: 4 });
     expect(codeOf(await env.server.gql(operation('rerate-rectification'), { token, level: 5 }))).toBe('ILLEGAL_TRANSITION');
+    expect((await env.server.gql<Ticket>(operation('rerate-ticket'), { token })).data?.rerateTicket).toMatchObject({ rerated: true });
+    expect(codeOf(await env.server.gql(operation('rerate-ticket'), { token: `${token.slice(0, -4)}AAAA` }))).toBe('UNAUTHENTICATED');
     const after = await figures();
     expect(after.rerated).toBe((before.rerated as number) + 1);
     expect(after.reratedGood).toBe((before.reratedGood as number) + 1);
