@@ -17,7 +17,8 @@
  *                profile of the server while it takes the ratings.
  *   ingest       submitEvaluation over HTTP with --connections (default 50) for --duration s (default
  *                10), system API key, pre-registered services each rated once, against `{ me { role } }`
- *                on the same server; --profile writes a CPU profile of the server during the rating run.
+ *                on the same server; --profile writes a CPU profile of the server during the rating run;
+ *                --postgres URL (an admin URL) runs it on a throwaway database of that PostgreSQL server.
  *   all          queries (20000), subscribers, ingest (the default).
  */
 import 'reflect-metadata';
@@ -28,6 +29,7 @@ import { Session } from 'node:inspector';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { App } from '../server/src/app.js';
 import { createApp } from '../server/src/app.js';
@@ -62,6 +64,8 @@ interface Flags {
   duration: number;
   services: number;
   profile: boolean;
+  /** Admin URL of a PostgreSQL server: `ingest` then runs on a throwaway database there. */
+  postgres: string | null;
   out: string;
 }
 
@@ -79,7 +83,7 @@ function parseFlags(argv: string[]): { command: string; flags: Flags } {
     else if (['fresh', 'profile'].includes(key)) named.set(key, 'true');
     else named.set(key, argv[++i] ?? '');
   }
-  const known = ['ratings', 'runs', 'fresh', 'subscribers', 'interval', 'live-ratings', 'every', 'connections', 'duration', 'services', 'profile', 'out'];
+  const known = ['ratings', 'runs', 'fresh', 'subscribers', 'interval', 'live-ratings', 'every', 'connections', 'duration', 'services', 'profile', 'postgres', 'out'];
   for (const key of named.keys()) if (!known.includes(key)) throw new Error(`unknown flag --${key} (known: ${known.map((k) => `--${k}`).join(' ')})`);
   const int = (key: string, fallback: number, min = 1) => {
     const raw = named.get(key);
@@ -111,6 +115,7 @@ function parseFlags(argv: string[]): { command: string; flags: Flags } {
     duration: int('duration', 10),
     services: int('services', 0, 0),
     profile: named.get('profile') === 'true',
+    postgres: named.get('postgres') ?? null,
     out: resolve(named.get('out') ?? join(ROOT, 'bench', 'results')),
   };
   if (flags.subscribers.some((k) => k > 10_000)) throw new Error('--subscribers: at most 10000 on this machine');
@@ -210,6 +215,31 @@ async function seededDatabase(ratings: number, fresh: boolean): Promise<{ file: 
   }
 }
 
+/** A throwaway PostgreSQL database on the server of `adminUrl`, seeded like the SQLite ones; dropped by `cleanup`. */
+async function seededPostgres(adminUrl: string, ratings: number): Promise<{ file: string; dataDir: string; databaseUrl: string; seed: SeedInfo; cleanup(): Promise<void> }> {
+  const name = `hcp_bench_${Date.now().toString(36)}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try { await client.query(sql); } finally { await client.end(); }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'hcp-bench-pg-'));
+  const cleanup = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await admin(`drop database if exists ${name} with (force)`);
+  };
+  try {
+    const seed = await seedInto(join(dataDir, 'unused.sqlite'), dataDir, join(dataDir, 'seed.json'), ratings, url.toString());
+    return { file: join(dataDir, 'unused.sqlite'), dataDir, databaseUrl: url.toString(), seed, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
 /** Claims `lockFile` for this process, unless a live process holds it. */
 function takeLock(lockFile: string): void {
   mkdirSync(dirname(lockFile), { recursive: true });
@@ -225,9 +255,9 @@ function takeLock(lockFile: string): void {
   writeFileSync(lockFile, String(process.pid));
 }
 
-async function seedInto(file: string, dataDir: string, infoFile: string, ratings: number): Promise<SeedInfo> {
+async function seedInto(file: string, dataDir: string, infoFile: string, ratings: number, databaseUrl?: string): Promise<SeedInfo> {
   const days = Math.min(365, Math.max(30, Math.ceil(ratings / 20_000))); // as `npm run seed`
-  const app = await createApp({ sqliteFile: file, config: benchConfig(dataDir) });
+  const app = await createApp({ sqliteFile: file, config: benchConfig(dataDir, databaseUrl ? { databaseUrl } : {}) });
   let seed: SeedInfo;
   try {
     await ensureTagDictionary(app.orm.em.fork() as Em);
@@ -256,15 +286,15 @@ async function seedInto(file: string, dataDir: string, infoFile: string, ratings
   } finally {
     await app.close();
   }
-  seed.fileMiB = Math.round(statSync(file).size / 2 ** 20);
+  seed.fileMiB = databaseUrl ? 0 : Math.round(statSync(file).size / 2 ** 20);
   writeFileSync(infoFile, `${JSON.stringify(seed, null, 2)}\n`);
   say(`seeded ${ratings.toLocaleString('en')} ratings in ${(seed.ms / 1000).toFixed(1)} s (${seed.ratingsPerSec.toLocaleString('en')}/s), ${seed.fileMiB} MiB`);
   return seed;
 }
 
-async function startBenchServer(file: string, dataDir: string, extra: Partial<Config> = {}): Promise<RunningServer> {
+async function startBenchServer(file: string, dataDir: string, extra: Partial<Config> = {}, databaseUrl?: string): Promise<RunningServer> {
   return startServer({
-    port: 0, host: '127.0.0.1', dashboardDir: null, scheduleJobs: false, sqliteFile: file, config: benchConfig(dataDir, extra),
+    port: 0, host: '127.0.0.1', dashboardDir: null, scheduleJobs: false, sqliteFile: file, config: benchConfig(dataDir, { ...extra, ...(databaseUrl ? { databaseUrl } : {}) }),
   });
 }
 
@@ -561,18 +591,22 @@ function httpPost(agent: Agent, url: URL, headers: Record<string, string>, body:
  * registered ones.
  */
 async function cloneServices(app: App, projectNo: string, prefix: string, count: number): Promise<void> {
+  const postgres = app.dialect === 'postgresql';
   await (app.orm.em.fork() as Em).transactional(async (t) => {
     const tx = t as Em;
-    const columns = async (table: string) => (await tx.execute<Array<{ name: string }>>(`pragma table_info(${table})`)).map((c) => c.name).filter((c) => c !== 'id');
+    const columns = async (table: string) => (await tx.execute<Array<{ name: string }>>(postgres
+      ? `select column_name as name from information_schema.columns where table_name = '${table}' order by ordinal_position`
+      : `pragma table_info(${table})`)).map((c) => c.name).filter((c) => c !== 'id');
     const pick = (cols: string[], alias: string, overrides: Record<string, string>) => cols.map((c) => overrides[c] ?? `${alias}.${c}`).join(', ');
     const template = (await tx.execute<Array<{ id: number; case_id: number }>>('select id, case_id from service where project_no = ? and service_number = 1', [projectNo]))[0]!;
     const caseCols = await columns('case_record');
     const unitCols = await columns('case_unit');
     const serviceCols = await columns('service');
+    const numbered = postgres ? `? || lpad(seq.i::text, 7, '0')` : `? || substr('0000000' || seq.i, -7)`;
     await tx.execute(
       `with recursive seq(i) as (select 0 union all select i + 1 from seq where i < ?)
        insert into case_record (${caseCols.join(', ')})
-       select ${pick(caseCols, 't', { project_no: `? || substr('0000000' || seq.i, -7)` })} from seq, case_record t where t.id = ?`,
+       select ${pick(caseCols, 't', { project_no: numbered })} from seq, case_record t where t.id = ?`,
       [count - 1, prefix, template.case_id],
     );
     await tx.execute(
@@ -850,9 +884,9 @@ async function registerTemplate(app: App, system: Actor): Promise<Record<string,
 async function benchIngest(flags: Flags): Promise<IngestResult> {
   const env = environment();
   const services = flags.services || Math.max(20_000, flags.duration * 12_000);
-  say(`\n== ingest: ${flags.connections} connections, ${flags.duration} s, SQLite; registering ${services.toLocaleString('en')} services`);
-  const db = await seededDatabase(20_000, true);
-  const server = await startBenchServer(db.file, db.dataDir);
+  say(`\n== ingest: ${flags.connections} connections, ${flags.duration} s, ${flags.postgres ? 'PostgreSQL' : 'SQLite'}; registering ${services.toLocaleString('en')} services`);
+  const db = flags.postgres ? await seededPostgres(flags.postgres, 20_000) : { ...(await seededDatabase(20_000, true)), databaseUrl: undefined };
+  const server = await startBenchServer(db.file, db.dataDir, {}, db.databaseUrl);
   try {
     const app = server.app;
     const system = await actorFromCredentials(app, undefined, DEMO_CREDENTIALS.systemKey);
@@ -890,7 +924,7 @@ async function benchIngest(flags: Flags): Promise<IngestResult> {
     };
   } finally {
     await server.close();
-    db.cleanup();
+    await db.cleanup();
   }
 }
 
@@ -1069,6 +1103,8 @@ interface Results {
   queries?: Record<string, QueriesResult>;
   subscribers?: SubscribersResult;
   ingest?: IngestResult;
+  /** The same run on PostgreSQL (`ingest --postgres URL`). */
+  ingestPostgres?: IngestResult;
 }
 
 function saveResults(out: string, update: (r: Results) => void): void {
@@ -1145,9 +1181,9 @@ function renderMarkdown(r: Results): string {
     }
     out.push('');
   }
-  if (r.ingest) {
-    const g = r.ingest;
-    out.push('## Ingest (SQLite)', '', envLine(g.env), '');
+  for (const [title, g] of [['SQLite', r.ingest], ['PostgreSQL', r.ingestPostgres]] as const) {
+    if (!g) continue;
+    out.push(`## Ingest (${title})`, '', envLine(g.env), '');
     out.push(`${g.connections} keep-alive connections for ${g.durationS} s after 1 s of warm-up, from a child process; system API key; `
       + `${int(g.services)} completed services prepared beforehand (${g.registration.count} registered through \`registerService\` in-process at ${int(g.registration.perSec)}/s, copied in SQL to the rest), each rated once (level 5, selection \`{ id }\`).`, '');
     out.push('| operation | requests/s | p50 ms | p99 ms | failed |', '|---|---:|---:|---:|---:|');
@@ -1191,7 +1227,10 @@ async function main(): Promise<void> {
       saveResults(flags.out, (r) => { r.subscribers = result; });
     } else {
       const result = await benchIngest(flags);
-      saveResults(flags.out, (r) => { r.ingest = result; });
+      saveResults(flags.out, (r) => {
+        if (flags.postgres) r.ingestPostgres = result;
+        else r.ingest = result;
+      });
     }
   };
   if (command === 'all') {

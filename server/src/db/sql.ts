@@ -5,8 +5,9 @@ import type { Em } from './orm.js';
  * Plain SQL for the rating hot path, on the caller's transaction. The same text runs on both
  * databases (`?` placeholders). On SQLite inside a transaction the statements go straight to
  * better-sqlite3 and stay prepared for the next call: the ORM and query builder cost about ten times
- * what SQLite itself spends on these small statements. Elsewhere (PostgreSQL, or SQLite outside a
- * transaction, where the one connection may belong to someone else's transaction) it is `em.execute`.
+ * what SQLite itself spends on these small statements. On PostgreSQL they go to the transaction's
+ * `pg` client as named (server-side prepared) statements. Outside a transaction (where SQLite's one
+ * connection may belong to someone else's transaction) it is `em.execute`.
  */
 export interface Sql {
   /** Rows of a select, or of an insert/update with `returning`. */
@@ -19,19 +20,21 @@ interface SqliteStatement { reader: boolean; all(...params: unknown[]): unknown[
 interface SqliteConnection { prepare(text: string): SqliteStatement }
 interface KnexTransaction { client: { acquireConnection(): Promise<unknown> } }
 
+interface PgClient { query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }> }
+
 /** Prepared statements per connection; bounded, since multi-row upserts vary in their row count. */
 const prepared = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
 const MAX_PREPARED = 500;
 
 export async function sqlOf(em: Em): Promise<Sql> {
   const trx = em.getTransactionContext<KnexTransaction>();
-  if (!trx || !isSqlite(em)) return viaOrm(em);
+  if (!trx) return viaOrm(em);
   const driver = em.getDriver();
-  return viaSqlite((await trx.client.acquireConnection()) as SqliteConnection, (err) => driver.convertException(err as Error));
-}
-
-function isSqlite(em: Em): boolean {
-  return em.getDriver().constructor.name === 'BetterSqliteDriver';
+  const convert = (err: unknown) => driver.convertException(err as Error);
+  const connection = await trx.client.acquireConnection();
+  return em.getPlatform().constructor.name.startsWith('PostgreSql')
+    ? viaPostgres(connection as PgClient, convert)
+    : viaSqlite(connection as SqliteConnection, convert);
 }
 
 function viaOrm(em: Em): Sql {
@@ -72,6 +75,30 @@ function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sq
         throw convert(err);
       }
     },
+  };
+}
+
+/** Names of statements prepared on PostgreSQL connections: the same text has the same name everywhere. */
+const pgNames = new Map<string, { name: string | undefined; text: string }>();
+
+function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
+  const query = async (text: string, params: readonly unknown[]) => {
+    let known = pgNames.get(text);
+    if (!known) {
+      let n = 0;
+      // Past the bound, statements still run, unnamed (planned each time).
+      known = { name: pgNames.size < MAX_PREPARED ? `hcp_${pgNames.size + 1}` : undefined, text: text.replace(/\?/g, () => `$${++n}`) };
+      pgNames.set(text, known);
+    }
+    try {
+      return await client.query({ name: known.name, text: known.text, values: params.map((v) => (v === undefined ? null : v)) });
+    } catch (err) {
+      throw convert(err);
+    }
+  };
+  return {
+    all: async <T>(text: string, params: readonly unknown[] = []) => (await query(text, params)).rows as T[],
+    run: async (text: string, params: readonly unknown[] = []) => (await query(text, params)).rowCount ?? 0,
   };
 }
 

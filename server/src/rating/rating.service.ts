@@ -187,8 +187,11 @@ async function runHooks(app: App, tx: Em, rating: Rating, attribution: Attributi
 
 /** The guard against double counting: only services not yet rated are claimed, all or nothing. */
 async function markRated(sql: Sql, serviceIds: number[], ratingId: number, service: Service): Promise<void> {
+  // coalesce: keeps the planner on the primary key. A plain "rating_id is null" can look selective
+  // to PostgreSQL (statistics taken before a burst of new, unrated services) and send it scanning
+  // the (rating_id, completed_at) index over every unrated service.
   const changed = await sql.run(
-    `update service set rating_id = ? where rating_id is null and id in (${serviceIds.map(() => '?').join(', ')})`,
+    `update service set rating_id = ? where id in (${serviceIds.map(() => '?').join(', ')}) and coalesce(rating_id, 0) = 0`,
     [ratingId, ...serviceIds],
   );
   if (changed !== serviceIds.length) throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);

@@ -1,3 +1,4 @@
+import { deferralsOf } from '../db/deferred.js';
 import type { Em } from '../db/orm.js';
 import { mergeDeltas } from '../stats/rollup.logic.js';
 import { METRICS, rectRollupDeltas, type Metric, type RectRollupDelta } from './figures.logic.js';
@@ -5,9 +6,20 @@ import { RectCaseSchema } from './rectification.entities.js';
 
 const CHUNK = 200;
 
-/** Adds assessment counter deltas with multi-row upserts, inside the caller's transaction. */
+/**
+ * Adds assessment counter deltas inside the caller's transaction: at once, or at the end of the group
+ * commit that runs it (see db/deferred.ts).
+ */
 export async function applyRectRollup(em: Em, deltas: RectRollupDelta[]): Promise<void> {
-  const rows = [...mergeDeltas(deltas, (d) => `${d.scope}|${d.grain}|${d.period}|${d.metric}`).values()];
+  const deferrals = deferralsOf(em);
+  if (deferrals) deferrals.add('rect_rollup', deltas, writeRectRollup);
+  else await writeRectRollup(em, deltas);
+}
+
+/** Multi-row upserts in key order (concurrent writers lock the rows in one order). */
+async function writeRectRollup(em: Em, deltas: RectRollupDelta[]): Promise<void> {
+  const merged = mergeDeltas(deltas, (d) => `${d.scope}|${d.grain}|${d.period}|${d.metric}`);
+  const rows = [...merged.keys()].sort().map((key) => merged.get(key)!);
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     await em.execute(

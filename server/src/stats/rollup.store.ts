@@ -1,12 +1,18 @@
 import type { Em } from '../db/orm.js';
 import { sqlOf } from '../db/sql.js';
-import type { CountDelta, TagDelta } from './rollup.logic.js';
+import { countKeyString, tagKeyString, type CountDelta, type TagDelta } from './rollup.logic.js';
 
 const CHUNK = 200;
 
-/** Adds counter deltas with one multi-row upsert per table; runs inside the caller's transaction. */
-export async function applyRollupDeltas(em: Em, counts: CountDelta[], tags: TagDelta[]): Promise<void> {
+/**
+ * Adds counter deltas with one multi-row upsert per table; runs inside the caller's transaction. Rows
+ * go in key order, so concurrent writers (PostgreSQL) lock the counter rows in one global order and
+ * queue behind each other instead of deadlocking.
+ */
+export async function applyRollupDeltas(em: Em, unsortedCounts: CountDelta[], unsortedTags: TagDelta[]): Promise<void> {
   const sql = await sqlOf(em);
+  const counts = sortedBy(unsortedCounts, countKeyString);
+  const tags = sortedBy(unsortedTags, tagKeyString);
   for (let i = 0; i < counts.length; i += CHUNK) {
     const rows = counts.slice(i, i + CHUNK);
     await sql.run(
@@ -25,4 +31,8 @@ export async function applyRollupDeltas(em: Em, counts: CountDelta[], tags: TagD
       rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, r.channel, r.tag, r.n]),
     );
   }
+}
+
+function sortedBy<T>(rows: T[], keyOf: (row: T) => string): T[] {
+  return rows.map((row) => ({ row, key: keyOf(row) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((e) => e.row);
 }

@@ -111,4 +111,33 @@ describe('rollups (issue: live figures)', () => {
     expect(outcomes.get('rated') ?? 0).toBeGreaterThan(OPERATIONS / 10);
     expect(outcomes.get('burst') ?? 0).toBeGreaterThan(OPERATIONS / 20);
   });
+
+  it('stay exact when hundreds of ratings and registrations arrive at once (concurrent group commits on PostgreSQL)', async () => {
+    const random = mulberry32(7);
+    const market: Actor = { role: 'system', label: 'test:market', departmentId: fx.departments.market.id, departmentPath: fx.departments.market.path };
+    const register = (i: number) => registerService(server.app, market, {
+      projectNo: `CC${i}`, serviceNumber: 1, serviceName: '办结', proStatus: 3, proChannel: 2, userName: '测试人',
+      taskCode: fx.items.business.taskCode, deptCode: fx.departments.market.creditCode, resultDate: server.clock.now(),
+      staffNo: i % 2 ? fx.staff.workNo : null,
+    });
+    await Promise.all(Array.from({ length: 150 }, (_, i) => register(i)));
+    // Every service rated twice at once, bad ones open cases, while more services register. The second
+    // rating is a follow-up (追评, allowed here) or, when both were in flight together, refused.
+    const attempts = Array.from({ length: 300 }, (_, i) => {
+      const level = 1 + Math.floor(random() * 5);
+      return submitEvaluation(server.app, market, {
+        projectNo: `CC${i % 150}`, serviceNumber: 1, level, channel: 'PC', tags: level <= 2 ? [TAGS[level]![0]!] : [],
+      });
+    });
+    const results = await Promise.allSettled([...attempts, ...Array.from({ length: 50 }, (_, i) => register(150 + i))]);
+    const failures = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as DomainError);
+    expect(failures.filter((e) => e.code !== 'ALREADY_RATED')).toEqual([]);
+    const em = server.app.orm.em.fork() as Em;
+    expect(diffRollups(await recountRollups(em), await readRollups(em))).toEqual([]);
+    const count = async (sql: string) => Number((await em.execute<Array<{ n: number | string }>>(sql))[0]!.n);
+    expect(await count(`select count(*) as n from service where project_no like 'CC%' and rating_id is not null`)).toBe(200 - 50);
+    const ratings = `select count(*) as n from rating r join service s on s.id = r.service_id where s.project_no like 'CC%'`;
+    expect(await count(`${ratings} and r.assess_number = 1`)).toBe(150);
+    expect(await count(`${ratings} and r.assess_number = 2`)).toBe(150 - failures.length);
+  });
 });
