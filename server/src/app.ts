@@ -5,6 +5,7 @@ import { ChangeBus } from './common/pubsub.js';
 import { loadSecrets } from './common/secrets.js';
 import type { PiiCipher } from './common/crypto.js';
 import { TokenService } from './auth/tokens.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { dialectOf, openDatabase, type Dialect, type Orm } from './db/orm.js';
 import { installRectification } from './rectification/rectification.module.js';
 
@@ -39,6 +40,10 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   const orm = await openDatabase(target);
   const { cipher, authSecret } = loadSecrets(config);
   const closers: Array<() => Promise<void>> = [() => orm.close(true)];
+  if (dialectOf(target) === 'sqlite' && target.sqliteFile !== ':memory:') {
+    const checkpointer = startCheckpointer(target.sqliteFile);
+    closers.push(() => checkpointer.stop());
+  }
   const app: App = {
     config, orm, clock, cipher,
     dialect: dialectOf(target),

@@ -5,6 +5,7 @@ import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import { SAFETY_CHECKPOINT_PAGES } from './checkpointer.js';
 import { allEntities } from './entities.js';
 import { sqliteMigrations } from './migrations/sqlite/index.js';
 import { postgresMigrations } from './migrations/postgresql/index.js';
@@ -62,6 +63,8 @@ export function ormOptions(target: DbTarget): Options {
         // WAL for concurrent readers; synchronous=FULL so an acknowledged rating survives power loss.
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = FULL');
+        // Checkpoints run on their own thread (db/checkpointer.ts); this is the safety net.
+        if (file !== ':memory:') conn.pragma(`wal_autocheckpoint = ${SAFETY_CHECKPOINT_PAGES}`);
         conn.pragma('busy_timeout = 5000');
         conn.pragma('foreign_keys = ON');
         done(null, conn);
