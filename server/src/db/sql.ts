@@ -26,9 +26,18 @@ interface PgClient { query(config: { name?: string; text: string; values: unknow
 const prepared = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
 const MAX_PREPARED = 500;
 
+/** One runner per transaction: a group commit asks for it once per statement helper. */
+const runners = new WeakMap<object, Sql>();
+
 export async function sqlOf(em: Em): Promise<Sql> {
   const trx = em.getTransactionContext<KnexTransaction>();
   if (!trx) return viaOrm(em);
+  let runner = runners.get(trx);
+  if (!runner) runners.set(trx, (runner = await runnerFor(em, trx)));
+  return runner;
+}
+
+async function runnerFor(em: Em, trx: KnexTransaction): Promise<Sql> {
   const driver = em.getDriver();
   const convert = (err: unknown) => driver.convertException(err as Error);
   const connection = await trx.client.acquireConnection();
@@ -134,11 +143,21 @@ export function rowReader<T extends object>(em: Em, schema: EntitySchema<T>): (r
   return read;
 }
 
+const inserts = new WeakMap<EntitySchema<never>, { text: string; names: string[] }>();
+
 /** `insert … returning id` of an entity's plain object (without its id), through `sql`. */
 export async function insertRow<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, row: Omit<T, 'id'>): Promise<number> {
-  const meta = em.getMetadata().get(schema.meta.className) as EntityMetadata<T>;
-  const props = meta.props.filter((p) => p.fieldNames?.length === 1 && !p.primary);
-  const text = `insert into ${meta.tableName} (${props.map((p) => p.fieldNames[0]).join(', ')}) values (${props.map(() => '?').join(', ')}) returning id`;
-  const rows = await sql.all<{ id: number }>(text, props.map((p) => (row as Record<string, unknown>)[p.name as string] ?? null));
+  let insert = inserts.get(schema as unknown as EntitySchema<never>);
+  if (!insert) {
+    const meta = em.getMetadata().get(schema.meta.className) as EntityMetadata<T>;
+    const props = meta.props.filter((p) => p.fieldNames?.length === 1 && !p.primary);
+    insert = {
+      text: `insert into ${meta.tableName} (${props.map((p) => p.fieldNames[0]).join(', ')}) values (${props.map(() => '?').join(', ')}) returning id`,
+      names: props.map((p) => p.name as string),
+    };
+    inserts.set(schema as unknown as EntitySchema<never>, insert);
+  }
+  const values = insert.names.map((name) => (row as Record<string, unknown>)[name] ?? null);
+  const rows = await sql.all<{ id: number }>(insert.text, values);
   return Number(rows[0]!.id);
 }
