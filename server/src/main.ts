@@ -84,7 +84,14 @@ if (isEntry) {
     log.info(`haochaping listening on ${running.url} (GraphQL at /graphql, big screen at /screen)`, {
       database: running.app.dialect, startupMs: Date.now() - started,
     });
-    const stop = () => running.close().then(() => process.exit(0));
+    // Ctrl-C under `npm start` reaches the server twice (from the terminal and from npm): stop once.
+    let stopping: Promise<void> | null = null;
+    const stop = () => {
+      stopping ??= running.close().then(() => process.exit(0), (err: unknown) => {
+        log.error('error while stopping', { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      });
+    };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   }).catch((err) => {

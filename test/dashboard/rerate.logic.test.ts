@@ -63,7 +63,7 @@ describe('sending a re-rating', () => {
 describe('the link\'s ticket', () => {
   const ticket: RerateTicket = {
     projectNo: 'P1', itemName: '个体工商户设立登记', departmentName: '东城区市场监督管理局', ratedAt: '2026-11-01T02:00:00.000Z',
-    content: '补充告知材料清单', reply: '已整改', resolvedAt: '2026-11-03T02:00:00.000Z', rerated: false, accepting: true,
+    reply: '已整改', resolvedAt: '2026-11-03T02:00:00.000Z', rerated: false, accepting: true,
   };
   it('opens the form only for a link that still takes a rating, and says why otherwise before anything is chosen', () => {
     expect(phaseOfTicket(ticket, undefined)).toBe('form');

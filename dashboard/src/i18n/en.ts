@@ -44,7 +44,7 @@ export const en: Messages = {
     returning: 'Back in {n} s',
   },
   rerate: {
-    title: 'Rate the fix', content: 'What was fixed', reply: 'Reply', intro: 'The department has dealt with your bad review and replied. Please tell us how satisfied you are with the fix. Each link can be used once.',
+    title: 'Rate the fix', reply: 'Reply', intro: 'The department has dealt with your bad review and replied. Please tell us how satisfied you are with the fix. Each link can be used once.',
     levels: 'How satisfied are you with the fix? (required)', needLevel: 'Choose how satisfied you are first',
     thanks: 'Thank you for your rating!', thanksDetail: 'Your rating of the fix has been recorded; it counts in how the department\'s fixes are assessed.',
     stillBad: 'If the problem is still not solved, call the 12345 government service hotline.',

@@ -31,7 +31,7 @@ export type ReratePhase = 'loading' | 'form' | 'sending' | 'done' | 'expired' | 
 /** What the link shows before the levels (the rerateTicket query). */
 export interface RerateTicket {
   projectNo: string; itemName: string; departmentName: string; ratedAt: string;
-  content: string | null; reply: string | null; resolvedAt: string | null; rerated: boolean; accepting: boolean;
+  reply: string | null; resolvedAt: string | null; rerated: boolean; accepting: boolean;
 }
 
 /** The page the link's ticket leads to, before anything is sent; `code` is the error code when there is no ticket. */

@@ -2,7 +2,7 @@ import type { App } from '../app.js';
 import type { Actor } from '../auth/roles.js';
 import { AlreadyRatedError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
-import type { EntitySchema } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type EntitySchema } from '@mikro-orm/core';
 import type { Em } from '../db/orm.js';
 import { insertRow, rowReader, type Sql } from '../db/sql.js';
 import { groupCommit } from '../rating/group-commit.js';
@@ -41,7 +41,16 @@ const NO_COUNTS = { counts: [], tags: [] };
  */
 export async function registerService(app: App, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
   validateServiceInput(input);
-  return groupCommit(app).run(async (tx, sql) => ({ value: await register(app, new CaseRows(tx, sql), actor, input), counted: NO_COUNTS }));
+  try {
+    return await groupCommit(app).run(async (tx, sql) => ({ value: await register(app, new CaseRows(tx, sql), actor, input), counted: NO_COUNTS }));
+  } catch (err) {
+    // Another record of the same case or service committed at the same moment (several servers, or
+    // PostgreSQL groups side by side): nothing was stored; sent again, it joins or advances that one.
+    if (err instanceof UniqueConstraintViolationException) {
+      throw new ConflictError(`case ${input.projectNo} was being registered by another request at the same moment; nothing was stored, send this record again`);
+    }
+    throw err;
+  }
 }
 
 async function register(app: App, db: CaseRows, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {

@@ -29,6 +29,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
   const server = createServer();
   const apollo = new ApolloServer<Context>({
     schema, formatError, validationRules: extraRules, introspection: true, includeStacktraceInErrorResponses: false,
+    // main.ts stops everything on SIGINT/SIGTERM; Apollo's own handler, racing it, left the process hanging.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
   });
   await apollo.start();
@@ -83,8 +85,7 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     server,
     async close() {
       closeLiveHub(app);
-      await wsServer.dispose();
-      await new Promise<void>((done) => wss.close(() => done()));
+      await wsServer.dispose(); // closes the WebSocket server too
       await apollo.stop();
     },
   };

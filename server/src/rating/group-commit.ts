@@ -1,5 +1,6 @@
 import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
 import type { App } from '../app.js';
+import { ConflictError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { deferOn } from '../db/deferred.js';
 import { sqlOf, type Sql } from '../db/sql.js';
@@ -78,8 +79,12 @@ export class GroupCommit {
         outcomes = await this.attempt(jobs);
         break;
       } catch (error) {
-        if (isTransient(error) && attempt < GROUP_ATTEMPTS) continue;
-        for (const job of jobs) job.reject(error);
+        // SQLite: a lock wait already blocked the event loop for busy_timeout; do not wait again.
+        if (isTransient(error) && this.app.dialect === 'postgresql' && attempt < GROUP_ATTEMPTS) continue;
+        const reported = isTransient(error)
+          ? new ConflictError('the database was busy with other writes; nothing was stored, send this again')
+          : error;
+        for (const job of jobs) job.reject(reported);
         return;
       }
     }

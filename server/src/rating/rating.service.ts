@@ -114,7 +114,9 @@ async function storeRating(
   app: App, tx: Em, sql: Sql, actor: Actor, service: Service, evaluation: NormalizedEvaluation,
   input: SubmitEvaluationInput, now: number,
 ): Promise<Stored> {
-  const kase = rowReader(tx, CaseSchema)((await sql.all('select * from case_record where id = ?', [service.caseId]))[0]!);
+  const [caseRow] = await sql.all('select * from case_record where id = ?', [service.caseId]);
+  if (!caseRow) throw NotFoundError.of(`case of service ${service.projectNo}#${service.serviceNumber}`, String(service.caseId));
+  const kase = rowReader(tx, CaseSchema)(caseRow);
   const prior = service.ratingId ? await priorRating(tx, service) : null;
   const assessNumber = nextAssessNumber(prior, app.config, now, service);
   if (assessNumber === 1) checkRatingWindow(service, app.config, now);

@@ -46,9 +46,9 @@ interface UnitRow { department_id: number; item_id: number; path: string; region
  */
 export async function openCasesForRating(app: App, tx: Em, rating: Rating, service: Service): Promise<number[]> {
   if (rating.level > 2 || rating.isDefault || !rating.valid) return [];
-  if (rating.assessNumber !== 1 && await hasCaseInHand(tx, service.id)) return [];
   // A follow-up covers what the first rating covered (the services that point at the first rating).
-  const coveringRatingId = rating.assessNumber === 1 ? rating.id : service.ratingId;
+  const coveringRatingId = rating.assessNumber === 1 ? rating.id : service.ratingId!;
+  if (rating.assessNumber !== 1 && await hasCaseInHand(tx, coveringRatingId)) return [];
   const units = await tx.execute<UnitRow[]>(
     `select cu.department_id, cu.item_id, d.path, d.region_code, i.department_id as item_department_id
        from case_unit cu join department d on d.id = cu.department_id join item i on i.id = cu.item_id
@@ -85,9 +85,12 @@ export async function openCasesForRating(app: App, tx: Em, rating: Rating, servi
   return opened;
 }
 
-async function hasCaseInHand(tx: Em, serviceId: number): Promise<boolean> {
+/** Whether a case about any service the rating covers (a batch: all of them) is still being handled. */
+async function hasCaseInHand(tx: Em, coveringRatingId: number): Promise<boolean> {
   const rows = await tx.execute<Array<{ n: number | string }>>(
-    `select count(*) as n from rect_case where service_id = ? and state not in ('CLOSED', 'INVALIDATED')`, [serviceId],
+    `select count(*) as n from rect_case
+      where service_id in (select id from service where rating_id = ?) and state not in ('CLOSED', 'INVALIDATED')`,
+    [coveringRatingId],
   );
   return Number(rows[0]?.n ?? 0) > 0;
 }
@@ -292,7 +295,10 @@ async function afterCommit(app: App, after: AfterCommit): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Entry points with their own inputs
 
-/** What the re-rating link shows before the levels (the link is the rater's own; it shows no staff). */
+/**
+ * What the re-rating link shows before the levels: the reply the rater was sent, not the department's
+ * internal record (整改内容 may name staff), and nothing about who handled it.
+ */
 export async function rerateTicket(app: App, token: string): Promise<RerateTicketView> {
   const claims = await app.tokens.verify(token, 'rerate');
   const em = app.orm.em.fork() as Em;
@@ -305,7 +311,7 @@ export async function rerateTicket(app: App, token: string): Promise<RerateTicke
   ]);
   return {
     projectNo: kase.projectNo, itemName: item.name, departmentName: department.name, ratedAt: new Date(rating.ratedAt),
-    content: kase.content, reply: kase.reply, resolvedAt: kase.resolvedAt ? new Date(kase.resolvedAt) : null,
+    reply: kase.reply, resolvedAt: kase.resolvedAt ? new Date(kase.resolvedAt) : null,
     rerated: kase.rerateChannel === 'SELF', accepting: stateTakes(kase.state, 'RERATE'),
   };
 }

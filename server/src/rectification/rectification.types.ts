@@ -267,7 +267,6 @@ export class RerateTicketView {
   @Field(() => String) itemName!: string;
   @Field(() => String, { description: 'The responsible department' }) departmentName!: string;
   @Field(() => GraphQLISODateTime, { description: 'When the bad review was made' }) ratedAt!: Date;
-  @Field(() => String, { nullable: true, description: 'What was rectified (整改内容)' }) content?: string | null;
   @Field(() => String, { nullable: true, description: 'The reply to the rater (反馈内容)' }) reply?: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) resolvedAt?: Date | null;
   @Field(() => Boolean, { description: 'The rater has already rated the fix with this link' }) rerated!: boolean;
