@@ -57,7 +57,7 @@ export async function submitEvaluation(app: App, caller: Actor, input: SubmitEva
     return storeRating(app, tx, sql, actor, service, evaluation, input, app.clock.now().getTime());
   });
   const { rating, attribution, service } = stored;
-  app.bus.publish({ kind: 'rating', scopes: scopesOf(attribution), at: rating.ratedAt, origin: app.instanceId, detail: { ratingId: rating.id } });
+  app.bus.publish({ kind: 'rating', scopes: scopesOf(attribution), at: rating.ratedAt, origin: app.instanceId, detail: { ratingId: rating.id, serviceId: rating.serviceId } });
   return { rating, service };
 }
 

@@ -4,7 +4,7 @@ import { onRatingStored } from '../rating/rating.service.js';
 import { rectScopesOf } from './figures.logic.js';
 import { openCasesForRating } from './rectification.service.js';
 
-interface Pending { at: number; scopes: string[]; caseIds: number[] }
+interface Pending { at: number; serviceId: number; scopes: string[]; caseIds: number[] }
 
 const PENDING_TTL_MS = 60_000;
 const installed = new WeakSet<App>();
@@ -12,7 +12,8 @@ const installed = new WeakSet<App>();
 /**
  * Wires rectification into an app: bad ratings open cases in their own transaction (R13). The hook
  * cannot know when that transaction commits, so the opening is announced when the rating's own change
- * event (published after commit) comes by; a rolled-back rating's entry simply expires.
+ * event (published after commit) comes by; a rolled-back rating's entry simply expires (and is told
+ * apart by its service from a later rating that got the same id).
  */
 export function installRectification(app: App): void {
   if (installed.has(app)) return;
@@ -28,13 +29,14 @@ export function installRectification(app: App): void {
       `select department_path, region_code from rect_case where id in (${caseIds.map(() => '?').join(', ')})`, caseIds,
     );
     const scopes = [...new Set(rows.flatMap((r) => rectScopesOf({ departmentPath: r.department_path, regionCode: r.region_code })))];
-    pending.set(rating.id, { at: now, scopes, caseIds });
+    pending.set(rating.id, { at: now, serviceId: service.id, scopes, caseIds });
   });
   app.bus.subscribe((event: ChangeEvent) => {
     if (event.kind !== 'rating' || event.origin !== app.instanceId) return;
     const ratingId = Number(event.detail?.ratingId);
     const entry = pending.get(ratingId);
-    if (!entry) return;
+    // An entry left by a rating that was rolled back may carry an id SQLite has given out again.
+    if (!entry || entry.serviceId !== Number(event.detail?.serviceId)) return;
     pending.delete(ratingId);
     app.bus.publish({ kind: 'rectification', scopes: entry.scopes, at: event.at, origin: app.instanceId, detail: { action: 'OPEN', caseIds: entry.caseIds, ratingId } });
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '../../../server/src/common/pubsub.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { countRows } from '../../support/rollups.js';
 import { operation } from '../../support/operations.js';
@@ -28,6 +29,19 @@ describe('opening a case (R13)', () => {
     expect(detail.history).toEqual([expect.objectContaining({ seq: 1, action: 'OPEN', fromState: null, toState: 'OPENED', actorRole: 'system' })]);
     expect(detail.rating).toMatchObject({ id: review.ratingId, level: 1, valid: true });
     expect(await outboxOf(kase!.id)).toBe(1);
+  });
+
+  it('announces the opened case live once the bad rating has committed (R13)', async () => {
+    const opened: number[] = [];
+    const off = env.server.app.bus.subscribe((e: ChangeEvent) => {
+      if (e.kind === 'rectification' && e.detail?.action === 'OPEN') opened.push(...(e.detail.caseIds as number[]));
+    });
+    try {
+      const id = await caseIdOf(env, await badReview(env));
+      expect(opened).toContain(id);
+    } finally {
+      off();
+    }
   });
 
   it('opens nothing for good and 基本满意 ratings (R13)', async () => {
