@@ -196,7 +196,7 @@ describe('the closed loop (R15, R17, R19)', () => {
     expect(await caseDetail(env, id, env.tokens.market)).toMatchObject({ callbackReached: false, callbackSatisfaction: null });
   });
 
-  it('lets the rater rate the fix once with the link from the SMS, and reports how far ratings recovered', async () => {
+  it('lets the rater rate the fix once with the link from the SMS, seeing the reply but no personal data, and reports how far ratings recovered (R12, R17)', async () => {
     const department = env.fx.departments.market.id;
     const figures = async () => (await env.server.gql<{ rectificationFigures: Record<string, number | null> }>(operation('rectification-figures'), { departmentId: department }, { token: env.tokens.supervisor })).data!.rectificationFigures;
     const before = await figures();
