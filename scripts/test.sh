@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite, as the README's test command runs it: schema drift check, type check, build,
+# The whole test suite, as the README's test command runs it: type checks, schema drift, lint and format, build,
 # then every test on SQLite, again on PostgreSQL (with Redis), then the real-browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(bash scripts/services.sh)"
 
-echo '== schema and types'
-npm run -s schema:check
-npm run -s check:types
+echo '== checks: types (server and dashboard), schema drift, ESLint, Prettier'
+npm run -s check
 echo '== build (server and dashboard)'
 npm run -s build >/dev/null
 

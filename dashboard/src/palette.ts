@@ -19,13 +19,25 @@ export const BAD = OKABE_ITO.vermillion;
 
 /** Level 5 … 1: a blue-to-orange scale with a neutral middle (基本满意). */
 export const LEVEL_COLORS: Record<number, string> = {
-  5: OKABE_ITO.blue, 4: OKABE_ITO.skyBlue, 3: '#B8B8B8', 2: OKABE_ITO.orange, 1: OKABE_ITO.vermillion,
+  5: OKABE_ITO.blue,
+  4: OKABE_ITO.skyBlue,
+  3: '#B8B8B8',
+  2: OKABE_ITO.orange,
+  1: OKABE_ITO.vermillion,
 };
 
 /** Categorical series (channels): the Okabe–Ito order, then greys. */
 export const CATEGORY_COLORS = [
-  OKABE_ITO.skyBlue, OKABE_ITO.orange, OKABE_ITO.green, OKABE_ITO.yellow, OKABE_ITO.blue,
-  OKABE_ITO.vermillion, OKABE_ITO.purple, '#BBBBBB', '#777777', '#DDDDDD',
+  OKABE_ITO.skyBlue,
+  OKABE_ITO.orange,
+  OKABE_ITO.green,
+  OKABE_ITO.yellow,
+  OKABE_ITO.blue,
+  OKABE_ITO.vermillion,
+  OKABE_ITO.purple,
+  '#BBBBBB',
+  '#777777',
+  '#DDDDDD',
 ];
 
 /** The big screen's dark theme. */

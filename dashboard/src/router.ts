@@ -8,8 +8,18 @@ const routes: RouteRecordRaw[] = [
   { path: '/widget', name: 'widget', component: () => import('./widget/WidgetPage.vue') },
   { path: '/rate', name: 'rate', component: () => import('./rate/RatePage.vue') },
   { path: '/rerate', name: 'rerate', component: () => import('./rerate/ReratePage.vue') },
-  { path: '/window/:id(\\d+)', name: 'window', component: () => import('./window/DevicePage.vue'), props: (r) => ({ kind: 'window', id: Number(r.params.id) }) },
-  { path: '/terminal/:id(\\d+)', name: 'terminal', component: () => import('./window/DevicePage.vue'), props: (r) => ({ kind: 'terminal', id: Number(r.params.id) }) },
+  {
+    path: '/window/:id(\\d+)',
+    name: 'window',
+    component: () => import('./window/DevicePage.vue'),
+    props: (r) => ({ kind: 'window', id: Number(r.params.id) }),
+  },
+  {
+    path: '/terminal/:id(\\d+)',
+    name: 'terminal',
+    component: () => import('./window/DevicePage.vue'),
+    props: (r) => ({ kind: 'terminal', id: Number(r.params.id) }),
+  },
   ...workspaceRoutes,
 ];
 

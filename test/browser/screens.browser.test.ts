@@ -4,16 +4,16 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../server/src/main.js';
+import { startServer, type RunningServer } from '../../server/src/app/server.js';
 import { DepartmentSchema, ItemSchema, ServiceWindowSchema, StaffSchema } from '../../server/src/catalog/catalog.entities.js';
 import type { Em } from '../../server/src/db/orm.js';
-import { DEMO_CREDENTIALS } from '../../server/src/seed.js';
+import { DEMO_CREDENTIALS } from '../../seeds/seeder.js';
 import { throwawayDatabase } from '../support/database.js';
 import { operation } from '../support/operations.js';
 import { gql, type Auth } from '../support/server.js';
 import { axeViolations, collectErrors, dashboardBuilt, launchChromium, screenshotPath } from './browser.js';
 
-// Issue 5: the big screen, the rating page and the window evaluator in a real browser, against a real
+// R21, R7: the big screen, the rating page and the window evaluator in a real browser, against a real
 // server (demo city, in-process) serving the built dashboard. Waits on the pages' own updates, never sleeps.
 
 const DASHBOARD = 'dist/dashboard';
@@ -35,25 +35,48 @@ const call = async <T>(query: string, variables: Record<string, unknown>, auth: 
 };
 
 async function login(who: { username: string; password: string }): Promise<string> {
-  const res = await call<{ login: { token: string } }>('mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: who.username, p: who.password }, {});
+  const res = await call<{ login: { token: string } }>(
+    'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
+    { u: who.username, p: who.password },
+    {},
+  );
   return res.login.token;
 }
 
 async function registerService(windowId?: number): Promise<{ projectNo: string; serviceNumber: number }> {
   const projectNo = `BRW${Date.now().toString(36)}${serviceSeq++}`;
-  await call(operation('register-service'), {
-    input: {
-      projectNo, serviceNumber: 1, serviceName: '受理', taskCode: window1.taskCode, deptCode: window1.deptCode, proStatus: 3,
-      resultDate: new Date().toISOString(), userName: '张小三', mobile: '13812341234', userProp: 1, proChannel: 2,
-      windowId, staffNo: windowId ? window1.staffNo : undefined,
+  await call(
+    operation('register-service'),
+    {
+      input: {
+        projectNo,
+        serviceNumber: 1,
+        serviceName: '受理',
+        taskCode: window1.taskCode,
+        deptCode: window1.deptCode,
+        proStatus: 3,
+        resultDate: new Date().toISOString(),
+        userName: '张小三',
+        mobile: '13812341234',
+        userProp: 1,
+        proChannel: 2,
+        windowId,
+        staffNo: windowId ? window1.staffNo : undefined,
+      },
     },
-  }, { apiKey: systemKey });
+    { apiKey: systemKey },
+  );
   return { projectNo, serviceNumber: 1 };
 }
 
 /** What a page downloaded from the build, gzipped (as a compressing proxy or server would send it), in KiB by kind. */
 async function pageWeight(page: Page): Promise<Record<string, number>> {
-  const urls = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/assets/')));
+  const urls = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => e.name)
+      .filter((n) => n.includes('/assets/')),
+  );
   const kib: Record<string, number> = { js: 0, css: 0, woff2: 0, files: urls.length };
   for (const url of urls) {
     const file = join(DASHBOARD, 'assets', basename(new URL(url).pathname));
@@ -77,7 +100,9 @@ async function shownTotal(page: Page): Promise<number> {
 
 /** Waits until the page itself shows the new total, pushed by the server: no polling of our own, no sleep. */
 async function waitForTotal(page: Page, total: number): Promise<void> {
-  await page.waitForFunction((want) => document.querySelector('[data-testid=counter-total]')?.getAttribute('data-value') === String(want), total, { timeout: 30_000 });
+  await page.waitForFunction((want) => document.querySelector('[data-testid=counter-total]')?.getAttribute('data-value') === String(want), total, {
+    timeout: 30_000,
+  });
 }
 
 beforeAll(async () => {
@@ -85,10 +110,21 @@ beforeAll(async () => {
   const db = await throwawayDatabase();
   drop = db.drop;
   server = await startServer({
-    port: 0, host: '127.0.0.1', dashboardDir: DASHBOARD, scheduleJobs: false, sqliteFile: db.sqliteFile,
+    port: 0,
+    host: '127.0.0.1',
+    dashboardDir: DASHBOARD,
+    scheduleJobs: false,
+    sqliteFile: db.sqliteFile,
     config: {
-      dataDir: db.dataDir, databaseUrl: db.databaseUrl, seedDemo: true, seedRatings: 4000, liveIntervalMs: 100, minPublicRatings: 0,
-      piiKey: Buffer.alloc(32, 7).toString('base64'), piiKeyId: 'test', authSecret: 'browser-secret-browser-secret-browser',
+      dataDir: db.dataDir,
+      databaseUrl: db.databaseUrl,
+      seedDemo: true,
+      seedRatings: 4000,
+      liveIntervalMs: 100,
+      minPublicRatings: 0,
+      piiKey: Buffer.alloc(32, 7).toString('base64'),
+      piiKeyId: 'test',
+      authSecret: 'browser-secret-browser-secret-browser',
     },
   });
   const em = server.app.orm.em.fork() as Em;
@@ -96,11 +132,22 @@ beforeAll(async () => {
   const dept = await em.findOneOrFail(DepartmentSchema, { id: win.departmentId! });
   const item = await em.findOneOrFail(ItemSchema, { departmentId: dept.id }, { orderBy: { id: 'asc' } });
   const staff = await em.findOne(StaffSchema, { windowId: 1, departmentId: dept.id }, { orderBy: { id: 'asc' } });
-  window1 = { id: 1, departmentId: dept.id, deptCode: dept.creditCode, taskCode: item.taskCode, staffNo: staff?.workNo ?? null, staffName: staff?.name ?? null };
+  window1 = {
+    id: 1,
+    departmentId: dept.id,
+    deptCode: dept.creditCode,
+    taskCode: item.taskCode,
+    staffNo: staff?.workNo ?? null,
+    staffName: staff?.name ?? null,
+  };
   admin = await login(DEMO_CREDENTIALS.admin);
-  systemKey = (await call<{ createApiKey: string }>(
-    'mutation ($d: Int!) { createApiKey(role: "system", name: "窗口所属部门业务系统（测试）", departmentId: $d) }', { d: dept.id }, { token: admin },
-  )).createApiKey;
+  systemKey = (
+    await call<{ createApiKey: string }>(
+      'mutation ($d: Int!) { createApiKey(role: "system", name: "窗口所属部门业务系统（测试）", departmentId: $d) }',
+      { d: dept.id },
+      { token: admin },
+    )
+  ).createApiKey;
   browser = await launchChromium();
 });
 
@@ -114,7 +161,11 @@ afterAll(async () => {
 describe('hall big screen (/screen)', () => {
   it('shows live figures from a screen token, with the demo banner and a live connection', async () => {
     const supervisor = await login(DEMO_CREDENTIALS.supervisor);
-    const issued = await call<{ issueScreenToken: { path: string } }>(operation('issue-screen-token'), { kind: 'SCREEN', label: '测试大厅大屏' }, { token: supervisor });
+    const issued = await call<{ issueScreenToken: { path: string } }>(
+      operation('issue-screen-token'),
+      { kind: 'SCREEN', label: '测试大厅大屏' },
+      { token: supervisor },
+    );
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
     screen = await context.newPage();
     collectErrors(screen, errors, 'screen');
@@ -287,7 +338,9 @@ describe('portal widget (/widget and /embed.js)', () => {
     const page = await context.newPage();
     collectErrors(page, errors, 'embed');
     await page.goto(`${server.url}/healthz`);
-    await page.setContent(`<!doctype html><html lang="zh-CN"><head><title>门户</title></head><body><h1>门户首页</h1><script src="${server.url}/embed.js"></script></body></html>`);
+    await page.setContent(
+      `<!doctype html><html lang="zh-CN"><head><title>门户</title></head><body><h1>门户首页</h1><script src="${server.url}/embed.js"></script></body></html>`,
+    );
     const frameHandle = await page.waitForSelector('iframe[data-hcp-widget]');
     const frame = (await frameHandle.contentFrame())!;
     await frame.waitForSelector('[data-testid=widget][data-state=live]');

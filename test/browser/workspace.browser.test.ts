@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createUser } from '../../server/src/auth/auth.service.js';
 import type { Em } from '../../server/src/db/orm.js';
-import { startServer, type RunningServer } from '../../server/src/main.js';
+import { startServer, type RunningServer } from '../../server/src/app/server.js';
 import { throwawayDatabase } from '../support/database.js';
 import { CITY, makeFixture, type Fixture } from '../support/fixture.js';
 import { gql, type TestServer } from '../support/server.js';
@@ -11,7 +11,7 @@ import { registerService, submit } from '../support/services.js';
 import { MessageStandIn } from '../server/rectification/rect-support.js';
 import { axeViolations, collectErrors, dashboardBuilt, launchChromium, screenshotPath } from './browser.js';
 
-// Issue 4: one bad review handled in the department workspace from dispatch to the 12345 callback, and
+// R13–R17: one bad review handled in the department workspace from dispatch to the 12345 callback, and
 // the rater rating the fix from the link in the reply's SMS, in Debian's Chromium against a real server
 // serving the built dashboard. Waits on the page, never sleeps.
 
@@ -31,20 +31,36 @@ beforeAll(async () => {
   // The reply reaches the rater through the real notifiers, posting to a local SMS gateway and portal stand-in.
   messages = await new MessageStandIn().start();
   server = await startServer({
-    port: 0, host: '127.0.0.1', dashboardDir: DASHBOARD, scheduleJobs: false, sqliteFile: db.sqliteFile,
+    port: 0,
+    host: '127.0.0.1',
+    dashboardDir: DASHBOARD,
+    scheduleJobs: false,
+    sqliteFile: db.sqliteFile,
     config: {
-      dataDir: db.dataDir, databaseUrl: db.databaseUrl, seedDemo: false, liveIntervalMs: 100, minPublicRatings: 0,
-      piiKey: Buffer.alloc(32, 7).toString('base64'), piiKeyId: 'test', authSecret: 'workspace-secret-workspace-secret-ws',
-      smsGatewayUrl: `${messages.url}/sms`, portalMessageUrl: `${messages.url}/portal`,
+      dataDir: db.dataDir,
+      databaseUrl: db.databaseUrl,
+      seedDemo: false,
+      liveIntervalMs: 100,
+      minPublicRatings: 0,
+      piiKey: Buffer.alloc(32, 7).toString('base64'),
+      piiKeyId: 'test',
+      authSecret: 'workspace-secret-workspace-secret-ws',
+      smsGatewayUrl: `${messages.url}/sms`,
+      portalMessageUrl: `${messages.url}/portal`,
     },
   });
   // The test fixture needs only the app and a way to call the API.
   api = {
-    ...server, clock: { now: () => new Date() },
+    ...server,
+    clock: { now: () => new Date() },
     gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
   } as unknown as TestServer;
   fx = await makeFixture(api);
-  await createUser(server.app.orm.em.fork() as Em, { username: 'hotline', password: 'hotline-pass', role: 'hotline', displayName: '12345热线话务员', regionCode: CITY }, Date.now());
+  await createUser(
+    server.app.orm.em.fork() as Em,
+    { username: 'hotline', password: 'hotline-pass', role: 'hotline', displayName: '12345热线话务员', regionCode: CITY },
+    Date.now(),
+  );
   browser = await launchChromium();
 }, 300_000);
 
@@ -95,12 +111,16 @@ async function takeAction(page: Page, action: string, fill: () => Promise<void>,
   await page.waitForSelector(`[data-testid=ws-state][data-state=${expectState}]`);
 }
 
-describe('department workspace (issue 4, item 7)', () => {
+describe('department workspace (R13–R17)', () => {
   it('handles one bad review from dispatch to the 12345 callback (R13–R17)', async () => {
     // A bad review arrives from the market department's business system (R13).
     const reg = await registerService(api, fx, { userName: '张小三', mobile: '13812341234' });
     const projectNo = reg.data!.registerService.projectNo;
-    const rated = await submit(api, { projectNo, serviceNumber: 1, level: 1, tags: ['115'], comment: '窗口人员态度生硬，让我跑了三趟' }, { apiKey: fx.keys.market });
+    const rated = await submit(
+      api,
+      { projectNo, serviceNumber: 1, level: 1, tags: ['115'], comment: '窗口人员态度生硬，让我跑了三趟' },
+      { apiKey: fx.keys.market },
+    );
     expect(rated.errors).toBeUndefined();
 
     // The department officer finds it in the queue, with its clock.
@@ -116,24 +136,49 @@ describe('department workspace (issue 4, item 7)', () => {
     expect(await officer.textContent('[data-testid=ws-rater]')).not.toContain('张');
     expect(await officer.textContent('.summary')).toContain('让我跑了三趟');
 
-    await takeAction(officer, 'DISPATCH', async () => {
-      await officer.fill('#f-handler', '综合科 王科长');
-      await officer.fill('#f-note', '请三日内核实');
-      await officer.setInputFiles('#f-files', [{ name: '转办单.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') }]);
-    }, 'DISPATCHED');
-    await takeAction(officer, 'VERIFY', async () => {
-      await officer.check('input[name=finding][value=FOUNDED]');
-    }, 'VERIFIED');
-    await takeAction(officer, 'CLASSIFY', async () => {
-      await officer.selectOption('#f-class', 'GENERAL');
-      await officer.fill('#f-proposed', '约谈当班人员并开展培训');
-    }, 'CLASSIFIED');
-    await takeAction(officer, 'RECTIFY', async () => {
-      await officer.fill('#f-content', '已约谈当班人员，开展服务规范培训，推行一次性告知');
-    }, 'RECTIFIED');
-    await takeAction(officer, 'FEED_BACK', async () => {
-      await officer.fill('#f-reply', '感谢您的监督，我们已对相关人员进行培训并改进服务。');
-    }, 'FED_BACK');
+    await takeAction(
+      officer,
+      'DISPATCH',
+      async () => {
+        await officer.fill('#f-handler', '综合科 王科长');
+        await officer.fill('#f-note', '请三日内核实');
+        await officer.setInputFiles('#f-files', [{ name: '转办单.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') }]);
+      },
+      'DISPATCHED',
+    );
+    await takeAction(
+      officer,
+      'VERIFY',
+      async () => {
+        await officer.check('input[name=finding][value=FOUNDED]');
+      },
+      'VERIFIED',
+    );
+    await takeAction(
+      officer,
+      'CLASSIFY',
+      async () => {
+        await officer.selectOption('#f-class', 'GENERAL');
+        await officer.fill('#f-proposed', '约谈当班人员并开展培训');
+      },
+      'CLASSIFIED',
+    );
+    await takeAction(
+      officer,
+      'RECTIFY',
+      async () => {
+        await officer.fill('#f-content', '已约谈当班人员，开展服务规范培训，推行一次性告知');
+      },
+      'RECTIFIED',
+    );
+    await takeAction(
+      officer,
+      'FEED_BACK',
+      async () => {
+        await officer.fill('#f-reply', '感谢您的监督，我们已对相关人员进行培训并改进服务。');
+      },
+      'FED_BACK',
+    );
     const steps = await officer.$$eval('[data-testid=ws-history] li', (items) => items.map((li) => li.getAttribute('data-action')));
     expect(steps).toEqual(['OPEN', 'DISPATCH', 'VERIFY', 'CLASSIFY', 'RECTIFY', 'FEED_BACK']);
     expect(await officer.textContent('[data-testid=ws-history]')).toContain('转办单.pdf');
@@ -205,11 +250,16 @@ describe('department workspace (issue 4, item 7)', () => {
     await hotline.click('[data-testid=ws-reveal]');
     await hotline.waitForSelector('[data-testid=ws-contact]');
     expect(await hotline.textContent('[data-testid=ws-contact]')).toBe('张小三 · 13812341234');
-    await takeAction(hotline, 'CALL_BACK', async () => {
-      await hotline.check('input[name=reached][value=true]');
-      await hotline.selectOption('#f-satisfaction', '4');
-      await hotline.fill('#f-note', '群众对整改表示满意');
-    }, 'CALLED_BACK');
+    await takeAction(
+      hotline,
+      'CALL_BACK',
+      async () => {
+        await hotline.check('input[name=reached][value=true]');
+        await hotline.selectOption('#f-satisfaction', '4');
+        await hotline.fill('#f-note', '群众对整改表示满意');
+      },
+      'CALLED_BACK',
+    );
     await hotline.screenshot({ path: screenshotPath('workspace-case-callback.png'), fullPage: true });
 
     // Back on the officer's page: after a reload (the session lasts for the tab) the case waits to be closed.
@@ -222,7 +272,8 @@ describe('department workspace (issue 4, item 7)', () => {
 
     const em = server.app.orm.em.fork() as Em;
     const [row] = await em.execute<Array<{ id: number; state: string; callback_satisfaction: number; rerate_level: number; rerate_channel: string }>>(
-      'select id, state, callback_satisfaction, rerate_level, rerate_channel from rect_case where project_no = ?', [projectNo],
+      'select id, state, callback_satisfaction, rerate_level, rerate_channel from rect_case where project_no = ?',
+      [projectNo],
     );
     expect(row).toMatchObject({ state: 'CLOSED', callback_satisfaction: 4, rerate_level: 4, rerate_channel: 'SELF' });
     const audit = await em.execute<Array<{ n: number | string }>>('select count(*) as n from audit_log where subject = ?', [`rect_case:${row!.id}`]);

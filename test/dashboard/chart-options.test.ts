@@ -1,11 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { BreakdownRow, ChannelFigures, TrendPoint } from '../../dashboard/src/api/types.js';
-import { CHART_FONT, fontSample, rateAxisFloor, regionLabel, toChannelPieOption, toRegionBarOption, toTrendOption } from '../../dashboard/src/charts/options.js';
+import {
+  CHART_FONT,
+  fontSample,
+  rateAxisFloor,
+  regionLabel,
+  toChannelPieOption,
+  toRegionBarOption,
+  toTrendOption,
+} from '../../dashboard/src/charts/options.js';
 import { CATEGORY_COLORS } from '../../dashboard/src/palette.js';
 
 const labels = { total: '评价总数', goodRate: '好评率', noData: '样本不足' };
 const row = (key: string, name: string, total: number | null, goodRate: number | null, suppressed = false): BreakdownRow => ({
-  key, name, code: key, regionLevel: 'DISTRICT', total, good: null, bad: null, goodRate, suppressed,
+  key,
+  name,
+  code: key,
+  regionLevel: 'DISTRICT',
+  total,
+  good: null,
+  bad: null,
+  goodRate,
+  suppressed,
 });
 
 type Series = { type: string; data: unknown[]; label?: { formatter?: unknown } };
@@ -17,7 +33,10 @@ describe('toRegionBarOption', () => {
     expect((option.yAxis as { data: string[] }).data).toEqual(['西城区', '东城区']);
     const [bars] = option.series as Series[];
     expect(bars!.type).toBe('bar');
-    expect(bars!.data).toEqual([{ value: 80, rate: 1 }, { value: 120, rate: 0.99 }]);
+    expect(bars!.data).toEqual([
+      { value: 80, rate: 1 },
+      { value: 120, rate: 0.99 },
+    ]);
   });
 
   it('draws withheld regions empty, not as zero, and keeps at most twelve', () => {
@@ -36,7 +55,15 @@ describe('toRegionBarOption', () => {
 });
 
 describe('toChannelPieOption', () => {
-  const channel = (c: string, name: string, total: number | null, suppressed = false): ChannelFigures => ({ channel: c, name, total, good: null, bad: null, goodRate: null, suppressed });
+  const channel = (c: string, name: string, total: number | null, suppressed = false): ChannelFigures => ({
+    channel: c,
+    name,
+    total,
+    good: null,
+    bad: null,
+    goodRate: null,
+    suppressed,
+  });
 
   it('names every slice (colour is not the only cue), biggest first, without empty or withheld channels', () => {
     const option = toChannelPieOption(
@@ -45,7 +72,10 @@ describe('toChannelPieOption', () => {
     );
     const [pie] = option.series as Array<{ type: string; data: Array<{ name: string; value: number }>; label: { formatter: string } }>;
     expect(pie!.type).toBe('pie');
-    expect(pie!.data).toEqual([{ name: '窗口评价器', value: 30 }, { name: '二维码', value: 10 }]);
+    expect(pie!.data).toEqual([
+      { name: '窗口评价器', value: 30 },
+      { name: '二维码', value: 10 },
+    ]);
     expect(pie!.label.formatter).toContain('{b}');
     expect(option.color).toBe(CATEGORY_COLORS);
   });
@@ -53,7 +83,13 @@ describe('toChannelPieOption', () => {
 
 describe('toTrendOption', () => {
   const point = (period: number, total: number, goodRate: number | null, suppressed = false): TrendPoint => ({
-    period, start: '', total, good: null, bad: null, goodRate, suppressed,
+    period,
+    start: '',
+    total,
+    good: null,
+    bad: null,
+    goodRate,
+    suppressed,
   });
 
   it('shows ratings per day as bars and the good rate as a line on a rate axis', () => {

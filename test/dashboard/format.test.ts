@@ -44,7 +44,7 @@ describe('formatRate', () => {
 });
 
 describe('time formatting', () => {
-  it('shows Beijing time whatever the screen\'s time zone', () => {
+  it("shows Beijing time whatever the screen's time zone", () => {
     expect(formatClock('2026-11-20T16:05:09Z')).toBe('00:05:09');
     expect(formatDay(new Date('2026-11-20T16:05:09Z'))).toBe('2026-11-21');
     expect(formatClock(null)).toBe('—');

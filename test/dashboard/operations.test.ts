@@ -9,7 +9,9 @@ const schema = buildSchema(readFileSync('schema/schema.graphql', 'utf8'));
 const folder = join('schema', 'operations');
 
 describe('schema/operations', () => {
-  for (const file of readdirSync(folder).filter((f) => f.endsWith('.graphql')).sort()) {
+  for (const file of readdirSync(folder)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()) {
     it(`${file} is valid against schema/schema.graphql`, () => {
       const document = parse(readFileSync(join(folder, file), 'utf8'));
       const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);

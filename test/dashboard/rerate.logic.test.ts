@@ -44,10 +44,13 @@ describe('sending a re-rating', () => {
   it('sends token and level, and after a lost answer takes the refusal of the resend as its own success, once', async () => {
     const bodies: unknown[] = [];
     const answers = [() => Promise.reject(new TypeError('Failed to fetch')), () => Promise.resolve(respond(refusedIn('FED_BACK')))];
-    vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {
-      bodies.push(JSON.parse(String(init.body)));
-      return answers.shift()!();
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_url: string, init: RequestInit) => {
+        bodies.push(JSON.parse(String(init.body)));
+        return answers.shift()!();
+      }),
+    );
     const store = memoryRatingStore();
     store.save({ input: { token: 'tok', level: 2 }, attempts: 0, status: 'pending', savedAt: 0 });
     const outcome = await sendRating('mutation RerateRectification', store, { variables: rerateVariables, rules: RERATE_ANSWERS, wait: async () => undefined });
@@ -60,10 +63,16 @@ describe('sending a re-rating', () => {
   });
 });
 
-describe('the link\'s ticket', () => {
+describe("the link's ticket", () => {
   const ticket: RerateTicket = {
-    projectNo: 'P1', itemName: '个体工商户设立登记', departmentName: '东城区市场监督管理局', ratedAt: '2026-11-01T02:00:00.000Z',
-    reply: '已整改', resolvedAt: '2026-11-03T02:00:00.000Z', rerated: false, accepting: true,
+    projectNo: 'P1',
+    itemName: '个体工商户设立登记',
+    departmentName: '东城区市场监督管理局',
+    ratedAt: '2026-11-01T02:00:00.000Z',
+    reply: '已整改',
+    resolvedAt: '2026-11-03T02:00:00.000Z',
+    rerated: false,
+    accepting: true,
   };
   it('opens the form only for a link that still takes a rating, and says why otherwise before anything is chosen', () => {
     expect(phaseOfTicket(ticket, undefined)).toBe('form');

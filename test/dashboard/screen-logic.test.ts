@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { BreakdownRow } from '../../dashboard/src/api/types.js';
-import { canDrill, isWithin, nextScrollOffset, parentRegion, rankDepartments, regionPath, screenScope, stageFit } from '../../dashboard/src/screen/screen.logic.js';
+import {
+  canDrill,
+  isWithin,
+  nextScrollOffset,
+  parentRegion,
+  rankDepartments,
+  regionPath,
+  screenScope,
+  stageFit,
+} from '../../dashboard/src/screen/screen.logic.js';
 
 const CITY = '419900000000';
 const DISTRICT = '419901000000';
@@ -21,7 +30,15 @@ describe('stageFit', () => {
 });
 
 const row = (key: string, total: number | null, goodRate: number | null, suppressed = false): BreakdownRow => ({
-  key, name: key, code: null, regionLevel: null, total, good: null, bad: null, goodRate, suppressed,
+  key,
+  name: key,
+  code: null,
+  regionLevel: null,
+  total,
+  good: null,
+  bad: null,
+  goodRate,
+  suppressed,
 });
 
 describe('rankDepartments', () => {

@@ -14,7 +14,7 @@ describe('classifyAnswer', () => {
     expect(classifyAnswer(ok, false)).toEqual({ kind: 'success', duplicate: false });
   });
 
-  it('takes ALREADY_RATED after an earlier attempt as that attempt\'s success, not a second rating (R9)', () => {
+  it("takes ALREADY_RATED after an earlier attempt as that attempt's success, not a second rating (R9)", () => {
     expect(classifyAnswer(err('ALREADY_RATED'), true)).toEqual({ kind: 'success', duplicate: true });
     expect(classifyAnswer(err('ALREADY_RATED'), false)).toMatchObject({ kind: 'failed', code: 'ALREADY_RATED' });
   });
@@ -56,10 +56,13 @@ describe('sendRating', () => {
   it('counts the attempt before it leaves, so a reload mid-request resumes as "sent before"', async () => {
     const store = memoryRatingStore();
     store.save(pending());
-    vi.stubGlobal('fetch', vi.fn(async () => {
-      expect(store.load()!.attempts).toBe(1);
-      return respond(ok);
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        expect(store.load()!.attempts).toBe(1);
+        return respond(ok);
+      }),
+    );
     expect(await sendRating('mutation', store)).toEqual({ kind: 'success', duplicate: false });
   });
 

@@ -18,7 +18,7 @@ describe('workspace in two languages', () => {
     for (const level of LEVELS) expect(nameOf(chinese, `level.${level.value}`, '?')).toBe(level.name);
   });
 
-  it('translates those names into English, and falls back to the server\'s name for one it does not know', () => {
+  it("translates those names into English, and falls back to the server's name for one it does not know", () => {
     expect(nameOf(english, 'ws.state.FED_BACK', '待回访')).toBe('To call back');
     expect(nameOf(english, 'ws.state.SOMETHING_NEW', '新状态')).toBe('新状态');
     expect(actorName(english, { actor: '系统', actorRole: 'system' })).toBe('System');

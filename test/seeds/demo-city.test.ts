@@ -18,8 +18,7 @@ const countBy = <T>(items: T[], key: (t: T) => string): Map<string, number> => {
   for (const t of items) m.set(key(t), (m.get(key(t)) ?? 0) + 1);
   return m;
 };
-const timeOf = (r: DemoHistoryRecord): number =>
-  r.type === 'case' ? r.acceptedAt.getTime() : r.type === 'service' ? r.completedAt.getTime() : r.at.getTime();
+const timeOf = (r: DemoHistoryRecord): number => (r.type === 'case' ? r.acceptedAt.getTime() : r.type === 'service' ? r.completedAt.getTime() : r.at.getTime());
 
 describe('idCardCheckChar', () => {
   it('matches the worked examples of GB 11643', () => {
@@ -148,10 +147,25 @@ describe('generateDemoHistory', () => {
   // One pass collects everything the assertions below need, without keeping the records.
   const stats = (() => {
     const s = {
-      ratings: 0, defaults: 0, bad: 0, unordered: 0, badWithoutReason: 0, invalidTags: 0, invalidDims: 0,
-      outsideWindow: 0, unknownService: 0, ratedTwice: 0, wrongDefault: 0, badIdCards: 0, ratingsOnBatchFollowers: 0,
-      cases: 0, workingHourCases: 0, channels: new Map<DemoRatingChannel, number>(), kinds: new Map<string, number>(),
-      jointSizes: new Set<number>(), comments: 0,
+      ratings: 0,
+      defaults: 0,
+      bad: 0,
+      unordered: 0,
+      badWithoutReason: 0,
+      invalidTags: 0,
+      invalidDims: 0,
+      outsideWindow: 0,
+      unknownService: 0,
+      ratedTwice: 0,
+      wrongDefault: 0,
+      badIdCards: 0,
+      ratingsOnBatchFollowers: 0,
+      cases: 0,
+      workingHourCases: 0,
+      channels: new Map<DemoRatingChannel, number>(),
+      kinds: new Map<string, number>(),
+      jointSizes: new Set<number>(),
+      comments: 0,
     };
     const services = new Map<string, number>();
     const rated = new Set<string>();
@@ -166,7 +180,8 @@ describe('generateDemoHistory', () => {
         s.cases++;
         s.kinds.set(r.kind, (s.kinds.get(r.kind) ?? 0) + 1);
         if (r.kind === 'JOINT') s.jointSizes.add(new Set(r.units.map((u) => u.departmentKey)).size);
-        if (r.batchNo) (firstOfBatch.has(r.batchNo) ? batchFollowers.add(r.projectNo) : firstOfBatch.add(r.batchNo));
+        if (r.batchNo && firstOfBatch.has(r.batchNo)) batchFollowers.add(r.projectNo);
+        else if (r.batchNo) firstOfBatch.add(r.batchNo);
         if (idCardCheckChar(r.applicant.certNo.slice(0, 17)) !== r.applicant.certNo.charAt(17)) s.badIdCards++;
         const local = new Date(t + 8 * 3_600_000);
         const h = local.getUTCHours();

@@ -20,7 +20,8 @@ export async function throwawayDatabase(): Promise<{ databaseUrl?: string; sqlit
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
-    databaseUrl: url.toString(), dataDir,
+    databaseUrl: url.toString(),
+    dataDir,
     drop: async () => {
       await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,7 +1,13 @@
-import type { App } from '../../server/src/app.js';
+import type { App } from '../../server/src/app/app.js';
 import { createApiKey, createUser } from '../../server/src/auth/auth.service.js';
 import {
-  DepartmentSchema, HallSchema, ItemSchema, RegionSchema, ServiceWindowSchema, StaffSchema, TerminalSchema,
+  DepartmentSchema,
+  HallSchema,
+  ItemSchema,
+  RegionSchema,
+  ServiceWindowSchema,
+  StaffSchema,
+  TerminalSchema,
 } from '../../server/src/catalog/catalog.entities.js';
 import { makeCreditCode } from '../../server/src/catalog/credit-code.logic.js';
 import type { Em } from '../../server/src/db/orm.js';
@@ -18,12 +24,22 @@ export async function makeFixture(server: TestServer) {
   const em = app.orm.em.fork() as Em;
   const now = app.clock.now().getTime();
   for (const [code, name, level, parent] of [
-    ['410000000000', '示范省', 'PROVINCE', null], [CITY, '河清市', 'CITY', '410000000000'],
-    [DISTRICT_A, '东城区', 'DISTRICT', CITY], [DISTRICT_B, '西城区', 'DISTRICT', CITY], [TOWNSHIP_A1, '东关街道', 'TOWNSHIP', DISTRICT_A],
-  ] as const) em.create(RegionSchema, { code, name, level, parentCode: parent });
+    ['410000000000', '示范省', 'PROVINCE', null],
+    [CITY, '河清市', 'CITY', '410000000000'],
+    [DISTRICT_A, '东城区', 'DISTRICT', CITY],
+    [DISTRICT_B, '西城区', 'DISTRICT', CITY],
+    [TOWNSHIP_A1, '东关街道', 'TOWNSHIP', DISTRICT_A],
+  ] as const)
+    em.create(RegionSchema, { code, name, level, parentCode: parent });
   await em.flush();
   const dept = async (name: string, region: string, serial: number, parent?: { id: number; path: string }) => {
-    const d = em.create(DepartmentSchema, { creditCode: makeCreditCode(region.slice(0, 6), serial), name, regionCode: region, parentId: parent?.id ?? null, path: '' });
+    const d = em.create(DepartmentSchema, {
+      creditCode: makeCreditCode(region.slice(0, 6), serial),
+      name,
+      regionCode: region,
+      parentId: parent?.id ?? null,
+      path: '',
+    });
     await em.flush();
     d.path = `${parent?.path ?? '/'}${d.id}/`;
     await em.flush();
@@ -33,9 +49,14 @@ export async function makeFixture(server: TestServer) {
   const exitEntry = await dept('河清市公安局出入境管理支队', CITY, 2, police);
   const market = await dept('东城区市场监督管理局', DISTRICT_A, 3);
   const social = await dept('西城区人力资源和社会保障局', DISTRICT_B, 4);
-  const item = (taskCode: string, name: string, departmentId: number) => em.create(ItemSchema, {
-    taskCode, handleItemCode: `${taskCode}01`, name, itemType: '01', departmentId,
-  });
+  const item = (taskCode: string, name: string, departmentId: number) =>
+    em.create(ItemSchema, {
+      taskCode,
+      handleItemCode: `${taskCode}01`,
+      name,
+      itemType: '01',
+      departmentId,
+    });
   const items = {
     idCard: item('11419900P0001', '居民身份证换领', police.id),
     passport: item('11419900P0002', '普通护照签发', exitEntry.id),
@@ -69,9 +90,10 @@ export async function makeFixture(server: TestServer) {
 export type Fixture = Awaited<ReturnType<typeof makeFixture>>;
 
 export async function sessionToken(server: TestServer, username: string, password: string): Promise<string> {
-  const res = await server.gql<{ login: { token: string } }>(
-    'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: username, p: password },
-  );
+  const res = await server.gql<{ login: { token: string } }>('mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', {
+    u: username,
+    p: password,
+  });
   if (!res.data) throw new Error(`login failed: ${JSON.stringify(res.errors)}`);
   return res.data.login.token;
 }

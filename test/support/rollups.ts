@@ -1,4 +1,4 @@
-import type { App } from '../../server/src/app.js';
+import type { App } from '../../server/src/app/app.js';
 import type { Em } from '../../server/src/db/orm.js';
 
 /** All-time count of a rollup scope, read straight from the counters (what screens are built from). */

@@ -1,6 +1,6 @@
 import { ManualClock, type Clock } from '../../server/src/common/clock.js';
 import type { Config } from '../../server/src/common/config.js';
-import { startServer, type RunningServer } from '../../server/src/main.js';
+import { startServer, type RunningServer } from '../../server/src/app/server.js';
 import { throwawayDatabase } from './database.js';
 
 export interface TestServer extends RunningServer {
@@ -8,7 +8,10 @@ export interface TestServer extends RunningServer {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, auth?: Auth): Promise<GqlResult<T>>;
 }
 
-export interface Auth { token?: string; apiKey?: string }
+export interface Auth {
+  token?: string;
+  apiKey?: string;
+}
 
 export interface GqlResult<T> {
   data?: T | null;
@@ -22,10 +25,22 @@ export async function startTestServer(config: Partial<Config> = {}, clock?: Cloc
   const db = await throwawayDatabase();
   const manual = (clock as ManualClock | undefined) ?? new ManualClock(T0);
   const running = await startServer({
-    port: 0, host: '127.0.0.1', dashboardDir: null, scheduleJobs: false, clock: manual, sqliteFile: db.sqliteFile,
+    port: 0,
+    host: '127.0.0.1',
+    dashboardDir: null,
+    scheduleJobs: false,
+    clock: manual,
+    sqliteFile: db.sqliteFile,
     config: {
-      dataDir: db.dataDir, databaseUrl: db.databaseUrl, seedDemo: false, minPublicRatings: 0, liveIntervalMs: 20,
-      piiKey: Buffer.alloc(32, 7).toString('base64'), piiKeyId: 'test', authSecret: 'test-secret-test-secret-test-secret', ...config,
+      dataDir: db.dataDir,
+      databaseUrl: db.databaseUrl,
+      seedDemo: false,
+      minPublicRatings: 0,
+      liveIntervalMs: 20,
+      piiKey: Buffer.alloc(32, 7).toString('base64'),
+      piiKeyId: 'test',
+      authSecret: 'test-secret-test-secret-test-secret',
+      ...config,
     },
   });
   return {

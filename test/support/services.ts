@@ -24,18 +24,38 @@ export interface ServiceSpec {
 }
 
 /** Registers a completed counter service of the market department (or as specified). */
-export async function registerService(server: TestServer, fx: Fixture, spec: ServiceSpec = {}): Promise<GqlResult<{ registerService: { id: number; projectNo: string; serviceNumber: number } }>> {
+export async function registerService(
+  server: TestServer,
+  fx: Fixture,
+  spec: ServiceSpec = {},
+): Promise<GqlResult<{ registerService: { id: number; projectNo: string; serviceNumber: number } }>> {
   const projectNo = spec.projectNo ?? `BJ${Date.now().toString(36)}${(seq++).toString().padStart(4, '0')}`;
-  return server.gql(operation('register-service'), {
-    input: {
-      projectNo, serviceNumber: spec.serviceNumber ?? 1, serviceName: '受理',
-      taskCode: spec.taskCode ?? fx.items.business.taskCode, deptCode: spec.deptCode ?? fx.departments.market.creditCode,
-      proStatus: spec.proStatus ?? 3, resultDate: spec.resultDate ?? server.clock.now().toISOString(),
-      caseKind: spec.caseKind, batchNo: spec.batchNo, units: spec.units,
-      userName: spec.userName ?? '张小三', mobile: spec.mobile ?? '13812341234', certKey: spec.certKey ?? '41010219900101123X',
-      userProp: 1, proChannel: 2, windowId: spec.windowId, terminalId: spec.terminalId, staffNo: spec.staffNo,
+  return server.gql(
+    operation('register-service'),
+    {
+      input: {
+        projectNo,
+        serviceNumber: spec.serviceNumber ?? 1,
+        serviceName: '受理',
+        taskCode: spec.taskCode ?? fx.items.business.taskCode,
+        deptCode: spec.deptCode ?? fx.departments.market.creditCode,
+        proStatus: spec.proStatus ?? 3,
+        resultDate: spec.resultDate ?? server.clock.now().toISOString(),
+        caseKind: spec.caseKind,
+        batchNo: spec.batchNo,
+        units: spec.units,
+        userName: spec.userName ?? '张小三',
+        mobile: spec.mobile ?? '13812341234',
+        certKey: spec.certKey ?? '41010219900101123X',
+        userProp: 1,
+        proChannel: 2,
+        windowId: spec.windowId,
+        terminalId: spec.terminalId,
+        staffNo: spec.staffNo,
+      },
     },
-  }, { apiKey: spec.key ?? fx.keys.market });
+    { apiKey: spec.key ?? fx.keys.market },
+  );
 }
 
 export async function newService(server: TestServer, fx: Fixture, spec: ServiceSpec = {}): Promise<{ projectNo: string; serviceNumber: number }> {
@@ -50,7 +70,19 @@ export async function ratingToken(server: TestServer, fx: Fixture, service: { pr
   return res.data.issueRatingToken.token;
 }
 
-export type RatingResult = GqlResult<{ submitEvaluation: { id: number; level: number; assessNumber: number; channel: string; pf: number; raterName: string | null; raterMobile: string | null; tags: Array<{ code: string }>; dimensions: Array<{ key: string; level: number }> } }>;
+export type RatingResult = GqlResult<{
+  submitEvaluation: {
+    id: number;
+    level: number;
+    assessNumber: number;
+    channel: string;
+    pf: number;
+    raterName: string | null;
+    raterMobile: string | null;
+    tags: Array<{ code: string }>;
+    dimensions: Array<{ key: string; level: number }>;
+  };
+}>;
 
 export function submit(server: TestServer, input: Record<string, unknown>, auth: { apiKey?: string; token?: string } = {}): Promise<RatingResult> {
   return server.gql(operation('submit-evaluation'), { input }, auth);

@@ -1,7 +1,13 @@
 import { httpHeaders, type Credentials } from './credentials.js';
 
-export interface GraphQLErrorShape { message: string; extensions?: { code?: string; [key: string]: unknown } }
-export interface GraphQLResult<T> { data?: T | null; errors?: GraphQLErrorShape[] }
+export interface GraphQLErrorShape {
+  message: string;
+  extensions?: { code?: string; [key: string]: unknown };
+}
+export interface GraphQLResult<T> {
+  data?: T | null;
+  errors?: GraphQLErrorShape[];
+}
 
 /** The request did not get a GraphQL answer (offline, server down, proxy error): safe to retry. */
 export class NetworkError extends Error {
@@ -15,7 +21,12 @@ export class NetworkError extends Error {
  * One query or mutation over HTTP. Resolves with the GraphQL answer (which may carry coded errors);
  * rejects with NetworkError only when no answer arrived, so callers know a retry is safe to consider.
  */
-export async function request<T>(query: string, variables: Record<string, unknown> = {}, credentials: Credentials = {}, signal?: AbortSignal): Promise<GraphQLResult<T>> {
+export async function request<T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  credentials: Credentials = {},
+  signal?: AbortSignal,
+): Promise<GraphQLResult<T>> {
   let res: Response;
   try {
     res = await fetch('/graphql', { method: 'POST', headers: httpHeaders(credentials), body: JSON.stringify({ query, variables }), signal });

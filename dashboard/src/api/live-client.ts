@@ -56,7 +56,9 @@ function createLiveClient(credentials: Credentials): LiveClient {
     shouldRetry: () => true,
     retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, backoffDelay(retries))),
     on: {
-      connecting: (isRetry) => { state.value = isRetry ? 'reconnecting' : 'connecting'; },
+      connecting: (isRetry) => {
+        state.value = isRetry ? 'reconnecting' : 'connecting';
+      },
       connected: (s) => {
         socket = s as WebSocket;
         generation.value += 1;

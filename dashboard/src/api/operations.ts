@@ -16,6 +16,18 @@ import terminalIdle from '../../../schema/operations/terminal-idle.graphql?raw';
 import ratingPresented from '../../../schema/operations/rating-presented.graphql?raw';
 
 export const ops = {
-  screenOverview, screenBreakdown, screenHotTags, screenFeed, screenTrend, screenRectification, screenContext, childRegions,
-  ratingTicket, tagsForLevel, submitEvaluation, windowIdle, terminalIdle, ratingPresented,
+  screenOverview,
+  screenBreakdown,
+  screenHotTags,
+  screenFeed,
+  screenTrend,
+  screenRectification,
+  screenContext,
+  childRegions,
+  ratingTicket,
+  tagsForLevel,
+  submitEvaluation,
+  windowIdle,
+  terminalIdle,
+  ratingPresented,
 };

@@ -1,5 +1,5 @@
 // The one place ECharts is assembled: only the charts, components and renderer the screens use, so
-// the bundle carries nothing else (issue 5, item 7).
+// the bundle carries nothing else (a lean widget bundle).
 import { init, use, type ECharts } from 'echarts/core';
 import { BarChart, LineChart, PieChart } from 'echarts/charts';
 import { GridComponent, LegendComponent } from 'echarts/components';

@@ -6,12 +6,14 @@ import { formatCompact, formatPeriodDay, formatRate, type Lang } from '../format
 import { CATEGORY_COLORS, GOOD, OKABE_ITO, SCREEN_THEME } from '../palette.js';
 
 /** Every chart option the dashboard builds; each builder is pure (data in, option out) and unit-tested. */
-export type ChartOption = ComposeOption<
-  BarSeriesOption | LineSeriesOption | PieSeriesOption | GridComponentOption | LegendComponentOption
->;
+export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | PieSeriesOption | GridComponentOption | LegendComponentOption>;
 
 /** Labels for axes and series, already translated by the caller. */
-export interface ChartLabels { total: string; goodRate: string; noData?: string }
+export interface ChartLabels {
+  total: string;
+  goodRate: string;
+  noData?: string;
+}
 
 /** The bundled font, named for ECharts too: its SVG text would otherwise ask for a system CJK font (boxes). */
 export const CHART_FONT = "'Noto Sans SC', 'Liberation Sans', sans-serif";
@@ -32,24 +34,40 @@ export function toRegionBarOption(rows: readonly BreakdownRow[], labels: ChartLa
     grid: { left: 8, right: 190, top: 4, bottom: 4, containLabel: true },
     xAxis: { type: 'value', show: false },
     yAxis: {
-      type: 'category', data: shown.map((r) => r.name),
+      type: 'category',
+      data: shown.map((r) => r.name),
       axisLabel: { ...AXIS_TEXT, color: SCREEN_THEME.text, width: 150, overflow: 'truncate' },
-      axisLine: { show: false }, axisTick: { show: false },
+      axisLine: { show: false },
+      axisTick: { show: false },
     },
-    series: [{
-      name: labels.total, type: 'bar', barMaxWidth: 20, barCategoryGap: '35%',
-      itemStyle: { color: OKABE_ITO.blue, borderRadius: [0, 4, 4, 0] },
-      showBackground: true, backgroundStyle: { color: 'rgba(39, 71, 107, 0.35)', borderRadius: [0, 4, 4, 0] },
-      label: {
-        show: true, position: 'right', distance: 10, fontFamily: CHART_FONT, fontSize: 17, color: SCREEN_THEME.text,
-        formatter: (p: { data: unknown }) => regionLabel(p.data as RegionDatum, labels, lang),
+    series: [
+      {
+        name: labels.total,
+        type: 'bar',
+        barMaxWidth: 20,
+        barCategoryGap: '35%',
+        itemStyle: { color: OKABE_ITO.blue, borderRadius: [0, 4, 4, 0] },
+        showBackground: true,
+        backgroundStyle: { color: 'rgba(39, 71, 107, 0.35)', borderRadius: [0, 4, 4, 0] },
+        label: {
+          show: true,
+          position: 'right',
+          distance: 10,
+          fontFamily: CHART_FONT,
+          fontSize: 17,
+          color: SCREEN_THEME.text,
+          formatter: (p: { data: unknown }) => regionLabel(p.data as RegionDatum, labels, lang),
+        },
+        data: shown.map((r): RegionDatum => ({ value: r.suppressed ? null : r.total, rate: r.suppressed ? null : r.goodRate })),
       },
-      data: shown.map((r): RegionDatum => ({ value: r.suppressed ? null : r.total, rate: r.suppressed ? null : r.goodRate })),
-    }],
+    ],
   };
 }
 
-interface RegionDatum { value: number | null; rate: number | null }
+interface RegionDatum {
+  value: number | null;
+  rate: number | null;
+}
 
 /** "1,234 · 好评率 99.93%", or "—" for a withheld row. */
 export function regionLabel(d: RegionDatum, labels: ChartLabels, lang: Lang = 'zh-CN'): string {
@@ -77,13 +95,19 @@ export function toChannelPieOption(channels: readonly ChannelFigures[], nameOf: 
     textStyle: TEXT_STYLE,
     color: CATEGORY_COLORS,
     animationDurationUpdate: 600,
-    series: [{
-      type: 'pie', radius: ['42%', '68%'], center: ['50%', '54%'], avoidLabelOverlap: true, minShowLabelAngle: 4,
-      itemStyle: { borderColor: SCREEN_THEME.panel, borderWidth: 3 },
-      label: { color: SCREEN_THEME.text, fontSize: 18, fontFamily: CHART_FONT, formatter: '{b}\n{d}%', lineHeight: 24 },
-      labelLine: { length: 12, length2: 14, lineStyle: { color: SCREEN_THEME.muted } },
-      data,
-    }],
+    series: [
+      {
+        type: 'pie',
+        radius: ['42%', '68%'],
+        center: ['50%', '54%'],
+        avoidLabelOverlap: true,
+        minShowLabelAngle: 4,
+        itemStyle: { borderColor: SCREEN_THEME.panel, borderWidth: 3 },
+        label: { color: SCREEN_THEME.text, fontSize: 18, fontFamily: CHART_FONT, formatter: '{b}\n{d}%', lineHeight: 24 },
+        labelLine: { length: 12, length2: 14, lineStyle: { color: SCREEN_THEME.muted } },
+        data,
+      },
+    ],
   };
 }
 
@@ -95,23 +119,50 @@ export function toTrendOption(points: readonly TrendPoint[], labels: ChartLabels
     textStyle: TEXT_STYLE,
     animationDurationUpdate: 600,
     grid: { left: 70, right: 80, top: 48, bottom: 40 },
-    legend: { top: 0, right: 8, textStyle: { color: SCREEN_THEME.text, fontSize: 18, fontFamily: CHART_FONT }, itemWidth: 18, itemHeight: 12, data: [labels.total, labels.goodRate] },
+    legend: {
+      top: 0,
+      right: 8,
+      textStyle: { color: SCREEN_THEME.text, fontSize: 18, fontFamily: CHART_FONT },
+      itemWidth: 18,
+      itemHeight: 12,
+      data: [labels.total, labels.goodRate],
+    },
     xAxis: {
-      type: 'category', data: points.map((p) => formatPeriodDay(p.period)),
-      axisLabel: { ...AXIS_TEXT, fontSize: 16 }, axisLine: { lineStyle: { color: SCREEN_THEME.grid } }, axisTick: { show: false },
+      type: 'category',
+      data: points.map((p) => formatPeriodDay(p.period)),
+      axisLabel: { ...AXIS_TEXT, fontSize: 16 },
+      axisLine: { lineStyle: { color: SCREEN_THEME.grid } },
+      axisTick: { show: false },
     },
     yAxis: [
       { type: 'value', axisLabel: { ...AXIS_TEXT, formatter: (v: number) => formatCompact(v, lang) }, splitLine: SPLIT_LINE },
       {
-        type: 'value', min: floor, max: 1, interval: (1 - floor) / 4, splitLine: { show: false },
+        type: 'value',
+        min: floor,
+        max: 1,
+        interval: (1 - floor) / 4,
+        splitLine: { show: false },
         axisLabel: { ...AXIS_TEXT, formatter: (v: number) => formatRate(v, 1) },
       },
     ],
     series: [
-      { name: labels.total, type: 'bar', barMaxWidth: 18, itemStyle: { color: GOOD, borderRadius: [3, 3, 0, 0] }, data: points.map((p) => (p.suppressed ? null : p.total)) },
       {
-        name: labels.goodRate, type: 'line', yAxisIndex: 1, symbol: 'circle', symbolSize: 6, smooth: false,
-        itemStyle: { color: OKABE_ITO.orange }, lineStyle: { width: 3, color: OKABE_ITO.orange }, data: rates,
+        name: labels.total,
+        type: 'bar',
+        barMaxWidth: 18,
+        itemStyle: { color: GOOD, borderRadius: [3, 3, 0, 0] },
+        data: points.map((p) => (p.suppressed ? null : p.total)),
+      },
+      {
+        name: labels.goodRate,
+        type: 'line',
+        yAxisIndex: 1,
+        symbol: 'circle',
+        symbolSize: 6,
+        smooth: false,
+        itemStyle: { color: OKABE_ITO.orange },
+        lineStyle: { width: 3, color: OKABE_ITO.orange },
+        data: rates,
       },
     ],
   };

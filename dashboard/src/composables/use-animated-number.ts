@@ -8,25 +8,29 @@ import { tweenValue } from '../format.js';
 export function useAnimatedNumber(source: () => number | null | undefined, durationMs = 900): Ref<number | null> {
   const shown = ref<number | null>(null);
   let frame = 0;
-  const stopWatch = watch(source, (to) => {
-    cancelAnimationFrame(frame);
-    if (to === null || to === undefined) {
-      shown.value = null;
-      return;
-    }
-    const from = shown.value;
-    if (from === null || document.hidden || from === to) {
-      shown.value = to;
-      return;
-    }
-    const started = performance.now();
-    const step = (now: number) => {
-      const t = (now - started) / durationMs;
-      shown.value = tweenValue(from, to, t);
-      if (t < 1) frame = requestAnimationFrame(step);
-    };
-    frame = requestAnimationFrame(step);
-  }, { immediate: true });
+  const stopWatch = watch(
+    source,
+    (to) => {
+      cancelAnimationFrame(frame);
+      if (to === null || to === undefined) {
+        shown.value = null;
+        return;
+      }
+      const from = shown.value;
+      if (from === null || document.hidden || from === to) {
+        shown.value = to;
+        return;
+      }
+      const started = performance.now();
+      const step = (now: number) => {
+        const t = (now - started) / durationMs;
+        shown.value = tweenValue(from, to, t);
+        if (t < 1) frame = requestAnimationFrame(step);
+      };
+      frame = requestAnimationFrame(step);
+    },
+    { immediate: true },
+  );
   onScopeDispose(() => {
     stopWatch();
     cancelAnimationFrame(frame);

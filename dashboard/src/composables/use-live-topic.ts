@@ -12,7 +12,10 @@ export interface LiveTopic<T> {
   error: Ref<string | null>;
 }
 
-export interface Snapshot { seq: number; asOf?: string }
+export interface Snapshot {
+  seq: number;
+  asOf?: string;
+}
 
 /**
  * Subscribes to one live topic over the page's shared graphql-ws client. Each message is a whole
@@ -22,7 +25,10 @@ export interface Snapshot { seq: number; asOf?: string }
  * component's scope.
  */
 export function useLiveTopic<T extends Snapshot>(
-  query: string, field: string, variables: () => Record<string, unknown> | null, credentials: Credentials = {},
+  query: string,
+  field: string,
+  variables: () => Record<string, unknown> | null,
+  credentials: Credentials = {},
 ): LiveTopic<T> {
   const live = liveClient(credentials);
   const data = shallowRef(null) as ShallowRef<T | null>;
@@ -57,44 +63,51 @@ export function useLiveTopic<T extends Snapshot>(
     }
     if (state.value !== 'live' && state.value !== 'error') state.value = 'loading';
     const mine = run;
-    dispose = live.client.subscribe<Record<string, T>>({ query, variables: vars }, {
-      next: (message) => {
-        if (mine !== run) return;
-        if (message.errors?.length) {
-          error.value = message.errors[0]!.message;
+    dispose = live.client.subscribe<Record<string, T>>(
+      { query, variables: vars },
+      {
+        next: (message) => {
+          if (mine !== run) return;
+          if (message.errors?.length) {
+            error.value = message.errors[0]!.message;
+            state.value = 'error';
+            return;
+          }
+          const snapshot = message.data?.[field];
+          if (!snapshot) return;
+          const mark = { seq: Number(snapshot.seq), generation: live.generation.value };
+          if (!shouldApplySnapshot(held, mark)) return;
+          held = mark;
+          data.value = snapshot;
+          lastUpdated.value = snapshot.asOf ? new Date(snapshot.asOf) : new Date();
+          error.value = null;
+          state.value = 'live';
+          attempt = 0;
+        },
+        error: (err) => {
+          if (mine !== run) return;
+          error.value = describe(err);
           state.value = 'error';
-          return;
-        }
-        const snapshot = message.data?.[field];
-        if (!snapshot) return;
-        const mark = { seq: Number(snapshot.seq), generation: live.generation.value };
-        if (!shouldApplySnapshot(held, mark)) return;
-        held = mark;
-        data.value = snapshot;
-        lastUpdated.value = snapshot.asOf ? new Date(snapshot.asOf) : new Date();
-        error.value = null;
-        state.value = 'live';
-        attempt = 0;
+          retryLater();
+        },
+        complete: () => {
+          if (mine === run) retryLater();
+        },
       },
-      error: (err) => {
-        if (mine !== run) return;
-        error.value = describe(err);
-        state.value = 'error';
-        retryLater();
-      },
-      complete: () => {
-        if (mine === run) retryLater();
-      },
-    });
+    );
   }
 
-  const stopVars = watch(() => JSON.stringify(variables()), (json) => {
-    current = json === 'null' ? null : (JSON.parse(json) as Record<string, unknown>);
-    held = null;
-    data.value = null;
-    state.value = 'idle';
-    start(current);
-  }, { immediate: true });
+  const stopVars = watch(
+    () => JSON.stringify(variables()),
+    (json) => {
+      current = json === 'null' ? null : (JSON.parse(json) as Record<string, unknown>);
+      held = null;
+      data.value = null;
+      state.value = 'idle';
+      start(current);
+    },
+    { immediate: true },
+  );
 
   // A lost connection makes what is shown stale until the next snapshot arrives.
   const stopConn = watch(live.state, (s) => {

@@ -24,8 +24,12 @@ export interface PollOptions {
  * live topic of the same scope changes (`changed`, e.g. the overview's seq), throttled, and on a timer.
  */
 export function usePolledQuery<T>(
-  query: string, variables: () => Record<string, unknown> | null, pick: (data: Record<string, unknown>) => T | null | undefined,
-  changed: () => unknown, credentials: Credentials = {}, options: PollOptions = {},
+  query: string,
+  variables: () => Record<string, unknown> | null,
+  pick: (data: Record<string, unknown>) => T | null | undefined,
+  changed: () => unknown,
+  credentials: Credentials = {},
+  options: PollOptions = {},
 ): PolledQuery<T> {
   const minInterval = options.minIntervalMs ?? 15_000;
   const data = shallowRef(null) as ShallowRef<T | null>;
@@ -72,12 +76,16 @@ export function usePolledQuery<T>(
     }, delay);
   };
 
-  const stopVars = watch(() => JSON.stringify(variables()), () => {
-    data.value = null;
-    clearTimeout(timer);
-    timer = undefined;
-    void load();
-  }, { immediate: true });
+  const stopVars = watch(
+    () => JSON.stringify(variables()),
+    () => {
+      data.value = null;
+      clearTimeout(timer);
+      timer = undefined;
+      void load();
+    },
+    { immediate: true },
+  );
   const stopChanged = watch(changed, (now, before) => {
     if (now != null && before != null && now !== before) schedule();
   });

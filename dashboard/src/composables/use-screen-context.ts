@@ -25,15 +25,23 @@ export function useScreenContext(credentials: Credentials) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let attempt = 0;
   let stopped = false;
-  type Answer = { systemInfo: { demo: boolean; siteName: string | null }; me: { role: string; regionCode: string | null; departmentId: number | null }; regions: Region[] };
+  type Answer = {
+    systemInfo: { demo: boolean; siteName: string | null };
+    me: { role: string; regionCode: string | null; departmentId: number | null };
+    regions: Region[];
+  };
   const load = async () => {
     try {
       const res = await request<Answer>(ops.screenContext, {}, credentials);
       if (stopped) return;
       if (res.data) {
         context.value = {
-          demo: res.data.systemInfo.demo, siteName: res.data.systemInfo.siteName, role: res.data.me.role,
-          regionCode: res.data.me.regionCode, departmentId: res.data.me.departmentId, topRegions: res.data.regions,
+          demo: res.data.systemInfo.demo,
+          siteName: res.data.systemInfo.siteName,
+          role: res.data.me.role,
+          regionCode: res.data.me.regionCode,
+          departmentId: res.data.me.departmentId,
+          topRegions: res.data.regions,
         };
         error.value = null;
         return;

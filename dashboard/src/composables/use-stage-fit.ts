@@ -8,7 +8,9 @@ import { stageFit, type StageFit } from '../screen/screen.logic.js';
  */
 export function useStageFit() {
   const fit = ref<StageFit>(stageFit(window.innerWidth, window.innerHeight));
-  const update = () => { fit.value = stageFit(window.innerWidth, window.innerHeight); };
+  const update = () => {
+    fit.value = stageFit(window.innerWidth, window.innerHeight);
+  };
   let media: MediaQueryList | null = null;
   const watchDpr = () => {
     media?.removeEventListener('change', onDpr);

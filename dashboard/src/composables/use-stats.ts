@@ -6,34 +6,59 @@ import { useLiveTopic, type LiveTopic } from './use-live-topic.js';
 
 /** The live figures of a scope (overviewChanged). */
 export function useOverview(filter: () => StatsFilter | null, credentials?: Credentials): LiveTopic<Overview> {
-  return useLiveTopic<Overview>(ops.screenOverview, 'overviewChanged', () => {
-    const f = filter();
-    return f ? { filter: f } : null;
-  }, credentials);
+  return useLiveTopic<Overview>(
+    ops.screenOverview,
+    'overviewChanged',
+    () => {
+      const f = filter();
+      return f ? { filter: f } : null;
+    },
+    credentials,
+  );
 }
 
 /** Child regions or departments of a scope, live (breakdownChanged). */
-export function useBreakdown(filter: () => StatsFilter | null, by: 'REGION' | 'DEPARTMENT', limit: number | null, credentials?: Credentials): LiveTopic<Breakdown> {
-  return useLiveTopic<Breakdown>(ops.screenBreakdown, 'breakdownChanged', () => {
-    const f = filter();
-    return f ? { filter: f, by, limit } : null;
-  }, credentials);
+export function useBreakdown(
+  filter: () => StatsFilter | null,
+  by: 'REGION' | 'DEPARTMENT',
+  limit: number | null,
+  credentials?: Credentials,
+): LiveTopic<Breakdown> {
+  return useLiveTopic<Breakdown>(
+    ops.screenBreakdown,
+    'breakdownChanged',
+    () => {
+      const f = filter();
+      return f ? { filter: f, by, limit } : null;
+    },
+    credentials,
+  );
 }
 
 /** 热门评价标签 of a scope, live (hotTagsChanged). */
 export function useHotTags(filter: () => StatsFilter | null, limit: number, credentials?: Credentials): LiveTopic<HotTags> {
-  return useLiveTopic<HotTags>(ops.screenHotTags, 'hotTagsChanged', () => {
-    const f = filter();
-    return f ? { filter: f, limit } : null;
-  }, credentials);
+  return useLiveTopic<HotTags>(
+    ops.screenHotTags,
+    'hotTagsChanged',
+    () => {
+      const f = filter();
+      return f ? { filter: f, limit } : null;
+    },
+    credentials,
+  );
 }
 
 /** The latest ratings of a scope, masked (ratingFeed). */
 export function useRatingFeed(filter: () => StatsFilter | null, limit: number, credentials?: Credentials): LiveTopic<RatingFeed> {
-  return useLiveTopic<RatingFeed>(ops.screenFeed, 'ratingFeed', () => {
-    const f = filter();
-    return f ? { filter: f, limit } : null;
-  }, credentials);
+  return useLiveTopic<RatingFeed>(
+    ops.screenFeed,
+    'ratingFeed',
+    () => {
+      const f = filter();
+      return f ? { filter: f, limit } : null;
+    },
+    credentials,
+  );
 }
 
 /**
@@ -41,10 +66,16 @@ export function useRatingFeed(filter: () => StatsFilter | null, limit: number, c
  * overview changes, at most every 15 s.
  */
 export function useTrend(filter: () => StatsFilter | null, changed: () => number | null | undefined, credentials?: Credentials): PolledQuery<Trend> {
-  return usePolledQuery<Trend>(ops.screenTrend, () => {
-    const f = filter();
-    return f ? { filter: f, granularity: 'DAY' } : null;
-  }, (d) => d.trend as Trend | undefined, changed, credentials);
+  return usePolledQuery<Trend>(
+    ops.screenTrend,
+    () => {
+      const f = filter();
+      return f ? { filter: f, granularity: 'DAY' } : null;
+    },
+    (d) => d.trend as Trend | undefined,
+    changed,
+    credentials,
+  );
 }
 
 /**
@@ -52,9 +83,20 @@ export function useTrend(filter: () => StatsFilter | null, changed: () => number
  * server without it the query fails validation and `available` turns false (the screen hides them).
  * Refreshed when the overview changes and every minute (cases become overdue with the clock).
  */
-export function useRectification(filter: () => StatsFilter | null, changed: () => number | null | undefined, credentials?: Credentials): PolledQuery<RectificationRates> {
-  return usePolledQuery<RectificationRates>(ops.screenRectification, () => {
-    const f = filter();
-    return f ? { regionCode: f.regionCode ?? null, departmentId: f.departmentId ?? null } : null;
-  }, (d) => d.rectificationFigures as RectificationRates | undefined, changed, credentials, { everyMs: 60_000 });
+export function useRectification(
+  filter: () => StatsFilter | null,
+  changed: () => number | null | undefined,
+  credentials?: Credentials,
+): PolledQuery<RectificationRates> {
+  return usePolledQuery<RectificationRates>(
+    ops.screenRectification,
+    () => {
+      const f = filter();
+      return f ? { regionCode: f.regionCode ?? null, departmentId: f.departmentId ?? null } : null;
+    },
+    (d) => d.rectificationFigures as RectificationRates | undefined,
+    changed,
+    credentials,
+    { everyMs: 60_000 },
+  );
 }

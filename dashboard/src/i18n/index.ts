@@ -20,10 +20,9 @@ export function translate(messages: Messages, key: string, params: Record<string
   return node.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
-const locale = ref<Locale>(initialLocale(
-  typeof location === 'undefined' ? '' : location.search,
-  typeof localStorage === 'undefined' ? null : safeGet(STORAGE_KEY),
-));
+const locale = ref<Locale>(
+  initialLocale(typeof location === 'undefined' ? '' : location.search, typeof localStorage === 'undefined' ? null : safeGet(STORAGE_KEY)),
+);
 
 function safeGet(key: string): string | null {
   try {

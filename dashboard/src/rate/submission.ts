@@ -13,10 +13,7 @@ export interface EvaluationInput {
   comment?: string | null;
 }
 
-export type Outcome =
-  | { kind: 'success'; duplicate: boolean }
-  | { kind: 'retry'; reason: string }
-  | { kind: 'failed'; code: string; message: string };
+export type Outcome = { kind: 'success'; duplicate: boolean } | { kind: 'retry'; reason: string } | { kind: 'failed'; code: string; message: string };
 
 /** Server answers that mean "try again later": the rating was not stored, and sending again is safe. */
 export const RETRYABLE: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE']);
@@ -53,7 +50,12 @@ export function classifyAnswer(answer: GraphQLResult<unknown> | NetworkError, se
 export type FinalOutcome = Exclude<Outcome, { kind: 'retry' }>;
 
 /** A rating kept on the device until the server has it: survives reloads and lost connections. */
-export interface PendingRating { input: EvaluationInput; attempts: number; status: 'pending' | 'done'; savedAt: number }
+export interface PendingRating {
+  input: EvaluationInput;
+  attempts: number;
+  status: 'pending' | 'done';
+  savedAt: number;
+}
 
 export interface RatingStore {
   load(): PendingRating | null;
@@ -85,7 +87,12 @@ export function localRatingStore(key: string): RatingStore {
 /** An in-memory store, for devices that must not keep a rating after they return to idle. */
 export function memoryRatingStore(): RatingStore {
   let value: PendingRating | null = null;
-  return { load: () => value, save: (v) => { value = v; } };
+  return {
+    load: () => value,
+    save: (v) => {
+      value = v;
+    },
+  };
 }
 
 export interface SendOptions {

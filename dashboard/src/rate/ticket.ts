@@ -3,7 +3,10 @@ import { backoffDelay } from '../api/backoff.js';
 import { errorCode, NetworkError, request } from '../api/http.js';
 import { RETRYABLE } from './submission.js';
 
-export interface TicketAnswer<T> { ticket: T | null; code: string | undefined }
+export interface TicketAnswer<T> {
+  ticket: T | null;
+  code: string | undefined;
+}
 
 /**
  * Asks for a link's ticket until the server says something about the link itself: network failures
@@ -11,7 +14,9 @@ export interface TicketAnswer<T> { ticket: T | null; code: string | undefined }
  * when the page is left first.
  */
 export async function fetchTicket<T>(
-  query: string, token: string, field: string,
+  query: string,
+  token: string,
+  field: string,
   options: { signal: AbortSignal; onRetry(offline: boolean): void; baseMs?: number },
 ): Promise<TicketAnswer<T> | null> {
   for (let attempt = 0; ; attempt++) {

@@ -30,8 +30,14 @@ export type ReratePhase = 'loading' | 'form' | 'sending' | 'done' | 'expired' | 
 
 /** What the link shows before the levels (the rerateTicket query). */
 export interface RerateTicket {
-  projectNo: string; itemName: string; departmentName: string; ratedAt: string;
-  reply: string | null; resolvedAt: string | null; rerated: boolean; accepting: boolean;
+  projectNo: string;
+  itemName: string;
+  departmentName: string;
+  ratedAt: string;
+  reply: string | null;
+  resolvedAt: string | null;
+  rerated: boolean;
+  accepting: boolean;
 }
 
 /** The page the link's ticket leads to, before anything is sent; `code` is the error code when there is no ticket. */
@@ -45,11 +51,16 @@ export function phaseOfTicket(ticket: RerateTicket | null, code: string | undefi
 export function phaseAfter(outcome: FinalOutcome): ReratePhase | null {
   if (outcome.kind === 'success') return 'done';
   switch (outcome.code) {
-    case 'ALREADY_RERATED': return 'used';
-    case 'CASE_CLOSED': return 'closed';
-    case 'TOKEN_EXPIRED': return 'expired';
+    case 'ALREADY_RERATED':
+      return 'used';
+    case 'CASE_CLOSED':
+      return 'closed';
+    case 'TOKEN_EXPIRED':
+      return 'expired';
     case 'UNAUTHENTICATED':
-    case 'NOT_FOUND': return 'invalid';
-    default: return null;
+    case 'NOT_FOUND':
+      return 'invalid';
+    default:
+      return null;
   }
 }

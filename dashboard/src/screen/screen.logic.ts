@@ -4,7 +4,11 @@ export const DESIGN_WIDTH = 1920;
 export const DESIGN_HEIGHT = 1080;
 
 /** How the 1920×1080 design sits in a viewport: one uniform scale, centred, letterboxed on other aspect ratios. */
-export interface StageFit { scale: number; left: number; top: number }
+export interface StageFit {
+  scale: number;
+  left: number;
+  top: number;
+}
 
 export function stageFit(viewWidth: number, viewHeight: number, designWidth = DESIGN_WIDTH, designHeight = DESIGN_HEIGHT): StageFit {
   if (viewWidth <= 0 || viewHeight <= 0) return { scale: 1, left: 0, top: 0 };

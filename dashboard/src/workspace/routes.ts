@@ -10,7 +10,10 @@ export const workspaceRoutes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'workspace', redirect: () => ({ name: session.value?.role === 'hotline' ? 'workspace-callbacks' : 'workspace-queue' }) },
       ...QUEUES.map((q): RouteRecordRaw => ({
-        path: q.path, name: q.name, component: () => import('./WorkspaceQueue.vue'), props: { titleKey: q.labelKey, filter: q.filter },
+        path: q.path,
+        name: q.name,
+        component: () => import('./WorkspaceQueue.vue'),
+        props: { titleKey: q.labelKey, filter: q.filter },
       })),
       { path: 'cases/:id(\\d+)', name: 'workspace-case', component: () => import('./WorkspaceCasePage.vue'), props: (r) => ({ id: Number(r.params.id) }) },
       { path: 'figures', name: 'workspace-figures', component: () => import('./WorkspaceFigures.vue') },

@@ -3,7 +3,12 @@ import { errorCode, request, type GraphQLResult } from '../api/http.js';
 import { useI18n } from '../i18n/index.js';
 import { wsOps } from './workspace.ops.js';
 
-export interface Session { token: string; role: string; displayName: string; expiresAt: string }
+export interface Session {
+  token: string;
+  role: string;
+  displayName: string;
+  expiresAt: string;
+}
 
 const KEY = 'hcp.workspace.session';
 const { t } = useI18n();
@@ -32,7 +37,10 @@ function save(value: Session | null): void {
 }
 
 export class WorkspaceError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'WorkspaceError';
   }

@@ -3,20 +3,73 @@ import { call, WorkspaceError } from './session.js';
 import { wsOps, type WorkspaceAction } from './workspace.ops.js';
 import type { LoadState } from './use-cases.js';
 
-export interface HistoryStep { seq: number; action: string; actionName: string; fromState: string | null; toState: string; actor: string; actorRole: string; at: string; note: string | null; attachments: string[] }
+export interface HistoryStep {
+  seq: number;
+  action: string;
+  actionName: string;
+  fromState: string | null;
+  toState: string;
+  actor: string;
+  actorRole: string;
+  at: string;
+  note: string | null;
+  attachments: string[];
+}
 
 export interface CaseDetail {
-  id: number; state: string; stateName: string; ratingId: number; projectNo: string; serviceNumber: number; itemName: string;
-  departmentId: number; departmentName: string; handlingDepartmentName: string | null; handler: string | null; staffWorkNo: string | null;
-  level: number; levelName: string; finding: string | null; reasonable: boolean | null; rectClass: string | null;
-  proposedHandling: string | null; leaderInstruction: string | null; content: string | null; reply: string | null;
-  callbackAttempts: number; callbackReached: boolean | null; callbackSatisfaction: number | null; rerateLevel: number | null;
-  openedAt: string; dueAt: string | null; stageDueAt: string | null; rectifyDueAt: string; extensions: number; extensionReason: string | null;
-  paused: boolean; overdue: boolean; everOverdue: boolean; onTime: boolean | null; escalationLevel: number; invalidReason: string | null;
-  problemId: number | null; closedAt: string | null;
+  id: number;
+  state: string;
+  stateName: string;
+  ratingId: number;
+  projectNo: string;
+  serviceNumber: number;
+  itemName: string;
+  departmentId: number;
+  departmentName: string;
+  handlingDepartmentName: string | null;
+  handler: string | null;
+  staffWorkNo: string | null;
+  level: number;
+  levelName: string;
+  finding: string | null;
+  reasonable: boolean | null;
+  rectClass: string | null;
+  proposedHandling: string | null;
+  leaderInstruction: string | null;
+  content: string | null;
+  reply: string | null;
+  callbackAttempts: number;
+  callbackReached: boolean | null;
+  callbackSatisfaction: number | null;
+  rerateLevel: number | null;
+  openedAt: string;
+  dueAt: string | null;
+  stageDueAt: string | null;
+  rectifyDueAt: string;
+  extensions: number;
+  extensionReason: string | null;
+  paused: boolean;
+  overdue: boolean;
+  everOverdue: boolean;
+  onTime: boolean | null;
+  escalationLevel: number;
+  invalidReason: string | null;
+  problemId: number | null;
+  closedAt: string | null;
   appeal: { reason: string; by: string; at: string; decision: string | null; decidedAt: string | null; decidedBy: string | null; note: string | null } | null;
   allowedActions: string[];
-  rating: { id: number; level: number; levelName: string; comment: string | null; channel: string; valid: boolean; raterName: string | null; raterMobile: string | null; tags: Array<{ code: string; name: string }>; ratedAt: string } | null;
+  rating: {
+    id: number;
+    level: number;
+    levelName: string;
+    comment: string | null;
+    channel: string;
+    valid: boolean;
+    raterName: string | null;
+    raterMobile: string | null;
+    tags: Array<{ code: string; name: string }>;
+    ratedAt: string;
+  } | null;
   history: HistoryStep[];
 }
 

@@ -4,9 +4,23 @@ import { call, session } from './session.js';
 import { wsOps } from './workspace.ops.js';
 
 export interface CaseRow {
-  id: number; state: string; stateName: string; projectNo: string; itemName: string; departmentName: string;
-  handlingDepartmentName: string | null; level: number; levelName: string; openedAt: string; dueAt: string | null;
-  rectifyDueAt: string; overdue: boolean; paused: boolean; escalationLevel: number; problemId: number | null; allowedActions: string[];
+  id: number;
+  state: string;
+  stateName: string;
+  projectNo: string;
+  itemName: string;
+  departmentName: string;
+  handlingDepartmentName: string | null;
+  level: number;
+  levelName: string;
+  openedAt: string;
+  dueAt: string | null;
+  rectifyDueAt: string;
+  overdue: boolean;
+  paused: boolean;
+  escalationLevel: number;
+  problemId: number | null;
+  allowedActions: string[];
 }
 
 export type LoadState = 'idle' | 'loading' | 'live' | 'error';
@@ -40,12 +54,18 @@ export function useCaseQueue(filter: () => Record<string, unknown>) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const token = session.value?.token;
   const stop = token
-    ? liveClient({ token }).client.subscribe({ query: wsOps.changes }, {
-      // Coalesce bursts (a joint invalidation ends several cases at once) into one reload.
-      next: () => { clearTimeout(timer); timer = setTimeout(load, 200); },
-      error: () => undefined,
-      complete: () => undefined,
-    })
+    ? liveClient({ token }).client.subscribe(
+        { query: wsOps.changes },
+        {
+          // Coalesce bursts (a joint invalidation ends several cases at once) into one reload.
+          next: () => {
+            clearTimeout(timer);
+            timer = setTimeout(load, 200);
+          },
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      )
     : () => undefined;
 
   watch(filter, load, { immediate: true, deep: true });

@@ -16,10 +16,22 @@ import figures from '../../../schema/operations/rectification-figures.graphql?ra
 import problems from '../../../schema/operations/common-problems.graphql?raw';
 
 export const wsOps = {
-  queue, caseDetail, raterContact, figures, problems,
+  queue,
+  caseDetail,
+  raterContact,
+  figures,
+  problems,
   actions: {
-    DISPATCH: dispatch, VERIFY: verify, CLASSIFY: classify, RECTIFY: rectify, FEED_BACK: feedBack, CALL_BACK: callBack,
-    CLOSE: close, APPEAL: appeal, DECIDE_APPEAL: decideAppeal, EXTEND: extend,
+    DISPATCH: dispatch,
+    VERIFY: verify,
+    CLASSIFY: classify,
+    RECTIFY: rectify,
+    FEED_BACK: feedBack,
+    CALL_BACK: callBack,
+    CLOSE: close,
+    APPEAL: appeal,
+    DECIDE_APPEAL: decideAppeal,
+    EXTEND: extend,
   },
   login: 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt role displayName } }',
   changes: 'subscription { rectificationChanged { action caseIds state overdue at } }',

@@ -3,11 +3,18 @@ import { bool, millis, optInt, optStr, pk, str } from '../common/columns.js';
 
 /** A person who signs in: department officer, supervisor, hotline operator or admin. */
 export interface AppUser {
-  id: number; username: string; passwordHash: string; role: string; displayName: string;
-  departmentId: number | null; regionCode: string | null; createdAt: number;
+  id: number;
+  username: string;
+  passwordHash: string;
+  role: string;
+  displayName: string;
+  departmentId: number | null;
+  regionCode: string | null;
+  createdAt: number;
 }
 export const AppUserSchema = new EntitySchema<AppUser>({
-  name: 'AppUser', tableName: 'app_user',
+  name: 'AppUser',
+  tableName: 'app_user',
   properties: {
     id: pk,
     username: { ...str(60), unique: true },
@@ -22,12 +29,19 @@ export const AppUserSchema = new EntitySchema<AppUser>({
 
 /** A machine credential: a department business system (`system`) or a window/terminal device (`device`). */
 export interface ApiKey {
-  id: number; keyHash: string; role: string; name: string;
-  departmentId: number | null; windowId: number | null; terminalId: number | null;
-  revoked: boolean; createdAt: number;
+  id: number;
+  keyHash: string;
+  role: string;
+  name: string;
+  departmentId: number | null;
+  windowId: number | null;
+  terminalId: number | null;
+  revoked: boolean;
+  createdAt: number;
 }
 export const ApiKeySchema = new EntitySchema<ApiKey>({
-  name: 'ApiKey', tableName: 'api_key',
+  name: 'ApiKey',
+  tableName: 'api_key',
   properties: {
     id: pk,
     keyHash: { ...str(64), unique: true },
@@ -42,12 +56,25 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
 });
 
 /** Who looked at or changed what; personal data views are recorded here (R12). */
-export interface AuditEntry { id: number; at: number; actor: string; action: string; subject: string; detail: string | null }
+export interface AuditEntry {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: string | null;
+}
 export const AuditEntrySchema = new EntitySchema<AuditEntry>({
-  name: 'AuditEntry', tableName: 'audit_log',
+  name: 'AuditEntry',
+  tableName: 'audit_log',
   indexes: [{ properties: ['subject'] }],
   properties: {
-    id: pk, at: millis, actor: str(100), action: str(60), subject: str(100), detail: optStr(500),
+    id: pk,
+    at: millis,
+    actor: str(100),
+    action: str(60),
+    subject: str(100),
+    detail: optStr(500),
   },
 });
 

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, Field, GraphQLISODateTime, Int, Mutation, ObjectT
 import type { Context } from '../common/context.js';
 import { InvalidInputError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
-import { createApiKey, login } from './auth.service.js';
+import { createApiKey, login, type AuthDeps } from './auth.service.js';
 
 @ObjectType()
 export class SessionView {
@@ -23,7 +23,11 @@ export class ViewerView {
 export class AuthResolver {
   @Authorized('public')
   @Mutation(() => SessionView, { description: 'Signs in an officer, supervisor or admin' })
-  async login(@Arg('username', () => String) username: string, @Arg('password', () => String) password: string, @Ctx() { app }: Context): Promise<SessionView> {
+  async login(
+    @Arg('username', () => String) username: string,
+    @Arg('password', () => String) password: string,
+    @Ctx() { app }: Context<AuthDeps>,
+  ): Promise<SessionView> {
     return login(app, username, password);
   }
 
@@ -41,11 +45,12 @@ export class AuthResolver {
     @Arg('departmentId', () => Int, { nullable: true }) departmentId: number | null,
     @Arg('windowId', () => Int, { nullable: true }) windowId: number | null,
     @Arg('terminalId', () => Int, { nullable: true }) terminalId: number | null,
-    @Ctx() { app }: Context,
+    @Ctx() { app }: Context<AuthDeps>,
   ): Promise<string> {
     if (role !== 'system' && role !== 'device') throw InvalidInputError.field('role', 'system or device', role);
     if (role === 'system' && !departmentId) throw InvalidInputError.field('departmentId', 'given for a system key', departmentId);
-    if (role === 'device' && !windowId === !terminalId) throw InvalidInputError.field('windowId/terminalId', 'exactly one for a device key', { windowId, terminalId });
+    if (role === 'device' && !windowId === !terminalId)
+      throw InvalidInputError.field('windowId/terminalId', 'exactly one for a device key', { windowId, terminalId });
     return createApiKey(app.orm.em.fork() as Em, { role, name, departmentId, windowId, terminalId }, app.clock.now().getTime());
   }
 }

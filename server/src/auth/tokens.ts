@@ -17,7 +17,10 @@ export interface TokenClaims {
 export class TokenService {
   private readonly key: Uint8Array;
 
-  constructor(private readonly secret: string, private readonly clock: Clock) {
+  constructor(
+    private readonly secret: string,
+    private readonly clock: Clock,
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 
@@ -26,11 +29,15 @@ export class TokenService {
     return new TokenService(this.secret, clock);
   }
 
-  async sign(typ: TokenKind, sub: string, ttlSeconds: number | null, extra: Record<string, unknown> = {}): Promise<{ token: string; jti: string; expiresAt: Date | null }> {
+  async sign(
+    typ: TokenKind,
+    sub: string,
+    ttlSeconds: number | null,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ token: string; jti: string; expiresAt: Date | null }> {
     const jti = randomSecret(12);
     const nowSec = Math.floor(this.clock.now().getTime() / 1000);
-    let jwt = new SignJWT({ ...extra, typ }).setProtectedHeader({ alg: 'HS256' })
-      .setSubject(sub).setJti(jti).setIssuedAt(nowSec).setIssuer('haochaping');
+    let jwt = new SignJWT({ ...extra, typ }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setJti(jti).setIssuedAt(nowSec).setIssuer('haochaping');
     const expiresAt = ttlSeconds === null ? null : new Date((nowSec + ttlSeconds) * 1000);
     if (expiresAt) jwt = jwt.setExpirationTime(Math.floor(expiresAt.getTime() / 1000));
     return { token: await jwt.sign(this.key), jti, expiresAt };
@@ -42,7 +49,9 @@ export class TokenService {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
-        issuer: 'haochaping', algorithms: ['HS256'], currentDate: this.clock.now(),
+        issuer: 'haochaping',
+        algorithms: ['HS256'],
+        currentDate: this.clock.now(),
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) {

@@ -5,14 +5,21 @@ export type CaseKind = 'ORDINARY' | 'BATCH' | 'JOINT' | 'THEME' | 'CONSULTATION'
 
 /** A case (办件). The applicant's personal data is stored sealed (R12) next to a masked copy for display. */
 export interface CaseRecord {
-  id: number; projectNo: string; kind: CaseKind; batchNo: string | null; userProp: number;
-  applicantNameSealed: string; applicantNameMasked: string;
-  applicantMobileSealed: string | null; applicantMobileMasked: string | null;
+  id: number;
+  projectNo: string;
+  kind: CaseKind;
+  batchNo: string | null;
+  userProp: number;
+  applicantNameSealed: string;
+  applicantNameMasked: string;
+  applicantMobileSealed: string | null;
+  applicantMobileMasked: string | null;
   applicantCertSealed: string | null;
   createdAt: number;
 }
 export const CaseSchema = new EntitySchema<CaseRecord>({
-  name: 'CaseRecord', tableName: 'case_record',
+  name: 'CaseRecord',
+  tableName: 'case_record',
   properties: {
     id: pk,
     projectNo: { ...str(50), unique: true },
@@ -29,9 +36,15 @@ export const CaseSchema = new EntitySchema<CaseRecord>({
 });
 
 /** Which department handles which item for a case: several for joint (联办) and theme (主题式) cases (R10). */
-export interface CaseUnit { id: number; caseId: number; departmentId: number; itemId: number }
+export interface CaseUnit {
+  id: number;
+  caseId: number;
+  departmentId: number;
+  itemId: number;
+}
 export const CaseUnitSchema = new EntitySchema<CaseUnit>({
-  name: 'CaseUnit', tableName: 'case_unit',
+  name: 'CaseUnit',
+  tableName: 'case_unit',
   uniques: [{ properties: ['caseId', 'departmentId', 'itemId'] }],
   properties: { id: pk, caseId: { ...int, index: true }, departmentId: int, itemId: int },
 });
@@ -41,14 +54,27 @@ export const CaseUnitSchema = new EntitySchema<CaseUnit>({
  * `ratingId` points at the rating that covers it (for batches one rating covers several services).
  */
 export interface Service {
-  id: number; caseId: number; projectNo: string; serviceNumber: number; nodeName: string;
-  itemId: number; departmentId: number; regionCode: string;
-  staffId: number | null; windowId: number | null; terminalId: number | null;
-  proChannel: number; proStatus: number; acceptedAt: number | null; completedAt: number | null;
-  ratingId: number | null; createdAt: number;
+  id: number;
+  caseId: number;
+  projectNo: string;
+  serviceNumber: number;
+  nodeName: string;
+  itemId: number;
+  departmentId: number;
+  regionCode: string;
+  staffId: number | null;
+  windowId: number | null;
+  terminalId: number | null;
+  proChannel: number;
+  proStatus: number;
+  acceptedAt: number | null;
+  completedAt: number | null;
+  ratingId: number | null;
+  createdAt: number;
 }
 export const ServiceSchema = new EntitySchema<Service>({
-  name: 'Service', tableName: 'service',
+  name: 'Service',
+  tableName: 'service',
   uniques: [{ properties: ['projectNo', 'serviceNumber'] }],
   indexes: [{ properties: ['ratingId', 'completedAt'] }],
   properties: {

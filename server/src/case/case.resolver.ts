@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../common/context.js';
+import type { CaseDeps } from './case.service.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { DepartmentSchema } from '../catalog/catalog.entities.js';
@@ -13,7 +14,7 @@ import { serviceView, toServiceView } from './case.view.js';
 export class CaseResolver {
   @Authorized('system', 'admin')
   @Mutation(() => ServiceView, { description: 'Registers a service node (or advances its status); ratings need it first (R9)' })
-  async registerService(@Arg('input', () => RegisterServiceInput) input: RegisterServiceInput, @Ctx() { app, actor }: Context): Promise<ServiceView> {
+  async registerService(@Arg('input', () => RegisterServiceInput) input: RegisterServiceInput, @Ctx() { app, actor }: Context<CaseDeps>): Promise<ServiceView> {
     if (input.caseKind && !CASE_KINDS.includes(input.caseKind as CaseKind)) {
       throw InvalidInputError.field('caseKind', CASE_KINDS.join(', '), input.caseKind);
     }
@@ -25,14 +26,14 @@ export class CaseResolver {
   async issueRatingToken(
     @Arg('projectNo', () => String) projectNo: string,
     @Arg('serviceNumber', () => Int) serviceNumber: number,
-    @Ctx() { app, actor }: Context,
+    @Ctx() { app, actor }: Context<CaseDeps>,
   ): Promise<RatingTokenView> {
     return issueRatingToken(app, actor, projectNo, serviceNumber);
   }
 
   @Authorized('public')
   @Query(() => ServiceView, { description: 'What the rating page shows for a token: item, case number, department, staff 工号 (R7)' })
-  async ratingTicket(@Arg('token', () => String) token: string, @Ctx() { app }: Context): Promise<ServiceView> {
+  async ratingTicket(@Arg('token', () => String) token: string, @Ctx() { app }: Context<CaseDeps>): Promise<ServiceView> {
     const claims = await app.tokens.verify(token, 'rating');
     const em = app.orm.em.fork() as Em;
     const service = await em.findOne(ServiceSchema, { id: Number(claims.sub) });
@@ -46,15 +47,16 @@ export class CaseResolver {
   async service(
     @Arg('projectNo', () => String) projectNo: string,
     @Arg('serviceNumber', () => Int) serviceNumber: number,
-    @Ctx() { app, actor }: Context,
+    @Ctx() { app, actor }: Context<CaseDeps>,
   ): Promise<ServiceView | null> {
     const em = app.orm.em.fork() as Em;
     const service = await em.findOne(ServiceSchema, { projectNo, serviceNumber });
     if (!service) return null;
     const dept = await em.findOneOrFail(DepartmentSchema, { id: service.departmentId });
-    const inScope = actor.role === 'admin'
-      || (actor.role === 'supervisor' && actor.regionCode !== undefined && isWithinRegion(dept.regionCode, actor.regionCode))
-      || ((actor.role === 'department' || actor.role === 'system') && dept.path.startsWith(actor.departmentPath ?? '\0'));
+    const inScope =
+      actor.role === 'admin' ||
+      (actor.role === 'supervisor' && actor.regionCode !== undefined && isWithinRegion(dept.regionCode, actor.regionCode)) ||
+      ((actor.role === 'department' || actor.role === 'system') && dept.path.startsWith(actor.departmentPath ?? '\0'));
     if (!inScope) throw ForbiddenError.scope(`service ${projectNo}#${serviceNumber}`);
     return toServiceView(em, service);
   }

@@ -1,14 +1,23 @@
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { PiiCipher } from '../common/crypto.js';
+import type { Kernel } from '../common/kernel.js';
 import { AlreadyRatedError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
-import { UniqueConstraintViolationException, type EntitySchema } from '@mikro-orm/core';
-import type { Em } from '../db/orm.js';
+import type { EntitySchema } from '@mikro-orm/core';
+import { mapDatabaseError } from '../db/errors.js';
+import type { Database, Em } from '../db/orm.js';
 import { insertRow, rowReader, type Sql } from '../db/sql.js';
-import { groupCommit } from '../rating/group-commit.js';
+import type { GroupRunner } from '../db/group-commit.js';
 import {
-  DepartmentSchema, ItemSchema, ServiceWindowSchema, StaffSchema, TerminalSchema,
-  type Department, type Item, type Staff,
+  DepartmentSchema,
+  ItemSchema,
+  ServiceWindowSchema,
+  StaffSchema,
+  TerminalSchema,
+  type Department,
+  type Item,
+  type Staff,
 } from '../catalog/catalog.entities.js';
 import { explainCreditCode } from '../catalog/credit-code.logic.js';
 import { isValidRegionCode } from '../catalog/region.logic.js';
@@ -17,43 +26,65 @@ import { CaseSchema, CaseUnitSchema, ServiceSchema, type CaseKind, type Service 
 
 export const CASE_KINDS: readonly CaseKind[] = ['ORDINARY', 'BATCH', 'JOINT', 'THEME', 'CONSULTATION'];
 
-export interface UnitInput { deptCode: string; taskCode: string }
+export interface UnitInput {
+  deptCode: string;
+  taskCode: string;
+}
 
-/** A service record as department systems push it (standards.md field names). */
+/** A service record as department systems push it (the interface record's field names, docs/exchange.md). */
 export interface RegisterServiceInput {
-  projectNo: string; serviceNumber: number; serviceName: string;
-  taskCode: string; deptCode: string; areaCode?: string | null;
-  proStatus: number; acceptDate?: Date | null; resultDate?: Date | null;
-  caseKind?: CaseKind | null; batchNo?: string | null; units?: UnitInput[] | null;
-  userName: string; userProp?: number | null; certKey?: string | null; mobile?: string | null;
-  proChannel: number; windowId?: number | null; terminalId?: number | null; staffNo?: string | null;
+  projectNo: string;
+  serviceNumber: number;
+  serviceName: string;
+  taskCode: string;
+  deptCode: string;
+  areaCode?: string | null;
+  proStatus: number;
+  acceptDate?: Date | null;
+  resultDate?: Date | null;
+  caseKind?: CaseKind | null;
+  batchNo?: string | null;
+  units?: UnitInput[] | null;
+  userName: string;
+  userProp?: number | null;
+  certKey?: string | null;
+  mobile?: string | null;
+  proChannel: number;
+  windowId?: number | null;
+  terminalId?: number | null;
+  staffNo?: string | null;
 }
 
 /** A registered service with the rows its view shows, read while registering (no second round trip). */
 export type RegisteredService = ServiceWithRefs;
 
-const NO_COUNTS = { counts: [], tags: [] };
+/** What registering services and issuing rating tokens need. */
+export interface CaseDeps extends Kernel, Database {
+  readonly cipher: PiiCipher;
+  readonly tokens: TokenService;
+  readonly groupCommit: GroupRunner;
+}
 
 /**
  * R9: registers (or advances) one service node; ratings need it to exist first. Registrations share
  * the ratings' group commit: department systems push records in bursts, and one fsync per record
  * would cap them far below the rate ratings arrive at.
  */
-export async function registerService(app: App, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
+export async function registerService(app: CaseDeps, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
   validateServiceInput(input);
   try {
-    return await groupCommit(app).run(async (tx, sql) => ({ value: await register(app, new CaseRows(tx, sql), actor, input), counted: NO_COUNTS }));
+    return await app.groupCommit.run(async (tx, sql) => ({ value: await register(app, new CaseRows(tx, sql), actor, input) }));
   } catch (err) {
     // Another record of the same case or service committed at the same moment (several servers, or
     // PostgreSQL groups side by side): nothing was stored; sent again, it joins or advances that one.
-    if (err instanceof UniqueConstraintViolationException) {
-      throw new ConflictError(`case ${input.projectNo} was being registered by another request at the same moment; nothing was stored, send this record again`);
-    }
-    throw err;
+    throw mapDatabaseError(
+      err,
+      () => new ConflictError(`case ${input.projectNo} was being registered by another request at the same moment; nothing was stored, send this record again`),
+    );
   }
 }
 
-async function register(app: App, db: CaseRows, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
+async function register(app: CaseDeps, db: CaseRows, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
   const department = await db.departmentByCode(input.deptCode);
   if (actor.role === 'system' && !department.path.startsWith(actor.departmentPath ?? '\0')) {
     throw ForbiddenError.scope(`department ${input.deptCode}`);
@@ -68,13 +99,22 @@ async function register(app: App, db: CaseRows, actor: Actor, input: RegisterSer
   const now = app.clock.now().getTime();
   const caseId = await ensureCase(app, db, input, department, item, now);
   const row: Omit<Service, 'id'> = {
-    caseId, projectNo: input.projectNo, serviceNumber: input.serviceNumber, nodeName: input.serviceName,
-    itemId: item.id, departmentId: department.id, regionCode: input.areaCode ?? department.regionCode,
-    staffId: refs.staff?.id ?? null, windowId: refs.window?.id ?? null, terminalId: refs.terminal?.id ?? null,
-    proChannel: input.proChannel, proStatus: input.proStatus,
+    caseId,
+    projectNo: input.projectNo,
+    serviceNumber: input.serviceNumber,
+    nodeName: input.serviceName,
+    itemId: item.id,
+    departmentId: department.id,
+    regionCode: input.areaCode ?? department.regionCode,
+    staffId: refs.staff?.id ?? null,
+    windowId: refs.window?.id ?? null,
+    terminalId: refs.terminal?.id ?? null,
+    proChannel: input.proChannel,
+    proStatus: input.proStatus,
     acceptedAt: input.acceptDate?.getTime() ?? null,
     completedAt: input.proStatus === 3 ? (input.resultDate?.getTime() ?? now) : null,
-    ratingId: null, createdAt: now,
+    ratingId: null,
+    createdAt: now,
   };
   const service = { id: await db.insert(ServiceSchema, row), ...row };
   return { service, kind: input.caseKind ?? 'ORDINARY', item, department, ...refs };
@@ -96,7 +136,10 @@ function validateServiceInput(input: RegisterServiceInput): void {
 
 /** Catalog and case rows, read and written with plain SQL on the group's transaction. */
 class CaseRows {
-  constructor(readonly em: Em, readonly sql: Sql) {}
+  constructor(
+    readonly em: Em,
+    readonly sql: Sql,
+  ) {}
 
   async one<T extends object>(schema: EntitySchema<T>, text: string, params: unknown[]): Promise<T | null> {
     const [row] = await this.sql.all(text, params);
@@ -150,20 +193,26 @@ async function storedRefs(db: CaseRows, service: Service) {
   };
 }
 
-async function ensureCase(app: App, db: CaseRows, input: RegisterServiceInput, dept: Department, item: Item, now: number): Promise<number> {
+async function ensureCase(app: CaseDeps, db: CaseRows, input: RegisterServiceInput, dept: Department, item: Item, now: number): Promise<number> {
   const existing = await db.one(CaseSchema, 'select * from case_record where project_no = ?', [input.projectNo]);
   const kind = input.caseKind ?? 'ORDINARY';
   if (existing && existing.kind !== kind) {
     throw new ConflictError(`case ${input.projectNo} is a ${existing.kind} case; this service says ${kind}`);
   }
-  const caseId = existing?.id ?? await db.insert(CaseSchema, {
-    projectNo: input.projectNo, kind, batchNo: input.batchNo ?? null, userProp: input.userProp ?? 1,
-    applicantNameSealed: app.cipher.encrypt(input.userName), applicantNameMasked: maskName(input.userName),
-    applicantMobileSealed: input.mobile ? app.cipher.encrypt(input.mobile) : null,
-    applicantMobileMasked: input.mobile ? maskPhone(input.mobile) : null,
-    applicantCertSealed: input.certKey ? app.cipher.encrypt(input.certKey) : null,
-    createdAt: now,
-  });
+  const caseId =
+    existing?.id ??
+    (await db.insert(CaseSchema, {
+      projectNo: input.projectNo,
+      kind,
+      batchNo: input.batchNo ?? null,
+      userProp: input.userProp ?? 1,
+      applicantNameSealed: app.cipher.encrypt(input.userName),
+      applicantNameMasked: maskName(input.userName),
+      applicantMobileSealed: input.mobile ? app.cipher.encrypt(input.mobile) : null,
+      applicantMobileMasked: input.mobile ? maskPhone(input.mobile) : null,
+      applicantCertSealed: input.certKey ? app.cipher.encrypt(input.certKey) : null,
+      createdAt: now,
+    }));
   const units = [{ departmentId: dept.id, itemId: item.id }];
   for (const unit of input.units ?? []) {
     units.push({ departmentId: (await db.departmentByCode(unit.deptCode)).id, itemId: (await db.itemByCode(unit.taskCode)).id });
@@ -187,16 +236,22 @@ async function advanceService(db: CaseRows, existing: Service, input: RegisterSe
   }
   if (input.proStatus <= existing.proStatus) return existing;
   const advanced: Service = {
-    ...existing, proStatus: input.proStatus,
+    ...existing,
+    proStatus: input.proStatus,
     acceptedAt: existing.acceptedAt ?? input.acceptDate?.getTime() ?? null,
     completedAt: input.proStatus === 3 && !existing.completedAt ? (input.resultDate ?? now).getTime() : existing.completedAt,
   };
-  await db.sql.run('update service set pro_status = ?, accepted_at = ?, completed_at = ? where id = ?', [advanced.proStatus, advanced.acceptedAt, advanced.completedAt, existing.id]);
+  await db.sql.run('update service set pro_status = ?, accepted_at = ?, completed_at = ? where id = ?', [
+    advanced.proStatus,
+    advanced.acceptedAt,
+    advanced.completedAt,
+    existing.id,
+  ]);
   return advanced;
 }
 
 /** R7: a dynamic, single-use, expiring token bound to one service, printed as the receipt QR code. */
-export async function issueRatingToken(app: App, actor: Actor, projectNo: string, serviceNumber: number) {
+export async function issueRatingToken(app: CaseDeps, actor: Actor, projectNo: string, serviceNumber: number) {
   const em = app.orm.em.fork() as Em;
   const service = await em.findOne(ServiceSchema, { projectNo, serviceNumber });
   if (!service) throw NotFoundError.of('service (没有对应的服务数据)', `${projectNo}#${serviceNumber}`);
@@ -215,5 +270,5 @@ async function checkIssuer(em: Em, actor: Actor, service: Service): Promise<void
     return;
   }
   const dept = await em.findOneOrFail(DepartmentSchema, { id: service.departmentId });
-  if (!dept.path.startsWith(actor.departmentPath ?? '\0')) throw ForbiddenError.scope('another department\'s service');
+  if (!dept.path.startsWith(actor.departmentPath ?? '\0')) throw ForbiddenError.scope("another department's service");
 }

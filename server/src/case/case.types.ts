@@ -13,7 +13,7 @@ export class RegisterServiceInput {
   @Field(() => String, { description: 'Node name' }) serviceName!: string;
   @Field(() => String, { description: '实施编码 of the item' }) taskCode!: string;
   @Field(() => String, { description: '18-character unified social credit code of the accepting department' }) deptCode!: string;
-  @Field(() => String, { nullable: true, description: '12-digit region code; defaults to the department\'s' }) areaCode?: string;
+  @Field(() => String, { nullable: true, description: "12-digit region code; defaults to the department's" }) areaCode?: string;
   @Field(() => Int, { description: '1 awaiting / 2 accepted / 3 completed' }) proStatus!: number;
   @Field(() => GraphQLISODateTime, { nullable: true }) acceptDate?: Date;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'Completion time; the rating window and R11 count from it' }) resultDate?: Date;

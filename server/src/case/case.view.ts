@@ -1,15 +1,28 @@
 import type { Em } from '../db/orm.js';
 import {
-  DepartmentSchema, ItemSchema, ServiceWindowSchema, StaffSchema, TerminalSchema,
-  type Department, type Item, type ServiceWindow, type Staff, type Terminal,
+  DepartmentSchema,
+  ItemSchema,
+  ServiceWindowSchema,
+  StaffSchema,
+  TerminalSchema,
+  type Department,
+  type Item,
+  type ServiceWindow,
+  type Staff,
+  type Terminal,
 } from '../catalog/catalog.entities.js';
 import { CaseSchema, type CaseKind, type Service } from './case.entities.js';
 import type { ServiceView } from './case.types.js';
 
 /** A service with the rows its view names. */
 export interface ServiceWithRefs {
-  service: Service; kind: CaseKind; item: Item; department: Department;
-  staff: Staff | null; window: ServiceWindow | null; terminal: Terminal | null;
+  service: Service;
+  kind: CaseKind;
+  item: Item;
+  department: Department;
+  staff: Staff | null;
+  window: ServiceWindow | null;
+  terminal: Terminal | null;
 }
 
 /** What a rating page, device or department system may see of a service: no applicant data. */
@@ -27,10 +40,20 @@ export async function toServiceView(em: Em, service: Service): Promise<ServiceVi
 
 export function serviceView({ service, kind, item, department, staff, window, terminal }: ServiceWithRefs): ServiceView {
   return {
-    id: service.id, projectNo: service.projectNo, serviceNumber: service.serviceNumber, nodeName: service.nodeName,
-    caseKind: kind, itemName: item.name, taskCode: item.taskCode, departmentName: department.name,
-    staffWorkNo: staff?.workNo ?? null, staffName: staff?.name ?? null, windowNo: window?.no ?? null,
-    terminalNo: terminal?.no ?? null, proStatus: service.proStatus,
-    completedAt: service.completedAt ? new Date(service.completedAt) : null, rated: service.ratingId !== null,
+    id: service.id,
+    projectNo: service.projectNo,
+    serviceNumber: service.serviceNumber,
+    nodeName: service.nodeName,
+    caseKind: kind,
+    itemName: item.name,
+    taskCode: item.taskCode,
+    departmentName: department.name,
+    staffWorkNo: staff?.workNo ?? null,
+    staffName: staff?.name ?? null,
+    windowNo: window?.no ?? null,
+    terminalNo: terminal?.no ?? null,
+    proStatus: service.proStatus,
+    completedAt: service.completedAt ? new Date(service.completedAt) : null,
+    rated: service.ratingId !== null,
   };
 }

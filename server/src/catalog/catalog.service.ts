@@ -1,33 +1,43 @@
-import type { App } from '../app.js';
-import type { Em } from '../db/orm.js';
-import type { TagInfo } from '../rating/rating.logic.js';
+import type { Database, Em, Orm } from '../db/orm.js';
 import { TagSchema, type Tag } from './catalog.entities.js';
 import { NATIONAL_TAGS, TAG_DICTIONARY_VERSION, RETIRED_TAGS } from './tags.data.js';
 
-const tagCache = new WeakMap<App, Promise<Map<string, Tag>>>();
-
-/** Every tag, current and retired, by code; read once per process (it changes only with a seeder). */
-export function tagDictionary(app: App): Promise<Map<string, Tag>> {
-  let cached = tagCache.get(app);
-  if (!cached) {
-    cached = app.orm.em.fork().find(TagSchema, {}).then((rows) => new Map(rows.map((t) => [t.code, t])));
-    tagCache.set(app, cached);
-  }
-  return cached;
+/** A tag a new rating may carry, with the levels it belongs to (R6). */
+export interface TagInfo {
+  code: string;
+  level: number;
 }
 
-/** The tags a new rating may carry: the current version of the national dictionary. */
-export async function activeTags(app: App): Promise<Map<string, TagInfo>> {
-  const all = await tagDictionary(app);
-  let active = activeCache.get(all);
-  if (!active) {
-    active = new Map([...all.values()].filter((t) => t.active).map((t) => [t.code, { code: t.code, level: t.level }]));
-    activeCache.set(all, active);
+/**
+ * The tag dictionary, read once per process (it changes only with a seeder). Built by the composition
+ * root and handed to the features that read tags.
+ */
+export class TagDictionary {
+  private all?: Promise<Map<string, Tag>>;
+  private active?: Promise<Map<string, TagInfo>>;
+
+  constructor(private readonly orm: Orm) {}
+
+  /** Every tag, current and retired, by code. */
+  byCode(): Promise<Map<string, Tag>> {
+    this.all ??= this.orm.em
+      .fork()
+      .find(TagSchema, {})
+      .then((rows) => new Map(rows.map((t) => [t.code, t])));
+    return this.all;
   }
-  return active;
+
+  /** The tags a new rating may carry: the current version of the national dictionary. */
+  current(): Promise<Map<string, TagInfo>> {
+    this.active ??= this.byCode().then((all) => new Map([...all.values()].filter((t) => t.active).map((t) => [t.code, { code: t.code, level: t.level }])));
+    return this.active;
+  }
 }
-/** Keyed by the dictionary map itself, so a reloaded dictionary gets a fresh active set. */
-const activeCache = new WeakMap<Map<string, Tag>, Map<string, TagInfo>>();
+
+/** What the catalog's queries need. */
+export interface CatalogDeps extends Database {
+  readonly tags: TagDictionary;
+}
 
 /** Loads the national dictionary (and the retired set, inactive) when the tag table is empty. */
 export async function ensureTagDictionary(em: Em): Promise<void> {

@@ -17,7 +17,7 @@ export class DepartmentView {
   @Field(() => Int, { nullable: true }) parentId?: number | null;
 }
 
-@ObjectType({ description: 'A window evaluator\'s idle screen: its window and the staff serving there (R7)' })
+@ObjectType({ description: "A window evaluator's idle screen: its window and the staff serving there (R7)" })
 export class WindowView {
   @Field(() => Int) id!: number;
   @Field(() => String) no!: string;
@@ -31,4 +31,12 @@ export class StaffView {
   @Field(() => Int) id!: number;
   @Field(() => String, { description: '工号' }) workNo!: string;
   @Field(() => String) name!: string;
+}
+
+@ObjectType({ description: 'A tag of the national dictionary' })
+export class TagView {
+  @Field(() => String) code!: string;
+  @Field(() => Int) level!: number;
+  @Field(() => String) name!: string;
+  @Field(() => String) nameEn!: string;
 }

@@ -30,9 +30,7 @@ export function creditCodeCheckChar(first17: string): string {
   for (let i = 0; i < 17; i++) {
     const value = CREDIT_CODE_CHARSET.indexOf(first17.charAt(i));
     if (value < 0) {
-      throw new RangeError(
-        `credit code character ${i + 1} must be one of ${CREDIT_CODE_CHARSET}, got '${first17.charAt(i)}'`,
-      );
+      throw new RangeError(`credit code character ${i + 1} must be one of ${CREDIT_CODE_CHARSET}, got '${first17.charAt(i)}'`);
     }
     sum += value * CREDIT_WEIGHTS[i]!;
   }

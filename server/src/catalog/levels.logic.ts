@@ -1,6 +1,6 @@
 /**
  * The rating scale (R2) and the seven rating dimensions (R3). Internally levels use the
- * interface order of standards.md (5 = 非常满意); GB/T 39046 A.8 codes run the other way and are
+ * interface order of docs/exchange.md (5 = 非常满意); GB/T 39046 A.8 codes run the other way and are
  * converted only at the borders.
  */
 
@@ -51,14 +51,7 @@ export function fromGbSatisfactionCode(code: number): Level {
 }
 
 /** Key of one of the seven rating dimensions (R3). */
-export type DimensionKey =
-  | 'commitment'
-  | 'attitude'
-  | 'materials'
-  | 'efficiency'
-  | 'trips'
-  | 'mechanism'
-  | 'integrity';
+export type DimensionKey = 'commitment' | 'attitude' | 'materials' | 'efficiency' | 'trips' | 'mechanism' | 'integrity';
 
 /** One rating dimension with its display names. */
 export interface DimensionDefinition {

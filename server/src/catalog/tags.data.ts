@@ -1,5 +1,5 @@
 /**
- * The national evaluation tag dictionary (评价指标标签, see shared/standards.md "Tags"). Tags are
+ * The national evaluation tag dictionary (评价指标标签, R6; docs/exchange.md "Tags"). Tags are
  * multi-select; a tag's first digit is the level it belongs to, so a tag is valid only on a rating
  * of that level. Bad reviews (levels 1–2) need at least one tag or a comment (R9).
  */
@@ -85,7 +85,7 @@ const retired = (code: string, name: string, nameEn: string): RetiredTagDefiniti
 });
 
 /**
- * The older set (501…107) that standards.md calls retired. Its wording was not available to us:
+ * The older set (501…107) that the national interface calls retired (docs/exchange.md). Its wording was not available to us:
  * these names are plausible placeholders, so that imports of old ratings exercise the
  * "retired tag" path; replace them when the real 2019 list is found.
  */

@@ -19,4 +19,4 @@ export class ManualClock implements Clock {
   }
 }
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS } from './calendar.js';

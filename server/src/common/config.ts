@@ -34,6 +34,8 @@ export interface Config {
   /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
   smsGatewayUrl?: string;
   portalMessageUrl?: string;
+  /** Provincial `pf` codes that differ from the common order, "HOTLINE=6,SMS=7,DEFAULT=7" (parsed once by the root). */
+  pfCodes: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serveDashboard: bool(env, 'SERVE_DASHBOARD', true),
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
+    pfCodes: pfCodesSetting(env.PF_CODES ?? ''),
   };
 }
 
@@ -71,6 +74,17 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
     throw InvalidInputError.field(`environment variable ${name}`, `an integer ${min}–${max}`, raw);
   }
   return value;
+}
+
+function pfCodesSetting(raw: string): string {
+  const pairs = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const pair of pairs) {
+    if (!/^[A-Z_]+=\d+$/.test(pair)) throw InvalidInputError.field('environment variable PF_CODES', 'CHANNEL=code pairs, e.g. HOTLINE=6,SMS=7', raw);
+  }
+  return pairs.join(',');
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

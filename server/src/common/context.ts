@@ -1,8 +1,10 @@
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from './actor.js';
 
-/** What every resolver receives: the server's parts and who is calling. */
-export interface Context {
-  app: App;
+/**
+ * What a resolver receives: the parts of the server its feature declared it needs (`D`, supplied by
+ * the composition root) and who is calling.
+ */
+export interface Context<D = unknown> {
+  app: D;
   actor: Actor;
 }

@@ -10,7 +10,11 @@ const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, op
 export class PiiCipher {
   private readonly keys = new Map<string, Buffer>();
 
-  constructor(private readonly currentKeyId: string, currentKey: Buffer, oldKeys: Array<[string, Buffer]> = []) {
+  constructor(
+    private readonly currentKeyId: string,
+    currentKey: Buffer,
+    oldKeys: Array<[string, Buffer]> = [],
+  ) {
     for (const [id, key] of [[currentKeyId, currentKey] as [string, Buffer], ...oldKeys]) {
       if (key.length !== 32) throw new Error(`PII key ${id} must be 32 bytes (base64 of 32 random bytes)`);
       if (id.includes('.')) throw new Error(`PII key id ${id} must not contain '.'`);
@@ -54,7 +58,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
   const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024,
+    N: 1 << 15,
+    r: 8,
+    p: 1,
+    maxmem: 64 * 1024 * 1024,
   });
   return timingSafeEqual(expected, actual);
 }

@@ -52,10 +52,7 @@ export class ConflictError extends DomainError {
 export class AlreadyRatedError extends DomainError {
   readonly code = 'ALREADY_RATED';
   static service(projectNo: string, serviceNumber: number): AlreadyRatedError {
-    return new AlreadyRatedError(
-      `service ${projectNo}#${serviceNumber} has already been rated; one rating per service (R9)`,
-      { projectNo, serviceNumber },
-    );
+    return new AlreadyRatedError(`service ${projectNo}#${serviceNumber} has already been rated; one rating per service (R9)`, { projectNo, serviceNumber });
   }
 }
 
@@ -66,9 +63,7 @@ export class RatingWindowClosedError extends DomainError {
 export class TagRequiredError extends DomainError {
   readonly code = 'TAG_OR_COMMENT_REQUIRED';
   static forBadReview(level: number): TagRequiredError {
-    return new TagRequiredError(
-      `a rating of level ${level} is a bad review and must carry at least one tag or a comment (R9)`,
-    );
+    return new TagRequiredError(`a rating of level ${level} is a bad review and must carry at least one tag or a comment (R9)`);
   }
 }
 
@@ -82,8 +77,9 @@ export class IllegalTransitionError extends DomainError {
   }
 }
 
-export class RateLimitedError extends DomainError {
-  readonly code = 'RATE_LIMITED';
+/** The server cannot take the request now (shutting down, a dependency down); sending it again later is safe. */
+export class UnavailableError extends DomainError {
+  readonly code = 'UNAVAILABLE';
 }
 
 function show(value: unknown): string {

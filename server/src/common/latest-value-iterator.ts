@@ -29,7 +29,9 @@ export class LatestValueIterator<T> implements AsyncIterableIterator<T> {
       return Promise.resolve({ value, done: false });
     }
     if (this.finished) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => { this.waiter = resolve; });
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
   }
 
   return(): Promise<IteratorResult<T>> {

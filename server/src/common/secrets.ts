@@ -5,7 +5,10 @@ import { PiiCipher } from './crypto.js';
 import type { Config } from './config.js';
 import { log } from './logger.js';
 
-interface DevSecrets { piiKey: string; authSecret: string }
+interface DevSecrets {
+  piiKey: string;
+  authSecret: string;
+}
 
 /**
  * Keys come from the environment in production. Without them we generate development keys once,
@@ -16,14 +19,18 @@ export function loadSecrets(config: Config): { cipher: PiiCipher; authSecret: st
   let dev: DevSecrets | undefined;
   if (!config.piiKey || !config.authSecret) {
     dev = devSecrets(config.dataDir);
-    log.warn('!!! PII_KEY and/or AUTH_SECRET not set: using generated development keys stored in DATA_DIR. '
-      + 'Set both in production (see README) !!!', { file: join(config.dataDir, 'dev-secrets.json') });
+    log.warn('!!! PII_KEY and/or AUTH_SECRET not set: using generated development keys stored in DATA_DIR. ' + 'Set both in production (see README) !!!', {
+      file: join(config.dataDir, 'dev-secrets.json'),
+    });
   }
   const key = Buffer.from(config.piiKey ?? dev!.piiKey, 'base64');
-  const old = (config.piiOldKeys ?? '').split(',').filter(Boolean).map((pair): [string, Buffer] => {
-    const [id, value] = pair.split(':');
-    return [id ?? '', Buffer.from(value ?? '', 'base64')];
-  });
+  const old = (config.piiOldKeys ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair): [string, Buffer] => {
+      const [id, value] = pair.split(':');
+      return [id ?? '', Buffer.from(value ?? '', 'base64')];
+    });
   return {
     cipher: new PiiCipher(config.piiKey ? config.piiKeyId : 'dev', key, old),
     authSecret: config.authSecret ?? dev!.authSecret,

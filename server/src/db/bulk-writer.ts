@@ -39,7 +39,10 @@ function constantParts(constants: Constants | undefined): { columns: string[]; l
   return { columns: entries.map(([c]) => c), literals: entries.map(([, v]) => (v === null ? 'null' : String(v))) };
 }
 
-export interface BulkTarget { databaseUrl?: string; sqliteFile?: string }
+export interface BulkTarget {
+  databaseUrl?: string;
+  sqliteFile?: string;
+}
 
 /**
  * `thread`: on SQLite, write on a worker thread so that producing rows and writing them use two
@@ -78,8 +81,12 @@ class SqliteBulk {
 
   addCounts(table: string, keyColumns: string[], rows: unknown[][]): void {
     // Rows of one multi-row statement are applied in order, so a key repeated within it still adds up.
-    this.write(`insert into ${table} (${[...keyColumns, 'n'].join(', ')})`,
-      `on conflict (${keyColumns.join(', ')}) do update set n = ${table}.n + excluded.n`, keyColumns.length + 1, rows);
+    this.write(
+      `insert into ${table} (${[...keyColumns, 'n'].join(', ')})`,
+      `on conflict (${keyColumns.join(', ')}) do update set n = ${table}.n + excluded.n`,
+      keyColumns.length + 1,
+      rows,
+    );
   }
 
   exec(sql: 'begin immediate' | 'commit' | 'rollback'): void {
@@ -163,7 +170,10 @@ async function threadWriter(file: string): Promise<BulkWriter> {
   const data = { [WORKER_FLAG]: true, file };
   // Run from TypeScript sources (tsx, vitest), the thread registers tsx before loading this module.
   const worker = self.pathname.endsWith('.ts')
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`, { eval: true, workerData: data })
+    ? new Worker(
+        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`,
+        { eval: true, workerData: data },
+      )
     : new Worker(self, { workerData: data });
   let seq = 0;
   let done = 0;
@@ -194,7 +204,9 @@ async function threadWriter(file: string): Promise<BulkWriter> {
   });
   worker.on('error', (err) => fail(err));
   let closed = false;
-  worker.on('exit', (code) => { if (!closed) fail(new Error(`bulk writer thread exited with code ${code}`)); });
+  worker.on('exit', (code) => {
+    if (!closed) fail(new Error(`bulk writer thread exited with code ${code}`));
+  });
   /** Posts an operation; resolves once at most `ahead` operations are still unwritten. */
   const post = (op: Op, ahead = MAX_IN_FLIGHT): Promise<void> => {
     if (failure && op.op !== 'close') return Promise.reject(failure);
@@ -202,7 +214,9 @@ async function threadWriter(file: string): Promise<BulkWriter> {
     worker.postMessage({ ...op, seq });
     const until = seq - ahead;
     if (done >= until) return Promise.resolve();
-    return new Promise((resolve, reject) => { waiting.push({ until, resolve, reject }); });
+    return new Promise((resolve, reject) => {
+      waiting.push({ until, resolve, reject });
+    });
   };
   return {
     insert: (table, columns, rows, constants) => post({ op: 'insert', table, columns, rows, constants }),
@@ -221,7 +235,9 @@ async function threadWriter(file: string): Promise<BulkWriter> {
       if (closed) return;
       try {
         await post({ op: 'close' }, 0);
-      } catch { /* the first failure is thrown below */ }
+      } catch {
+        /* the first failure is thrown below */
+      }
       closed = true;
       await worker.terminate();
       if (failure) throw failure;
@@ -246,26 +262,42 @@ function runWorker(file: string): void {
       if (m.op === 'close') {
         try {
           bulk.close();
-        } catch { /* reported already */ }
+        } catch {
+          /* reported already */
+        }
       }
       port.postMessage({ seq: m.seq, error: failed } satisfies Reply);
       return;
     }
     try {
       switch (m.op) {
-        case 'insert': bulk.insert(m.table, m.columns, m.rows, m.constants); break;
-        case 'addCounts': bulk.addCounts(m.table, m.columns, m.rows); break;
-        case 'begin': bulk.exec('begin immediate'); break;
-        case 'commit': bulk.exec('commit'); break;
-        case 'rollback': bulk.exec('rollback'); break;
-        case 'close': bulk.close(); break;
+        case 'insert':
+          bulk.insert(m.table, m.columns, m.rows, m.constants);
+          break;
+        case 'addCounts':
+          bulk.addCounts(m.table, m.columns, m.rows);
+          break;
+        case 'begin':
+          bulk.exec('begin immediate');
+          break;
+        case 'commit':
+          bulk.exec('commit');
+          break;
+        case 'rollback':
+          bulk.exec('rollback');
+          break;
+        case 'close':
+          bulk.close();
+          break;
       }
       port.postMessage({ seq: m.seq } satisfies Reply);
     } catch (err) {
       failed = err instanceof Error ? err.message : String(err);
       try {
         bulk.exec('rollback');
-      } catch { /* already rolled back */ }
+      } catch {
+        /* already rolled back */
+      }
       port.postMessage({ seq: m.seq, error: failed } satisfies Reply);
     }
   });
@@ -294,10 +326,13 @@ async function postgresWriter(url: string): Promise<BulkWriter> {
       return multi(`insert into ${table} (${[...columns, ...extra.columns].join(', ')})`, '', columns.length, rows, extra.literals);
     },
     // PostgreSQL refuses one statement that updates the same row twice: callers pass distinct keys.
-    addCounts: (table, keyColumns, rows) => multi(
-      `insert into ${table} (${[...keyColumns, 'n'].join(', ')})`,
-      `on conflict (${keyColumns.join(', ')}) do update set n = ${table}.n + excluded.n`, keyColumns.length + 1, rows,
-    ),
+    addCounts: (table, keyColumns, rows) =>
+      multi(
+        `insert into ${table} (${[...keyColumns, 'n'].join(', ')})`,
+        `on conflict (${keyColumns.join(', ')}) do update set n = ${table}.n + excluded.n`,
+        keyColumns.length + 1,
+        rows,
+      ),
     async transaction(work) {
       await client.query('begin');
       try {

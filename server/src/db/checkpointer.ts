@@ -31,7 +31,9 @@ parentPort.on('message', (m) => {
 /** Pages of log after which the server's own connection checkpoints (SQLite's default is 1,000). */
 export const SAFETY_CHECKPOINT_PAGES = 20_000;
 
-export interface Checkpointer { stop(): Promise<void> }
+export interface Checkpointer {
+  stop(): Promise<void>;
+}
 
 export function startCheckpointer(file: string, intervalMs = 5000): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -45,15 +47,19 @@ export function startCheckpointer(file: string, intervalMs = 5000): Checkpointer
   worker.on('error', (err) => log.error('WAL checkpoint thread stopped; the server checkpoints itself from now on', { error: err.message }));
   worker.unref();
   return {
-    stop: () => new Promise<void>((done) => {
-      const timer = setTimeout(() => void worker.terminate().then(() => done()), 5000);
-      worker.on('message', (m: { stopped?: boolean }) => {
-        if (!m.stopped) return;
-        clearTimeout(timer);
-        void worker.terminate().then(() => done());
-      });
-      worker.on('exit', () => { clearTimeout(timer); done(); });
-      worker.postMessage('stop');
-    }),
+    stop: () =>
+      new Promise<void>((done) => {
+        const timer = setTimeout(() => void worker.terminate().then(() => done()), 5000);
+        worker.on('message', (m: { stopped?: boolean }) => {
+          if (!m.stopped) return;
+          clearTimeout(timer);
+          void worker.terminate().then(() => done());
+        });
+        worker.on('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        worker.postMessage('stop');
+      }),
   };
 }

@@ -1,7 +1,10 @@
 import type { Em } from './orm.js';
 
 type Writer<T> = (em: Em, rows: T[]) => Promise<void>;
-interface Buffer { rows: unknown[]; write: Writer<unknown> }
+interface Buffer {
+  rows: unknown[];
+  write: Writer<unknown>;
+}
 
 /**
  * Counter writes that a group commit makes once, at its end, for the jobs that succeeded. Hot counter

@@ -6,13 +6,21 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { SAFETY_CHECKPOINT_PAGES } from './checkpointer.js';
-import { allEntities } from './entities.js';
 import { sqliteMigrations } from './migrations/sqlite/index.js';
 import { postgresMigrations } from './migrations/postgresql/index.js';
 
 export type Dialect = 'sqlite' | 'postgresql';
 export type Orm = MikroORM;
 export type Em = SqlEntityManager;
+
+/** The database as features see it: the ORM (fork an entity manager per operation) and which SQL it speaks. */
+export interface Database {
+  readonly orm: Orm;
+  readonly dialect: Dialect;
+}
+
+/** Every table MikroORM knows about; the composition root owns the list (db imports no feature). */
+export type EntityList = NonNullable<Options['entities']>;
 
 export interface DbTarget {
   /** PostgreSQL connection URL; absent means the embedded SQLite file. */
@@ -31,10 +39,10 @@ export function migrationsFolder(dialect: Dialect): string {
 }
 
 /** Options shared by the server, the CLIs and the tests, for either database. */
-export function ormOptions(target: DbTarget): Options {
+export function ormOptions(target: DbTarget, entities: EntityList): Options {
   const dialect = dialectOf(target);
   const common = {
-    entities: allEntities,
+    entities,
     extensions: [Migrator],
     debug: target.debug ?? false,
     allowGlobalContext: false,
@@ -74,8 +82,8 @@ export function ormOptions(target: DbTarget): Options {
 }
 
 /** Connects and applies every committed migration that has not run yet. */
-export async function openDatabase(target: DbTarget): Promise<Orm> {
-  const orm = await MikroORM.init(ormOptions(target));
+export async function openDatabase(target: DbTarget, entities: EntityList): Promise<Orm> {
+  const orm = await MikroORM.init(ormOptions(target, entities));
   await orm.getMigrator().up();
   return orm;
 }

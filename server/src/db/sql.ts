@@ -16,11 +16,21 @@ export interface Sql {
   run(text: string, params?: readonly unknown[]): Promise<number>;
 }
 
-interface SqliteStatement { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): { changes: number } }
-interface SqliteConnection { prepare(text: string): SqliteStatement }
-interface KnexTransaction { client: { acquireConnection(): Promise<unknown> } }
+interface SqliteStatement {
+  reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number };
+}
+interface SqliteConnection {
+  prepare(text: string): SqliteStatement;
+}
+interface KnexTransaction {
+  client: { acquireConnection(): Promise<unknown> };
+}
 
-interface PgClient { query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }> }
+interface PgClient {
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
 
 /** Prepared statements per connection; bounded, since multi-row upserts vary in their row count. */
 const prepared = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
@@ -128,9 +138,13 @@ export function rowReader<T extends object>(em: Em, schema: EntitySchema<T>): (r
   const known = readers.get(schema as unknown as EntitySchema<never>);
   if (known) return known as (row: Record<string, unknown>) => T;
   const meta = em.getMetadata().get(schema.meta.className) as EntityMetadata<T>;
-  const fields = meta.props.filter((p) => p.fieldNames?.length === 1).map((p) => ({
-    name: p.name as string, column: p.fieldNames[0]!, kind: p.runtimeType === 'boolean' ? 'bool' : p.runtimeType === 'number' ? 'num' : 'other',
-  }));
+  const fields = meta.props
+    .filter((p) => p.fieldNames?.length === 1)
+    .map((p) => ({
+      name: p.name as string,
+      column: p.fieldNames[0]!,
+      kind: p.runtimeType === 'boolean' ? 'bool' : p.runtimeType === 'number' ? 'num' : 'other',
+    }));
   const read = (row: Record<string, unknown>): T => {
     const out: Record<string, unknown> = {};
     for (const f of fields) {

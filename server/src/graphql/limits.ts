@@ -10,16 +10,23 @@ export const depthLimitRule: ValidationRule = (context: ValidationContext): ASTV
       enter(node) {
         depth += 1;
         if (depth > MAX_DEPTH) {
-          context.reportError(new GraphQLError(`query is nested ${depth} levels deep; at most ${MAX_DEPTH} are allowed`, {
-            nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-          }));
+          context.reportError(
+            new GraphQLError(`query is nested ${depth} levels deep; at most ${MAX_DEPTH} are allowed`, {
+              nodes: [node],
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+            }),
+          );
         }
       },
       leave() {
         depth -= 1;
       },
     },
-    OperationDefinition: { enter: (node) => { if (node.kind === Kind.OPERATION_DEFINITION) depth = 0; } },
+    OperationDefinition: {
+      enter: (node) => {
+        if (node.kind === Kind.OPERATION_DEFINITION) depth = 0;
+      },
+    },
   };
 };
 

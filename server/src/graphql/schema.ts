@@ -8,11 +8,20 @@ import { RatingResolver } from '../rating/rating.resolver.js';
 import { rectificationResolvers } from '../rectification/rectification.resolver.js';
 import { screenResolvers } from '../screen/screen.resolver.js';
 import { livePubSub, statsResolvers } from '../stats/stats.resolver.js';
-import { SystemResolver } from '../system/system.resolver.js';
+import { SystemResolver } from './system.resolver.js';
 import { authChecker } from './auth-checker.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [SystemResolver, AuthResolver, CatalogResolver, CaseResolver, RatingResolver, ...statsResolvers, ...screenResolvers, ...rectificationResolvers];
+export const resolvers: NonEmptyArray<Function> = [
+  SystemResolver,
+  AuthResolver,
+  CatalogResolver,
+  CaseResolver,
+  RatingResolver,
+  ...statsResolvers,
+  ...screenResolvers,
+  ...rectificationResolvers,
+];
 
 let built: Promise<GraphQLSchema> | undefined;
 

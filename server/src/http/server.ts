@@ -4,17 +4,19 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
 import type { Context } from '../common/context.js';
-import { DomainError } from '../common/errors.js';
 import { log } from '../common/logger.js';
+import type { FeatureDeps } from '../graphql/deps.js';
 import { formatError } from '../graphql/format-error.js';
 import { allRules, extraRules } from '../graphql/limits.js';
+import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
 import { graphqlSchema } from '../graphql/schema.js';
-import { closeLiveHub, createLiveSubscribeHandler, liveContext } from '../stats/live-hub.js';
+import { liveTopicSpec } from '../stats/live-topics.js';
 import { staticHandler } from './static.js';
+
+type App = FeatureDeps;
 
 const MAX_BODY = 1024 * 1024;
 
@@ -27,8 +29,12 @@ export interface HttpServer {
 export async function createHttpServer(app: App, dashboardDir: string | null): Promise<HttpServer> {
   const schema = await graphqlSchema();
   const server = createServer();
-  const apollo = new ApolloServer<Context>({
-    schema, formatError, validationRules: extraRules, introspection: true, includeStacktraceInErrorResponses: false,
+  const apollo = new ApolloServer<Context<App>>({
+    schema,
+    formatError,
+    validationRules: extraRules,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
     // main.ts stops everything on SIGINT/SIGTERM; Apollo's own handler, racing it, left the process hanging.
     stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
@@ -46,45 +52,49 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
 
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_BODY });
   // Shared live topics: computed and serialised once per update for all their subscribers.
-  const live = createLiveSubscribeHandler(app);
-  const wsServer = useServer<Record<string, unknown>, { actor?: Actor }>({
-    schema,
-    onConnect: async (ctx) => {
-      const params = ctx.connectionParams ?? {};
-      try {
-        ctx.extra.actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
-        return true;
-      } catch {
-        return false;
-      }
+  const live = createLiveSubscribeHandler(app.liveHub, (actor, field, args) => liveTopicSpec(app, actor, field, args), {
+    retryMs: app.config.liveIntervalMs,
+  });
+  const wsServer = useServer<Record<string, unknown>, { actor?: Actor }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        try {
+          ctx.extra.actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx, id) => ({ app, actor: ctx.extra.actor!, ...liveContext(ctx.extra.socket, id) }) satisfies Context<App>,
+      subscribe: (args) => live.subscribe(args),
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const errors = validate(schema, document, allRules);
+        if (errors.length) return errors;
+        return { schema, document, variableValues: payload.variables, operationName: payload.operationName } as ExecutionArgs;
+      },
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => {
+          const formatted = formatError(e.toJSON(), e);
+          return new GraphQLError(formatted.message, { extensions: formatted.extensions });
+        }),
+      // Execution errors of subscriptions (a role or scope refused in `subscribe`) get their codes the same way as on HTTP.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
     },
-    context: (ctx, id) => ({ app, actor: ctx.extra.actor!, ...liveContext(ctx.extra.socket, id) }) satisfies Context,
-    subscribe: (args) => live.subscribe(args),
-    onSubscribe: (_ctx, _id, payload) => {
-      let document;
-      try {
-        document = parse(payload.query);
-      } catch (err) {
-        return [err as GraphQLError];
-      }
-      const errors = validate(schema, document, allRules);
-      if (errors.length) return errors;
-      return { schema, document, variableValues: payload.variables, operationName: payload.operationName } as ExecutionArgs;
-    },
-    onError: (_ctx, _id, _payload, errors) => errors.map((e) => {
-      const formatted = formatError(e.toJSON(), e);
-      return new GraphQLError(formatted.message, { extensions: formatted.extensions });
-    }),
-    // Execution errors of subscriptions (a role or scope refused in `subscribe`) get their codes the same way as on HTTP.
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length
-      ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) }
-      : undefined),
-  }, wss);
+    wss,
+  );
 
   return {
     server,
     async close() {
-      closeLiveHub(app);
       await wsServer.dispose(); // closes the WebSocket server too
       await apollo.stop();
     },
@@ -92,8 +102,11 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
 }
 
 async function route(
-  app: App, apollo: ApolloServer<Context>, serveStatic: ((req: IncomingMessage, res: ServerResponse) => void) | null,
-  req: IncomingMessage, res: ServerResponse,
+  app: App,
+  apollo: ApolloServer<Context<App>>,
+  serveStatic: ((req: IncomingMessage, res: ServerResponse) => void) | null,
+  req: IncomingMessage,
+  res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/healthz') return sendText(res, 200, 'ok');
@@ -112,7 +125,7 @@ async function readiness(app: App, res: ServerResponse): Promise<void> {
   }
 }
 
-async function graphqlRequest(app: App, apollo: ApolloServer<Context>, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -127,8 +140,9 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context>, req: Inco
   try {
     actor = await actorFromCredentials(app, headers.get('authorization'), headers.get('x-api-key'));
   } catch (err) {
-    const code = err instanceof DomainError ? err.code : 'UNAUTHENTICATED';
-    return sendJson(res, 401, { errors: [{ message: (err as Error).message, extensions: { code } }] });
+    // The same error table as every GraphQL answer: a domain error keeps its code, anything else is masked.
+    const formatted = formatError({ message: 'credentials refused' }, err);
+    return sendJson(res, 401, { errors: [formatted] });
   }
   const result = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },

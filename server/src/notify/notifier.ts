@@ -17,7 +17,11 @@ export interface Notifier {
 }
 
 export class NotifierError extends Error {
-  constructor(readonly channel: string, readonly status: number | null, detail: string) {
+  constructor(
+    readonly channel: string,
+    readonly status: number | null,
+    detail: string,
+  ) {
     super(`${channel} delivery failed${status ? ` (HTTP ${status})` : ''}: ${detail}`);
     this.name = 'NotifierError';
   }

@@ -1,8 +1,9 @@
-import type { App } from '../app.js';
+import type { PiiCipher } from '../common/crypto.js';
+import type { Kernel } from '../common/kernel.js';
 import { log } from '../common/logger.js';
-import type { Em } from '../db/orm.js';
-import { OutboxSchema } from '../exchange/outbox.entities.js';
-import { markOutbox } from '../exchange/outbox.store.js';
+import type { Database, Em } from '../db/orm.js';
+import { OutboxSchema } from '../db/outbox.entities.js';
+import { markOutbox } from '../db/outbox.store.js';
 import { notifiersFrom, type Message, type Notifier } from './notifier.js';
 
 /** Outbox payload of a message: the recipient sealed when it is personal data (a mobile number). */
@@ -15,17 +16,30 @@ export interface MessagePayload {
 
 export const MESSAGE_TOPICS = { sms: 'notify.sms', portal: 'notify.portal' } as const;
 
-const notifiers = new WeakMap<App, Record<Message['channel'], Notifier | null>>();
+/**
+ * The message endpoints of one process, by channel (null: messages wait in the outbox). Built by the
+ * composition root from SMS_GATEWAY_URL / PORTAL_MESSAGE_URL; the demo history uses one with none.
+ */
+export class MessageGateways {
+  private readonly channels: Record<Message['channel'], Notifier | null>;
 
-/** Replaces the app's notifiers (tests use a local stand-in; production reads SMS_GATEWAY_URL / PORTAL_MESSAGE_URL). */
-export function setNotifiers(app: App, value: Partial<Record<Message['channel'], Notifier | null>>): void {
-  notifiers.set(app, { ...notifiersOf(app), ...value });
+  constructor(channels: Partial<Record<Message['channel'], Notifier | null>>) {
+    this.channels = { sms: null, portal: null, ...channels };
+  }
+
+  static fromConfig(config: { smsGatewayUrl?: string; portalMessageUrl?: string }): MessageGateways {
+    return new MessageGateways(notifiersFrom(config));
+  }
+
+  of(channel: Message['channel']): Notifier | null {
+    return this.channels[channel];
+  }
 }
 
-function notifiersOf(app: App): Record<Message['channel'], Notifier | null> {
-  let value = notifiers.get(app);
-  if (!value) notifiers.set(app, (value = notifiersFrom(app.config)));
-  return value;
+/** What delivering messages needs. */
+export interface NotifyDeps extends Kernel, Database {
+  readonly cipher: PiiCipher;
+  readonly messages: MessageGateways;
 }
 
 const RETRY_BASE_MS = 60_000;
@@ -34,14 +48,14 @@ const RETRY_BASE_MS = 60_000;
  * Delivers the given message records now (after their transaction committed). Each is marked delivered or
  * given a retry time; a message whose channel has no endpoint stays pending for the exchange worker.
  */
-export async function deliverMessages(app: App, outboxIds: number[]): Promise<{ delivered: number; failed: number; pending: number }> {
+export async function deliverMessages(app: NotifyDeps, outboxIds: number[]): Promise<{ delivered: number; failed: number; pending: number }> {
   const result = { delivered: 0, failed: 0, pending: 0 };
   if (outboxIds.length === 0) return result;
   const em = app.orm.em.fork() as Em;
   const rows = await em.find(OutboxSchema, { id: { $in: outboxIds }, deliveredAt: null, topic: { $in: Object.values(MESSAGE_TOPICS) } });
   for (const row of rows) {
     const payload = JSON.parse(row.payload) as MessagePayload;
-    const notifier = notifiersOf(app)[payload.channel];
+    const notifier = app.messages.of(payload.channel);
     if (!notifier) {
       result.pending += 1;
       continue;

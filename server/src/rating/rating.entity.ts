@@ -6,16 +6,31 @@ import { bool, int, millis, optInt, optStr, optText, pk, str } from '../common/c
  * (R18); invalid ratings leave every statistic but stay for the audit trail.
  */
 export interface Rating {
-  id: number; serviceId: number; caseId: number; assessNumber: number;
-  level: number; dimensions: string | null; tags: string; comment: string | null;
-  channel: string; pf: number; isDefault: boolean; valid: boolean; invalidReason: string | null;
-  raterNameSealed: string | null; raterNameMasked: string | null;
-  raterMobileSealed: string | null; raterMobileMasked: string | null;
-  source: string; tokenId: string | null; actorId: number | null;
+  id: number;
+  serviceId: number;
+  caseId: number;
+  assessNumber: number;
+  level: number;
+  dimensions: string | null;
+  tags: string;
+  comment: string | null;
+  channel: string;
+  pf: number;
+  isDefault: boolean;
+  valid: boolean;
+  invalidReason: string | null;
+  raterNameSealed: string | null;
+  raterNameMasked: string | null;
+  raterMobileSealed: string | null;
+  raterMobileMasked: string | null;
+  source: string;
+  tokenId: string | null;
+  actorId: number | null;
   ratedAt: number;
 }
 export const RatingSchema = new EntitySchema<Rating>({
-  name: 'Rating', tableName: 'rating',
+  name: 'Rating',
+  tableName: 'rating',
   uniques: [{ properties: ['serviceId', 'assessNumber'] }],
   indexes: [{ properties: ['ratedAt'] }],
   properties: {

@@ -1,7 +1,8 @@
 import { DAY_MS } from '../common/clock.js';
 import { AlreadyRatedError, InvalidInputError, RatingWindowClosedError, TagRequiredError } from '../common/errors.js';
 import { DIMENSIONS, isBadLevel } from '../catalog/levels.logic.js';
-import { channelsFor, type Channel } from './channel.logic.js';
+import { channelsFor, type Channel } from '../catalog/channel.logic.js';
+import type { TagInfo } from '../catalog/catalog.service.js';
 
 /** What a caller sends; validated into a NormalizedEvaluation or rejected with a coded error. */
 export interface EvaluationDraft {
@@ -19,8 +20,6 @@ export interface NormalizedEvaluation {
   comment: string | null;
   channel: Channel;
 }
-
-export interface TagInfo { code: string; level: number }
 
 export interface RatingSettings {
   ratingWindowDays: number;
@@ -69,7 +68,10 @@ export function checkChannel(role: string, channel: Channel, device?: { windowId
   }
 }
 
-export interface ServiceTiming { proStatus: number; completedAt: number | null }
+export interface ServiceTiming {
+  proStatus: number;
+  completedAt: number | null;
+}
 
 /** R9/R11: a rating is accepted from acceptance until the window after completion closes. */
 export function checkRatingWindow(service: ServiceTiming, settings: RatingSettings, now: number): void {
@@ -78,21 +80,25 @@ export function checkRatingWindow(service: ServiceTiming, settings: RatingSettin
   }
   if (service.completedAt !== null && now > service.completedAt + settings.ratingWindowDays * DAY_MS) {
     const closedAt = new Date(service.completedAt + settings.ratingWindowDays * DAY_MS).toISOString();
-    throw new RatingWindowClosedError(
-      `the rating window closed at ${closedAt}, ${settings.ratingWindowDays} days after completion`,
-      { closedAt },
-    );
+    throw new RatingWindowClosedError(`the rating window closed at ${closedAt}, ${settings.ratingWindowDays} days after completion`, { closedAt });
   }
 }
 
-export interface PriorRating { ratedAt: number; isDefault: boolean; followUps: number }
+export interface PriorRating {
+  ratedAt: number;
+  isDefault: boolean;
+  followUps: number;
+}
 
 /**
  * R9: 1 for a first rating; 2 for the one follow-up (追评) where FOLLOW_UP_DAYS allows it, counted from
  * the first rating, not from completion. A default rating cannot be followed up: the rater never rated.
  */
 export function nextAssessNumber(
-  prior: PriorRating | null, settings: RatingSettings, now: number, service: { projectNo: string; serviceNumber: number },
+  prior: PriorRating | null,
+  settings: RatingSettings,
+  now: number,
+  service: { projectNo: string; serviceNumber: number },
 ): 1 | 2 {
   if (!prior) return 1;
   if (prior.isDefault) {

@@ -1,16 +1,19 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { PiiCipher } from '../common/crypto.js';
+import type { Kernel } from '../common/kernel.js';
+import type { ChangeBus } from '../common/pubsub.js';
 import { AlreadyRatedError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
-import type { Em } from '../db/orm.js';
+import type { Database, Em } from '../db/orm.js';
+import { mapDatabaseError } from '../db/errors.js';
 import { insertRow, rowReader, sqlOf, type Sql } from '../db/sql.js';
 import { CaseSchema, ServiceSchema, type CaseRecord, type Service } from '../case/case.entities.js';
-import { activeTags } from '../catalog/catalog.service.js';
-import { rollupDeltas, scopesOf, type Attribution } from '../stats/rollup.logic.js';
-import { loadAttribution } from './attribution.store.js';
-import { groupCommit, type Counted } from './group-commit.js';
-import { pfCodes, type Channel } from './channel.logic.js';
+import type { TagDictionary } from '../catalog/catalog.service.js';
+import { rollupDeltas, scopesOf, type Attribution, type Counted } from '../stats/rollup.logic.js';
+import { loadAttribution } from '../stats/attribution.store.js';
+import type { GroupRunner } from '../db/group-commit.js';
+import type { Channel } from '../catalog/channel.logic.js';
 import { checkChannel, checkRatingWindow, nextAssessNumber, validateEvaluation, type NormalizedEvaluation } from './rating.logic.js';
 import { RatingSchema, type Rating } from './rating.entity.js';
 
@@ -29,26 +32,38 @@ export interface SubmitEvaluationInput {
 
 /** Runs inside the rating's transaction; the rectification feature opens its case here (R13). */
 export type RatingHook = (em: Em, rating: Rating, attribution: Attribution, service: Service) => Promise<void>;
-const hooks = new WeakMap<App, RatingHook[]>();
-export function onRatingStored(app: App, hook: RatingHook): void {
-  hooks.set(app, [...(hooks.get(app) ?? []), hook]);
+
+/** What storing ratings needs; the composition root supplies it, after-store hooks included. */
+export interface RatingDeps extends Kernel, Database {
+  readonly cipher: PiiCipher;
+  readonly tokens: TokenService;
+  readonly bus: ChangeBus;
+  readonly tags: TagDictionary;
+  readonly groupCommit: GroupRunner<Counted>;
+  /** `pf` code per channel for the provincial record, parsed once from the PF_CODES setting. */
+  readonly channelCodes: Readonly<Record<Channel, number>>;
+  /** Run inside the rating's transaction, in order (the root gives rectification's here, R13). */
+  readonly ratingHooks: readonly RatingHook[];
 }
 
 /** R9: one rating per service, by a caller entitled to rate it, inside the window, counted once (R10). */
 /** The stored rating and the service it rated (the resolver needs the service's keys; no second read). */
-export interface SubmittedRating { rating: Rating; service: Service }
+export interface SubmittedRating {
+  rating: Rating;
+  service: Service;
+}
 
-export async function submitEvaluation(app: App, caller: Actor, input: SubmitEvaluationInput): Promise<SubmittedRating> {
+export async function submitEvaluation(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput): Promise<SubmittedRating> {
   const actor = input.token ? await raterFromToken(app, input.token) : caller;
   if (!['rater', 'device', 'system'].includes(actor.role)) {
     throw actor.role === 'public'
       ? new UnauthenticatedError('rating needs a rating token (receipt QR code), a device key or a system key')
       : ForbiddenError.role(['rater', 'device', 'system'], actor.role);
   }
-  const tags = await activeTags(app);
+  const tags = await app.tags.current();
   // Every read happens inside the group's transaction: on SQLite the one connection belongs to the
   // running group, so reads made before joining it would queue one by one and no group would form.
-  const stored = await groupCommit(app).run(async (tx, sql) => {
+  const stored = await app.groupCommit.run(async (tx, sql) => {
     const service = await findService(tx, sql, actor, input);
     await checkServiceScope(sql, actor, service);
     const channel = input.channel ?? defaultChannel(actor);
@@ -57,11 +72,11 @@ export async function submitEvaluation(app: App, caller: Actor, input: SubmitEva
     return storeRating(app, tx, sql, actor, service, evaluation, input, app.clock.now().getTime());
   });
   const { rating, attribution, service } = stored;
-  app.bus.publish({ kind: 'rating', scopes: scopesOf(attribution), at: rating.ratedAt, origin: app.instanceId, detail: { ratingId: rating.id, serviceId: rating.serviceId } });
+  app.bus.publish({ kind: 'rating', scopes: scopesOf(attribution), at: rating.ratedAt, detail: { ratingId: rating.id, serviceId: rating.serviceId } });
   return { rating, service };
 }
 
-async function raterFromToken(app: App, token: string): Promise<Actor> {
+async function raterFromToken(app: RatingDeps, token: string): Promise<Actor> {
   const claims = await app.tokens.verify(token, 'rating');
   return { role: 'rater', label: `rating-token:${claims.jti}`, serviceId: Number(claims.sub), tokenId: claims.jti };
 }
@@ -73,7 +88,11 @@ async function findService(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluati
     const service = row ? read(row) : null;
     if (!service) throw NotFoundError.of('service bound to this rating token', String(actor.serviceId));
     if (input.projectNo && (input.projectNo !== service.projectNo || (input.serviceNumber ?? service.serviceNumber) !== service.serviceNumber)) {
-      throw InvalidInputError.field('projectNo/serviceNumber', `the service of the token (${service.projectNo}#${service.serviceNumber})`, `${input.projectNo}#${input.serviceNumber ?? ''}`);
+      throw InvalidInputError.field(
+        'projectNo/serviceNumber',
+        `the service of the token (${service.projectNo}#${service.serviceNumber})`,
+        `${input.projectNo}#${input.serviceNumber ?? ''}`,
+      );
     }
     return service;
   }
@@ -107,12 +126,21 @@ function defaultChannel(actor: Actor): Channel {
   return 'IMPORT';
 }
 
-interface Stored { value: { rating: Rating; attribution: Attribution; service: Service }; counted: Counted }
+interface Stored {
+  value: { rating: Rating; attribution: Attribution; service: Service };
+  deltas: Counted;
+}
 
 /** Runs inside the group's transaction (its own savepoint); the caller publishes after the commit. */
 async function storeRating(
-  app: App, tx: Em, sql: Sql, actor: Actor, service: Service, evaluation: NormalizedEvaluation,
-  input: SubmitEvaluationInput, now: number,
+  app: RatingDeps,
+  tx: Em,
+  sql: Sql,
+  actor: Actor,
+  service: Service,
+  evaluation: NormalizedEvaluation,
+  input: SubmitEvaluationInput,
+  now: number,
 ): Promise<Stored> {
   const [caseRow] = await sql.all('select * from case_record where id = ?', [service.caseId]);
   if (!caseRow) throw NotFoundError.of(`case of service ${service.projectNo}#${service.serviceNumber}`, String(service.caseId));
@@ -121,11 +149,24 @@ async function storeRating(
   const assessNumber = nextAssessNumber(prior, app.config, now, service);
   if (assessNumber === 1) checkRatingWindow(service, app.config, now);
   const rating: Rating = {
-    id: 0, serviceId: service.id, caseId: service.caseId, assessNumber, level: evaluation.level,
+    id: 0,
+    serviceId: service.id,
+    caseId: service.caseId,
+    assessNumber,
+    level: evaluation.level,
     dimensions: evaluation.dimensions ? JSON.stringify(evaluation.dimensions) : null,
-    tags: evaluation.tags.join(','), comment: evaluation.comment, channel: evaluation.channel,
-    pf: pfCodes()[evaluation.channel], isDefault: false, valid: true, invalidReason: null,
-    ...raterData(app, kase, input), source: actor.role, tokenId: actor.tokenId ?? null, actorId: actor.apiKeyId ?? null, ratedAt: now,
+    tags: evaluation.tags.join(','),
+    comment: evaluation.comment,
+    channel: evaluation.channel,
+    pf: app.channelCodes[evaluation.channel],
+    isDefault: false,
+    valid: true,
+    invalidReason: null,
+    ...raterData(app, kase, input),
+    source: actor.role,
+    tokenId: actor.tokenId ?? null,
+    actorId: actor.apiKeyId ?? null,
+    ratedAt: now,
   };
   try {
     if (assessNumber === 2) {
@@ -133,20 +174,20 @@ async function storeRating(
       rating.id = await insertRow(tx, sql, RatingSchema, rating);
       const attribution = emptyAttribution();
       await runHooks(app, tx, rating, attribution, service);
-      return { value: { rating, attribution, service }, counted: { counts: [], tags: [] } };
+      return { value: { rating, attribution, service }, deltas: { counts: [], tags: [] } };
     }
     const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
-    return { value: { rating, attribution, service }, counted };
+    return { value: { rating, attribution, service }, deltas: counted };
   } catch (err) {
-    if (err instanceof UniqueConstraintViolationException) throw alreadyRated(actor, service);
-    throw err;
+    throw mapDatabaseError(err, () => alreadyRated(actor, service));
   }
 }
 
 function alreadyRated(actor: Actor, service: Service): AlreadyRatedError {
   if (actor.tokenId) {
     return new AlreadyRatedError('this rating token has already been used; each receipt QR code rates once (R7, R9)', {
-      projectNo: service.projectNo, serviceNumber: service.serviceNumber,
+      projectNo: service.projectNo,
+      serviceNumber: service.serviceNumber,
     });
   }
   return AlreadyRatedError.service(service.projectNo, service.serviceNumber);
@@ -171,20 +212,29 @@ async function coveredServices(em: Em, kase: CaseRecord, service: Service): Prom
  * same transaction (merged with others' under group commit).
  */
 export async function recordFirstRating(
-  app: App, tx: Em, kase: CaseRecord, service: Service, rating: Rating,
+  app: RatingDeps,
+  tx: Em,
+  kase: CaseRecord,
+  service: Service,
+  rating: Rating,
 ): Promise<{ attribution: Attribution; counted: Counted }> {
   const sql = await sqlOf(tx);
   rating.id = await insertRow(tx, sql, RatingSchema, rating);
   const covered = await coveredServices(tx, kase, service);
-  await markRated(sql, covered.map((s) => s.id), rating.id, service);
+  await markRated(
+    sql,
+    covered.map((s) => s.id),
+    rating.id,
+    service,
+  );
   const attribution = await loadAttribution(tx, [...new Set(covered.map((s) => s.caseId))], kase.kind, service.staffId);
   const counted = rollupDeltas(attribution, { ...rating, tags: rating.tags ? rating.tags.split(',') : [] }, 1);
   await runHooks(app, tx, rating, attribution, service);
   return { attribution, counted };
 }
 
-async function runHooks(app: App, tx: Em, rating: Rating, attribution: Attribution, service: Service): Promise<void> {
-  for (const hook of hooks.get(app) ?? []) await hook(tx, rating, attribution, service);
+async function runHooks(app: RatingDeps, tx: Em, rating: Rating, attribution: Attribution, service: Service): Promise<void> {
+  for (const hook of app.ratingHooks) await hook(tx, rating, attribution, service);
 }
 
 /** The guard against double counting: only services not yet rated are claimed, all or nothing. */
@@ -192,25 +242,28 @@ async function markRated(sql: Sql, serviceIds: number[], ratingId: number, servi
   // coalesce: keeps the planner on the primary key. A plain "rating_id is null" can look selective
   // to PostgreSQL (statistics taken before a burst of new, unrated services) and send it scanning
   // the (rating_id, completed_at) index over every unrated service.
-  const changed = await sql.run(
-    `update service set rating_id = ? where id in (${serviceIds.map(() => '?').join(', ')}) and coalesce(rating_id, 0) = 0`,
-    [ratingId, ...serviceIds],
-  );
+  const changed = await sql.run(`update service set rating_id = ? where id in (${serviceIds.map(() => '?').join(', ')}) and coalesce(rating_id, 0) = 0`, [
+    ratingId,
+    ...serviceIds,
+  ]);
   if (changed !== serviceIds.length) throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);
 }
 
 /** R12: the rater is the applicant unless the channel names someone else (hotline, department system). */
-function raterData(app: App, kase: CaseRecord, input: SubmitEvaluationInput) {
+function raterData(app: RatingDeps, kase: CaseRecord, input: SubmitEvaluationInput) {
   if (input.raterName) {
     return {
-      raterNameSealed: app.cipher.encrypt(input.raterName), raterNameMasked: maskName(input.raterName),
+      raterNameSealed: app.cipher.encrypt(input.raterName),
+      raterNameMasked: maskName(input.raterName),
       raterMobileSealed: input.raterMobile ? app.cipher.encrypt(input.raterMobile) : null,
       raterMobileMasked: input.raterMobile ? maskPhone(input.raterMobile) : null,
     };
   }
   return {
-    raterNameSealed: kase.applicantNameSealed, raterNameMasked: kase.applicantNameMasked,
-    raterMobileSealed: kase.applicantMobileSealed, raterMobileMasked: kase.applicantMobileMasked,
+    raterNameSealed: kase.applicantNameSealed,
+    raterNameMasked: kase.applicantNameMasked,
+    raterMobileSealed: kase.applicantMobileSealed,
+    raterMobileMasked: kase.applicantMobileMasked,
   };
 }
 

@@ -1,4 +1,5 @@
 import { Field, GraphQLISODateTime, InputType, Int, ObjectType } from 'type-graphql';
+import { TagView } from '../catalog/catalog.types.js';
 
 @InputType({ description: 'A level for one of the seven dimensions (R3)' })
 export class DimensionInput {
@@ -24,14 +25,6 @@ export class SubmitEvaluationInput {
 export class DimensionView {
   @Field(() => String) key!: string;
   @Field(() => Int) level!: number;
-}
-
-@ObjectType({ description: 'A tag of the national dictionary' })
-export class TagView {
-  @Field(() => String) code!: string;
-  @Field(() => Int) level!: number;
-  @Field(() => String) name!: string;
-  @Field(() => String) nameEn!: string;
 }
 
 @ObjectType({ description: 'A rating as stored; the rater is masked, and hidden from the rated department (R12)' })

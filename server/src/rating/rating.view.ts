@@ -1,23 +1,40 @@
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
 import { LEVELS } from '../catalog/levels.logic.js';
 import type { Service } from '../case/case.entities.js';
 import type { Rating } from './rating.entity.js';
-import type { RatingView, TagView } from './rating.types.js';
+import type { RatingView } from './rating.types.js';
+import type { TagView } from '../catalog/catalog.types.js';
 
 /** Masked rater data only for those who oversee; the rated side never learns who rated it (R12). */
-export function toRatingView(rating: Rating, service: Pick<Service, 'projectNo' | 'serviceNumber'>, viewer: Actor, tags: ReadonlyMap<string, TagView>): RatingView {
+export function toRatingView(
+  rating: Rating,
+  service: Pick<Service, 'projectNo' | 'serviceNumber'>,
+  viewer: Actor,
+  tags: ReadonlyMap<string, TagView>,
+): RatingView {
   const seesRater = viewer.role === 'supervisor' || viewer.role === 'admin' || viewer.role === 'rater';
   const dims = rating.dimensions ? (JSON.parse(rating.dimensions) as Record<string, number>) : {};
   return {
-    id: rating.id, projectNo: service.projectNo, serviceNumber: service.serviceNumber, assessNumber: rating.assessNumber,
-    level: rating.level, levelName: LEVELS.find((l) => l.value === rating.level)?.name ?? String(rating.level),
+    id: rating.id,
+    projectNo: service.projectNo,
+    serviceNumber: service.serviceNumber,
+    assessNumber: rating.assessNumber,
+    level: rating.level,
+    levelName: LEVELS.find((l) => l.value === rating.level)?.name ?? String(rating.level),
     dimensions: Object.entries(dims).map(([key, level]) => ({ key, level })),
-    tags: rating.tags ? rating.tags.split(',').map((code) => {
-      const tag = tags.get(code);
-      return tag ? { code, level: tag.level, name: tag.name, nameEn: tag.nameEn } : { code, level: rating.level, name: code, nameEn: code };
-    }) : [],
-    comment: rating.comment, channel: rating.channel, pf: rating.pf, isDefault: rating.isDefault, valid: rating.valid,
-    raterName: seesRater ? rating.raterNameMasked : null, raterMobile: seesRater ? rating.raterMobileMasked : null,
+    tags: rating.tags
+      ? rating.tags.split(',').map((code) => {
+          const tag = tags.get(code);
+          return tag ? { code, level: tag.level, name: tag.name, nameEn: tag.nameEn } : { code, level: rating.level, name: code, nameEn: code };
+        })
+      : [],
+    comment: rating.comment,
+    channel: rating.channel,
+    pf: rating.pf,
+    isDefault: rating.isDefault,
+    valid: rating.valid,
+    raterName: seesRater ? rating.raterNameMasked : null,
+    raterMobile: seesRater ? rating.raterMobileMasked : null,
     ratedAt: new Date(rating.ratedAt),
   };
 }

@@ -6,59 +6,31 @@
  * (调休上班), both taken from the holiday calendar.
  */
 
-/** Asia/Shanghai has kept UTC+8 all year since 1991, so its calendar is a fixed offset. */
-const OFFSET_MS = 8 * 3_600_000;
-const DAY_MS = 86_400_000;
+import { endOfEpochDay, epochDayFromYmd, epochDayOf, formatYmd, parseYmd, shanghaiDateTime, ymdOfEpochDay } from '../common/calendar.js';
+
+// Day helpers live in the one calendar module; re-exported for the rectification feature's callers.
+export { endOfEpochDay, epochDayFromYmd, epochDayOf, formatYmd, parseYmd, shanghaiDateTime, ymdOfEpochDay };
+
 /** No real limit is longer than a few months; this bounds the search when a calendar is broken. */
 const MAX_SPAN_DAYS = 3660;
 
 export type DayUnit = 'N' | 'W';
 
 /** A time limit: `n` natural (N) or working (W) days. */
-export interface Limit { n: number; unit: DayUnit }
+export interface Limit {
+  n: number;
+  unit: DayUnit;
+}
 
 /** An override of the weekday rule: a holiday on a weekday, or a weekend day that is worked. */
-export interface CalendarDay { day: number; kind: 'HOLIDAY' | 'WORKDAY' }
+export interface CalendarDay {
+  day: number;
+  kind: 'HOLIDAY' | 'WORKDAY';
+}
 
 /** Which Shanghai days are working days. */
 export interface WorkCalendar {
   isWorkingDay(epochDay: number): boolean;
-}
-
-/** Shanghai calendar day of an instant, as days since 1970-01-01. */
-export function epochDayOf(ms: number): number {
-  return Math.floor((ms + OFFSET_MS) / DAY_MS);
-}
-
-/** The instant a Shanghai day ends (= the next day's 00:00), the form every deadline takes. */
-export function endOfEpochDay(epochDay: number): number {
-  return (epochDay + 1) * DAY_MS - OFFSET_MS;
-}
-
-/** 20261121 → epoch day. */
-export function epochDayFromYmd(ymd: number): number {
-  return Date.UTC(Math.floor(ymd / 10000), (Math.floor(ymd / 100) % 100) - 1, ymd % 100) / DAY_MS;
-}
-
-/** Epoch day → 20261121. */
-export function ymdOfEpochDay(epochDay: number): number {
-  const d = new Date(epochDay * DAY_MS);
-  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
-}
-
-/** "2026-11-21" → 20261121, or null when it is not a real calendar day. */
-export function parseYmd(text: string): number | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
-  if (!match) return null;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const probe = new Date(Date.UTC(y, m - 1, d));
-  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== m - 1 || probe.getUTCDate() !== d) return null;
-  return y * 10000 + m * 100 + d;
-}
-
-export function formatYmd(ymd: number): string {
-  const s = String(ymd);
-  return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
 }
 
 /** 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday). */
@@ -129,11 +101,4 @@ export function parseLimit(text: string): Limit | null {
 
 export function formatLimit(limit: Limit): string {
   return `${limit.n}${limit.unit}`;
-}
-
-/** Shanghai wall-clock text of an instant, "yyyy-MM-dd HH:mm:ss" as the provincial interface writes times. */
-export function shanghaiDateTime(ms: number): string {
-  const d = new Date(ms + OFFSET_MS);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }

@@ -1,6 +1,7 @@
 import { regionAncestors } from '../catalog/region.logic.js';
 import { periodOf } from '../stats/period.logic.js';
 import type { RectCaseState } from './rectification.logic.js';
+import { scopeKey } from '../common/scope-key.js';
 
 /**
  * Assessment figures of rectification (R19, R22), kept incrementally in `rect_rollup` like the rating
@@ -12,13 +13,40 @@ import type { RectCaseState } from './rectification.logic.js';
  * in every region from its department's region up, and in its department and every parent department.
  */
 export const METRICS = [
-  'cases', 'open', 'rectified', 'onTime', 'calledBack', 'callbackRated', 'callbackSatisfied', 'closed',
-  'overdueOpen', 'overdueEver', 'appealed', 'invalidated', 'rerated', 'reratedGood', 'levelBeforeSum', 'levelAfterSum',
+  'cases',
+  'open',
+  'rectified',
+  'onTime',
+  'calledBack',
+  'callbackRated',
+  'callbackSatisfied',
+  'closed',
+  'overdueOpen',
+  'overdueEver',
+  'appealed',
+  'invalidated',
+  'rerated',
+  'reratedGood',
+  'levelBeforeSum',
+  'levelAfterSum',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 export type Contribution = Partial<Record<Metric, number>>;
 
-type FigureFacts = Pick<RectCaseState, 'state' | 'level' | 'resolvedAt' | 'onTime' | 'callbackReached' | 'callbackSatisfaction' | 'overdue' | 'everOverdue' | 'appealedAt' | 'rerateLevel' | 'rerateChannel'>;
+type FigureFacts = Pick<
+  RectCaseState,
+  | 'state'
+  | 'level'
+  | 'resolvedAt'
+  | 'onTime'
+  | 'callbackReached'
+  | 'callbackSatisfaction'
+  | 'overdue'
+  | 'everOverdue'
+  | 'appealedAt'
+  | 'rerateLevel'
+  | 'rerateChannel'
+>;
 
 /** What one case adds to the figures in its current state. */
 export function contributionOf(c: FigureFacts): Contribution {
@@ -48,18 +76,30 @@ export function contributionOf(c: FigureFacts): Contribution {
   return m;
 }
 
-export interface RectScope { departmentPath: string; regionCode: string }
+export interface RectScope {
+  departmentPath: string;
+  regionCode: string;
+}
 
 /** Scope keys a case counts in: total, regions (province down), departments (top down). */
 export function rectScopesOf(s: RectScope): string[] {
   return [
-    'T',
-    ...regionAncestors(s.regionCode).map((code) => `R:${code}`),
-    ...s.departmentPath.split('/').filter(Boolean).map((id) => `D:${id}`),
+    scopeKey.total,
+    ...regionAncestors(s.regionCode).map((code) => scopeKey.region(code)),
+    ...s.departmentPath
+      .split('/')
+      .filter(Boolean)
+      .map((id) => scopeKey.department(id)),
   ];
 }
 
-export interface RectRollupDelta { scope: string; grain: 'A' | 'M'; period: number; metric: Metric; n: number }
+export interface RectRollupDelta {
+  scope: string;
+  grain: 'A' | 'M';
+  period: number;
+  metric: Metric;
+  n: number;
+}
 
 /** The counter changes of one case going from `before` (null: new) to `after`. */
 export function rectRollupDeltas(scope: RectScope, openedAt: number, before: FigureFacts | null, after: FigureFacts): RectRollupDelta[] {

@@ -23,9 +23,9 @@ async function writeRectRollup(em: Em, deltas: RectRollupDelta[]): Promise<void>
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     await em.execute(
-      'insert into rect_rollup (scope, grain, period, metric, n) values '
-      + chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')
-      + ' on conflict (scope, grain, period, metric) do update set n = rect_rollup.n + excluded.n',
+      'insert into rect_rollup (scope, grain, period, metric, n) values ' +
+        chunk.map(() => '(?, ?, ?, ?, ?)').join(', ') +
+        ' on conflict (scope, grain, period, metric) do update set n = rect_rollup.n + excluded.n',
       chunk.flatMap((r) => [r.scope, r.grain, r.period, r.metric, r.n]),
       'run',
     );

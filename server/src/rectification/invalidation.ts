@@ -1,6 +1,6 @@
 import type { Em } from '../db/orm.js';
 import { CaseSchema, ServiceSchema } from '../case/case.entities.js';
-import { loadAttribution } from '../rating/attribution.store.js';
+import { loadAttribution } from '../stats/attribution.store.js';
 import { RatingSchema } from '../rating/rating.entity.js';
 import { rollupDeltas, scopesOf } from '../stats/rollup.logic.js';
 import { applyRollupDeltas } from '../stats/rollup.store.js';
@@ -24,10 +24,17 @@ export async function invalidateRating(tx: Em, ratingId: number, reason: string)
   const service = await tx.findOneOrFail(ServiceSchema, { id: rating.serviceId });
   const kase = await tx.findOneOrFail(CaseSchema, { id: rating.caseId });
   const attribution = await loadAttribution(tx, caseIds.length ? caseIds : [rating.caseId], kase.kind, service.staffId);
-  const deltas = rollupDeltas(attribution, {
-    level: rating.level, isDefault: rating.isDefault, channel: rating.channel, ratedAt: rating.ratedAt,
-    tags: rating.tags ? rating.tags.split(',') : [],
-  }, -1);
+  const deltas = rollupDeltas(
+    attribution,
+    {
+      level: rating.level,
+      isDefault: rating.isDefault,
+      channel: rating.channel,
+      ratedAt: rating.ratedAt,
+      tags: rating.tags ? rating.tags.split(',') : [],
+    },
+    -1,
+  );
   await applyRollupDeltas(tx, deltas.counts, deltas.tags);
   return { scopes: scopesOf(attribution) };
 }

@@ -1,16 +1,24 @@
 import type { GroupBy, RectRules } from './settings.logic.js';
+import { scopeKey } from '../common/scope-key.js';
 
 /**
  * Common problems (R20): bad reviews concentrated on one item (事项) or one department within a window
  * of days are grouped into a problem record, which must be closed too (双归零: the cases and the problem).
  */
-export interface ProblemKey { groupBy: GroupBy; key: string; itemId: number | null; departmentId: number }
+export interface ProblemKey {
+  groupBy: GroupBy;
+  key: string;
+  itemId: number | null;
+  departmentId: number;
+}
 
 /** The groupings a new case is checked against, in the order of the setting (the first that fires wins). */
 export function problemKeys(c: { itemId: number; departmentId: number; itemDepartmentId: number }, rules: RectRules): ProblemKey[] {
-  return rules.problem.groupBy.map((groupBy) => groupBy === 'ITEM'
-    ? { groupBy, key: `I:${c.itemId}`, itemId: c.itemId, departmentId: c.itemDepartmentId }
-    : { groupBy, key: `D:${c.departmentId}`, itemId: null, departmentId: c.departmentId });
+  return rules.problem.groupBy.map((groupBy) =>
+    groupBy === 'ITEM'
+      ? { groupBy, key: scopeKey.item(c.itemId), itemId: c.itemId, departmentId: c.itemDepartmentId }
+      : { groupBy, key: scopeKey.department(c.departmentId), itemId: null, departmentId: c.departmentId },
+  );
 }
 
 /** The start of the counting window for a case opened at `now`. */

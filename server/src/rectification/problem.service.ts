@@ -1,5 +1,5 @@
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { RectificationDeps } from './rectification.deps.js';
+import type { Actor } from '../common/actor.js';
 import { ForbiddenError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { canCloseProblem } from './problem.logic.js';
@@ -21,7 +21,7 @@ async function load(em: Em, actor: Actor, id: number): Promise<RectProblem> {
 }
 
 /** R20: the responsible department records the common cause and the measures taken. */
-export async function analyseProblem(app: App, actor: Actor, id: number, cause: string, measures: string): Promise<RectProblem> {
+export async function analyseProblem(app: RectificationDeps, actor: Actor, id: number, cause: string, measures: string): Promise<RectProblem> {
   if (actor.role !== 'department') throw ForbiddenError.role(['department'], actor.role);
   const em = app.orm.em.fork() as Em;
   const p = await load(em, actor, id);
@@ -36,14 +36,17 @@ export async function analyseProblem(app: App, actor: Actor, id: number, cause: 
 }
 
 /** R20 (双归零): a problem closes only after all its cases are closed or invalidated. */
-export async function closeProblem(app: App, actor: Actor, id: number, note: string): Promise<RectProblem> {
+export async function closeProblem(app: RectificationDeps, actor: Actor, id: number, note: string): Promise<RectProblem> {
   if (actor.role !== 'department' && actor.role !== 'supervisor') throw ForbiddenError.role(['department', 'supervisor'], actor.role);
   const em = app.orm.em.fork() as Em;
   return em.transactional(async (t) => {
     const tx = t as Em;
     const p = await load(tx, actor, id);
     const states = await tx.execute<Array<{ state: string }>>('select state from rect_case where problem_id = ?', [id]);
-    const why = canCloseProblem(p.state, states.map((s) => s.state));
+    const why = canCloseProblem(
+      p.state,
+      states.map((s) => s.state),
+    );
     if (why) throw IllegalTransitionError.from('CLOSE', p.state, p.state === 'OPEN' ? ['ANALYSE'] : [], why);
     p.state = 'CLOSED';
     p.openKey = null;

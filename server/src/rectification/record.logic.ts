@@ -3,7 +3,7 @@ import { ACTION_NAMES, STATE_NAMES, type RectAction, type RectCaseState } from '
 
 /**
  * The rectification record the provincial platform receives (R17, R26), in the layout of
- * ../shared/standards.md: the evaluation's keys (projectNo, serviceNumber, assessNumber), its validity
+ * docs/exchange.md (R17, R26): the evaluation's keys (projectNo, serviceNumber, assessNumber), its validity
  * (effectivEvalua), and the vendor fields of a rectification record: founded (属实), reasonable (合理),
  * malicious (恶意), handling grade, proposed handling, leader instruction, rectification content
  * (≤255 characters), deadline, reply to the rater (answer / answerStatus), callback result and the
@@ -49,8 +49,17 @@ export interface RectificationRecord {
 }
 
 export interface RecordRefs {
-  caseId: number; seq: number; projectNo: string; serviceNumber: number; assessNumber: number; ratedAt: number;
-  deptCode: string; deptName: string; areaCode: string; taskCode: string; ratingValid: boolean;
+  caseId: number;
+  seq: number;
+  projectNo: string;
+  serviceNumber: number;
+  assessNumber: number;
+  ratedAt: number;
+  deptCode: string;
+  deptName: string;
+  areaCode: string;
+  taskCode: string;
+  ratingValid: boolean;
 }
 
 const bit = (v: boolean | null): '0' | '1' | null => (v === null ? null : v ? '1' : '0');
@@ -91,6 +100,6 @@ export function toRectificationRecord(c: RectCaseState, action: RectAction, at: 
     callbackResult: bit(c.callbackReached),
     callbackSatisfaction: c.callbackSatisfaction,
     overdue: c.overdue ? '1' : '0',
-    appealStatus: c.appealedAt === null ? 'NONE' : c.appealDecision ?? 'PENDING',
+    appealStatus: c.appealedAt === null ? 'NONE' : (c.appealDecision ?? 'PENDING'),
   };
 }

@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
 import { isWithinRegion, regionLevelOf } from '../catalog/region.logic.js';
 
 /** Who sees a case: its department (and parents) by path, the unit it was dispatched to, supervisors and hotline by region. */

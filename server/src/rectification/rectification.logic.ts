@@ -1,7 +1,5 @@
 import { IllegalTransitionError, InvalidInputError } from '../common/errors.js';
-import {
-  deadlineAfter, endOfEpochDay, epochDayFromYmd, epochDayOf, resumeDeadline, type DayUnit, type Limit, type WorkCalendar,
-} from './calendar.logic.js';
+import { deadlineAfter, endOfEpochDay, epochDayFromYmd, epochDayOf, resumeDeadline, type DayUnit, type Limit, type WorkCalendar } from './calendar.logic.js';
 import type { RectClass, RectRules } from './settings.logic.js';
 
 /**
@@ -18,8 +16,20 @@ export const STATES = ['OPENED', 'DISPATCHED', 'VERIFIED', 'CLASSIFIED', 'RECTIF
 export type RectState = (typeof STATES)[number];
 
 export const ACTIONS = [
-  'OPEN', 'DISPATCH', 'VERIFY', 'CLASSIFY', 'RECTIFY', 'FEED_BACK', 'CALL_BACK', 'CLOSE',
-  'APPEAL', 'DECIDE_APPEAL', 'EXTEND', 'ESCALATE', 'INVALIDATE', 'RERATE',
+  'OPEN',
+  'DISPATCH',
+  'VERIFY',
+  'CLASSIFY',
+  'RECTIFY',
+  'FEED_BACK',
+  'CALL_BACK',
+  'CLOSE',
+  'APPEAL',
+  'DECIDE_APPEAL',
+  'EXTEND',
+  'ESCALATE',
+  'INVALIDATE',
+  'RERATE',
 ] as const;
 export type RectAction = (typeof ACTIONS)[number];
 
@@ -31,12 +41,32 @@ export type AppealDecision = (typeof DECISIONS)[number];
 
 /** Chinese names as the workspace shows them. */
 export const STATE_NAMES: Record<RectState, string> = {
-  OPENED: '待转办', DISPATCHED: '待核实', VERIFIED: '已核实', CLASSIFIED: '整改中', RECTIFIED: '已整改', FED_BACK: '待回访',
-  CALLED_BACK: '已回访', CLOSED: '已办结', APPEALED: '申诉中', INVALIDATED: '已作废',
+  OPENED: '待转办',
+  DISPATCHED: '待核实',
+  VERIFIED: '已核实',
+  CLASSIFIED: '整改中',
+  RECTIFIED: '已整改',
+  FED_BACK: '待回访',
+  CALLED_BACK: '已回访',
+  CLOSED: '已办结',
+  APPEALED: '申诉中',
+  INVALIDATED: '已作废',
 };
 export const ACTION_NAMES: Record<RectAction, string> = {
-  OPEN: '启动', DISPATCH: '转办', VERIFY: '核实', CLASSIFY: '定性', RECTIFY: '整改', FEED_BACK: '反馈', CALL_BACK: '回访',
-  CLOSE: '办结', APPEAL: '申诉', DECIDE_APPEAL: '申诉复核', EXTEND: '延期', ESCALATE: '超期督办', INVALIDATE: '作废', RERATE: '再评价',
+  OPEN: '启动',
+  DISPATCH: '转办',
+  VERIFY: '核实',
+  CLASSIFY: '定性',
+  RECTIFY: '整改',
+  FEED_BACK: '反馈',
+  CALL_BACK: '回访',
+  CLOSE: '办结',
+  APPEAL: '申诉',
+  DECIDE_APPEAL: '申诉复核',
+  EXTEND: '延期',
+  ESCALATE: '超期督办',
+  INVALIDATE: '作废',
+  RERATE: '再评价',
 };
 
 const TERMINAL: readonly RectState[] = ['CLOSED', 'INVALIDATED'];
@@ -146,7 +176,11 @@ export type Command =
   | { action: 'INVALIDATE'; reason: string }
   | { action: 'RERATE'; level: number; channel: string };
 
-export interface RuleContext { now: number; rules: RectRules; calendar: WorkCalendar }
+export interface RuleContext {
+  now: number;
+  rules: RectRules;
+  calendar: WorkCalendar;
+}
 
 export interface Outcome {
   from: RectState;
@@ -163,7 +197,9 @@ function guard(c: RectCaseState, action: RectAction, ctx: { now: number; rules: 
       return c.finding === 'FOUNDED' ? null : `only a founded review is classified; this one was found ${c.finding}`;
     case 'FEED_BACK':
       if (c.state === 'VERIFIED' && c.finding !== 'UNFOUNDED') {
-        return c.finding === 'MALICIOUS' ? 'a review suspected to be malicious goes to appeal' : 'a founded review is classified and rectified before the reply';
+        return c.finding === 'MALICIOUS'
+          ? 'a review suspected to be malicious goes to appeal'
+          : 'a founded review is classified and rectified before the reply';
       }
       return null;
     case 'APPEAL':
@@ -198,8 +234,9 @@ function blockedByFinding(c: RectCaseState, action: RectAction): boolean {
 
 /** The actions legal now, optionally only those a role may take (for the workspace's buttons). */
 export function allowedActions(c: RectCaseState, ctx: { now: number; rules: RectRules }, role?: string): RectAction[] {
-  return ACTIONS.filter((a) => FROM[a].includes(c.state) && !blockedByFinding(c, a) && guard(c, a, ctx) === null
-    && (role === undefined || ACTION_ROLES[a].includes(role)));
+  return ACTIONS.filter(
+    (a) => FROM[a].includes(c.state) && !blockedByFinding(c, a) && guard(c, a, ctx) === null && (role === undefined || ACTION_ROLES[a].includes(role)),
+  );
 }
 
 /** Throws IllegalTransitionError (nothing changes) unless the action is legal in the case's state. */
@@ -218,14 +255,50 @@ export function openCase(level: number, openedAt: number, ctx: Omit<RuleContext,
   const stageDueAt = deadlineAfter(openedAt, stage, ctx.calendar);
   const rectifyDueAt = deadlineAfter(openedAt, rectify, ctx.calendar);
   return {
-    state: 'OPENED', level, finding: null, reasonable: null, rectClass: null, openedAt,
-    stageDueAt, stageUnit: stage.unit, rectifyDueAt, rectifyUnit: rectify.unit, extendedTo: null, extensions: 0, extensionReason: null,
-    dueAt: Math.min(stageDueAt, rectifyDueAt), pausedAt: null, stateBeforeAppeal: null,
-    appealedAt: null, appealReason: null, appealBy: null, appealDecision: null, appealDecidedAt: null, appealDecidedBy: null, appealNote: null,
-    handler: null, proposedHandling: null, leaderInstruction: null, content: null, reply: null,
-    resolvedAt: null, onTime: null, callbackAttempts: 0, callbackReached: null, callbackSatisfaction: null, calledBackAt: null,
-    rerateLevel: null, rerateChannel: null, reratedAt: null, closedAt: null,
-    overdue: false, everOverdue: false, escalationLevel: 0, escalatedAt: null, escalatedDueAt: null, invalidReason: null,
+    state: 'OPENED',
+    level,
+    finding: null,
+    reasonable: null,
+    rectClass: null,
+    openedAt,
+    stageDueAt,
+    stageUnit: stage.unit,
+    rectifyDueAt,
+    rectifyUnit: rectify.unit,
+    extendedTo: null,
+    extensions: 0,
+    extensionReason: null,
+    dueAt: Math.min(stageDueAt, rectifyDueAt),
+    pausedAt: null,
+    stateBeforeAppeal: null,
+    appealedAt: null,
+    appealReason: null,
+    appealBy: null,
+    appealDecision: null,
+    appealDecidedAt: null,
+    appealDecidedBy: null,
+    appealNote: null,
+    handler: null,
+    proposedHandling: null,
+    leaderInstruction: null,
+    content: null,
+    reply: null,
+    resolvedAt: null,
+    onTime: null,
+    callbackAttempts: 0,
+    callbackReached: null,
+    callbackSatisfaction: null,
+    calledBackAt: null,
+    rerateLevel: null,
+    rerateChannel: null,
+    reratedAt: null,
+    closedAt: null,
+    overdue: false,
+    everOverdue: false,
+    escalationLevel: 0,
+    escalatedAt: null,
+    escalatedDueAt: null,
+    invalidReason: null,
   };
 }
 
@@ -407,7 +480,8 @@ function text(field: string, value: string | null | undefined, max: number, requ
 
 function validateCommand(cmd: Command, now: number): void {
   switch (cmd.action) {
-    case 'DISPATCH': return text('handler', cmd.handler, 60);
+    case 'DISPATCH':
+      return text('handler', cmd.handler, 60);
     case 'VERIFY':
       if (!FINDINGS.includes(cmd.finding)) throw InvalidInputError.field('finding', FINDINGS.join(', '), cmd.finding);
       return;
@@ -415,16 +489,19 @@ function validateCommand(cmd: Command, now: number): void {
       if (!CLASSES.includes(cmd.rectClass)) throw InvalidInputError.field('rectClass', CLASSES.join(', '), cmd.rectClass);
       text('proposedHandling', cmd.proposedHandling, 500, false);
       return text('leaderInstruction', cmd.leaderInstruction, 500, false);
-    // standards.md: rectification content is at most 255 characters.
-    case 'RECTIFY': return text('content', cmd.content, 255);
-    case 'FEED_BACK': return text('reply', cmd.reply, 500);
+    // docs/exchange.md: rectification content is at most 255 characters.
+    case 'RECTIFY':
+      return text('content', cmd.content, 255);
+    case 'FEED_BACK':
+      return text('reply', cmd.reply, 500);
     case 'CALL_BACK':
       if (cmd.reached && !(Number.isInteger(cmd.satisfaction) && cmd.satisfaction! >= 1 && cmd.satisfaction! <= 5)) {
-        throw InvalidInputError.field('satisfaction', 'the rater\'s satisfaction with the fix, an integer 1–5, when the rater was reached', cmd.satisfaction);
+        throw InvalidInputError.field('satisfaction', "the rater's satisfaction with the fix, an integer 1–5, when the rater was reached", cmd.satisfaction);
       }
       if (!cmd.reached && cmd.satisfaction != null) throw InvalidInputError.field('satisfaction', 'empty when the rater was not reached', cmd.satisfaction);
       return;
-    case 'APPEAL': return text('reason', cmd.reason, 500);
+    case 'APPEAL':
+      return text('reason', cmd.reason, 500);
     case 'DECIDE_APPEAL':
       if (!DECISIONS.includes(cmd.decision)) throw InvalidInputError.field('decision', DECISIONS.join(', '), cmd.decision);
       return;
@@ -445,11 +522,16 @@ function validateCommand(cmd: Command, now: number): void {
 }
 
 /** Step metadata (R15: who, when, what): a note and the names of attachments. */
-export function validateStepMeta(note: string | null | undefined, attachments: readonly string[] | null | undefined): { note: string | null; attachments: string[] } {
+export function validateStepMeta(
+  note: string | null | undefined,
+  attachments: readonly string[] | null | undefined,
+): { note: string | null; attachments: string[] } {
   text('note', note, 1000, false);
   const names = (attachments ?? []).map((a) => a.trim()).filter(Boolean);
   if (names.length > 10) throw InvalidInputError.field('attachments', 'at most 10 file names', names.length);
   for (const name of names) {
+    // Control characters are refused on purpose: a file name is shown to people and written to records.
+    // eslint-disable-next-line no-control-regex
     if (Array.from(name).length > 120 || /[\\/\u0000-\u001f]/.test(name)) {
       throw InvalidInputError.field('attachments', 'file names of at most 120 characters without / or \\', name);
     }

@@ -1,43 +1,58 @@
-import type { App } from '../app.js';
-import type { ChangeEvent } from '../common/pubsub.js';
-import { onRatingStored } from '../rating/rating.service.js';
+import type { RatingHook } from '../rating/rating.service.js';
 import { rectScopesOf } from './figures.logic.js';
+import type { RectificationDeps } from './rectification.deps.js';
 import { openCasesForRating } from './rectification.service.js';
 
-interface Pending { at: number; serviceId: number; scopes: string[]; caseIds: number[] }
+interface Pending {
+  at: number;
+  serviceId: number;
+  scopes: string[];
+  caseIds: number[];
+}
 
 const PENDING_TTL_MS = 60_000;
-const installed = new WeakSet<App>();
+
+/** The rating feature's after-store hook that opens rectification cases, and how to stop its listener. */
+export interface RectificationHook {
+  readonly onRatingStored: RatingHook;
+  close(): void;
+}
 
 /**
- * Wires rectification into an app: bad ratings open cases in their own transaction (R13). The hook
- * cannot know when that transaction commits, so the opening is announced when the rating's own change
- * event (published after commit) comes by; a rolled-back rating's entry simply expires (and is told
- * apart by its service from a later rating that got the same id).
+ * Bad ratings open cases in the rating's own transaction (R13); the composition root gives the hook to
+ * the rating feature. The hook cannot know when that transaction commits, so the opening is announced
+ * when the rating's own change event (published after commit) comes by; a rolled-back rating's entry
+ * simply expires (and is told apart by its service from a later rating that got the same id).
  */
-export function installRectification(app: App): void {
-  if (installed.has(app)) return;
-  installed.add(app);
+export function createRectificationHook(app: RectificationDeps): RectificationHook {
   const pending = new Map<number, Pending>();
-  onRatingStored(app, async (em, rating, _attribution, service) => {
+  const onRatingStored: RatingHook = async (em, rating, _attribution, service) => {
     const caseIds = await openCasesForRating(app, em, rating, service);
     if (caseIds.length === 0) return;
     // Wall time, not app.clock: this only ages out in-memory entries of rolled-back ratings.
     const now = Date.now();
     for (const [id, entry] of pending) if (now - entry.at > PENDING_TTL_MS) pending.delete(id);
     const rows = await em.execute<Array<{ department_path: string; region_code: string }>>(
-      `select department_path, region_code from rect_case where id in (${caseIds.map(() => '?').join(', ')})`, caseIds,
+      `select department_path, region_code from rect_case where id in (${caseIds.map(() => '?').join(', ')})`,
+      caseIds,
     );
     const scopes = [...new Set(rows.flatMap((r) => rectScopesOf({ departmentPath: r.department_path, regionCode: r.region_code })))];
     pending.set(rating.id, { at: now, serviceId: service.id, scopes, caseIds });
-  });
-  app.bus.subscribe((event: ChangeEvent) => {
-    if (event.kind !== 'rating' || event.origin !== app.instanceId) return;
+  };
+  const close = app.bus.subscribe((event) => {
+    if (event.kind !== 'rating' || event.origin !== app.bus.origin) return;
     const ratingId = Number(event.detail?.ratingId);
     const entry = pending.get(ratingId);
     // An entry left by a rating that was rolled back may carry an id SQLite has given out again.
     if (!entry || entry.serviceId !== Number(event.detail?.serviceId)) return;
     pending.delete(ratingId);
-    app.bus.publish({ kind: 'rectification', scopes: entry.scopes, at: event.at, origin: app.instanceId, detail: { action: 'OPEN', caseIds: entry.caseIds, ratingId } });
+    app.bus.publish({ kind: 'rectification', scopes: entry.scopes, at: event.at, detail: { action: 'OPEN', caseIds: entry.caseIds, ratingId } });
   });
+  return {
+    onRatingStored,
+    close: () => {
+      close();
+      pending.clear();
+    },
+  };
 }

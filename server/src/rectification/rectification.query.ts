@@ -1,6 +1,6 @@
-import type { App } from '../app.js';
+import type { RectificationDeps } from './rectification.deps.js';
 import { AuditEntrySchema, AppUserSchema } from '../auth/auth.entities.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
 import { DepartmentSchema, ItemSchema, StaffSchema } from '../catalog/catalog.entities.js';
 import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
@@ -11,6 +11,7 @@ import { readRectRollup } from './figures.store.js';
 import { caseScopeSql, canSeeCase } from './rectification.access.js';
 import { RectCaseSchema, RectProblemSchema, RectStepSchema, type RectCase, type RectProblem, type RectStep } from './rectification.entities.js';
 import { STATES, type RectState } from './rectification.logic.js';
+import { scopeKey } from '../common/scope-key.js';
 
 export interface CaseFilter {
   states?: RectState[] | null;
@@ -23,7 +24,7 @@ export interface CaseFilter {
 }
 
 /** The caller's cases, most urgent first (the deadline in force, then the newest). */
-export async function listCases(app: App, actor: Actor, filter: CaseFilter): Promise<{ total: number; items: RectCase[] }> {
+export async function listCases(app: RectificationDeps, actor: Actor, filter: CaseFilter): Promise<{ total: number; items: RectCase[] }> {
   const em = app.orm.em.fork() as Em;
   const scope = caseScopeSql(actor);
   const where = [scope.sql];
@@ -64,26 +65,32 @@ export async function listCases(app: App, actor: Actor, filter: CaseFilter): Pro
 }
 
 /** One case within the caller's scope; out-of-scope cases are not found (their existence is not disclosed). */
-export async function getCase(app: App, actor: Actor, id: number): Promise<RectCase> {
+export async function getCase(app: RectificationDeps, actor: Actor, id: number): Promise<RectCase> {
   const em = app.orm.em.fork() as Em;
   const kase = await em.findOne(RectCaseSchema, { id });
   if (!kase || !canSeeCase(actor, kase)) throw NotFoundError.of('rectification case', String(id));
   return kase;
 }
 
-export async function caseHistory(app: App, caseId: number): Promise<Array<RectStep & { actorName: string }>> {
+export async function caseHistory(app: RectificationDeps, caseId: number): Promise<Array<RectStep & { actorName: string }>> {
   const em = app.orm.em.fork() as Em;
   const steps = await em.find(RectStepSchema, { rectCaseId: caseId }, { orderBy: { seq: 'asc' } });
-  const userIds = [...new Set(steps.map((s) => /^user:(\d+)$/.exec(s.actor)?.[1]).filter((v): v is string => !!v).map(Number))];
+  const userIds = [
+    ...new Set(
+      steps
+        .map((s) => /^user:(\d+)$/.exec(s.actor)?.[1])
+        .filter((v): v is string => !!v)
+        .map(Number),
+    ),
+  ];
   const users = userIds.length ? await em.find(AppUserSchema, { id: { $in: userIds } }, { fields: ['id', 'displayName'] }) : [];
   const names = new Map(users.map((u) => [`user:${u.id}`, u.displayName]));
-  const display = (actor: string) => names.get(actor)
-    ?? (actor.startsWith('system:') ? '系统' : actor.startsWith('rerate-token:') ? '评价人' : actor);
+  const display = (actor: string) => names.get(actor) ?? (actor.startsWith('system:') ? '系统' : actor.startsWith('rerate-token:') ? '评价人' : actor);
   return steps.map((s) => ({ ...s, actorName: display(s.actor) }));
 }
 
 /** Names for case views, loaded once per page. */
-export async function caseNames(app: App, cases: RectCase[]) {
+export async function caseNames(app: RectificationDeps, cases: RectCase[]) {
   const em = app.orm.em.fork() as Em;
   const deptIds = [...new Set(cases.flatMap((c) => [c.departmentId, c.handlingDepartmentId]).filter((v): v is number => v !== null))];
   const itemIds = [...new Set(cases.map((c) => c.itemId))];
@@ -104,7 +111,7 @@ export async function caseNames(app: App, cases: RectCase[]) {
  * R12: the rater's contact data, decrypted, only for the callback handler (12345 hotline) of a case waiting
  * for its callback; every view is written to the audit log.
  */
-export async function raterContact(app: App, actor: Actor, caseId: number): Promise<{ name: string | null; mobile: string | null }> {
+export async function raterContact(app: RectificationDeps, actor: Actor, caseId: number): Promise<{ name: string | null; mobile: string | null }> {
   if (actor.role !== 'hotline') throw ForbiddenError.role(['hotline'], actor.role);
   const kase = await getCase(app, actor, caseId);
   if (kase.state !== 'FED_BACK') {
@@ -112,11 +119,15 @@ export async function raterContact(app: App, actor: Actor, caseId: number): Prom
   }
   const em = app.orm.em.fork() as Em;
   const rows = await em.execute<Array<{ rater_name_sealed: string | null; rater_mobile_sealed: string | null }>>(
-    'select rater_name_sealed, rater_mobile_sealed from rating where id = ?', [kase.ratingId],
+    'select rater_name_sealed, rater_mobile_sealed from rating where id = ?',
+    [kase.ratingId],
   );
   const row = rows[0];
   em.create(AuditEntrySchema, {
-    at: app.clock.now().getTime(), actor: actor.label, action: 'rater-contact.view', subject: `rect_case:${caseId}`,
+    at: app.clock.now().getTime(),
+    actor: actor.label,
+    action: 'rater-contact.view',
+    subject: `rect_case:${caseId}`,
     detail: `rating ${kase.ratingId}, for the callback (回访)`,
   });
   await em.flush();
@@ -126,29 +137,47 @@ export async function raterContact(app: App, actor: Actor, caseId: number): Prom
   };
 }
 
-export interface FiguresScope { regionCode?: string | null; departmentId?: number | null; month?: string | null }
+export interface FiguresScope {
+  regionCode?: string | null;
+  departmentId?: number | null;
+  month?: string | null;
+}
 
 /** Assessment figures of one scope (R19, R22) from the counters: no scan of the cases. */
-export async function rectificationFigures(app: App, actor: Actor, scope: FiguresScope): Promise<{ scope: string; period: string; figures: RectFigures }> {
+export async function rectificationFigures(
+  app: RectificationDeps,
+  actor: Actor,
+  scope: FiguresScope,
+): Promise<{ scope: string; period: string; figures: RectFigures }> {
   const em = app.orm.em.fork() as Em;
   if (scope.regionCode && scope.departmentId) throw InvalidInputError.field('regionCode/departmentId', 'at most one of them', scope);
-  let key = 'T';
+  let key: string = scopeKey.total;
   if (scope.departmentId) {
     const dept = await em.findOne(DepartmentSchema, { id: scope.departmentId });
     if (!dept) throw NotFoundError.of('department', String(scope.departmentId));
     if (actor.role === 'department' && !dept.path.startsWith(actor.departmentPath ?? '\0')) throw ForbiddenError.scope(`figures of ${dept.name}`);
-    if (actor.role === 'supervisor' && !(actor.regionCode && isWithinRegion(dept.regionCode, actor.regionCode))) throw ForbiddenError.scope(`figures of ${dept.name}`);
-    key = `D:${dept.id}`;
+    if (actor.role === 'supervisor' && !(actor.regionCode && isWithinRegion(dept.regionCode, actor.regionCode)))
+      throw ForbiddenError.scope(`figures of ${dept.name}`);
+    key = scopeKey.department(dept.id);
   } else if (scope.regionCode) {
     if (!isValidRegionCode(scope.regionCode)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', scope.regionCode);
-    key = `R:${scope.regionCode}`;
+    key = scopeKey.region(scope.regionCode);
   }
   const { grain, period, label } = monthPeriod(scope.month ?? null);
   const counts = (await readRectRollup(em, [key], grain, period)).get(key) ?? {};
   const figures = figuresFrom(counts);
   // Public callers see no rate computed from fewer cases than the configured minimum.
   if ((actor.role === 'public' || actor.role === 'screen') && figures.counts.cases < app.config.minPublicRatings) {
-    for (const k of ['rectificationRate', 'onTimeRate', 'callbackRate', 'callbackSatisfactionRate', 'averageLevelBefore', 'averageLevelAfter', 'recoveredRate'] as const) figures[k] = null;
+    for (const k of [
+      'rectificationRate',
+      'onTimeRate',
+      'callbackRate',
+      'callbackSatisfactionRate',
+      'averageLevelBefore',
+      'averageLevelAfter',
+      'recoveredRate',
+    ] as const)
+      figures[k] = null;
   }
   return { scope: key, period: label, figures };
 }
@@ -161,34 +190,45 @@ function monthPeriod(month: string | null): { grain: 'A' | 'M'; period: number; 
 }
 
 /** Figures of every department within a region that has cases, ranked by rectification rate then cases. */
-export async function figuresByDepartment(app: App, actor: Actor, regionCode: string, month: string | null) {
+export async function figuresByDepartment(app: RectificationDeps, actor: Actor, regionCode: string, month: string | null) {
   if (!isValidRegionCode(regionCode)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', regionCode);
   if (actor.role === 'supervisor' && !(actor.regionCode && isWithinRegion(regionCode, actor.regionCode))) throw ForbiddenError.scope(`region ${regionCode}`);
   const em = app.orm.em.fork() as Em;
   const { grain, period, label } = monthPeriod(month);
-  const rows = await em.execute<Array<{ scope: string }>>(
-    `select distinct scope from rect_rollup where grain = ? and period = ? and scope like 'D:%'`, [grain, period],
-  );
+  const rows = await em.execute<Array<{ scope: string }>>(`select distinct scope from rect_rollup where grain = ? and period = ? and scope like 'D:%'`, [
+    grain,
+    period,
+  ]);
   const ids = rows.map((r) => Number(r.scope.slice(2)));
   const depts = ids.length ? await em.find(DepartmentSchema, { id: { $in: ids } }) : [];
-  const inRegion = depts.filter((d) => isWithinRegion(d.regionCode, regionCode)
-    && (actor.role !== 'department' || d.path.startsWith(actor.departmentPath ?? '\0')));
-  const counters = await readRectRollup(em, inRegion.map((d) => `D:${d.id}`), grain, period);
+  const inRegion = depts.filter(
+    (d) => isWithinRegion(d.regionCode, regionCode) && (actor.role !== 'department' || d.path.startsWith(actor.departmentPath ?? '\0')),
+  );
+  const counters = await readRectRollup(
+    em,
+    inRegion.map((d) => scopeKey.department(d.id)),
+    grain,
+    period,
+  );
   return inRegion
-    .map((d) => ({ departmentId: d.id, departmentName: d.name, period: label, figures: figuresFrom(counters.get(`D:${d.id}`) ?? {}) }))
+    .map((d) => ({ departmentId: d.id, departmentName: d.name, period: label, figures: figuresFrom(counters.get(scopeKey.department(d.id)) ?? {}) }))
     .filter((r) => r.figures.counts.cases > 0 || r.figures.counts.invalidated > 0)
     .sort((a, b) => (b.figures.rectificationRate ?? -1) - (a.figures.rectificationRate ?? -1) || b.figures.counts.cases - a.figures.counts.cases);
 }
 
 /** Common problems (R20) in the caller's scope, open ones first. */
-export async function listProblems(app: App, actor: Actor, state: string | null): Promise<Array<RectProblem & { caseCount: number; openCases: number }>> {
+export async function listProblems(
+  app: RectificationDeps,
+  actor: Actor,
+  state: string | null,
+): Promise<Array<RectProblem & { caseCount: number; openCases: number }>> {
   const em = app.orm.em.fork() as Em;
   const all = await em.find(RectProblemSchema, state ? { state: state as RectProblem['state'] } : {}, { orderBy: { id: 'desc' }, limit: 500 });
   const visible = all.filter((p) => canSeeCase(actor, { departmentPath: p.departmentPath, handlingDepartmentPath: null, regionCode: p.regionCode }));
   return withCounts(em, visible);
 }
 
-export async function getProblem(app: App, actor: Actor, id: number): Promise<RectProblem & { caseCount: number; openCases: number }> {
+export async function getProblem(app: RectificationDeps, actor: Actor, id: number): Promise<RectProblem & { caseCount: number; openCases: number }> {
   const em = app.orm.em.fork() as Em;
   const p = await em.findOne(RectProblemSchema, { id });
   if (!p || !canSeeCase(actor, { departmentPath: p.departmentPath, handlingDepartmentPath: null, regionCode: p.regionCode })) {

@@ -1,14 +1,14 @@
-import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { RectificationDeps } from './rectification.deps.js';
+import type { Actor } from '../common/actor.js';
 import { regionAncestors } from '../catalog/region.logic.js';
 import { DepartmentSchema, ItemSchema } from '../catalog/catalog.entities.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { log } from '../common/logger.js';
 import type { ChangeEvent } from '../common/pubsub.js';
 import type { Em } from '../db/orm.js';
+import { isDuplicateOrStale, mapDatabaseError } from '../db/errors.js';
 import type { Service } from '../case/case.entities.js';
-import { appendOutbox, type OutboxEntry } from '../exchange/outbox.store.js';
+import { appendOutbox, type OutboxEntry } from '../db/outbox.store.js';
 import { deliverMessages, MESSAGE_TOPICS, type MessagePayload } from '../notify/notify.service.js';
 import type { Rating } from '../rating/rating.entity.js';
 import { RatingSchema } from '../rating/rating.entity.js';
@@ -20,35 +20,45 @@ import { isConcentrated, problemKeys, windowStart } from './problem.logic.js';
 import { canSeeCase } from './rectification.access.js';
 import { RectCaseSchema, RectProblemSchema, RectStepSchema, type RectCase } from './rectification.entities.js';
 import type { RerateTicketView } from './rectification.types.js';
-import {
-  ACTION_ROLES, applyAction, openCase, stateTakes, validateStepMeta, type Command, type RectAction,
-} from './rectification.logic.js';
+import { ACTION_ROLES, applyAction, openCase, stateTakes, validateStepMeta, type Command, type RectAction } from './rectification.logic.js';
 import { toRectificationRecord } from './record.logic.js';
 import { loadRegionRules, type RegionRules } from './settings.store.js';
 
 /** A note and attachment names recorded with a step (R15). */
-export interface StepMeta { note?: string | null; attachments?: string[] | null }
+export interface StepMeta {
+  note?: string | null;
+  attachments?: string[] | null;
+}
 
 /** What happened in a committed transaction, published and delivered after it. */
-interface AfterCommit { events: ChangeEvent[]; messages: number[] }
+interface AfterCommit {
+  events: ChangeEvent[];
+  messages: number[];
+}
 
 export const SYSTEM_ACTOR: Actor = { role: 'system', label: 'system:rectification' };
 
 // ---------------------------------------------------------------------------------------------------------
 // Opening (R13): inside the rating's transaction
 
-interface UnitRow { department_id: number; item_id: number; path: string; region_code: string; item_department_id: number }
+interface UnitRow {
+  department_id: number;
+  item_id: number;
+  path: string;
+  region_code: string;
+  item_department_id: number;
+}
 
 /**
  * Opens one case per responsible department of a bad rating, in the rating's transaction (R13): the
  * departments of every case unit the rating covers (joint cases: one case each). A bad follow-up
  * (追评) is a bad review too, unless a case for the same service is still being handled.
  */
-export async function openCasesForRating(app: App, tx: Em, rating: Rating, service: Service): Promise<number[]> {
+export async function openCasesForRating(app: RectificationDeps, tx: Em, rating: Rating, service: Service): Promise<number[]> {
   if (rating.level > 2 || rating.isDefault || !rating.valid) return [];
   // A follow-up covers what the first rating covered (the services that point at the first rating).
   const coveringRatingId = rating.assessNumber === 1 ? rating.id : service.ratingId!;
-  if (rating.assessNumber !== 1 && await hasCaseInHand(tx, coveringRatingId)) return [];
+  if (rating.assessNumber !== 1 && (await hasCaseInHand(tx, coveringRatingId))) return [];
   const units = await tx.execute<UnitRow[]>(
     `select cu.department_id, cu.item_id, d.path, d.region_code, i.department_id as item_department_id
        from case_unit cu join department d on d.id = cu.department_id join item i on i.id = cu.item_id
@@ -69,10 +79,21 @@ export async function openCasesForRating(app: App, tx: Em, rating: Rating, servi
     const region = await loadRegionRules(tx, unit.region_code);
     const row: Omit<RectCase, 'id'> = {
       ...openCase(rating.level, now, region),
-      ratingId: rating.id, serviceId: service.id, caseId: service.caseId, projectNo: service.projectNo, serviceNumber: service.serviceNumber,
-      itemId: Number(unit.item_id), staffId: departmentId === service.departmentId ? service.staffId : null,
-      departmentId, departmentPath: unit.path, regionCode: unit.region_code,
-      handlingDepartmentId: null, handlingDepartmentPath: null, problemId: null, updatedAt: now, version: 1,
+      ratingId: rating.id,
+      serviceId: service.id,
+      caseId: service.caseId,
+      projectNo: service.projectNo,
+      serviceNumber: service.serviceNumber,
+      itemId: Number(unit.item_id),
+      staffId: departmentId === service.departmentId ? service.staffId : null,
+      departmentId,
+      departmentPath: unit.path,
+      regionCode: unit.region_code,
+      handlingDepartmentId: null,
+      handlingDepartmentPath: null,
+      problemId: null,
+      updatedAt: now,
+      version: 1,
     };
     const id = Number(await tx.insert(RectCaseSchema, row as RectCase));
     const kase: RectCase = { ...row, id };
@@ -104,7 +125,8 @@ async function groupIntoProblem(tx: Em, c: RectCase, itemDepartmentId: number, r
     let problem = await tx.findOne(RectProblemSchema, { openKey: key.key });
     if (!problem) {
       const rows = await tx.execute<Array<{ n: number | string }>>(
-        `select count(*) as n from rect_case where ${column} = ? and opened_at >= ? and state <> 'INVALIDATED'`, [value, since],
+        `select count(*) as n from rect_case where ${column} = ? and opened_at >= ? and state <> 'INVALIDATED'`,
+        [value, since],
       );
       if (!isConcentrated(Number(rows[0]?.n ?? 0), region.rules)) continue;
       const owner = await tx.findOneOrFail(DepartmentSchema, { id: key.departmentId });
@@ -112,14 +134,26 @@ async function groupIntoProblem(tx: Em, c: RectCase, itemDepartmentId: number, r
       await tx.execute(
         `insert into rect_problem (group_by, group_key, open_key, item_id, department_id, department_path, region_code, state, opened_at, window_days, threshold)
          values (?, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?) on conflict (open_key) do nothing`,
-        [key.groupBy, key.key, key.key, key.itemId, owner.id, owner.path, owner.regionCode, now, region.rules.problem.windowDays, region.rules.problem.threshold],
+        [
+          key.groupBy,
+          key.key,
+          key.key,
+          key.itemId,
+          owner.id,
+          owner.path,
+          owner.regionCode,
+          now,
+          region.rules.problem.windowDays,
+          region.rules.problem.threshold,
+        ],
         'run',
       );
       problem = await tx.findOneOrFail(RectProblemSchema, { openKey: key.key }, { refresh: true });
     }
     await tx.execute(
       `update rect_case set problem_id = ? where problem_id is null and state <> 'INVALIDATED' and (id = ? or (${column} = ? and opened_at >= ?))`,
-      [problem.id, c.id, value, since], 'run',
+      [problem.id, c.id, value, since],
+      'run',
     );
     return;
   }
@@ -135,7 +169,12 @@ export interface ActOptions {
 
 /** Takes one action on a case as `actor`; illegal actions throw and change nothing. */
 export async function act(
-  app: App, actor: Actor, caseId: number, cmd: Command, meta: StepMeta = {}, options: ActOptions = {},
+  app: RectificationDeps,
+  actor: Actor,
+  caseId: number,
+  cmd: Command,
+  meta: StepMeta = {},
+  options: ActOptions = {},
 ): Promise<RectCase> {
   if (!ACTION_ROLES[cmd.action].includes(actor.role)) throw ForbiddenError.role(ACTION_ROLES[cmd.action], actor.role);
   const stepMeta = validateStepMeta(meta.note, meta.attachments);
@@ -154,10 +193,7 @@ export async function act(
       return step(app, tx, kase, actor, cmd, stepMeta, now, after, options);
     });
   } catch (err) {
-    if (err instanceof OptimisticLockError || err instanceof UniqueConstraintViolationException) {
-      throw new ConflictError(`rectification case ${caseId} was changed by someone else meanwhile; reload it and try again`);
-    }
-    throw err;
+    throw mapDatabaseError(err, () => new ConflictError(`rectification case ${caseId} was changed by someone else meanwhile; reload it and try again`));
   }
   await afterCommit(app, after);
   return result;
@@ -165,8 +201,15 @@ export async function act(
 
 /** Applies one action to a loaded case inside `tx`; shared by `act`, the job and invalidation of sibling cases. */
 export async function step(
-  app: App, tx: Em, kase: RectCase, actor: Actor, cmd: Command, meta: { note: string | null; attachments: string[] },
-  now: number, after: AfterCommit, options: ActOptions = {},
+  app: RectificationDeps,
+  tx: Em,
+  kase: RectCase,
+  actor: Actor,
+  cmd: Command,
+  meta: { note: string | null; attachments: string[] },
+  now: number,
+  after: AfterCommit,
+  options: ActOptions = {},
 ): Promise<RectCase> {
   const region = await loadRegionRules(tx, kase.regionCode);
   const before: RectCase = { ...kase };
@@ -185,7 +228,7 @@ export async function step(
     const reason = `${kase.invalidReason ?? 'invalid'}${meta.note ? `: ${meta.note}` : ''}`.slice(0, 200);
     const invalidated = await invalidateRating(tx, kase.ratingId, reason);
     if (invalidated) {
-      after.events.push({ kind: 'invalidation', scopes: invalidated.scopes, at: now, origin: app.instanceId, detail: { ratingId: kase.ratingId } });
+      after.events.push({ kind: 'invalidation', scopes: invalidated.scopes, at: now, detail: { ratingId: kase.ratingId } });
       // The rating no longer counts anywhere, so the other departments' cases of it end too.
       siblings = await tx.find(RectCaseSchema, { ratingId: kase.ratingId, id: { $ne: kase.id }, state: { $ne: 'INVALIDATED' } });
     }
@@ -196,8 +239,16 @@ export async function step(
   const ids = await appendOutbox(tx, outbox, now);
   after.messages.push(...ids.slice(1));
   for (const sibling of siblings) {
-    await step(app, tx, sibling, SYSTEM_ACTOR, { action: 'INVALIDATE', reason: kase.invalidReason ?? 'rating invalidated' },
-      { note: `rating invalidated by the decision on case ${kase.id}`, attachments: [] }, now, after);
+    await step(
+      app,
+      tx,
+      sibling,
+      SYSTEM_ACTOR,
+      { action: 'INVALIDATE', reason: kase.invalidReason ?? 'rating invalidated' },
+      { note: `rating invalidated by the decision on case ${kase.id}`, attachments: [] },
+      now,
+      after,
+    );
   }
   return kase;
 }
@@ -206,8 +257,9 @@ async function dispatchTarget(tx: Em, actor: Actor, kase: RectCase, departmentId
   const target = await tx.findOne(DepartmentSchema, { id: departmentId ?? kase.departmentId });
   if (!target) throw NotFoundError.of('department', String(departmentId));
   // 转办 stays within the responsible department's own units, or within the supervisor's region.
-  const allowed = target.path.startsWith(kase.departmentPath)
-    || (actor.role === 'supervisor' && canSeeCase(actor, { departmentPath: target.path, handlingDepartmentPath: null, regionCode: target.regionCode }));
+  const allowed =
+    target.path.startsWith(kase.departmentPath) ||
+    (actor.role === 'supervisor' && canSeeCase(actor, { departmentPath: target.path, handlingDepartmentPath: null, regionCode: target.regionCode }));
   if (!allowed) throw ForbiddenError.scope(`dispatch to ${target.name}`);
   kase.handlingDepartmentId = target.id;
   kase.handlingDepartmentPath = target.path;
@@ -225,12 +277,28 @@ async function nextSeq(tx: Em, caseId: number): Promise<number> {
 }
 
 async function insertStep(
-  tx: Em, kase: RectCase, seq: number, action: RectAction, from: string | null, actor: Actor, at: number,
-  meta: { note: string | null; attachments: string[] }, data: Record<string, unknown> | null,
+  tx: Em,
+  kase: RectCase,
+  seq: number,
+  action: RectAction,
+  from: string | null,
+  actor: Actor,
+  at: number,
+  meta: { note: string | null; attachments: string[] },
+  data: Record<string, unknown> | null,
 ): Promise<void> {
   await tx.insert(RectStepSchema, {
-    rectCaseId: kase.id, seq, action, fromState: from, toState: kase.state, actor: actor.label, actorRole: actor.role, at,
-    note: meta.note, attachments: meta.attachments.length ? JSON.stringify(meta.attachments) : null, data: data ? JSON.stringify(data) : null,
+    rectCaseId: kase.id,
+    seq,
+    action,
+    fromState: from,
+    toState: kase.state,
+    actor: actor.label,
+    actorRole: actor.role,
+    at,
+    note: meta.note,
+    attachments: meta.attachments.length ? JSON.stringify(meta.attachments) : null,
+    data: data ? JSON.stringify(data) : null,
   } as never);
 }
 
@@ -241,18 +309,30 @@ async function recordEntry(tx: Em, kase: RectCase, seq: number, action: RectActi
   const item = await tx.findOneOrFail(ItemSchema, { id: kase.itemId });
   const rating = await tx.findOneOrFail(RatingSchema, { id: kase.ratingId }, { refresh: true });
   const record = toRectificationRecord(kase, action, at, {
-    caseId: kase.id, seq, projectNo: kase.projectNo, serviceNumber: kase.serviceNumber, assessNumber: rating.assessNumber,
-    ratedAt: rating.ratedAt, deptCode: dept.creditCode, deptName: dept.name, areaCode: dept.regionCode, taskCode: item.taskCode,
+    caseId: kase.id,
+    seq,
+    projectNo: kase.projectNo,
+    serviceNumber: kase.serviceNumber,
+    assessNumber: rating.assessNumber,
+    ratedAt: rating.ratedAt,
+    deptCode: dept.creditCode,
+    deptName: dept.name,
+    areaCode: dept.regionCode,
+    taskCode: item.taskCode,
     ratingValid: rating.valid,
   });
   return { topic: 'rectification.record', recordKey: `rect:${kase.id}:${seq}`, aggregateType: 'rect_case', aggregateId: kase.id, payload: record };
 }
 
 /** R17: the reply reaches the rater by SMS and portal message; an escalation reaches the supervising body. */
-async function messagesFor(app: App, tx: Em, kase: RectCase, action: RectAction, seq: number, region: RegionRules): Promise<OutboxEntry[]> {
+async function messagesFor(app: RectificationDeps, tx: Em, kase: RectCase, action: RectAction, seq: number, region: RegionRules): Promise<OutboxEntry[]> {
   const out: OutboxEntry[] = [];
   const entry = (channel: 'sms' | 'portal', payload: MessagePayload): OutboxEntry => ({
-    topic: MESSAGE_TOPICS[channel], recordKey: `rect:${kase.id}:${seq}:${channel}`, aggregateType: 'rect_case', aggregateId: kase.id, payload,
+    topic: MESSAGE_TOPICS[channel],
+    recordKey: `rect:${kase.id}:${seq}:${channel}`,
+    aggregateType: 'rect_case',
+    aggregateId: kase.id,
+    payload,
   });
   if (action === 'FEED_BACK') {
     const { token } = await app.tokens.sign('rerate', String(kase.id), region.rules.rerateTtlDays * 86_400);
@@ -265,22 +345,36 @@ async function messagesFor(app: App, tx: Em, kase: RectCase, action: RectAction,
   if (action === 'ESCALATE') {
     const chain = regionAncestors(kase.regionCode);
     const target = chain[Math.max(0, chain.length - kase.escalationLevel)]!;
-    out.push(entry('portal', {
-      channel: 'portal', to: { address: `region:${target}` }, title: '差评整改超期督办',
-      text: `整改工单 ${kase.id}（办件 ${kase.projectNo}）已超期，请督办（第${kase.escalationLevel}次）。`,
-    }));
+    out.push(
+      entry('portal', {
+        channel: 'portal',
+        to: { address: `region:${target}` },
+        title: '差评整改超期督办',
+        text: `整改工单 ${kase.id}（办件 ${kase.projectNo}）已超期，请督办（第${kase.escalationLevel}次）。`,
+      }),
+    );
   }
   return out;
 }
 
-function caseEvent(app: App, kase: RectCase, action: RectAction, at: number): ChangeEvent {
+function caseEvent(app: RectificationDeps, kase: RectCase, action: RectAction, at: number): ChangeEvent {
   return {
-    kind: 'rectification', scopes: rectScopesOf(kase), at, origin: app.instanceId,
-    detail: { caseId: kase.id, action, state: kase.state, overdue: kase.overdue, departmentPath: kase.departmentPath, handlingDepartmentPath: kase.handlingDepartmentPath, regionCode: kase.regionCode },
+    kind: 'rectification',
+    scopes: rectScopesOf(kase),
+    at,
+    detail: {
+      caseId: kase.id,
+      action,
+      state: kase.state,
+      overdue: kase.overdue,
+      departmentPath: kase.departmentPath,
+      handlingDepartmentPath: kase.handlingDepartmentPath,
+      regionCode: kase.regionCode,
+    },
   };
 }
 
-async function afterCommit(app: App, after: AfterCommit): Promise<void> {
+async function afterCommit(app: RectificationDeps, after: AfterCommit): Promise<void> {
   for (const event of after.events) app.bus.publish(event);
   if (after.messages.length) {
     try {
@@ -299,7 +393,7 @@ async function afterCommit(app: App, after: AfterCommit): Promise<void> {
  * What the re-rating link shows before the levels: the reply the rater was sent, not the department's
  * internal record (整改内容 may name staff), and nothing about who handled it.
  */
-export async function rerateTicket(app: App, token: string): Promise<RerateTicketView> {
+export async function rerateTicket(app: RectificationDeps, token: string): Promise<RerateTicketView> {
   const claims = await app.tokens.verify(token, 'rerate');
   const em = app.orm.em.fork() as Em;
   const kase = await em.findOne(RectCaseSchema, { id: Number(claims.sub) });
@@ -310,34 +404,40 @@ export async function rerateTicket(app: App, token: string): Promise<RerateTicke
     em.findOneOrFail(RatingSchema, { id: kase.ratingId }),
   ]);
   return {
-    projectNo: kase.projectNo, itemName: item.name, departmentName: department.name, ratedAt: new Date(rating.ratedAt),
-    reply: kase.reply, resolvedAt: kase.resolvedAt ? new Date(kase.resolvedAt) : null,
-    rerated: kase.rerateChannel === 'SELF', accepting: stateTakes(kase.state, 'RERATE'),
+    projectNo: kase.projectNo,
+    itemName: item.name,
+    departmentName: department.name,
+    ratedAt: new Date(rating.ratedAt),
+    reply: kase.reply,
+    resolvedAt: kase.resolvedAt ? new Date(kase.resolvedAt) : null,
+    rerated: kase.rerateChannel === 'SELF',
+    accepting: stateTakes(kase.state, 'RERATE'),
   };
 }
 
 /** The rater rates the fix (re-rating after rectification) with the link from the reply. */
-export async function rerate(app: App, token: string, level: number): Promise<RectCase> {
+export async function rerate(app: RectificationDeps, token: string, level: number): Promise<RectCase> {
   const claims = await app.tokens.verify(token, 'rerate');
   const actor: Actor = { role: 'rater', label: `rerate-token:${claims.jti}`, tokenId: claims.jti };
   const em = app.orm.em.fork() as Em;
   const now = app.clock.now().getTime();
   const after: AfterCommit = { events: [], messages: [] };
-  const result = await em.transactional(async (t) => {
-    const tx = t as Em;
-    const kase = await tx.findOne(RectCaseSchema, { id: Number(claims.sub) });
-    if (!kase) throw NotFoundError.of('rectification case of this link', claims.sub);
-    return step(app, tx, kase, actor, { action: 'RERATE', level, channel: 'SELF' }, { note: null, attachments: [] }, now, after);
-  }).catch((err: unknown) => {
-    if (err instanceof OptimisticLockError) throw new ConflictError('the case changed meanwhile; try again');
-    throw err;
-  });
+  const result = await em
+    .transactional(async (t) => {
+      const tx = t as Em;
+      const kase = await tx.findOne(RectCaseSchema, { id: Number(claims.sub) });
+      if (!kase) throw NotFoundError.of('rectification case of this link', claims.sub);
+      return step(app, tx, kase, actor, { action: 'RERATE', level, channel: 'SELF' }, { note: null, attachments: [] }, now, after);
+    })
+    .catch((err: unknown) => {
+      throw mapDatabaseError(err, () => new ConflictError('the case changed meanwhile; try again'));
+    });
   await afterCommit(app, after);
   return result;
 }
 
 /** Escalates every case whose deadline in force has passed and was not escalated yet (the scheduler job, R16). */
-export async function escalateOverdue(app: App, batchSize = 200): Promise<number> {
+export async function escalateOverdue(app: RectificationDeps, batchSize = 200): Promise<number> {
   const now = app.clock.now().getTime();
   let escalated = 0;
   let afterId = 0;
@@ -365,7 +465,7 @@ export async function escalateOverdue(app: App, batchSize = 200): Promise<number
         if (done) escalated += 1;
       } catch (err) {
         // A case that changed meanwhile is picked up by the next run.
-        if (!(err instanceof OptimisticLockError)) throw err;
+        if (!isDuplicateOrStale(err)) throw err;
       }
       await afterCommit(app, after);
     }

@@ -2,8 +2,16 @@ import { Field, Float, GraphQLISODateTime, InputType, Int, ObjectType, registerE
 import { RatingView } from '../rating/rating.types.js';
 
 export enum RectStateEnum {
-  OPENED = 'OPENED', DISPATCHED = 'DISPATCHED', VERIFIED = 'VERIFIED', CLASSIFIED = 'CLASSIFIED', RECTIFIED = 'RECTIFIED',
-  FED_BACK = 'FED_BACK', CALLED_BACK = 'CALLED_BACK', CLOSED = 'CLOSED', APPEALED = 'APPEALED', INVALIDATED = 'INVALIDATED',
+  OPENED = 'OPENED',
+  DISPATCHED = 'DISPATCHED',
+  VERIFIED = 'VERIFIED',
+  CLASSIFIED = 'CLASSIFIED',
+  RECTIFIED = 'RECTIFIED',
+  FED_BACK = 'FED_BACK',
+  CALLED_BACK = 'CALLED_BACK',
+  CLOSED = 'CLOSED',
+  APPEALED = 'APPEALED',
+  INVALIDATED = 'INVALIDATED',
 }
 registerEnumType(RectStateEnum, {
   name: 'RectState',
@@ -11,20 +19,46 @@ registerEnumType(RectStateEnum, {
 });
 
 export enum RectActionEnum {
-  OPEN = 'OPEN', DISPATCH = 'DISPATCH', VERIFY = 'VERIFY', CLASSIFY = 'CLASSIFY', RECTIFY = 'RECTIFY', FEED_BACK = 'FEED_BACK',
-  CALL_BACK = 'CALL_BACK', CLOSE = 'CLOSE', APPEAL = 'APPEAL', DECIDE_APPEAL = 'DECIDE_APPEAL', EXTEND = 'EXTEND',
-  ESCALATE = 'ESCALATE', INVALIDATE = 'INVALIDATE', RERATE = 'RERATE',
+  OPEN = 'OPEN',
+  DISPATCH = 'DISPATCH',
+  VERIFY = 'VERIFY',
+  CLASSIFY = 'CLASSIFY',
+  RECTIFY = 'RECTIFY',
+  FEED_BACK = 'FEED_BACK',
+  CALL_BACK = 'CALL_BACK',
+  CLOSE = 'CLOSE',
+  APPEAL = 'APPEAL',
+  DECIDE_APPEAL = 'DECIDE_APPEAL',
+  EXTEND = 'EXTEND',
+  ESCALATE = 'ESCALATE',
+  INVALIDATE = 'INVALIDATE',
+  RERATE = 'RERATE',
 }
 registerEnumType(RectActionEnum, { name: 'RectAction', description: 'Actions on a rectification case; each is one recorded step' });
 
-export enum FindingEnum { FOUNDED = 'FOUNDED', UNFOUNDED = 'UNFOUNDED', MALICIOUS = 'MALICIOUS' }
+export enum FindingEnum {
+  FOUNDED = 'FOUNDED',
+  UNFOUNDED = 'UNFOUNDED',
+  MALICIOUS = 'MALICIOUS',
+}
 registerEnumType(FindingEnum, { name: 'RectFinding', description: '核实: founded (属实), unfounded and explained, suspected malicious (恶意)' });
 
-export enum RectClassEnum { SIMPLE = 'SIMPLE', GENERAL = 'GENERAL', COMPLEX = 'COMPLEX' }
+export enum RectClassEnum {
+  SIMPLE = 'SIMPLE',
+  GENERAL = 'GENERAL',
+  COMPLEX = 'COMPLEX',
+}
 registerEnumType(RectClassEnum, { name: 'RectClass', description: 'R14: 立整立改 simple, 限时整改 general, 综合协调 complex' });
 
-export enum AppealDecisionEnum { UPHELD = 'UPHELD', MALICIOUS = 'MALICIOUS', REJECTED = 'REJECTED' }
-registerEnumType(AppealDecisionEnum, { name: 'AppealDecision', description: 'R18: upheld (the review is invalid), malicious (恶意差评, invalid), rejected (the case goes on)' });
+export enum AppealDecisionEnum {
+  UPHELD = 'UPHELD',
+  MALICIOUS = 'MALICIOUS',
+  REJECTED = 'REJECTED',
+}
+registerEnumType(AppealDecisionEnum, {
+  name: 'AppealDecision',
+  description: 'R18: upheld (the review is invalid), malicious (恶意差评, invalid), rejected (the case goes on)',
+});
 
 @InputType({ description: 'What every step records besides its own fields (R15)' })
 export class StepInput {
@@ -35,13 +69,17 @@ export class StepInput {
 @InputType()
 export class DispatchInput extends StepInput {
   @Field(() => String, { description: 'Handler (承办人) the case is dispatched to' }) handler!: string;
-  @Field(() => Int, { nullable: true, description: 'Unit dispatched to (转办); the responsible department or one of its units. Default: the responsible department' }) departmentId?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Unit dispatched to (转办); the responsible department or one of its units. Default: the responsible department',
+  })
+  departmentId?: number | null;
 }
 
 @InputType()
 export class VerifyInput extends StepInput {
   @Field(() => FindingEnum) finding!: FindingEnum;
-  @Field(() => Boolean, { nullable: true, description: '合理: whether the rater\'s demand is reasonable' }) reasonable?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: "合理: whether the rater's demand is reasonable" }) reasonable?: boolean | null;
 }
 
 @InputType()
@@ -64,7 +102,8 @@ export class FeedBackInput extends StepInput {
 @InputType()
 export class CallbackInput extends StepInput {
   @Field(() => Boolean, { description: 'Whether the rater was reached' }) reached!: boolean;
-  @Field(() => Int, { nullable: true, description: 'The rater\'s satisfaction with the fix, 1–5 (5 = 非常满意); only when reached' }) satisfaction?: number | null;
+  @Field(() => Int, { nullable: true, description: "The rater's satisfaction with the fix, 1–5 (5 = 非常满意); only when reached" }) satisfaction?:
+    number | null;
 }
 
 @InputType()
@@ -94,7 +133,7 @@ export class RectCaseFilter {
   @Field(() => Int, { nullable: true }) offset?: number | null;
 }
 
-@ObjectType({ description: 'An appeal (申诉复核) and the supervisor\'s decision' })
+@ObjectType({ description: "An appeal (申诉复核) and the supervisor's decision" })
 export class AppealView {
   @Field(() => String) reason!: string;
   @Field(() => String) by!: string;
@@ -117,7 +156,7 @@ export class RectStepView {
   @Field(() => GraphQLISODateTime) at!: Date;
   @Field(() => String, { nullable: true }) note?: string | null;
   @Field(() => [String]) attachments!: string[];
-  @Field(() => String, { nullable: true, description: 'The step\'s own fields as JSON' }) data?: string | null;
+  @Field(() => String, { nullable: true, description: "The step's own fields as JSON" }) data?: string | null;
 }
 
 @ObjectType({ description: 'A rectification case (整改工单) of a bad review' })
@@ -135,7 +174,7 @@ export class RectCaseView {
   @Field(() => String, { nullable: true }) handlingDepartmentName?: string | null;
   @Field(() => String, { nullable: true }) handler?: string | null;
   @Field(() => String, { nullable: true, description: '工号 of the staff member rated' }) staffWorkNo?: string | null;
-  @Field(() => Int, { description: 'The bad review\'s level (2 不满意, 1 非常不满意)' }) level!: number;
+  @Field(() => Int, { description: "The bad review's level (2 不满意, 1 非常不满意)" }) level!: number;
   @Field(() => String) levelName!: string;
   @Field(() => FindingEnum, { nullable: true }) finding?: FindingEnum | null;
   @Field(() => Boolean, { nullable: true }) reasonable?: boolean | null;
@@ -148,9 +187,13 @@ export class RectCaseView {
   @Field(() => Boolean, { nullable: true }) callbackReached?: boolean | null;
   @Field(() => Int, { nullable: true }) callbackSatisfaction?: number | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) calledBackAt?: Date | null;
-  @Field(() => Int, { nullable: true, description: 'The rater\'s own rating of the fix (re-rating after rectification)' }) rerateLevel?: number | null;
+  @Field(() => Int, { nullable: true, description: "The rater's own rating of the fix (re-rating after rectification)" }) rerateLevel?: number | null;
   @Field(() => GraphQLISODateTime) openedAt!: Date;
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'The deadline in force (stage or rectification, whichever is first); null when paused or finished' }) dueAt?: Date | null;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'The deadline in force (stage or rectification, whichever is first); null when paused or finished',
+  })
+  dueAt?: Date | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) stageDueAt?: Date | null;
   @Field(() => GraphQLISODateTime, { description: 'Rectification deadline (R16), counted from the bad review' }) rectifyDueAt!: Date;
   @Field(() => Int) extensions!: number;
@@ -166,7 +209,8 @@ export class RectCaseView {
   @Field(() => Int, { nullable: true, description: 'Common problem (R20) the case belongs to' }) problemId?: number | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) closedAt?: Date | null;
   @Field(() => [RectActionEnum], { description: 'What the caller may do next' }) allowedActions!: RectActionEnum[];
-  @Field(() => RatingView, { nullable: true, description: 'The bad review; the rater is masked, and hidden from the rated department (R12)' }) rating?: RatingView | null;
+  @Field(() => RatingView, { nullable: true, description: 'The bad review; the rater is masked, and hidden from the rated department (R12)' })
+  rating?: RatingView | null;
   @Field(() => [RectStepView], { description: 'Every step, oldest first (only on the single-case query)' }) history!: RectStepView[];
 }
 
@@ -176,7 +220,7 @@ export class RectCasePage {
   @Field(() => [RectCaseView]) items!: RectCaseView[];
 }
 
-@ObjectType({ description: 'The rater\'s contact data, for the callback only (R12; every view is audited)' })
+@ObjectType({ description: "The rater's contact data, for the callback only (R12; every view is audited)" })
 export class RaterContactView {
   @Field(() => Int) caseId!: number;
   @Field(() => String, { nullable: true }) name?: string | null;
@@ -207,7 +251,8 @@ export class RectFiguresView {
   @Field(() => Float, { nullable: true, description: 'callbackSatisfied / callbackRated' }) callbackSatisfactionRate?: number | null;
   @Field(() => Float, { nullable: true, description: 'Average level of the bad reviews whose fix was rated again' }) averageLevelBefore?: number | null;
   @Field(() => Float, { nullable: true, description: 'Average level given to the fix' }) averageLevelAfter?: number | null;
-  @Field(() => Float, { nullable: true, description: 'reratedGood / rerated: share of re-rated cases that recovered to good (5–3)' }) recoveredRate?: number | null;
+  @Field(() => Float, { nullable: true, description: 'reratedGood / rerated: share of re-rated cases that recovered to good (5–3)' }) recoveredRate?:
+    number | null;
 }
 
 @ObjectType()
@@ -270,7 +315,7 @@ export class RerateTicketView {
   @Field(() => String, { nullable: true, description: 'The reply to the rater (反馈内容)' }) reply?: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true }) resolvedAt?: Date | null;
   @Field(() => Boolean, { description: 'The rater has already rated the fix with this link' }) rerated!: boolean;
-  @Field(() => Boolean, { description: 'The case still takes the rater\'s rating (false once the review was invalidated)' }) accepting!: boolean;
+  @Field(() => Boolean, { description: "The case still takes the rater's rating (false once the review was invalidated)" }) accepting!: boolean;
 }
 
 @ObjectType()

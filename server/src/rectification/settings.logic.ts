@@ -46,7 +46,12 @@ export type GroupBy = 'ITEM' | 'DEPARTMENT';
 /** The settings of one region, parsed. */
 export interface RectRules {
   clocks: {
-    dispatch: Limit; verify: Limit; classify: Limit; feedback: Limit; callback: Limit; close: Limit;
+    dispatch: Limit;
+    verify: Limit;
+    classify: Limit;
+    feedback: Limit;
+    callback: Limit;
+    close: Limit;
     rectify: Record<RectClass, Limit>;
   };
   extensionMax: number;
@@ -81,8 +86,14 @@ export function validateSetting(key: string, value: string): void {
  * The effective settings: defaults, overridden by each region of the chain in order (province first,
  * the case's own region last). `overrides` rows are (regionCode, key, value).
  */
-export function resolveRules(chain: readonly string[], overrides: ReadonlyArray<{ regionCode: string; key: string; value: string }>): { rules: RectRules; values: Record<SettingKey, { value: string; regionCode: string | null }> } {
-  const values = Object.fromEntries(SETTING_KEYS.map((k) => [k, { value: SETTING_DEFAULTS[k] as string, regionCode: null as string | null }])) as Record<SettingKey, { value: string; regionCode: string | null }>;
+export function resolveRules(
+  chain: readonly string[],
+  overrides: ReadonlyArray<{ regionCode: string; key: string; value: string }>,
+): { rules: RectRules; values: Record<SettingKey, { value: string; regionCode: string | null }> } {
+  const values = Object.fromEntries(SETTING_KEYS.map((k) => [k, { value: SETTING_DEFAULTS[k] as string, regionCode: null as string | null }])) as Record<
+    SettingKey,
+    { value: string; regionCode: string | null }
+  >;
   for (const code of chain) {
     for (const row of overrides) {
       if (row.regionCode !== code || !(row.key in values)) continue;
@@ -97,8 +108,12 @@ export function resolveRules(chain: readonly string[], overrides: ReadonlyArray<
   };
   const rules: RectRules = {
     clocks: {
-      dispatch: limit('clock.dispatch'), verify: limit('clock.verify'), classify: limit('clock.classify'),
-      feedback: limit('clock.feedback'), callback: limit('clock.callback'), close: limit('clock.close'),
+      dispatch: limit('clock.dispatch'),
+      verify: limit('clock.verify'),
+      classify: limit('clock.classify'),
+      feedback: limit('clock.feedback'),
+      callback: limit('clock.callback'),
+      close: limit('clock.close'),
       rectify: { SIMPLE: limit('clock.rectify.SIMPLE'), GENERAL: limit('clock.rectify.GENERAL'), COMPLEX: limit('clock.rectify.COMPLEX') },
     },
     extensionMax: num('extension.max'),
@@ -106,7 +121,10 @@ export function resolveRules(chain: readonly string[], overrides: ReadonlyArray<
     problem: {
       threshold: num('problem.threshold'),
       windowDays: num('problem.windowDays'),
-      groupBy: v('problem.groupBy').split(',').map((s) => s.trim()).filter((s): s is GroupBy => s === 'ITEM' || s === 'DEPARTMENT'),
+      groupBy: v('problem.groupBy')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s): s is GroupBy => s === 'ITEM' || s === 'DEPARTMENT'),
     },
     rerateTtlDays: num('rerate.ttlDays'),
   };

@@ -1,5 +1,5 @@
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { RectificationDeps } from './rectification.deps.js';
+import type { Actor } from '../common/actor.js';
 import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
 import { ForbiddenError, InvalidInputError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
@@ -18,14 +18,14 @@ function checkRegion(actor: Actor, regionCode: string, allowNationwide: boolean)
   if (actor.role === 'supervisor' && !(actor.regionCode && isWithinRegion(regionCode, actor.regionCode))) throw ForbiddenError.scope(`region ${regionCode}`);
 }
 
-export async function effectiveSettings(app: App, regionCode: string) {
+export async function effectiveSettings(app: RectificationDeps, regionCode: string) {
   if (!isValidRegionCode(regionCode)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', regionCode);
   const { values } = await loadRegionRules(app.orm.em.fork() as Em, regionCode);
   return SETTING_KEYS.map((key) => ({ key, value: values[key].value, defaultValue: SETTING_DEFAULTS[key] as string, regionCode: values[key].regionCode }));
 }
 
 /** Sets (or with value null removes) a region's override of one setting; applies to cases opened or moved afterwards. */
-export async function setSetting(app: App, actor: Actor, regionCode: string, key: string, value: string | null | undefined): Promise<void> {
+export async function setSetting(app: RectificationDeps, actor: Actor, regionCode: string, key: string, value: string | null | undefined): Promise<void> {
   checkRegion(actor, regionCode, false);
   const em = app.orm.em.fork() as Em;
   if (value == null) {
@@ -38,17 +38,28 @@ export async function setSetting(app: App, actor: Actor, regionCode: string, key
   await em.upsert(RectSettingSchema, { regionCode, key: key as SettingKey, value: normalized, updatedAt: app.clock.now().getTime(), updatedBy: actor.label });
 }
 
-export async function listHolidays(app: App, year: number, regionCode: string | null): Promise<RectHoliday[]> {
+export async function listHolidays(app: RectificationDeps, year: number, regionCode: string | null): Promise<RectHoliday[]> {
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw InvalidInputError.field('year', 'a year 2000–2100', year);
   const em = app.orm.em.fork() as Em;
-  return em.find(RectHolidaySchema, {
-    day: { $gte: year * 10000 + 101, $lte: year * 10000 + 1231 },
-    ...(regionCode != null ? { regionCode } : {}),
-  }, { orderBy: { day: 'asc', regionCode: 'asc' } });
+  return em.find(
+    RectHolidaySchema,
+    {
+      day: { $gte: year * 10000 + 101, $lte: year * 10000 + 1231 },
+      ...(regionCode != null ? { regionCode } : {}),
+    },
+    { orderBy: { day: 'asc', regionCode: 'asc' } },
+  );
 }
 
 /** Marks a day as a holiday (HOLIDAY) or a worked weekend day (WORKDAY, 调休); kind null removes the entry. */
-export async function setHoliday(app: App, actor: Actor, date: string, kind: string | null | undefined, name: string, regionCode: string): Promise<RectHoliday | null> {
+export async function setHoliday(
+  app: RectificationDeps,
+  actor: Actor,
+  date: string,
+  kind: string | null | undefined,
+  name: string,
+  regionCode: string,
+): Promise<RectHoliday | null> {
   checkRegion(actor, regionCode, true);
   const day = parseYmd(date);
   if (day === null) throw InvalidInputError.field('date', 'a calendar day YYYY-MM-DD', date);

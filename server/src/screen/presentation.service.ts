@@ -1,9 +1,10 @@
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
+import type { Clock } from '../common/clock.js';
 import { randomSecret } from '../common/crypto.js';
 import { AlreadyRatedError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
-import type { ChangeEvent } from '../common/pubsub.js';
-import type { Em } from '../db/orm.js';
+import type { Kernel } from '../common/kernel.js';
+import type { ChangeBus, ChangeEvent } from '../common/pubsub.js';
+import type { Database, Em } from '../db/orm.js';
 import { DepartmentSchema } from '../catalog/catalog.entities.js';
 import { ServiceSchema } from '../case/case.entities.js';
 import { toServiceView } from '../case/case.view.js';
@@ -31,8 +32,6 @@ export interface Presentation {
   expiresAt: number;
 }
 
-const DETAIL = 'presentation';
-
 type Listener = (presentation: Presentation) => void;
 
 /**
@@ -40,12 +39,22 @@ type Listener = (presentation: Presentation) => void;
  * is live) and the devices listening here. Fed only by the change bus, so a presentation made on
  * another server arrives the same way once the Redis bridge forwards the bus.
  */
-class PresentationRegistry {
+export class PresentationRegistry {
   readonly latest = new Map<DeviceKey, Presentation>();
   private readonly listeners = new Map<DeviceKey, Set<Listener>>();
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly app: App) {
-    app.bus.subscribe((event) => this.onEvent(event));
+  constructor(
+    bus: ChangeBus,
+    private readonly clock: Clock,
+  ) {
+    this.unsubscribe = bus.subscribe((event) => this.onEvent(event));
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.listeners.clear();
+    this.latest.clear();
   }
 
   listen(device: DeviceKey, listener: Listener): () => void {
@@ -59,7 +68,7 @@ class PresentationRegistry {
   }
 
   private onEvent(event: ChangeEvent): void {
-    const p = parsePresentation(event.detail?.[DETAIL]);
+    const p = event.kind === 'catalog' ? parsePresentation(event.detail?.presentation) : null;
     if (!p) return;
     const known = this.latest.get(p.device);
     if (known && known.presentedAt > p.presentedAt) return;
@@ -70,16 +79,15 @@ class PresentationRegistry {
 
   /** Keeps memory bounded on a server that runs for months: expired presentations are dropped. */
   private sweep(): void {
-    const now = this.app.clock.now().getTime();
+    const now = this.clock.now().getTime();
     for (const [device, p] of this.latest) if (!isPresentationLive(p, now)) this.latest.delete(device);
   }
 }
 
-const registries = new WeakMap<App, PresentationRegistry>();
-function registryFor(app: App): PresentationRegistry {
-  let registry = registries.get(app);
-  if (!registry) registries.set(app, (registry = new PresentationRegistry(app)));
-  return registry;
+/** What presenting a rating on a device needs. */
+export interface PresentationDeps extends Kernel, Database {
+  readonly bus: ChangeBus;
+  readonly presentations: PresentationRegistry;
 }
 
 /**
@@ -87,14 +95,14 @@ function registryFor(app: App): PresentationRegistry {
  * (R7, R8): checks the caller's department, that the service has a device and can still be rated,
  * then announces it on the change bus.
  */
-export async function presentRating(app: App, actor: Actor, projectNo: string, serviceNumber: number): Promise<Presentation> {
-  registryFor(app);
+export async function presentRating(app: PresentationDeps, actor: Actor, projectNo: string, serviceNumber: number): Promise<Presentation> {
   const em = app.orm.em.fork() as Em;
   const service = await em.findOne(ServiceSchema, { projectNo, serviceNumber });
   if (!service) throw NotFoundError.of('service (没有对应的服务数据)', `${projectNo}#${serviceNumber}`);
   if (actor.role === 'system') {
     const dept = await em.findOneOrFail(DepartmentSchema, { id: service.departmentId });
-    if (!actor.departmentPath || !dept.path.startsWith(actor.departmentPath)) throw ForbiddenError.scope(`service ${projectNo}#${serviceNumber} (another department's)`);
+    if (!actor.departmentPath || !dept.path.startsWith(actor.departmentPath))
+      throw ForbiddenError.scope(`service ${projectNo}#${serviceNumber} (another department's)`);
   }
   const device = deviceKeyOf(service);
   if (!device) {
@@ -105,12 +113,24 @@ export async function presentRating(app: App, actor: Actor, projectNo: string, s
   checkRatingWindow(service, app.config, now);
   const view = await toServiceView(em, service);
   const presentation: Presentation = {
-    id: randomSecret(9), device, serviceId: service.id, projectNo, serviceNumber, nodeName: view.nodeName,
-    itemName: view.itemName, departmentName: view.departmentName, staffWorkNo: view.staffWorkNo ?? null, staffName: view.staffName ?? null,
-    windowId: service.windowId, windowNo: view.windowNo ?? null, terminalId: service.terminalId, terminalNo: view.terminalNo ?? null,
-    presentedAt: now, expiresAt: now + PRESENTATION_TTL_MS,
+    id: randomSecret(9),
+    device,
+    serviceId: service.id,
+    projectNo,
+    serviceNumber,
+    nodeName: view.nodeName,
+    itemName: view.itemName,
+    departmentName: view.departmentName,
+    staffWorkNo: view.staffWorkNo ?? null,
+    staffName: view.staffName ?? null,
+    windowId: service.windowId,
+    windowNo: view.windowNo ?? null,
+    terminalId: service.terminalId,
+    terminalNo: view.terminalNo ?? null,
+    presentedAt: now,
+    expiresAt: now + PRESENTATION_TTL_MS,
   };
-  app.bus.publish({ kind: 'catalog', scopes: [presentationScope(device)], at: now, origin: app.instanceId, detail: { [DETAIL]: presentation } });
+  app.bus.publish({ kind: 'catalog', scopes: [presentationScope(device)], at: now, detail: { presentation } });
   return presentation;
 }
 
@@ -118,8 +138,8 @@ export async function presentRating(app: App, actor: Actor, projectNo: string, s
  * The presentations for one device, as an async iterator for a subscription: the live one at once
  * (when the device reconnects while it is still unrated), then each new one; newest wins.
  */
-export async function presentationsFor(app: App, device: DeviceKey): Promise<AsyncIterableIterator<Presentation>> {
-  const registry = registryFor(app);
+export async function presentationsFor(app: PresentationDeps, device: DeviceKey): Promise<AsyncIterableIterator<Presentation>> {
+  const registry = app.presentations;
   const iterator = new LatestValueIterator<Presentation>();
   let newest: Presentation | null = null;
   const push = (p: Presentation) => {
@@ -143,4 +163,3 @@ function parsePresentation(value: unknown): Presentation | null {
   if (typeof p.presentedAt !== 'number' || typeof p.expiresAt !== 'number' || typeof p.projectNo !== 'string') return null;
   return p as Presentation;
 }
-

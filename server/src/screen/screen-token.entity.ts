@@ -9,12 +9,19 @@ export type ScreenTokenKind = 'SCREEN' | 'EMBED';
  * is refused by the auth layer.
  */
 export interface ScreenToken {
-  id: number; jti: string; kind: ScreenTokenKind; label: string;
-  regionCode: string | null; departmentId: number | null;
-  issuedBy: string; createdAt: number; revokedAt: number | null;
+  id: number;
+  jti: string;
+  kind: ScreenTokenKind;
+  label: string;
+  regionCode: string | null;
+  departmentId: number | null;
+  issuedBy: string;
+  createdAt: number;
+  revokedAt: number | null;
 }
 export const ScreenTokenSchema = new EntitySchema<ScreenToken>({
-  name: 'ScreenToken', tableName: 'screen_token',
+  name: 'ScreenToken',
+  tableName: 'screen_token',
   properties: {
     id: pk,
     jti: { ...str(40), unique: true },

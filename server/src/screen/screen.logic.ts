@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
 import { ForbiddenError, InvalidInputError } from '../common/errors.js';
 import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
 
@@ -8,10 +8,16 @@ import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
  */
 
 /** What a screen or embed token is locked to: a region, a department (and its sub-units), or everything. */
-export interface TokenScope { regionCode: string | null; departmentId: number | null }
+export interface TokenScope {
+  regionCode: string | null;
+  departmentId: number | null;
+}
 
 /** Facts about the department a token would be locked to (its own region), when one is named. */
-export interface ScopeDepartment { id: number; regionCode: string }
+export interface ScopeDepartment {
+  id: number;
+  regionCode: string;
+}
 
 /** A presentation stays replayable to a device that (re)connects for this long. */
 export const PRESENTATION_TTL_MS = 3 * 60_000;

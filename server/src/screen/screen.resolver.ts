@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../common/context.js';
+import type { ScreenDeps } from './screen.deps.js';
 import { ForbiddenError, NotFoundError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { HallSchema, TerminalSchema } from '../catalog/catalog.entities.js';
@@ -12,13 +13,15 @@ import { RatingPresentation, ScreenTokenKindEnum, ScreenTokenView, TerminalView 
 @Resolver()
 export class ScreenTokenResolver {
   @Authorized('supervisor', 'admin')
-  @Mutation(() => ScreenTokenView, { description: 'Issues a read-only token for a big screen or portal widget, locked to a region or department; it does not expire' })
+  @Mutation(() => ScreenTokenView, {
+    description: 'Issues a read-only token for a big screen or portal widget, locked to a region or department; it does not expire',
+  })
   async issueScreenToken(
     @Arg('regionCode', () => String, { nullable: true }) regionCode: string | null,
     @Arg('departmentId', () => Int, { nullable: true }) departmentId: number | null,
     @Arg('kind', () => ScreenTokenKindEnum) kind: ScreenTokenKindEnum,
     @Arg('label', () => String, { description: 'Where it is used, e.g. 东城区政务服务中心大厅大屏' }) label: string,
-    @Ctx() { app, actor }: Context,
+    @Ctx() { app, actor }: Context<ScreenDeps>,
   ): Promise<ScreenTokenView> {
     const { row, token } = await issueScreenToken(app, actor, { regionCode: regionCode ?? null, departmentId: departmentId ?? null, kind, label });
     const path = `${kind === ScreenTokenKindEnum.EMBED ? '/widget' : '/screen'}?token=${encodeURIComponent(token)}`;
@@ -27,7 +30,7 @@ export class ScreenTokenResolver {
 
   @Authorized('supervisor', 'admin')
   @Mutation(() => ScreenTokenView, { description: 'Revokes a screen or embed token; screens using it stop at their next connection' })
-  async revokeScreenToken(@Arg('jti', () => String) jti: string, @Ctx() { app, actor }: Context): Promise<ScreenTokenView> {
+  async revokeScreenToken(@Arg('jti', () => String) jti: string, @Ctx() { app, actor }: Context<ScreenDeps>): Promise<ScreenTokenView> {
     return toView(await revokeScreenToken(app, actor, jti));
   }
 
@@ -35,7 +38,7 @@ export class ScreenTokenResolver {
   @Query(() => [ScreenTokenView], { description: 'Screen and embed tokens the caller may manage, newest first' })
   async screenTokens(
     @Arg('includeRevoked', () => Boolean, { defaultValue: false }) includeRevoked: boolean,
-    @Ctx() { app, actor }: Context,
+    @Ctx() { app, actor }: Context<ScreenDeps>,
   ): Promise<ScreenTokenView[]> {
     return (await listScreenTokens(app, actor, includeRevoked)).map(toView);
   }
@@ -48,7 +51,7 @@ export class DeviceResolver {
   async presentRating(
     @Arg('projectNo', () => String) projectNo: string,
     @Arg('serviceNumber', () => Int) serviceNumber: number,
-    @Ctx() { app, actor }: Context,
+    @Ctx() { app, actor }: Context<ScreenDeps>,
   ): Promise<RatingPresentation> {
     return toPresentationView(await presentRating(app, actor, projectNo, serviceNumber));
   }
@@ -57,8 +60,12 @@ export class DeviceResolver {
   @Subscription(() => RatingPresentation, {
     description: 'For a window evaluator or terminal (its own device key only): each service presented to it, and the live one on (re)connecting',
     subscribe: ({ args, context }) => {
-      const { app, actor } = context as Context;
-      const device = checkDeviceSubscription(actor, (args.windowId as number | null | undefined) ?? null, (args.terminalId as number | null | undefined) ?? null);
+      const { app, actor } = context as Context<ScreenDeps>;
+      const device = checkDeviceSubscription(
+        actor,
+        (args.windowId as number | null | undefined) ?? null,
+        (args.terminalId as number | null | undefined) ?? null,
+      );
       return presentationsFor(app, device);
     },
   })
@@ -72,7 +79,7 @@ export class DeviceResolver {
 
   @Authorized('device', 'department', 'supervisor', 'admin')
   @Query(() => TerminalView, { description: 'A self-service terminal, for its idle screen (R7)' })
-  async terminal(@Arg('id', () => Int) id: number, @Ctx() { app, actor }: Context): Promise<TerminalView> {
+  async terminal(@Arg('id', () => Int) id: number, @Ctx() { app, actor }: Context<ScreenDeps>): Promise<TerminalView> {
     if (actor.role === 'device' && actor.terminalId !== id) throw ForbiddenError.scope(`terminal ${id}`);
     const em = app.orm.em.fork() as Em;
     const terminal = await em.findOne(TerminalSchema, { id });
@@ -84,17 +91,35 @@ export class DeviceResolver {
 
 function toView(row: ScreenToken): ScreenTokenView {
   return {
-    jti: row.jti, kind: row.kind as ScreenTokenKindEnum, label: row.label, regionCode: row.regionCode, departmentId: row.departmentId,
-    issuedBy: row.issuedBy, createdAt: new Date(row.createdAt), revokedAt: row.revokedAt === null ? null : new Date(row.revokedAt),
-    token: null, path: null,
+    jti: row.jti,
+    kind: row.kind as ScreenTokenKindEnum,
+    label: row.label,
+    regionCode: row.regionCode,
+    departmentId: row.departmentId,
+    issuedBy: row.issuedBy,
+    createdAt: new Date(row.createdAt),
+    revokedAt: row.revokedAt === null ? null : new Date(row.revokedAt),
+    token: null,
+    path: null,
   };
 }
 
 function toPresentationView(p: Presentation): RatingPresentation {
   return {
-    id: p.id, projectNo: p.projectNo, serviceNumber: p.serviceNumber, nodeName: p.nodeName, itemName: p.itemName,
-    departmentName: p.departmentName, staffWorkNo: p.staffWorkNo, staffName: p.staffName, windowId: p.windowId, windowNo: p.windowNo,
-    terminalId: p.terminalId, terminalNo: p.terminalNo, presentedAt: new Date(p.presentedAt), expiresAt: new Date(p.expiresAt),
+    id: p.id,
+    projectNo: p.projectNo,
+    serviceNumber: p.serviceNumber,
+    nodeName: p.nodeName,
+    itemName: p.itemName,
+    departmentName: p.departmentName,
+    staffWorkNo: p.staffWorkNo,
+    staffName: p.staffName,
+    windowId: p.windowId,
+    windowNo: p.windowNo,
+    terminalId: p.terminalId,
+    terminalNo: p.terminalNo,
+    presentedAt: new Date(p.presentedAt),
+    expiresAt: new Date(p.expiresAt),
   };
 }
 

@@ -1,5 +1,7 @@
-/** Asia/Shanghai has kept UTC+8 all year since 1991, so calendar arithmetic is a fixed offset. */
-export const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+import { addDays, dayStartMs, parseYmd, SHANGHAI_OFFSET_MS } from '../common/calendar.js';
+
+// Day helpers live in the one calendar module; re-exported for the stats feature's callers.
+export { addDays, dayStartMs, parseYmd as parseDay, SHANGHAI_OFFSET_MS };
 
 export type Grain = 'A' | 'M' | 'D' | 'H';
 
@@ -11,28 +13,6 @@ export function periodOf(ms: number, grain: Grain): number {
   if (grain === 'M') return month;
   const day = month * 100 + d.getUTCDate();
   return grain === 'D' ? day : day * 100 + d.getUTCHours();
-}
-
-/** Start of a Shanghai calendar day (YYYYMMDD) as epoch ms. */
-export function dayStartMs(day: number): number {
-  const y = Math.floor(day / 10000);
-  const m = Math.floor(day / 100) % 100;
-  const d = day % 100;
-  return Date.UTC(y, m - 1, d) - SHANGHAI_OFFSET_MS;
-}
-
-/** Parses "2026-11-21" (a Shanghai calendar day) into 20261121, or null when malformed. */
-export function parseDay(text: string): number | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return null;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const probe = new Date(Date.UTC(y, m - 1, d));
-  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== m - 1 || probe.getUTCDate() !== d) return null;
-  return y * 10000 + m * 100 + d;
-}
-
-export function addDays(day: number, n: number): number {
-  return periodOf(dayStartMs(day) + n * 86_400_000, 'D');
 }
 
 /**

@@ -1,13 +1,11 @@
 import type { Dialect } from '../db/orm.js';
 import type { Em } from '../db/orm.js';
-import { attributionFromUnits } from '../rating/attribution.store.js';
-import {
-  countKeyString, mergeDeltas, rollupDeltas, tagKeyString, type Bucket, type CountDelta, type TagDelta,
-} from './rollup.logic.js';
+import { attributionFromUnits } from './attribution.store.js';
+import { countKeyString, mergeDeltas, rollupDeltas, tagKeyString, type Bucket, type CountDelta, type TagDelta } from './rollup.logic.js';
 import type { Grain } from './period.logic.js';
 
 /**
- * `stats:rebuild` (issue 3, item 1): recomputes every rollup from the raw rows, with the same rules
+ * `stats:rebuild` (R21: figures must equal the raw rows): recomputes every rollup from the raw rows, with the same rules
  * as the rating transaction (attribution from the covered services' case units, `rollupDeltas`),
  * compares with the stored counters, and optionally writes the differences back.
  */
@@ -21,11 +19,26 @@ export interface Recount {
 }
 
 interface RatingRow {
-  id: number; level: number; is_default: number | boolean; channel: string; rated_at: number | string; tags: string;
-  kind: string; staff_id: number | null;
+  id: number;
+  level: number;
+  is_default: number | boolean;
+  channel: string;
+  rated_at: number | string;
+  tags: string;
+  kind: string;
+  staff_id: number | null;
 }
-interface CoveredRow { rating_id: number; case_id: number }
-interface UnitRow { case_id: number; department_id: number; item_id: number; region_code: string; path: string }
+interface CoveredRow {
+  rating_id: number;
+  case_id: number;
+}
+interface UnitRow {
+  case_id: number;
+  department_id: number;
+  item_id: number;
+  region_code: string;
+  path: string;
+}
 
 /**
  * The rollups the raw rows imply: every valid first rating (assess_number 1), counted in every scope
@@ -52,7 +65,8 @@ export async function recountRollups(em: Em): Promise<Recount> {
     afterId = Number(page[page.length - 1]!.id);
     const ids = page.map((r) => Number(r.id));
     const covered = await em.execute<CoveredRow[]>(
-      `select distinct rating_id, case_id from service where rating_id in (${ids.map(() => '?').join(', ')})`, ids,
+      `select distinct rating_id, case_id from service where rating_id in (${ids.map(() => '?').join(', ')})`,
+      ids,
     );
     const casesOf = new Map<number, number[]>();
     for (const row of covered) {
@@ -61,12 +75,15 @@ export async function recountRollups(em: Em): Promise<Recount> {
       casesOf.set(Number(row.rating_id), list);
     }
     const caseIds = [...new Set(covered.map((c) => Number(c.case_id)))];
-    const units = caseIds.length === 0 ? [] : await em.execute<UnitRow[]>(
-      `select cu.case_id, cu.department_id, cu.item_id, d.region_code, d.path
+    const units =
+      caseIds.length === 0
+        ? []
+        : await em.execute<UnitRow[]>(
+            `select cu.case_id, cu.department_id, cu.item_id, d.region_code, d.path
          from case_unit cu join department d on d.id = cu.department_id
         where cu.case_id in (${caseIds.map(() => '?').join(', ')})`,
-      caseIds,
-    );
+            caseIds,
+          );
     const unitsOf = new Map<number, UnitRow[]>();
     for (const unit of units) {
       const list = unitsOf.get(Number(unit.case_id)) ?? [];
@@ -77,10 +94,17 @@ export async function recountRollups(em: Em): Promise<Recount> {
       ratings += 1;
       const rUnits = (casesOf.get(Number(r.id)) ?? []).flatMap((caseId) => unitsOf.get(caseId) ?? []);
       const attribution = attributionFromUnits(rUnits, r.kind, r.staff_id === null ? null : Number(r.staff_id));
-      const deltas = rollupDeltas(attribution, {
-        level: Number(r.level), isDefault: r.is_default === true || Number(r.is_default) === 1, channel: r.channel,
-        ratedAt: Number(r.rated_at), tags: r.tags ? r.tags.split(',') : [],
-      }, 1);
+      const deltas = rollupDeltas(
+        attribution,
+        {
+          level: Number(r.level),
+          isDefault: r.is_default === true || Number(r.is_default) === 1,
+          channel: r.channel,
+          ratedAt: Number(r.rated_at),
+          tags: r.tags ? r.tags.split(',') : [],
+        },
+        1,
+      );
       counts.push(...deltas.counts);
       tags.push(...deltas.tags);
     }
@@ -103,22 +127,34 @@ function mergeInto<T extends { n: number }>(target: Map<string, T>, rows: T[], k
 export async function readRollups(em: Em): Promise<{ counts: Map<string, CountDelta>; tags: Map<string, TagDelta> }> {
   const counts = new Map<string, CountDelta>();
   const tags = new Map<string, TagDelta>();
-  const countRows = await em.execute<Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; level: number; is_default: number; n: number | string }>>(
-    'select bucket, scope, grain, period, channel, level, is_default, n from rollup_count where n <> 0',
-  );
+  const countRows = await em.execute<
+    Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; level: number; is_default: number; n: number | string }>
+  >('select bucket, scope, grain, period, channel, level, is_default, n from rollup_count where n <> 0');
   for (const r of countRows) {
     const row: CountDelta = {
-      bucket: r.bucket as Bucket, scope: r.scope, grain: r.grain as Grain, period: Number(r.period), channel: r.channel,
-      level: Number(r.level), isDefault: Number(r.is_default) === 1, n: Number(r.n),
+      bucket: r.bucket as Bucket,
+      scope: r.scope,
+      grain: r.grain as Grain,
+      period: Number(r.period),
+      channel: r.channel,
+      level: Number(r.level),
+      isDefault: Number(r.is_default) === 1,
+      n: Number(r.n),
     };
     counts.set(countKeyString(row), row);
   }
-  const tagRows = await em.execute<Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; tag: string; n: number | string }>>(
-    'select bucket, scope, grain, period, channel, tag, n from rollup_tag where n <> 0',
-  );
+  const tagRows = await em.execute<
+    Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; tag: string; n: number | string }>
+  >('select bucket, scope, grain, period, channel, tag, n from rollup_tag where n <> 0');
   for (const r of tagRows) {
     const row: TagDelta = {
-      bucket: r.bucket as Bucket, scope: r.scope, grain: r.grain as Grain, period: Number(r.period), channel: r.channel, tag: r.tag, n: Number(r.n),
+      bucket: r.bucket as Bucket,
+      scope: r.scope,
+      grain: r.grain as Grain,
+      period: Number(r.period),
+      channel: r.channel,
+      tag: r.tag,
+      n: Number(r.n),
     };
     tags.set(tagKeyString(row), row);
   }
@@ -187,8 +223,12 @@ export async function rebuildRollups(em: Em, options: RebuildOptions): Promise<R
     const differences = diffRollups(expected, stored);
     if (fix && differences.length > 0) await applyDifferences(t, expected, differences);
     return {
-      ratings: expected.ratings, countRows: expected.counts.size, tagRows: expected.tags.size,
-      differences, fixed: fix && differences.length > 0, ms: Date.now() - started,
+      ratings: expected.ratings,
+      countRows: expected.counts.size,
+      tagRows: expected.tags.size,
+      differences,
+      fixed: fix && differences.length > 0,
+      ms: Date.now() - started,
     };
   });
 }
@@ -200,14 +240,16 @@ async function applyDifferences(em: Em, expected: Recount, differences: RollupDi
       if (d.expected === 0) {
         await em.execute(
           'delete from rollup_count where bucket = ? and scope = ? and grain = ? and period = ? and channel = ? and level = ? and is_default = ?',
-          [bucket, scope, grain, Number(period), channel, Number(level), Number(isDefault)], 'run',
+          [bucket, scope, grain, Number(period), channel, Number(level), Number(isDefault)],
+          'run',
         );
       } else {
         const row = expected.counts.get(d.key)!;
         await em.execute(
           `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values (?, ?, ?, ?, ?, ?, ?, ?)
            on conflict (bucket, scope, grain, period, channel, level, is_default) do update set n = excluded.n`,
-          [row.bucket, row.scope, row.grain, row.period, row.channel, row.level, row.isDefault ? 1 : 0, row.n], 'run',
+          [row.bucket, row.scope, row.grain, row.period, row.channel, row.level, row.isDefault ? 1 : 0, row.n],
+          'run',
         );
       }
     } else {
@@ -215,14 +257,16 @@ async function applyDifferences(em: Em, expected: Recount, differences: RollupDi
       if (d.expected === 0) {
         await em.execute(
           'delete from rollup_tag where bucket = ? and scope = ? and grain = ? and period = ? and channel = ? and tag = ?',
-          [bucket, scope, grain, Number(period), channel, tag], 'run',
+          [bucket, scope, grain, Number(period), channel, tag],
+          'run',
         );
       } else {
         const row = expected.tags.get(d.key)!;
         await em.execute(
           `insert into rollup_tag (bucket, scope, grain, period, channel, tag, n) values (?, ?, ?, ?, ?, ?, ?)
            on conflict (bucket, scope, grain, period, channel, tag) do update set n = excluded.n`,
-          [row.bucket, row.scope, row.grain, row.period, row.channel, row.tag, row.n], 'run',
+          [row.bucket, row.scope, row.grain, row.period, row.channel, row.tag, row.n],
+          'run',
         );
       }
     }

@@ -2,14 +2,22 @@ import { EntitySchema } from '@mikro-orm/core';
 import { int, str } from '../common/columns.js';
 
 /**
- * Exact counters (issue "live figures"): one row per bucket × scope × period × channel × level × default.
+ * Exact counters (R21, R22): one row per bucket × scope × period × channel × level × default.
  * Written only in the transaction that changes the ratings they count.
  */
 export interface RollupCount {
-  bucket: string; scope: string; grain: string; period: number; channel: string; level: number; isDefault: number; n: number;
+  bucket: string;
+  scope: string;
+  grain: string;
+  period: number;
+  channel: string;
+  level: number;
+  isDefault: number;
+  n: number;
 }
 export const RollupCountSchema = new EntitySchema<RollupCount>({
-  name: 'RollupCount', tableName: 'rollup_count',
+  name: 'RollupCount',
+  tableName: 'rollup_count',
   properties: {
     bucket: { ...str(1), primary: true },
     scope: { ...str(40), primary: true },
@@ -22,9 +30,18 @@ export const RollupCountSchema = new EntitySchema<RollupCount>({
   },
 });
 
-export interface RollupTag { bucket: string; scope: string; grain: string; period: number; channel: string; tag: string; n: number }
+export interface RollupTag {
+  bucket: string;
+  scope: string;
+  grain: string;
+  period: number;
+  channel: string;
+  tag: string;
+  n: number;
+}
 export const RollupTagSchema = new EntitySchema<RollupTag>({
-  name: 'RollupTag', tableName: 'rollup_tag',
+  name: 'RollupTag',
+  tableName: 'rollup_tag',
   properties: {
     bucket: { ...str(1), primary: true },
     scope: { ...str(40), primary: true },

@@ -1,4 +1,5 @@
 import { periodOf, type Grain } from './period.logic.js';
+import { scopeKey } from '../common/scope-key.js';
 
 /** 'H' handled-case figures; 'C' consultation figures, kept apart (R10). */
 export type Bucket = 'H' | 'C';
@@ -21,22 +22,45 @@ export interface RatingFacts {
 }
 
 export interface CountKey {
-  bucket: Bucket; scope: string; grain: Grain; period: number; channel: string; level: number; isDefault: boolean;
+  bucket: Bucket;
+  scope: string;
+  grain: Grain;
+  period: number;
+  channel: string;
+  level: number;
+  isDefault: boolean;
 }
-export interface CountDelta extends CountKey { n: number }
-export interface TagKey { bucket: Bucket; scope: string; grain: Grain; period: number; channel: string; tag: string }
-export interface TagDelta extends TagKey { n: number }
+export interface CountDelta extends CountKey {
+  n: number;
+}
+export interface TagKey {
+  bucket: Bucket;
+  scope: string;
+  grain: Grain;
+  period: number;
+  channel: string;
+  tag: string;
+}
+export interface TagDelta extends TagKey {
+  n: number;
+}
 
-export const TOTAL_SCOPE = 'T';
+/** Counter changes a unit of work made; the group commit applies them once per group, merged with the others'. */
+export interface Counted {
+  counts: CountDelta[];
+  tags: TagDelta[];
+}
+
+export const TOTAL_SCOPE = scopeKey.total;
 
 /** Scope keys in a fixed order: total, regions, departments, items, staff. */
 export function scopesOf(a: Attribution): string[] {
   return [
     TOTAL_SCOPE,
-    ...unique(a.regionCodes).map((c) => `R:${c}`),
-    ...unique(a.departmentIds).map((id) => `D:${id}`),
-    ...unique(a.itemIds).map((id) => `I:${id}`),
-    ...unique(a.staffIds).map((id) => `S:${id}`),
+    ...unique(a.regionCodes).map((c) => scopeKey.region(c)),
+    ...unique(a.departmentIds).map((id) => scopeKey.department(id)),
+    ...unique(a.itemIds).map((id) => scopeKey.item(id)),
+    ...unique(a.staffIds).map((id) => scopeKey.staff(id)),
   ];
 }
 
@@ -46,14 +70,21 @@ function grainsFor(scope: string): Grain[] {
 }
 
 /** The counter changes one rating makes (sign +1 when counted, -1 when it becomes invalid). */
-export function rollupDeltas(a: Attribution, facts: RatingFacts, sign: 1 | -1): { counts: CountDelta[]; tags: TagDelta[] } {
+export function rollupDeltas(a: Attribution, facts: RatingFacts, sign: 1 | -1): Counted {
   const counts: CountDelta[] = [];
   const tags: TagDelta[] = [];
   for (const scope of scopesOf(a)) {
     for (const grain of grainsFor(scope)) {
       const period = periodOf(facts.ratedAt, grain);
       counts.push({
-        bucket: a.bucket, scope, grain, period, channel: facts.channel, level: facts.level, isDefault: facts.isDefault, n: sign,
+        bucket: a.bucket,
+        scope,
+        grain,
+        period,
+        channel: facts.channel,
+        level: facts.level,
+        isDefault: facts.isDefault,
+        n: sign,
       });
       if (grain === 'H') continue;
       for (const tag of facts.tags) tags.push({ bucket: a.bucket, scope, grain, period, channel: facts.channel, tag, n: sign });

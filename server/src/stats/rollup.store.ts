@@ -1,8 +1,21 @@
 import type { Em } from '../db/orm.js';
 import { sqlOf } from '../db/sql.js';
-import { countKeyString, tagKeyString, type CountDelta, type TagDelta } from './rollup.logic.js';
+import { countKeyString, mergeDeltas, tagKeyString, type CountDelta, type Counted, type TagDelta } from './rollup.logic.js';
 
 const CHUNK = 200;
+
+/** The group commit's rollup step: the deltas of every job in the group, merged, applied once. */
+export async function applyGroupDeltas(tx: Em, counted: Counted[]): Promise<void> {
+  const counts = mergeDeltas(
+    counted.flatMap((c) => c.counts),
+    countKeyString,
+  );
+  const tags = mergeDeltas(
+    counted.flatMap((c) => c.tags),
+    tagKeyString,
+  );
+  await applyRollupDeltas(tx, [...counts.values()], [...tags.values()]);
+}
 
 /**
  * Adds counter deltas with one multi-row upsert per table; runs inside the caller's transaction. Rows
@@ -16,23 +29,26 @@ export async function applyRollupDeltas(em: Em, unsortedCounts: CountDelta[], un
   for (let i = 0; i < counts.length; i += CHUNK) {
     const rows = counts.slice(i, i + CHUNK);
     await sql.run(
-      `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values `
-      + rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')
-      + ` on conflict (bucket, scope, grain, period, channel, level, is_default) do update set n = rollup_count.n + excluded.n`,
+      `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values ` +
+        rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ') +
+        ` on conflict (bucket, scope, grain, period, channel, level, is_default) do update set n = rollup_count.n + excluded.n`,
       rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, r.channel, r.level, r.isDefault ? 1 : 0, r.n]),
     );
   }
   for (let i = 0; i < tags.length; i += CHUNK) {
     const rows = tags.slice(i, i + CHUNK);
     await sql.run(
-      `insert into rollup_tag (bucket, scope, grain, period, channel, tag, n) values `
-      + rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')
-      + ` on conflict (bucket, scope, grain, period, channel, tag) do update set n = rollup_tag.n + excluded.n`,
+      `insert into rollup_tag (bucket, scope, grain, period, channel, tag, n) values ` +
+        rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ') +
+        ` on conflict (bucket, scope, grain, period, channel, tag) do update set n = rollup_tag.n + excluded.n`,
       rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, r.channel, r.tag, r.n]),
     );
   }
 }
 
 function sortedBy<T>(rows: T[], keyOf: (row: T) => string): T[] {
-  return rows.map((row) => ({ row, key: keyOf(row) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((e) => e.row);
+  return rows
+    .map((row) => ({ row, key: keyOf(row) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((e) => e.row);
 }

@@ -1,6 +1,6 @@
 /**
  * The figures the public sees (R21, R22), defined once. Every figure is an exact integer count or an
- * exact fraction of two of them; rounding happens only in `formatRate`, for display.
+ * exact fraction of two of them; rounding happens only on the screens (dashboard/src/format.ts), for display.
  *
  *   total          valid first ratings, defaults (R11) included
  *   good / bad     levels 5–3 / levels 2–1 (R2)
@@ -10,13 +10,16 @@
  *   activeGoodRate good active / active    unratedRate    defaulted / total (未评率)
  * A rate whose denominator is 0 is null. Consultation ratings are kept in their own bucket (R10).
  */
-import type { Actor } from '../auth/roles.js';
-import { ForbiddenError, InvalidInputError } from '../common/errors.js';
+import { InvalidInputError } from '../common/errors.js';
 import { LEVELS } from '../catalog/levels.logic.js';
-import { isWithinRegion, normalizeRegionCode, regionLevelOf, type RegionLevel } from '../catalog/region.logic.js';
-import { CHANNELS } from '../rating/channel.logic.js';
-import { addDays, parseDay, periodOf, SHANGHAI_OFFSET_MS, type Grain } from './period.logic.js';
+import { normalizeRegionCode, regionLevelOf, type RegionLevel } from '../catalog/region.logic.js';
+import { CHANNELS } from '../catalog/channel.logic.js';
+import { addDays, parseDay, periodOf, type Grain } from './period.logic.js';
+import { formatYmd, shanghaiIso } from '../common/calendar.js';
+
+export { shanghaiIso };
 import { TOTAL_SCOPE, type Bucket } from './rollup.logic.js';
+import { scopeKey } from '../common/scope-key.js';
 
 // ---------------------------------------------------------------------------------------------
 // Definitions
@@ -26,19 +29,36 @@ import { TOTAL_SCOPE, type Bucket } from './rollup.logic.js';
 export const GOOD_MIN_LEVEL = 3;
 
 /** One aggregated rollup cell: n ratings of one level, defaulted or not, on one channel. */
-export interface CountCell { channel: string; level: number; isDefault: boolean; n: number }
+export interface CountCell {
+  channel: string;
+  level: number;
+  isDefault: boolean;
+  n: number;
+}
 
 /** Exact integer counts behind every figure. */
 export interface Counts {
-  total: number; good: number; bad: number; active: number; defaulted: number; activeGood: number;
+  total: number;
+  good: number;
+  bad: number;
+  active: number;
+  defaulted: number;
+  activeGood: number;
   /** Index = level (1–5); index 0 is unused. */
   byLevel: number[];
 }
 
 /** What a caller sees: counts and rates, or nulls with `suppressed` when too few ratings (public only). */
 export interface Figures {
-  total: number | null; good: number | null; bad: number | null; active: number | null; defaulted: number | null;
-  goodRate: number | null; badRate: number | null; activeGoodRate: number | null; unratedRate: number | null;
+  total: number | null;
+  good: number | null;
+  bad: number | null;
+  active: number | null;
+  defaulted: number | null;
+  goodRate: number | null;
+  badRate: number | null;
+  activeGoodRate: number | null;
+  unratedRate: number | null;
   suppressed: boolean;
 }
 
@@ -80,12 +100,24 @@ export function isSuppressed(total: number, minCount: number): boolean {
 export function figuresOf(c: Counts, minCount = 0): Figures {
   if (isSuppressed(c.total, minCount)) {
     return {
-      total: null, good: null, bad: null, active: null, defaulted: null,
-      goodRate: null, badRate: null, activeGoodRate: null, unratedRate: null, suppressed: true,
+      total: null,
+      good: null,
+      bad: null,
+      active: null,
+      defaulted: null,
+      goodRate: null,
+      badRate: null,
+      activeGoodRate: null,
+      unratedRate: null,
+      suppressed: true,
     };
   }
   return {
-    total: c.total, good: c.good, bad: c.bad, active: c.active, defaulted: c.defaulted,
+    total: c.total,
+    good: c.good,
+    bad: c.bad,
+    active: c.active,
+    defaulted: c.defaulted,
     goodRate: ratio(c.good, c.total),
     badRate: ratio(c.bad, c.total),
     activeGoodRate: ratio(c.activeGood, c.active),
@@ -94,23 +126,33 @@ export function figuresOf(c: Counts, minCount = 0): Figures {
   };
 }
 
-/** Display only: 0.99912 → "99.9%", null → "—". Never feed the result back into arithmetic. */
-export function formatRate(rate: number | null, digits = 1): string {
-  return rate === null ? '—' : `${(rate * 100).toFixed(digits)}%`;
-}
-
 /** Display names of the channels (R5). */
 export const CHANNEL_NAMES: Readonly<Record<string, string>> = {
-  PC: 'PC端网上办事大厅', APP: '移动端App', MINI_PROGRAM: '小程序', QR: '办件二维码', WINDOW: '窗口评价器',
-  TERMINAL: '自助终端', HOTLINE: '12345热线', SMS: '短信', IMPORT: '部门业务系统', DEFAULT: '默认评价',
+  PC: 'PC端网上办事大厅',
+  APP: '移动端App',
+  MINI_PROGRAM: '小程序',
+  QR: '办件二维码',
+  WINDOW: '窗口评价器',
+  TERMINAL: '自助终端',
+  HOTLINE: '12345热线',
+  SMS: '短信',
+  IMPORT: '部门业务系统',
+  DEFAULT: '默认评价',
 };
 
 // ---------------------------------------------------------------------------------------------
 // Snapshots
 // ---------------------------------------------------------------------------------------------
 
-export interface LevelCount { level: number; name: string; count: number | null }
-export interface ChannelFigures extends Figures { channel: string; name: string }
+export interface LevelCount {
+  level: number;
+  name: string;
+  count: number | null;
+}
+export interface ChannelFigures extends Figures {
+  channel: string;
+  name: string;
+}
 
 export interface OverviewBody extends Figures {
   /** The rollup scope the figures are for ("T", "R:410100000000", "D:12", ...). */
@@ -132,7 +174,7 @@ export function buildOverview(scope: string, cells: CountCell[], minCount: numbe
   return {
     scope,
     ...figures,
-    byLevel: LEVELS.map((l) => ({ level: l.value, name: l.name, count: figures.suppressed ? null : all.byLevel[l.value] ?? 0 })),
+    byLevel: LEVELS.map((l) => ({ level: l.value, name: l.name, count: figures.suppressed ? null : (all.byLevel[l.value] ?? 0) })),
     byChannel: sortChannels([...perChannel.keys()])
       .filter((ch) => perChannel.get(ch)!.total !== 0)
       .map((ch) => ({ channel: ch, name: CHANNEL_NAMES[ch] ?? ch, ...figuresOf(perChannel.get(ch)!, minCount) })),
@@ -149,8 +191,19 @@ export function sortChannels(channels: string[]): string[] {
 }
 
 /** One row of a breakdown before suppression: a child unit and its counts. */
-export interface BreakdownCells { key: string; name: string; code: string | null; regionLevel: string | null; counts: Counts }
-export interface BreakdownRow extends Figures { key: string; name: string; code: string | null; regionLevel: string | null }
+export interface BreakdownCells {
+  key: string;
+  name: string;
+  code: string | null;
+  regionLevel: string | null;
+  counts: Counts;
+}
+export interface BreakdownRow extends Figures {
+  key: string;
+  name: string;
+  code: string | null;
+  regionLevel: string | null;
+}
 
 /** Ranks child units by total (then key), applies the public minimum, and cuts at `limit`. */
 export function buildBreakdownRows(rows: BreakdownCells[], minCount: number, limit: number | null): BreakdownRow[] {
@@ -165,7 +218,13 @@ function compareKeys(a: string, b: string): number {
   return Number.isFinite(na) && Number.isFinite(nb) && String(na) === a && String(nb) === b ? na - nb : a.localeCompare(b);
 }
 
-export interface HotTag { code: string; name: string; nameEn: string; level: number; count: number }
+export interface HotTag {
+  code: string;
+  name: string;
+  nameEn: string;
+  level: number;
+  count: number;
+}
 
 /**
  * The next sequence number of a live topic: strictly increasing, and at least the wall-clock
@@ -187,11 +246,7 @@ export function isNewerSnapshot(seq: number, held: number | null): boolean {
 
 /** The unit a filter lands on; at most one of region, department, item and staff may be given. */
 export type FilterScope =
-  | { kind: 'TOTAL' }
-  | { kind: 'REGION'; code: string }
-  | { kind: 'DEPARTMENT'; id: number }
-  | { kind: 'ITEM'; id: number }
-  | { kind: 'STAFF'; id: number };
+  { kind: 'TOTAL' } | { kind: 'REGION'; code: string } | { kind: 'DEPARTMENT'; id: number } | { kind: 'ITEM'; id: number } | { kind: 'STAFF'; id: number };
 
 export interface StatsFilterInput {
   regionCode?: string | null;
@@ -260,11 +315,16 @@ function dayOf(field: string, text: string | null | undefined): number | null {
 /** The rollup scope key of a filter scope. */
 export function scopeKeyOf(scope: FilterScope): string {
   switch (scope.kind) {
-    case 'TOTAL': return TOTAL_SCOPE;
-    case 'REGION': return `R:${scope.code}`;
-    case 'DEPARTMENT': return `D:${scope.id}`;
-    case 'ITEM': return `I:${scope.id}`;
-    case 'STAFF': return `S:${scope.id}`;
+    case 'TOTAL':
+      return TOTAL_SCOPE;
+    case 'REGION':
+      return scopeKey.region(scope.code);
+    case 'DEPARTMENT':
+      return scopeKey.department(scope.id);
+    case 'ITEM':
+      return scopeKey.item(scope.id);
+    case 'STAFF':
+      return scopeKey.staff(scope.id);
   }
 }
 
@@ -278,7 +338,11 @@ export function filterKey(f: StatsFilter): string {
 // ---------------------------------------------------------------------------------------------
 
 /** Rows of one grain whose period lies in [from, to]; period keys are integers, so BETWEEN works. */
-export interface PeriodRange { grain: Grain; from: number; to: number }
+export interface PeriodRange {
+  grain: Grain;
+  from: number;
+  to: number;
+}
 
 const MAX_MONTH = 999912;
 
@@ -344,7 +408,13 @@ export type Granularity = 'HOUR' | 'DAY' | 'MONTH';
 /** Longest trend per granularity, so one request cannot ask for an unbounded series. */
 export const MAX_TREND_POINTS: Readonly<Record<Granularity, number>> = { HOUR: 31 * 24, DAY: 366, MONTH: 120 };
 
-export interface TrendPlan { granularity: Granularity; fromDay: number; toDay: number; ranges: PeriodRange[]; buckets: number[] }
+export interface TrendPlan {
+  granularity: Granularity;
+  fromDay: number;
+  toDay: number;
+  ranges: PeriodRange[];
+  buckets: number[];
+}
 
 /**
  * The rows and points of a trend. Without a range: today by hour, the last 30 days by day, the last
@@ -352,7 +422,11 @@ export interface TrendPlan { granularity: Granularity; fromDay: number; toDay: n
  */
 export function planTrend(granularity: Granularity, fromDay: number | null, toDay: number | null, today: number, scope: FilterScope): TrendPlan {
   if (granularity === 'HOUR' && (scope.kind === 'ITEM' || scope.kind === 'STAFF')) {
-    throw InvalidInputError.field('granularity', 'DAY or MONTH for an item or staff member (hourly figures are kept for the total, regions and departments)', granularity);
+    throw InvalidInputError.field(
+      'granularity',
+      'DAY or MONTH for an item or staff member (hourly figures are kept for the total, regions and departments)',
+      granularity,
+    );
   }
   const to = toDay ?? (granularity === 'HOUR' && fromDay !== null ? fromDay : today);
   let from = fromDay;
@@ -361,10 +435,11 @@ export function planTrend(granularity: Granularity, fromDay: number | null, toDa
     else if (granularity === 'DAY') from = addDays(to, -29);
     else from = addMonths(monthOfDay(to), -11) * 100 + 1;
   }
-  if (from > to) throw InvalidInputError.field('filter.from', `a day on or before ${formatDay(to)}`, formatDay(from));
+  if (from > to) throw InvalidInputError.field('filter.from', `a day on or before ${formatYmd(to)}`, formatYmd(from));
   const buckets: number[] = [];
   const max = MAX_TREND_POINTS[granularity];
-  const tooLong = () => InvalidInputError.field('filter', `a range of at most ${max} ${granularity.toLowerCase()}s for this trend`, `${formatDay(from!)}..${formatDay(to)}`);
+  const tooLong = () =>
+    InvalidInputError.field('filter', `a range of at most ${max} ${granularity.toLowerCase()}s for this trend`, `${formatYmd(from!)}..${formatYmd(to)}`);
   if (granularity === 'MONTH') {
     for (let m = monthOfDay(from); m <= monthOfDay(to); m = addMonths(m, 1)) {
       if (buckets.length >= max) throw tooLong();
@@ -381,9 +456,7 @@ export function planTrend(granularity: Granularity, fromDay: number | null, toDa
       for (let h = 0; h < 24; h++) buckets.push(d * 100 + h);
     }
   }
-  const ranges: PeriodRange[] = granularity === 'DAY'
-    ? [{ grain: 'D', from, to }]
-    : [{ grain: 'H', from: from * 100, to: to * 100 + 23 }];
+  const ranges: PeriodRange[] = granularity === 'DAY' ? [{ grain: 'D', from, to }] : [{ grain: 'H', from: from * 100, to: to * 100 + 23 }];
   return { granularity, fromDay: from, toDay: to, ranges, buckets };
 }
 
@@ -394,24 +467,18 @@ export function trendBucketOf(granularity: Granularity, grain: string, period: n
 
 /** Start of a trend point as ISO 8601 in Shanghai time: "2026-11-21T13:00:00+08:00". */
 export function bucketStartIso(granularity: Granularity, bucket: number): string {
-  let y: number, m: number, d = 1, h = 0;
+  let y: number,
+    m: number,
+    d = 1,
+    h = 0;
   if (granularity === 'MONTH') [y, m] = [Math.floor(bucket / 100), bucket % 100];
   else if (granularity === 'DAY') [y, m, d] = [Math.floor(bucket / 10000), Math.floor(bucket / 100) % 100, bucket % 100];
   else [y, m, d, h] = [Math.floor(bucket / 1000000), Math.floor(bucket / 10000) % 100, Math.floor(bucket / 100) % 100, bucket % 100];
   return `${y}-${pad(m)}-${pad(d)}T${pad(h)}:00:00+08:00`;
 }
 
-/** An instant as ISO 8601 in Shanghai time. */
-export function shanghaiIso(ms: number): string {
-  return `${new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
-}
-
 export function todayOf(ms: number): number {
   return periodOf(ms, 'D');
-}
-
-function formatDay(day: number): string {
-  return `${Math.floor(day / 10000)}-${pad(Math.floor(day / 100) % 100)}-${pad(day % 100)}`;
 }
 
 function pad(n: number): string {
@@ -436,7 +503,10 @@ export type BreakdownPlan =
   | { by: 'ITEM' | 'STAFF'; all: true };
 
 const CHILD_LEVEL: Partial<Record<RegionLevel, RegionLevel>> = {
-  PROVINCE: 'CITY', CITY: 'DISTRICT', DISTRICT: 'TOWNSHIP', TOWNSHIP: 'VILLAGE',
+  PROVINCE: 'CITY',
+  CITY: 'DISTRICT',
+  DISTRICT: 'TOWNSHIP',
+  TOWNSHIP: 'VILLAGE',
 };
 
 /**
@@ -477,107 +547,5 @@ export function regionPrefix(code: string): string {
 export function breakdownRelevance(by: BreakdownBy, scope: FilterScope): string[] {
   // Staff of a one-stop window (综合窗口) may belong to another department than the case they serve,
   // so a staff ranking listens to every staff change rather than to its parent scope only.
-  return by === 'STAFF' ? [scopeKeyOf(scope), 'S:*'] : [scopeKeyOf(scope)];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Who may see what
-// ---------------------------------------------------------------------------------------------
-
-/** 'public' callers get the minimum-count suppression; officials see exact small figures. */
-export type Audience = 'public' | 'full';
-
-const OFFICIAL_ROLES = ['department', 'system', 'supervisor', 'admin'] as const;
-const STAFF_ROLES = ['department', 'supervisor', 'admin'] as const;
-
-export function audienceOf(actor: Actor): Audience {
-  return (OFFICIAL_ROLES as readonly string[]).includes(actor.role) ? 'full' : 'public';
-}
-
-/** The minimum count applied to a caller's figures. */
-export function minCountFor(audience: Audience, minPublicRatings: number): number {
-  return audience === 'public' ? minPublicRatings : 0;
-}
-
-/**
- * Officials without an explicit unit see their own: a department officer (or department system)
- * its department, a supervisor the region they oversee.
- */
-export function withDefaultScope(actor: Actor, filter: StatsFilter): StatsFilter {
-  if (filter.scope.kind !== 'TOTAL') return filter;
-  if ((actor.role === 'department' || actor.role === 'system') && actor.departmentId) {
-    return { ...filter, scope: { kind: 'DEPARTMENT', id: actor.departmentId } };
-  }
-  if (actor.role === 'supervisor' && actor.regionCode) return { ...filter, scope: { kind: 'REGION', code: actor.regionCode } };
-  if (actor.role === 'screen' && actor.departmentId) return { ...filter, scope: { kind: 'DEPARTMENT', id: actor.departmentId } };
-  if (actor.role === 'screen' && actor.regionCode) return { ...filter, scope: { kind: 'REGION', code: actor.regionCode } };
-  return filter;
-}
-
-/** Where the unit behind a scope sits: its department's path and region (null when unknown). */
-export interface ScopeFacts { departmentPath: string; regionCode: string }
-
-/** Whether the access check needs facts from the catalog (one query) for this caller and scope. */
-export function needsScopeFacts(actor: Actor, scope: FilterScope): boolean {
-  if (scope.kind === 'TOTAL' || scope.kind === 'REGION') return false;
-  return actor.role === 'department' || actor.role === 'system' || actor.role === 'supervisor'
-    || (actor.role === 'screen' && (!!actor.departmentId || !!actor.regionCode));
-}
-
-/**
- * Enforces who may read which figures: per-staff figures need the department (own subtree),
- * supervisor (own region) or admin role; department officers and systems read only their own
- * department's subtree; supervisors only their region; public callers read any aggregate.
- */
-export function checkStatsAccess(actor: Actor, scope: FilterScope, perStaff: boolean, facts: ScopeFacts | null): void {
-  if (perStaff && !(STAFF_ROLES as readonly string[]).includes(actor.role)) {
-    throw new ForbiddenError(`per-staff figures need one of the roles ${STAFF_ROLES.join(', ')}; the caller is ${actor.role}`);
-  }
-  const what = describeScope(scope);
-  switch (actor.role) {
-    case 'admin':
-      return;
-    case 'department':
-    case 'system':
-      if (!actor.departmentPath) throw ForbiddenError.scope(what);
-      if (scope.kind === 'TOTAL' || scope.kind === 'REGION' || !facts || !facts.departmentPath.startsWith(actor.departmentPath)) {
-        throw ForbiddenError.scope(what);
-      }
-      return;
-    case 'supervisor': {
-      if (!actor.regionCode) throw ForbiddenError.scope(what);
-      const region = scope.kind === 'REGION' ? scope.code : facts?.regionCode;
-      if (scope.kind === 'TOTAL' || !region || !isWithinRegion(region, actor.regionCode)) throw ForbiddenError.scope(what);
-      return;
-    }
-    case 'screen':
-      checkScreenScope(actor, scope, facts, what);
-      return;
-    default:
-      return;
-  }
-}
-
-/** A screen or embed token is locked to the region or department it was issued for (issue: screens). */
-function checkScreenScope(actor: Actor, scope: FilterScope, facts: ScopeFacts | null, what: string): void {
-  if (actor.departmentId) {
-    const own = scope.kind === 'DEPARTMENT' && scope.id === actor.departmentId;
-    const below = !!facts && facts.departmentPath.includes(`/${actor.departmentId}/`);
-    if (!own && !below) throw ForbiddenError.scope(what);
-    return;
-  }
-  if (actor.regionCode) {
-    const region = scope.kind === 'REGION' ? scope.code : facts?.regionCode;
-    if (scope.kind === 'TOTAL' || !region || !isWithinRegion(region, actor.regionCode)) throw ForbiddenError.scope(what);
-  }
-}
-
-function describeScope(scope: FilterScope): string {
-  switch (scope.kind) {
-    case 'TOTAL': return 'the figures of the whole platform';
-    case 'REGION': return `region ${scope.code}`;
-    case 'DEPARTMENT': return `department ${scope.id}`;
-    case 'ITEM': return `item ${scope.id}`;
-    case 'STAFF': return `staff member ${scope.id}`;
-  }
+  return by === 'STAFF' ? [scopeKeyOf(scope), scopeKey.anyStaff] : [scopeKeyOf(scope)];
 }

@@ -1,10 +1,8 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../common/context.js';
-import { liveSnapshots } from './live-hub.js';
+import { liveSnapshots, type LiveDeps } from './live-topics.js';
 import { breakdown, hotTags, overview, trend } from './stats.service.js';
-import {
-  Breakdown, BreakdownByEnum, HotTags, Overview, RatingFeed, StatsFilter, Trend, TrendGranularityEnum,
-} from './stats.types.js';
+import { Breakdown, BreakdownByEnum, HotTags, Overview, RatingFeed, StatsFilter, Trend, TrendGranularityEnum } from './stats.types.js';
 
 // Every field admits any caller: who may read which scope (per-staff figures, a department's own
 // subtree, a supervisor's region, the public minimum) is decided in stats.service, for queries and
@@ -14,10 +12,7 @@ import {
 export class StatsQueryResolver {
   @Authorized('public')
   @Query(() => Overview, { description: 'Totals, good/bad counts and rates, by level and by channel (R21)' })
-  overview(
-    @Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null,
-    @Ctx() { app, actor }: Context,
-  ): Promise<Overview> {
+  overview(@Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null, @Ctx() { app, actor }: Context<LiveDeps>): Promise<Overview> {
     return overview(app, actor, filter);
   }
 
@@ -27,7 +22,7 @@ export class StatsQueryResolver {
     @Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null,
     @Arg('by', () => BreakdownByEnum) by: BreakdownByEnum,
     @Arg('limit', () => Int, { nullable: true, description: 'At most this many rows (default: all; 100 for ITEM and STAFF)' }) limit: number | null,
-    @Ctx() { app, actor }: Context,
+    @Ctx() { app, actor }: Context<LiveDeps>,
   ): Promise<Breakdown> {
     return breakdown(app, actor, filter, by, limit) as Promise<Breakdown>;
   }
@@ -37,7 +32,7 @@ export class StatsQueryResolver {
   trend(
     @Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null,
     @Arg('granularity', () => TrendGranularityEnum) granularity: TrendGranularityEnum,
-    @Ctx() { app, actor }: Context,
+    @Ctx() { app, actor }: Context<LiveDeps>,
   ): Promise<Trend> {
     return trend(app, actor, filter, granularity) as Promise<Trend>;
   }
@@ -47,7 +42,7 @@ export class StatsQueryResolver {
   hotTags(
     @Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null,
     @Arg('limit', () => Int, { nullable: true, description: '1–50, default 10' }) limit: number | null,
-    @Ctx() { app, actor }: Context,
+    @Ctx() { app, actor }: Context<LiveDeps>,
   ): Promise<HotTags> {
     return hotTags(app, actor, filter, limit);
   }
@@ -63,19 +58,16 @@ export class StatsLiveResolver {
   @Authorized('public')
   @Subscription(() => Overview, {
     description: 'The overview, at once and after every change (coalesced; whole snapshots with a sequence number)',
-    subscribe: ({ args, context }) => liveSnapshots((context as Context).app, (context as Context).actor, 'overviewChanged', args),
+    subscribe: ({ args, context }) => liveSnapshots((context as Context<LiveDeps>).app, (context as Context<LiveDeps>).actor, 'overviewChanged', args),
   })
-  overviewChanged(
-    @Root() snapshot: Overview,
-    @Arg('filter', () => StatsFilter, { nullable: true }) _filter: StatsFilter | null,
-  ): Overview {
+  overviewChanged(@Root() snapshot: Overview, @Arg('filter', () => StatsFilter, { nullable: true }) _filter: StatsFilter | null): Overview {
     return snapshot;
   }
 
   @Authorized('public')
   @Subscription(() => HotTags, {
     description: 'Hot tags, at once and after every change',
-    subscribe: ({ args, context }) => liveSnapshots((context as Context).app, (context as Context).actor, 'hotTagsChanged', args),
+    subscribe: ({ args, context }) => liveSnapshots((context as Context<LiveDeps>).app, (context as Context<LiveDeps>).actor, 'hotTagsChanged', args),
   })
   hotTagsChanged(
     @Root() snapshot: HotTags,
@@ -88,7 +80,7 @@ export class StatsLiveResolver {
   @Authorized('public')
   @Subscription(() => Breakdown, {
     description: 'A breakdown, at once and after every change',
-    subscribe: ({ args, context }) => liveSnapshots((context as Context).app, (context as Context).actor, 'breakdownChanged', args),
+    subscribe: ({ args, context }) => liveSnapshots((context as Context<LiveDeps>).app, (context as Context<LiveDeps>).actor, 'breakdownChanged', args),
   })
   breakdownChanged(
     @Root() snapshot: Breakdown,
@@ -102,7 +94,7 @@ export class StatsLiveResolver {
   @Authorized('public')
   @Subscription(() => RatingFeed, {
     description: 'The latest ratings (masked: no rater, comment or staff), at once and after every change',
-    subscribe: ({ args, context }) => liveSnapshots((context as Context).app, (context as Context).actor, 'ratingFeed', args),
+    subscribe: ({ args, context }) => liveSnapshots((context as Context<LiveDeps>).app, (context as Context<LiveDeps>).actor, 'ratingFeed', args),
   })
   ratingFeed(
     @Root() snapshot: RatingFeed,

@@ -1,18 +1,44 @@
-import type { App } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../common/actor.js';
 import { InvalidInputError } from '../common/errors.js';
-import type { Em } from '../db/orm.js';
-import { tagDictionary } from '../catalog/catalog.service.js';
+import type { Kernel } from '../common/kernel.js';
+import type { Database, Em } from '../db/orm.js';
+import type { TagDictionary } from '../catalog/catalog.service.js';
 import { LEVELS } from '../catalog/levels.logic.js';
 import { dayStartMs } from './period.logic.js';
 import {
-  audienceOf, breakdownRelevance, bucketStartIso, buildBreakdownRows, buildOverview, CHANNEL_NAMES, checkStatsAccess,
-  emptyCounts, addToCounts, figuresOf, filterKey, isSuppressed, minCountFor, needsScopeFacts, nextSeq,
-  normalizeFilter, planBreakdown, planRange, planTrend, regionPrefix, scopeKeyOf, shanghaiIso, sortChannels, todayOf, trendBucketOf,
-  withDefaultScope, type Audience, type BreakdownBy, type BreakdownCells, type BreakdownRow, type CountCell, type Counts,
-  type Figures, type Granularity, type HotTag, type OverviewBody, type PeriodRange, type ScopeFacts, type StatsFilter,
+  bucketStartIso,
+  buildBreakdownRows,
+  buildOverview,
+  CHANNEL_NAMES,
+  emptyCounts,
+  addToCounts,
+  figuresOf,
+  isSuppressed,
+  nextSeq,
+  normalizeFilter,
+  planBreakdown,
+  planRange,
+  planTrend,
+  regionPrefix,
+  scopeKeyOf,
+  shanghaiIso,
+  sortChannels,
+  todayOf,
+  trendBucketOf,
+  type BreakdownBy,
+  type BreakdownCells,
+  type BreakdownRow,
+  type CountCell,
+  type Counts,
+  type Figures,
+  type Granularity,
+  type HotTag,
+  type OverviewBody,
+  type PeriodRange,
+  type StatsFilter,
   type StatsFilterInput,
 } from './stats.logic.js';
+import { audienceOf, checkStatsAccess, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
 
 /**
  * Read side of the live figures (R21). Every query reads rollup rows only, never the ratings table
@@ -22,6 +48,11 @@ import {
  */
 
 /** A filter resolved for one caller: defaults applied, access checked, suppression decided. */
+/** What reading figures needs. */
+export interface StatsDeps extends Kernel, Database {
+  readonly tags: TagDictionary;
+}
+
 export interface StatsQuery {
   filter: StatsFilter;
   scopeKey: string;
@@ -32,15 +63,42 @@ export interface StatsQuery {
 /** Every answer carries when it was computed and a sequence number (see `nextSeq`). */
 export type Snapshot<T> = T & { seq: number; asOf: string };
 
-export interface BreakdownBody { scope: string; by: BreakdownBy; rows: BreakdownRow[] }
-export interface TrendPoint extends Figures { period: number; start: string }
-export interface TrendBody { scope: string; granularity: Granularity; points: TrendPoint[] }
-export interface HotTagsBody { scope: string; total: number | null; suppressed: boolean; tags: HotTag[] }
-export interface FeedEntry {
-  id: number; level: number; levelName: string; channel: string; channelName: string; ratedAt: string;
-  tags: string[]; itemName: string; departmentName: string; regionCode: string;
+export interface BreakdownBody {
+  scope: string;
+  by: BreakdownBy;
+  rows: BreakdownRow[];
 }
-export interface FeedBody { scope: string; entries: FeedEntry[] }
+export interface TrendPoint extends Figures {
+  period: number;
+  start: string;
+}
+export interface TrendBody {
+  scope: string;
+  granularity: Granularity;
+  points: TrendPoint[];
+}
+export interface HotTagsBody {
+  scope: string;
+  total: number | null;
+  suppressed: boolean;
+  tags: HotTag[];
+}
+export interface FeedEntry {
+  id: number;
+  level: number;
+  levelName: string;
+  channel: string;
+  channelName: string;
+  ratedAt: string;
+  tags: string[];
+  itemName: string;
+  departmentName: string;
+  regionCode: string;
+}
+export interface FeedBody {
+  scope: string;
+  entries: FeedEntry[];
+}
 
 export const HOT_TAGS_DEFAULT = 10;
 export const HOT_TAGS_MAX = 50;
@@ -54,90 +112,40 @@ export const BREAKDOWN_DEFAULT_LONG = 100;
 // Public API (one EntityManager fork per call)
 // ---------------------------------------------------------------------------------------------
 
-export async function overview(app: App, actor: Actor, input?: StatsFilterInput | null): Promise<Snapshot<OverviewBody>> {
+export async function overview(app: StatsDeps, actor: Actor, input?: StatsFilterInput | null): Promise<Snapshot<OverviewBody>> {
   const em = fork(app);
   const q = await resolveStatsQuery(app, em, actor, input, false);
   return stamp(await computeOverview(em, q), app);
 }
 
 export async function breakdown(
-  app: App, actor: Actor, input: StatsFilterInput | null | undefined, by: BreakdownBy, limit?: number | null,
+  app: StatsDeps,
+  actor: Actor,
+  input: StatsFilterInput | null | undefined,
+  by: BreakdownBy,
+  limit?: number | null,
 ): Promise<Snapshot<BreakdownBody>> {
   const em = fork(app);
   const q = await resolveStatsQuery(app, em, actor, input, by === 'STAFF');
   return stamp(await computeBreakdown(em, q, by, breakdownLimit(by, limit)), app);
 }
 
-export async function trend(app: App, actor: Actor, input: StatsFilterInput | null | undefined, granularity: Granularity): Promise<Snapshot<TrendBody>> {
+export async function trend(app: StatsDeps, actor: Actor, input: StatsFilterInput | null | undefined, granularity: Granularity): Promise<Snapshot<TrendBody>> {
   const em = fork(app);
   const q = await resolveStatsQuery(app, em, actor, input, false);
   return stamp(await computeTrend(em, q, granularity, todayOf(app.clock.now().getTime())), app);
 }
 
-export async function hotTags(app: App, actor: Actor, input: StatsFilterInput | null | undefined, limit?: number | null): Promise<Snapshot<HotTagsBody>> {
+export async function hotTags(app: StatsDeps, actor: Actor, input: StatsFilterInput | null | undefined, limit?: number | null): Promise<Snapshot<HotTagsBody>> {
   const em = fork(app);
   const q = await resolveStatsQuery(app, em, actor, input, false);
   return stamp(await computeHotTags(app, em, q, hotTagsLimit(limit)), app);
 }
 
-export async function ratingFeed(app: App, actor: Actor, input: StatsFilterInput | null | undefined, limit?: number | null): Promise<Snapshot<FeedBody>> {
+export async function ratingFeed(app: StatsDeps, actor: Actor, input: StatsFilterInput | null | undefined, limit?: number | null): Promise<Snapshot<FeedBody>> {
   const em = fork(app);
   const q = await resolveStatsQuery(app, em, actor, input, false);
   return stamp(await computeFeed(em, q, feedLimit(limit)), app);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Live topics: resolved once per subscription, recomputed per update with a fresh fork
-// ---------------------------------------------------------------------------------------------
-
-/** The root subscription fields served by shared live topics. */
-export const LIVE_FIELDS = ['overviewChanged', 'hotTagsChanged', 'breakdownChanged', 'ratingFeed'] as const;
-export type LiveField = (typeof LIVE_FIELDS)[number];
-
-export function isLiveField(name: string): name is LiveField {
-  return (LIVE_FIELDS as readonly string[]).includes(name);
-}
-
-/** What the live hub needs to serve one topic: its identity, the scopes it listens to, and how to compute it. */
-export interface LiveTopicSpec {
-  /** Equal for subscriptions that must see the same snapshot (field, canonical filter, audience, options). */
-  key: string;
-  /** Scope keys whose changes make the topic stale; "T" listens to everything, "S:*" to every staff scope. */
-  scopes: string[];
-  compute(): Promise<object>;
-}
-
-/** Checks the caller's access once and describes the live topic for a subscription field and its arguments. */
-export async function liveTopicSpec(app: App, actor: Actor, field: LiveField, args: Record<string, unknown>): Promise<LiveTopicSpec> {
-  const input = (args.filter ?? null) as StatsFilterInput | null;
-  const em = fork(app);
-  switch (field) {
-    case 'overviewChanged': {
-      const q = await resolveStatsQuery(app, em, actor, input, false);
-      return topic(field, q, [], [q.scopeKey], () => computeOverview(fork(app), q));
-    }
-    case 'hotTagsChanged': {
-      const limit = hotTagsLimit(args.limit as number | null | undefined);
-      const q = await resolveStatsQuery(app, em, actor, input, false);
-      return topic(field, q, [limit], [q.scopeKey], () => computeHotTags(app, fork(app), q, limit));
-    }
-    case 'breakdownChanged': {
-      const by = args.by as BreakdownBy;
-      const limit = breakdownLimit(by, args.limit as number | null | undefined);
-      const q = await resolveStatsQuery(app, em, actor, input, by === 'STAFF');
-      planBreakdown(by, q.filter.scope);
-      return topic(field, q, [by, limit ?? ''], breakdownRelevance(by, q.filter.scope), () => computeBreakdown(fork(app), q, by, limit));
-    }
-    case 'ratingFeed': {
-      const limit = feedLimit(args.limit as number | null | undefined);
-      const q = await resolveStatsQuery(app, em, actor, input, false);
-      return topic(field, q, [limit], [q.scopeKey], () => computeFeed(fork(app), q, limit));
-    }
-  }
-}
-
-function topic(field: LiveField, q: StatsQuery, options: unknown[], scopes: string[], compute: () => Promise<object>): LiveTopicSpec {
-  return { key: [field, filterKey(q.filter), q.audience, ...options].join('|'), scopes, compute };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,7 +157,11 @@ function topic(field: LiveField, q: StatsQuery, options: unknown[], scopes: stri
  * most, only for officials on a department, item or staff scope) and decides the suppression.
  */
 export async function resolveStatsQuery(
-  app: App, em: Em, actor: Actor, input: StatsFilterInput | null | undefined, perStaffBreakdown: boolean,
+  app: StatsDeps,
+  em: Em,
+  actor: Actor,
+  input: StatsFilterInput | null | undefined,
+  perStaffBreakdown: boolean,
 ): Promise<StatsQuery> {
   const filter = withDefaultScope(actor, normalizeFilter(input));
   const facts = needsScopeFacts(actor, filter.scope) ? await scopeFacts(em, filter) : null;
@@ -204,7 +216,11 @@ export async function computeBreakdown(em: Em, q: StatsQuery, by: BreakdownBy, l
       addToCounts(c, Number(row.level), Number(row.is_default) === 1, Number(row.n));
     }
     const cells: BreakdownCells[] = sortChannels([...perChannel.keys()]).map((ch) => ({
-      key: ch, name: CHANNEL_NAMES[ch] ?? ch, code: ch, regionLevel: null, counts: perChannel.get(ch)!,
+      key: ch,
+      name: CHANNEL_NAMES[ch] ?? ch,
+      code: ch,
+      regionLevel: null,
+      counts: perChannel.get(ch)!,
     }));
     return { scope: q.scopeKey, by, rows: buildBreakdownRows(cells, q.minCount, limit) };
   }
@@ -214,7 +230,12 @@ export async function computeBreakdown(em: Em, q: StatsQuery, by: BreakdownBy, l
   switch (plan.by) {
     case 'REGION':
       units = {
-        from: 'region c', key: 'c.code', name: 'c.name', code: 'c.code', level: 'c.level', prefix: 'R:',
+        from: 'region c',
+        key: 'c.code',
+        name: 'c.name',
+        code: 'c.code',
+        level: 'c.level',
+        prefix: 'R:',
         where: plan.parentCode === null ? 'c.parent_code is null' : 'c.parent_code = ?',
         params: plan.parentCode === null ? [] : [plan.parentCode],
       };
@@ -235,16 +256,27 @@ export async function computeBreakdown(em: Em, q: StatsQuery, by: BreakdownBy, l
     }
     case 'ITEM':
     case 'STAFF': {
-      const base = plan.by === 'ITEM'
-        ? { from: 'item c join department d on d.id = c.department_id', key: 'c.id', name: 'c.name', code: 'c.task_code', level: 'null', prefix: 'I:' }
-        : { from: 'staff c join department d on d.id = c.department_id', key: 'c.id', name: 'c.name', code: 'c.work_no', level: 'null', prefix: 'S:' };
+      const base =
+        plan.by === 'ITEM'
+          ? { from: 'item c join department d on d.id = c.department_id', key: 'c.id', name: 'c.name', code: 'c.task_code', level: 'null', prefix: 'I:' }
+          : { from: 'staff c join department d on d.id = c.department_id', key: 'c.id', name: 'c.name', code: 'c.work_no', level: 'null', prefix: 'S:' };
       if ('underDepartment' in plan) units = { ...base, where: 'd.path like ?', params: [`%/${plan.underDepartment}/%`] };
       else if ('regionPrefix' in plan) units = { ...base, where: 'd.region_code like ?', params: [`${plan.regionPrefix}%`] };
       else units = { ...base, where: '1 = 1', params: [] };
       break;
     }
   }
-  const rows = await em.execute<Array<{ k: string | number; name: string; code: string | null; region_level: string | null; level: number | null; is_default: number | null; n: number | string | null }>>(
+  const rows = await em.execute<
+    Array<{
+      k: string | number;
+      name: string;
+      code: string | null;
+      region_level: string | null;
+      level: number | null;
+      is_default: number | null;
+      n: number | string | null;
+    }>
+  >(
     `select ${units.key} as k, ${units.name} as name, ${units.code} as code, ${units.level} as region_level,
             r.level, r.is_default, sum(r.n) as n
        from ${units.from}
@@ -281,17 +313,19 @@ export async function computeTrend(em: Em, q: StatsQuery, granularity: Granulari
     if (counts) addToCounts(counts, Number(row.level), Number(row.is_default) === 1, Number(row.n));
   }
   return {
-    scope: q.scopeKey, granularity,
+    scope: q.scopeKey,
+    granularity,
     points: plan.buckets.map((b) => ({ period: b, start: bucketStartIso(granularity, b), ...figuresOf(perBucket.get(b)!, q.minCount) })),
   };
 }
 
 /** Two statements: the top tags, and the scope's total (the base of the public minimum and of tag shares). */
-export async function computeHotTags(app: App, em: Em, q: StatsQuery, limit: number): Promise<HotTagsBody> {
+export async function computeHotTags(app: StatsDeps, em: Em, q: StatsQuery, limit: number): Promise<HotTagsBody> {
   const where = rollupWhere(q, 'r');
-  const totalRows = await em.execute<Array<{ n: number | string | null }>>(
-    `select sum(r.n) as n from rollup_count r where r.scope = ? and ${where.sql}`, [q.scopeKey, ...where.params],
-  );
+  const totalRows = await em.execute<Array<{ n: number | string | null }>>(`select sum(r.n) as n from rollup_count r where r.scope = ? and ${where.sql}`, [
+    q.scopeKey,
+    ...where.params,
+  ]);
   const total = Number(totalRows[0]?.n ?? 0);
   if (isSuppressed(total, q.minCount)) return { scope: q.scopeKey, total: null, suppressed: true, tags: [] };
   const rows = await em.execute<Array<{ tag: string; cnt: number | string }>>(
@@ -300,9 +334,11 @@ export async function computeHotTags(app: App, em: Em, q: StatsQuery, limit: num
       group by r.tag having sum(r.n) > 0 order by cnt desc, r.tag limit ?`,
     [q.scopeKey, ...where.params, limit],
   );
-  const dictionary = await tagDictionary(app);
+  const dictionary = await app.tags.byCode();
   return {
-    scope: q.scopeKey, total, suppressed: false,
+    scope: q.scopeKey,
+    total,
+    suppressed: false,
     tags: rows.map((row) => {
       const t = dictionary.get(row.tag);
       return { code: row.tag, name: t?.name ?? row.tag, nameEn: t?.nameEn ?? row.tag, level: t?.level ?? Number(row.tag.charAt(0)), count: Number(row.cnt) };
@@ -320,11 +356,24 @@ export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise
   const conds = ['r.valid = true', 'r.assess_number = 1', 'r.is_default = false', f.bucket === 'C' ? "c.kind = 'CONSULTATION'" : "c.kind <> 'CONSULTATION'"];
   const params: unknown[] = [];
   switch (f.scope.kind) {
-    case 'REGION': conds.push('d.region_code like ?'); params.push(`${regionPrefix(f.scope.code)}%`); break;
-    case 'DEPARTMENT': conds.push('d.path like ?'); params.push(`%/${f.scope.id}/%`); break;
-    case 'ITEM': conds.push('s.item_id = ?'); params.push(f.scope.id); break;
-    case 'STAFF': conds.push('s.staff_id = ?'); params.push(f.scope.id); break;
-    case 'TOTAL': break;
+    case 'REGION':
+      conds.push('d.region_code like ?');
+      params.push(`${regionPrefix(f.scope.code)}%`);
+      break;
+    case 'DEPARTMENT':
+      conds.push('d.path like ?');
+      params.push(`%/${f.scope.id}/%`);
+      break;
+    case 'ITEM':
+      conds.push('s.item_id = ?');
+      params.push(f.scope.id);
+      break;
+    case 'STAFF':
+      conds.push('s.staff_id = ?');
+      params.push(f.scope.id);
+      break;
+    case 'TOTAL':
+      break;
   }
   if (f.channel) {
     conds.push('r.channel = ?');
@@ -335,9 +384,18 @@ export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise
     conds.push('r.rated_at >= ? and r.rated_at < ?');
     params.push(from, to);
   }
-  const rows = await em.execute<Array<{
-    id: number; level: number; channel: string; rated_at: number | string; tags: string; item_name: string; department_name: string; region_code: string;
-  }>>(
+  const rows = await em.execute<
+    Array<{
+      id: number;
+      level: number;
+      channel: string;
+      rated_at: number | string;
+      tags: string;
+      item_name: string;
+      department_name: string;
+      region_code: string;
+    }>
+  >(
     `select r.id, r.level, r.channel, r.rated_at, r.tags, i.name as item_name, d.name as department_name, d.region_code
        from rating r
        join service s on s.id = r.service_id
@@ -351,9 +409,16 @@ export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise
   return {
     scope: q.scopeKey,
     entries: rows.map((row) => ({
-      id: Number(row.id), level: Number(row.level), levelName: LEVELS.find((l) => l.value === Number(row.level))?.name ?? String(row.level),
-      channel: row.channel, channelName: CHANNEL_NAMES[row.channel] ?? row.channel, ratedAt: shanghaiIso(Number(row.rated_at)),
-      tags: row.tags ? row.tags.split(',') : [], itemName: row.item_name, departmentName: row.department_name, regionCode: row.region_code,
+      id: Number(row.id),
+      level: Number(row.level),
+      levelName: LEVELS.find((l) => l.value === Number(row.level))?.name ?? String(row.level),
+      channel: row.channel,
+      channelName: CHANNEL_NAMES[row.channel] ?? row.channel,
+      ratedAt: shanghaiIso(Number(row.rated_at)),
+      tags: row.tags ? row.tags.split(',') : [],
+      itemName: row.item_name,
+      departmentName: row.department_name,
+      regionCode: row.region_code,
     })),
   };
 }
@@ -362,11 +427,11 @@ export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function fork(app: App): Em {
+function fork(app: StatsDeps): Em {
   return app.orm.em.fork() as Em;
 }
 
-function stamp<T extends object>(body: T, app: App): Snapshot<T> {
+function stamp<T extends object>(body: T, app: StatsDeps): Snapshot<T> {
   const now = app.clock.now().getTime();
   return { ...body, seq: nextSeq(0, now), asOf: shanghaiIso(now) };
 }
@@ -399,15 +464,15 @@ function dayBoundsMs(fromDay: number | null, toDay: number | null): [number, num
   return [fromDay === null ? 0 : dayStartMs(fromDay), toDay === null ? Number.MAX_SAFE_INTEGER : dayStartMs(toDay) + 86_400_000];
 }
 
-function hotTagsLimit(limit: number | null | undefined): number {
+export function hotTagsLimit(limit: number | null | undefined): number {
   return boundedLimit('limit', limit, HOT_TAGS_DEFAULT, HOT_TAGS_MAX);
 }
 
-function feedLimit(limit: number | null | undefined): number {
+export function feedLimit(limit: number | null | undefined): number {
   return boundedLimit('limit', limit, FEED_DEFAULT, FEED_MAX);
 }
 
-function breakdownLimit(by: BreakdownBy, limit: number | null | undefined): number | null {
+export function breakdownLimit(by: BreakdownBy, limit: number | null | undefined): number | null {
   if (limit == null) return by === 'ITEM' || by === 'STAFF' ? BREAKDOWN_DEFAULT_LONG : null;
   return boundedLimit('limit', limit, BREAKDOWN_DEFAULT_LONG, BREAKDOWN_MAX);
 }

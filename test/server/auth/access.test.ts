@@ -18,9 +18,9 @@ describe('roles', () => {
   it('declares who may call every query, mutation and subscription', async () => {
     const schema = await graphqlSchema();
     const authorized = new Set(getMetadataStorage().authorizedFields.map((f) => `${f.target.name}.${f.fieldName}`));
-    const resolverFields = [
-      ...getMetadataStorage().queries, ...getMetadataStorage().mutations, ...getMetadataStorage().subscriptions,
-    ].map((r) => `${r.target.name}.${r.methodName}`);
+    const resolverFields = [...getMetadataStorage().queries, ...getMetadataStorage().mutations, ...getMetadataStorage().subscriptions].map(
+      (r) => `${r.target.name}.${r.methodName}`,
+    );
     expect(resolverFields.length).toBeGreaterThan(8);
     expect(resolverFields.filter((f) => !authorized.has(f))).toEqual([]);
     const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean);

@@ -24,7 +24,7 @@ describe('creditCodeCheckChar', () => {
 
   it('rejects a body of the wrong length or with characters outside the charset', () => {
     expect(() => creditCodeCheckChar('1234')).toThrow('credit code body must be 17 characters, got 4');
-    expect(() => creditCodeCheckChar('91350100M000100O4')).toThrow("character 16 must be one of");
+    expect(() => creditCodeCheckChar('91350100M000100O4')).toThrow('character 16 must be one of');
   });
 });
 
@@ -61,9 +61,7 @@ describe('isValidCreditCode / explainCreditCode', () => {
 
   it.each(['I', 'O', 'Z', 'S', 'V'])("rejects the excluded letter '%s' (R25)", (letter) => {
     const code = `91350100M000100${letter}43`;
-    expect(explainCreditCode(code)).toBe(
-      `character 16 must be one of 0-9 A-H J-N P-R T-U W-Y (no I, O, Z, S, V), got '${letter}'`,
-    );
+    expect(explainCreditCode(code)).toBe(`character 16 must be one of 0-9 A-H J-N P-R T-U W-Y (no I, O, Z, S, V), got '${letter}'`);
     expect(isValidCreditCode(code.toLowerCase())).toBe(false);
   });
 
@@ -77,15 +75,9 @@ describe('isValidCreditCode / explainCreditCode', () => {
 
   it('checks the registration authority, the kind and the region part even when the checksum fits (R25)', () => {
     const withCheck = (first17: string): string => first17 + creditCodeCheckChar(first17);
-    expect(explainCreditCode(withCheck('B1350100M000100Y4'))).toBe(
-      "character 1 (registration authority) must be one of 1-9, A, N, Y, got 'B'",
-    );
-    expect(explainCreditCode(withCheck('90350100M000100Y4'))).toBe(
-      "character 2 (organisation kind) must be a digit 1-9, got '0'",
-    );
-    expect(explainCreditCode(withCheck('9135A100M000100Y4'))).toBe(
-      "characters 3-8 (region code) must be 6 digits, got '35A100'",
-    );
+    expect(explainCreditCode(withCheck('B1350100M000100Y4'))).toBe("character 1 (registration authority) must be one of 1-9, A, N, Y, got 'B'");
+    expect(explainCreditCode(withCheck('90350100M000100Y4'))).toBe("character 2 (organisation kind) must be a digit 1-9, got '0'");
+    expect(explainCreditCode(withCheck('9135A100M000100Y4'))).toBe("characters 3-8 (region code) must be 6 digits, got '35A100'");
   });
 
   it('detects every single-character substitution of a valid code (R25)', () => {

@@ -56,9 +56,7 @@ describe('isValidRegionCode', () => {
 
   it('explains what is wrong', () => {
     expect(explainRegionCode(VILLAGE)).toBeNull();
-    expect(explainRegionCode('110101000001')).toBe(
-      "region code has a zero township segment above a non-zero one, got '110101000001'",
-    );
+    expect(explainRegionCode('110101000001')).toBe("region code has a zero township segment above a non-zero one, got '110101000001'");
   });
 });
 

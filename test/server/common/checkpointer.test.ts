@@ -6,10 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../../server/src/db/checkpointer.js';
 
 const dirs: string[] = [];
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('WAL checkpoints on their own thread (SQLite)', () => {
-  it('copy what the server wrote into the database file without the server\'s connection doing it', async () => {
+  it("copy what the server wrote into the database file without the server's connection doing it", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hcp-ckpt-'));
     dirs.push(dir);
     const file = join(dir, 'db.sqlite');
@@ -18,7 +20,9 @@ describe('WAL checkpoints on their own thread (SQLite)', () => {
     server.pragma('wal_autocheckpoint = 0'); // the server's connection never checkpoints here
     server.exec('create table t (id integer primary key, v text)');
     const insert = server.prepare('insert into t (v) values (?)');
-    server.transaction(() => { for (let i = 0; i < 2000; i++) insert.run('x'.repeat(200)); })();
+    server.transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run('x'.repeat(200));
+    })();
     const before = statSync(file).size;
     expect(statSync(`${file}-wal`).size).toBeGreaterThan(400_000);
 

@@ -11,9 +11,11 @@ describe('formatError', () => {
   });
 
   it('gives each domain error its own code', () => {
-    expect([
-      AlreadyRatedError.service('A1', 1), NotFoundError.of('service', 'A1#1'), TagRequiredError.forBadReview(2),
-    ].map((e) => formatError({ message: '' }, e).extensions?.code)).toEqual(['ALREADY_RATED', 'NOT_FOUND', 'TAG_OR_COMMENT_REQUIRED']);
+    expect(
+      [AlreadyRatedError.service('A1', 1), NotFoundError.of('service', 'A1#1'), TagRequiredError.forBadReview(2)].map(
+        (e) => formatError({ message: '' }, e).extensions?.code,
+      ),
+    ).toEqual(['ALREADY_RATED', 'NOT_FOUND', 'TAG_OR_COMMENT_REQUIRED']);
   });
 
   it('masks an unknown error behind an error id and logs it', () => {
@@ -30,7 +32,8 @@ describe('formatError', () => {
   });
 
   it('keeps the codes graphql-js and Apollo give to malformed requests', () => {
-    expect(formatError({ message: 'Cannot query field', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }, new Error('x')).extensions)
-      .toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(formatError({ message: 'Cannot query field', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }, new Error('x')).extensions).toEqual({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    });
   });
 });

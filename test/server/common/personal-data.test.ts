@@ -33,7 +33,11 @@ beforeAll(async () => {
   const res = await submit(server, { token, level: 1, tags: ['115'], comment: '态度差' });
   ratingId = res.data!.submitEvaluation.id;
   const hotline = await newService(server, fx);
-  await submit(server, { ...hotline, level: 2, tags: ['214'], channel: 'HOTLINE', raterName: HOTLINE_NAME, raterMobile: HOTLINE_PHONE }, { apiKey: fx.keys.market });
+  await submit(
+    server,
+    { ...hotline, level: 2, tags: ['214'], channel: 'HOTLINE', raterName: HOTLINE_NAME, raterMobile: HOTLINE_PHONE },
+    { apiKey: fx.keys.market },
+  );
   // A database error quotes the SQL and its values: it must be logged without them.
   const driverError = new Error(`insert into rating values ('${NAME}', '${PHONE}') - value too long`);
   driverError.name = 'DriverException';
@@ -57,7 +61,7 @@ describe('personal data (R12)', () => {
 
   it('leaves none of the plaintexts in the SQLite file itself', async (ctx) => {
     if (server.app.dialect !== 'sqlite') ctx.skip();
-    const file = (server.app.orm.config.get('dbName') as string);
+    const file = server.app.orm.config.get('dbName') as string;
     const db = new Database(file, { readonly: true });
     try {
       db.pragma('wal_checkpoint(FULL)');
@@ -82,7 +86,11 @@ describe('personal data (R12)', () => {
     const officer = await sessionToken(server, 'market', 'market-pass');
     const seen = await server.gql<{ rating: { raterName: string; raterMobile: string } }>(operation('read-rating'), { id: ratingId }, { token: supervisor });
     expect(seen.data!.rating).toMatchObject({ raterName: '欧**娜', raterMobile: '139****4321' });
-    const hidden = await server.gql<{ rating: { raterName: string | null; raterMobile: string | null } }>(operation('read-rating'), { id: ratingId }, { token: officer });
+    const hidden = await server.gql<{ rating: { raterName: string | null; raterMobile: string | null } }>(
+      operation('read-rating'),
+      { id: ratingId },
+      { token: officer },
+    );
     expect(hidden.data!.rating).toMatchObject({ raterName: null, raterMobile: null });
   });
 

@@ -45,7 +45,8 @@ describe('case kinds (R10)', () => {
 
   it('counts a joint case once in each participating department and once in every total above them', async () => {
     const service = await newService(server, fx, {
-      caseKind: 'JOINT', units: [{ deptCode: fx.departments.social.creditCode, taskCode: fx.items.pension.taskCode }],
+      caseKind: 'JOINT',
+      units: [{ deptCode: fx.departments.social.creditCode, taskCode: fx.items.pension.taskCode }],
     });
     const scopes = ['T', 'R:419900000000', 'R:419901000000', 'R:419902000000', `D:${fx.departments.market.id}`, `D:${fx.departments.social.id}`];
     const before = await totals(scopes);
@@ -55,7 +56,10 @@ describe('case kinds (R10)', () => {
 
   it('counts a theme case ("一件事") once per item and once above', async () => {
     const service = await newService(server, fx, {
-      caseKind: 'THEME', taskCode: fx.items.idCard.taskCode, deptCode: fx.departments.police.creditCode, key: fx.keys.police,
+      caseKind: 'THEME',
+      taskCode: fx.items.idCard.taskCode,
+      deptCode: fx.departments.police.creditCode,
+      key: fx.keys.police,
       units: [{ deptCode: fx.departments.exitEntry.creditCode, taskCode: fx.items.passport.taskCode }],
     });
     const scopes = ['T', `I:${fx.items.idCard.id}`, `I:${fx.items.passport.id}`, `D:${fx.departments.police.id}`, `D:${fx.departments.exitEntry.id}`];
@@ -101,8 +105,12 @@ describe('recordDueDefaults (R11)', () => {
       server.clock.set(new Date(start.getTime() + 7 * DAY_MS + 1));
       expect(await recordDueDefaults(server.app)).toBeGreaterThanOrEqual(1);
       expect(await recordDueDefaults(server.app)).toBe(0);
-      const rows = await server.app.orm.em.fork().getConnection().execute(
-        'select r.level, r.is_default, r.channel, r.rated_at from rating r join service s on s.id = r.service_id where s.project_no = ?', [unrated.projectNo]);
+      const rows = await server.app.orm.em
+        .fork()
+        .getConnection()
+        .execute('select r.level, r.is_default, r.channel, r.rated_at from rating r join service s on s.id = r.service_id where s.project_no = ?', [
+          unrated.projectNo,
+        ]);
       expect(rows).toHaveLength(1);
       expect(Number(rows[0].level)).toBe(3);
       expect(Boolean(rows[0].is_default)).toBe(true);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../server/src/common/clock.js';
-import { checkChannel, checkRatingWindow, nextAssessNumber, validateEvaluation, type TagInfo } from '../../../server/src/rating/rating.logic.js';
+import { checkChannel, checkRatingWindow, nextAssessNumber, validateEvaluation } from '../../../server/src/rating/rating.logic.js';
+import type { TagInfo } from '../../../server/src/catalog/catalog.service.js';
 import { NATIONAL_TAGS } from '../../../server/src/catalog/tags.data.js';
 
 const tags = new Map<string, TagInfo>(NATIONAL_TAGS.map((t) => [t.code, { code: t.code, level: t.level }]));

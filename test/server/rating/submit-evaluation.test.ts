@@ -48,8 +48,7 @@ describe('submitEvaluation', () => {
   it('stores exactly one rating when ten submissions for one service arrive at once (R9)', async () => {
     const service = await newService(server, fx);
     const before = await rollupTotal(server.app, 'T');
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-      submit(server, { ...service, level: 5 - (i % 2) }, { apiKey: fx.keys.market })));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => submit(server, { ...service, level: 5 - (i % 2) }, { apiKey: fx.keys.market })));
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     expect(results.filter((r) => codeOf(r) === 'ALREADY_RATED')).toHaveLength(9);
     expect(await countRows(server.app, 'rating r join service s on s.id = r.service_id', 's.project_no = ?', [service.projectNo])).toBe(1);
@@ -61,7 +60,11 @@ describe('submitEvaluation', () => {
     const bad = await newService(server, fx);
     const untagged = await newService(server, fx);
     const key = { apiKey: fx.keys.market };
-    const before = { total: await rollupTotal(server.app, 'T'), ratings: await countRows(server.app, 'rating'), cases: await countRows(server.app, 'rect_case') };
+    const before = {
+      total: await rollupTotal(server.app, 'T'),
+      ratings: await countRows(server.app, 'rating'),
+      cases: await countRows(server.app, 'rect_case'),
+    };
     const results = await Promise.all([
       ...good.map((s) => submit(server, { ...s, level: 5 }, key)),
       submit(server, { ...good[0]!, level: 4 }, key),
@@ -114,10 +117,22 @@ describe('submitEvaluation', () => {
     const service = await newService(server, fx);
     const bad = await submit(server, { ...service, level: 4, dimensions: [{ key: 'speed', level: 4 }] }, { apiKey: fx.keys.market });
     expect(codeOf(bad)).toBe('BAD_USER_INPUT');
-    const res = await submit(server, {
-      ...service, level: 4, dimensions: [{ key: 'attitude', level: 5 }, { key: 'efficiency', level: 3 }],
-    }, { apiKey: fx.keys.market });
-    expect(res.data!.submitEvaluation.dimensions).toEqual([{ key: 'attitude', level: 5 }, { key: 'efficiency', level: 3 }]);
+    const res = await submit(
+      server,
+      {
+        ...service,
+        level: 4,
+        dimensions: [
+          { key: 'attitude', level: 5 },
+          { key: 'efficiency', level: 3 },
+        ],
+      },
+      { apiKey: fx.keys.market },
+    );
+    expect(res.data!.submitEvaluation.dimensions).toEqual([
+      { key: 'attitude', level: 5 },
+      { key: 'efficiency', level: 3 },
+    ]);
   });
 
   it('records the channel of every rating: window evaluator and terminal speak only for themselves (R5, R7)', async () => {
@@ -152,7 +167,15 @@ describe('submitEvaluation', () => {
 
   it('counts the rating for the item, the staff member, the department and every region above (R1, R4)', async () => {
     const service = await newService(server, fx, { staffNo: fx.staff.workNo });
-    const scopes = ['T', 'R:410000000000', 'R:419900000000', 'R:419901000000', `D:${fx.departments.market.id}`, `I:${fx.items.business.id}`, `S:${fx.staff.id}`];
+    const scopes = [
+      'T',
+      'R:410000000000',
+      'R:419900000000',
+      'R:419901000000',
+      `D:${fx.departments.market.id}`,
+      `I:${fx.items.business.id}`,
+      `S:${fx.staff.id}`,
+    ];
     const before = await Promise.all(scopes.map((s) => rollupTotal(server.app, s)));
     await submit(server, { ...service, level: 5 }, { apiKey: fx.keys.market });
     const after = await Promise.all(scopes.map((s) => rollupTotal(server.app, s)));
@@ -193,8 +216,12 @@ describe('ratingTicket', () => {
     const token = await ratingToken(server, fx, service);
     const res = await server.gql<{ ratingTicket: Record<string, unknown> }>(operation('rating-ticket'), { token });
     expect(res.data!.ratingTicket).toEqual({
-      projectNo: service.projectNo, serviceNumber: 1, itemName: '个体工商户设立登记', departmentName: '东城区市场监督管理局',
-      staffWorkNo: '0101023', rated: false,
+      projectNo: service.projectNo,
+      serviceNumber: 1,
+      itemName: '个体工商户设立登记',
+      departmentName: '东城区市场监督管理局',
+      staffWorkNo: '0101023',
+      rated: false,
     });
     const forged = await server.gql(operation('rating-ticket'), { token: `${token.slice(0, -4)}AAAA` });
     expect(codeOf(forged)).toBe('UNAUTHENTICATED');
@@ -221,11 +248,16 @@ describe('registerService', () => {
     const service = await newService(server, fx, { proStatus: 2 });
     const advanced = await registerService(server, fx, { ...service, proStatus: 3 });
     expect(advanced.errors).toBeUndefined();
-    const duplicate = await registerService(server, fx, { ...service, taskCode: fx.items.pension.taskCode, deptCode: fx.departments.social.creditCode, key: fx.keys.social });
+    const duplicate = await registerService(server, fx, {
+      ...service,
+      taskCode: fx.items.pension.taskCode,
+      deptCode: fx.departments.social.creditCode,
+      key: fx.keys.social,
+    });
     expect(codeOf(duplicate)).toBe('CONFLICT');
   });
 
-  it('lets a system register only its own department\'s services', async () => {
+  it("lets a system register only its own department's services", async () => {
     const res = await registerService(server, fx, { key: fx.keys.social });
     expect(codeOf(res)).toBe('FORBIDDEN');
   });

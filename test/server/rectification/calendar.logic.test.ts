@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  deadlineAfter, epochDayOf, parseLimit, parseYmd, resumeDeadline, shanghaiDateTime, workCalendar, type CalendarDay,
+  deadlineAfter,
+  epochDayOf,
+  parseLimit,
+  parseYmd,
+  resumeDeadline,
+  shanghaiDateTime,
+  workCalendar,
+  type CalendarDay,
 } from '../../../server/src/rectification/calendar.logic.js';
 
 /** A Shanghai wall-clock time as an instant. */

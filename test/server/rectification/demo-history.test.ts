@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Em } from '../../../server/src/db/orm.js';
 import { DAY_MS } from '../../../server/src/common/clock.js';
 import { MESSAGE_TOPICS } from '../../../server/src/notify/notify.service.js';
-import { assignDemoProfiles, DEMO_RECT_PROFILE, planDemoCase, type DemoRatingRef } from '../../../server/src/rectification/demo-history.js';
+import { assignDemoProfiles, DEMO_RECT_PROFILE, planDemoCase, type DemoRatingRef } from '../../../seeds/demo-history.js';
 import { contributionOf, figuresFrom, type Contribution } from '../../../server/src/rectification/figures.logic.js';
 import { RectCaseSchema, type RectCase } from '../../../server/src/rectification/rectification.entities.js';
 import { applyAction, openCase, type RectCaseState } from '../../../server/src/rectification/rectification.logic.js';
 import { workCalendar } from '../../../server/src/rectification/calendar.logic.js';
 import { resolveRules } from '../../../server/src/rectification/settings.logic.js';
-import { DEMO_CREDENTIALS, seedDemo } from '../../../server/src/seed.js';
+import { DEMO_CREDENTIALS, seedDemo } from '../../../seeds/seeder.js';
 import { diffRollups, readRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
 import { sessionToken } from '../../support/fixture.js';
 import { operation } from '../../support/operations.js';
@@ -100,7 +100,10 @@ describe('demo rectification history (R13–R20, R24)', () => {
       expect(c.dueAt!).toBeLessThan(NOW);
       expect(c.escalationLevel).toBe(1);
       // Escalated when the job first ran after the deadline, as the system.
-      const [step] = await rows<{ at: number | string; actor_role: string }>("select at, actor_role from rect_step where rect_case_id = ? and action = 'ESCALATE'", [c.id]);
+      const [step] = await rows<{ at: number | string; actor_role: string }>(
+        "select at, actor_role from rect_step where rect_case_id = ? and action = 'ESCALATE'",
+        [c.id],
+      );
       expect(step!.actor_role).toBe('system');
       expect(Number(step!.at) - c.escalatedDueAt!).toBeGreaterThan(0);
       expect(Number(step!.at) - c.escalatedDueAt!).toBeLessThan(5 * 60_000);
@@ -114,7 +117,9 @@ describe('demo rectification history (R13–R20, R24)', () => {
     expect(invalidated.length).toBeGreaterThanOrEqual(1);
     expect(invalidated.some((c) => c.appealDecision === 'UPHELD')).toBe(true);
     for (const c of invalidated) {
-      const [rating] = await rows<{ valid: boolean | number; invalid_reason: string | null }>('select valid, invalid_reason from rating where id = ?', [c.ratingId]);
+      const [rating] = await rows<{ valid: boolean | number; invalid_reason: string | null }>('select valid, invalid_reason from rating where id = ?', [
+        c.ratingId,
+      ]);
       expect(Boolean(rating!.valid)).toBe(false);
       expect(rating!.invalid_reason).toContain('申诉成立');
     }
@@ -129,17 +134,35 @@ describe('demo rectification history (R13–R20, R24)', () => {
   });
 
   it('records every step as the live workflow does: in order, in the past, by actors of the right roles (R15, R17)', async () => {
-    const steps = await rows<{ rect_case_id: number; seq: number; action: string; from_state: string | null; to_state: string; actor: string; actor_role: string; at: number | string }>(
-      'select rect_case_id, seq, action, from_state, to_state, actor, actor_role, at from rect_step order by rect_case_id, seq',
-    );
+    const steps = await rows<{
+      rect_case_id: number;
+      seq: number;
+      action: string;
+      from_state: string | null;
+      to_state: string;
+      actor: string;
+      actor_role: string;
+      at: number | string;
+    }>('select rect_case_id, seq, action, from_state, to_state, actor, actor_role, at from rect_step order by rect_case_id, seq');
     const roles: Record<string, string[]> = {
-      OPEN: ['system'], DISPATCH: ['department'], VERIFY: ['department'], CLASSIFY: ['department'], RECTIFY: ['department'],
-      FEED_BACK: ['department'], CALL_BACK: ['hotline'], CLOSE: ['department', 'supervisor'], APPEAL: ['department'],
-      DECIDE_APPEAL: ['supervisor'], ESCALATE: ['system'], INVALIDATE: ['system'],
+      OPEN: ['system'],
+      DISPATCH: ['department'],
+      VERIFY: ['department'],
+      CLASSIFY: ['department'],
+      RECTIFY: ['department'],
+      FEED_BACK: ['department'],
+      CALL_BACK: ['hotline'],
+      CLOSE: ['department', 'supervisor'],
+      APPEAL: ['department'],
+      DECIDE_APPEAL: ['supervisor'],
+      ESCALATE: ['system'],
+      INVALIDATE: ['system'],
     };
     const byCase = new Map<number, typeof steps>();
     for (const s of steps) byCase.set(Number(s.rect_case_id), [...(byCase.get(Number(s.rect_case_id)) ?? []), s]);
-    const users = new Map((await rows<{ id: number; role: string; department_id: number | null }>('select id, role, department_id from app_user')).map((u) => [`user:${u.id}`, u]));
+    const users = new Map(
+      (await rows<{ id: number; role: string; department_id: number | null }>('select id, role, department_id from app_user')).map((u) => [`user:${u.id}`, u]),
+    );
     const paths = new Map((await rows<{ id: number; path: string }>('select id, path from department')).map((d) => [Number(d.id), d.path]));
     for (const c of cases) {
       const list = byCase.get(c.id)!;
@@ -170,7 +193,8 @@ describe('demo rectification history (R13–R20, R24)', () => {
 
   it('leaves the messages to raters and supervisors in the outbox: nothing was sent (R17)', async () => {
     const messages = await rows<{ topic: string; delivered_at: number | null; attempts: number | string; payload: string }>(
-      'select topic, delivered_at, attempts, payload from outbox where topic in (?, ?)', [MESSAGE_TOPICS.sms, MESSAGE_TOPICS.portal],
+      'select topic, delivered_at, attempts, payload from outbox where topic in (?, ?)',
+      [MESSAGE_TOPICS.sms, MESSAGE_TOPICS.portal],
     );
     const [feedBacks] = await rows<{ n: number | string }>("select count(*) as n from rect_step where action = 'FEED_BACK'");
     expect(messages.length).toBeGreaterThanOrEqual(Number(feedBacks!.n));
@@ -180,7 +204,7 @@ describe('demo rectification history (R13–R20, R24)', () => {
     }
   });
 
-  it('shows on the big screen and in the workspace: the demo hotline operator\'s callbacks, the supervisor\'s overdue queue', async () => {
+  it("shows on the big screen and in the workspace: the demo hotline operator's callbacks, the supervisor's overdue queue", async () => {
     type Queue = { rectificationCases: { total: number; items: Array<{ state: string; overdue: boolean }> } };
     const hotline = await sessionToken(server, DEMO_CREDENTIALS.hotline.username, DEMO_CREDENTIALS.hotline.password);
     const callbacks = await server.gql<Queue>(operation('rectification-queue'), { filter: { states: ['FED_BACK'] } }, { token: hotline });
@@ -191,13 +215,16 @@ describe('demo rectification history (R13–R20, R24)', () => {
     expect(overdue.data!.rectificationCases.total).toBe(cases.filter((c) => c.overdue).length);
     expect(overdue.data!.rectificationCases.total).toBeGreaterThanOrEqual(1);
     // The screen panel (public figures of the whole installation).
-    const screen = await server.gql<{ rectificationFigures: { cases: number; open: number; overdueOpen: number; rectificationRate: number; callbackRate: number; onTimeRate: number } }>(
-      operation('screen-rectification'), {},
-    );
+    const screen = await server.gql<{
+      rectificationFigures: { cases: number; open: number; overdueOpen: number; rectificationRate: number; callbackRate: number; onTimeRate: number };
+    }>(operation('screen-rectification'), {});
     expect(screen.errors).toBeUndefined();
     const live = cases.filter((c) => c.state !== 'INVALIDATED');
     expect(screen.data!.rectificationFigures).toMatchObject({
-      cases: live.length, open: live.filter((c) => c.state !== 'CLOSED').length, overdueOpen: cases.filter((c) => c.overdue).length, onTimeRate: 1,
+      cases: live.length,
+      open: live.filter((c) => c.state !== 'CLOSED').length,
+      overdueOpen: cases.filter((c) => c.overdue).length,
+      onTimeRate: 1,
     });
     console.info('demo rectification figures:', JSON.stringify(screen.data!.rectificationFigures));
   });
@@ -238,7 +265,14 @@ describe('demo rectification profiles (pure)', () => {
   it('plans a closed loop within 14 days, each step before its deadline', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const opened = openCase(2, NOW - 40 * DAY_MS + seed * 3_600_000, { rules, calendar });
-      const plan = planDemoCase(opened, seed % 20 === 0 ? 'EXPLAINED' : 'FIXED', { now: NOW, rules, calendar, seed, officerLabel: 'user:1', supervisorLabel: 'user:2' });
+      const plan = planDemoCase(opened, seed % 20 === 0 ? 'EXPLAINED' : 'FIXED', {
+        now: NOW,
+        rules,
+        calendar,
+        seed,
+        officerLabel: 'user:1',
+        supervisorLabel: 'user:2',
+      });
       const last = plan.steps[plan.steps.length - 1]!;
       expect(last.cmd.action).toBe('CLOSE');
       expect(last.at - opened.openedAt).toBeLessThanOrEqual(14 * DAY_MS);

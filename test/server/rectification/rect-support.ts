@@ -11,7 +11,11 @@ import { startTestServer, type GqlResult, type TestServer } from '../../support/
 import { newService, submit, type ServiceSpec } from '../../support/services.js';
 
 /** A message as the SMS gateway or portal stand-in received it. */
-export interface Received { path: string; idempotencyKey: string | undefined; body: Record<string, unknown> }
+export interface Received {
+  path: string;
+  idempotencyKey: string | undefined;
+  body: Record<string, unknown>;
+}
 
 /**
  * A real local HTTP stand-in for the SMS gateway and the portal's message service, on 127.0.0.1:
@@ -33,7 +37,8 @@ export class MessageStandIn {
           return;
         }
         this.received.push({
-          path: req.url ?? '', idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+          path: req.url ?? '',
+          idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
         });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
@@ -72,14 +77,25 @@ export async function rectEnv(config: Partial<Config> = {}): Promise<RectEnv> {
   const messages = await new MessageStandIn().start();
   // Sessions outlive the weeks the deadline tests move the clock through.
   const server = await startTestServer({
-    smsGatewayUrl: `${messages.url}/sms`, portalMessageUrl: `${messages.url}/portal`, sessionTtlHours: 24 * 365, ...config,
+    smsGatewayUrl: `${messages.url}/sms`,
+    portalMessageUrl: `${messages.url}/portal`,
+    sessionTtlHours: 24 * 365,
+    ...config,
   });
   const fx = await makeFixture(server);
   const em = server.app.orm.em.fork() as Em;
   const now = server.clock.now().getTime();
   await createUser(em, { username: 'hotline', password: 'hotline-pass', role: 'hotline', displayName: '12345热线话务员', regionCode: CITY }, now);
-  await createUser(em, { username: 'exit', password: 'exit-pass', role: 'department', displayName: '出入境经办人', departmentId: fx.departments.exitEntry.id }, now);
-  await createUser(em, { username: 'dsuper', password: 'dsuper-pass', role: 'supervisor', displayName: '西城区政务服务管理局', regionCode: '419902000000' }, now);
+  await createUser(
+    em,
+    { username: 'exit', password: 'exit-pass', role: 'department', displayName: '出入境经办人', departmentId: fx.departments.exitEntry.id },
+    now,
+  );
+  await createUser(
+    em,
+    { username: 'dsuper', password: 'dsuper-pass', role: 'supervisor', displayName: '西城区政务服务管理局', regionCode: '419902000000' },
+    now,
+  );
   const tokens = {
     police: await sessionToken(server, 'police', 'police-pass'),
     market: await sessionToken(server, 'market', 'market-pass'),
@@ -90,7 +106,10 @@ export async function rectEnv(config: Partial<Config> = {}): Promise<RectEnv> {
     districtSupervisor: await sessionToken(server, 'dsuper', 'dsuper-pass'),
   };
   return {
-    server, fx, messages, tokens,
+    server,
+    fx,
+    messages,
+    tokens,
     async close() {
       await server.close();
       await messages.close();
@@ -99,15 +118,30 @@ export async function rectEnv(config: Partial<Config> = {}): Promise<RectEnv> {
 }
 
 /** Submits a bad review (非常不满意 unless told) of a new market-department service; returns the service and rating id. */
-export async function badReview(env: RectEnv, spec: ServiceSpec & { level?: number } = {}): Promise<{ projectNo: string; serviceNumber: number; ratingId: number }> {
+export async function badReview(
+  env: RectEnv,
+  spec: ServiceSpec & { level?: number } = {},
+): Promise<{ projectNo: string; serviceNumber: number; ratingId: number }> {
   const { level = 1, ...serviceSpec } = spec;
   const service = await newService(env.server, env.fx, serviceSpec);
-  const res = await submit(env.server, { ...service, level, tags: [level === 1 ? '115' : '214'], comment: '窗口人员态度差' }, { apiKey: serviceSpec.key ?? env.fx.keys.market });
+  const res = await submit(
+    env.server,
+    { ...service, level, tags: [level === 1 ? '115' : '214'], comment: '窗口人员态度差' },
+    { apiKey: serviceSpec.key ?? env.fx.keys.market },
+  );
   if (!res.data) throw new Error(`submitEvaluation failed: ${JSON.stringify(res.errors)}`);
   return { ...service, ratingId: res.data.submitEvaluation.id };
 }
 
-export interface CaseRow { id: number; state: string; departmentName: string; allowedActions: string[]; overdue: boolean; dueAt: string | null; rectifyDueAt: string }
+export interface CaseRow {
+  id: number;
+  state: string;
+  departmentName: string;
+  allowedActions: string[];
+  overdue: boolean;
+  dueAt: string | null;
+  rectifyDueAt: string;
+}
 
 /** The cases of a project, as the given caller sees them. */
 export async function casesOf(env: RectEnv, projectNo: string, token: string): Promise<CaseRow[]> {
@@ -116,10 +150,21 @@ export async function casesOf(env: RectEnv, projectNo: string, token: string): P
   return res.data.rectificationCases.items;
 }
 
-export type StepName = 'dispatch-rectification' | 'verify-rectification' | 'classify-rectification' | 'rectify-rectification'
-  | 'feed-back-rectification' | 'record-callback' | 'appeal-rectification' | 'decide-appeal' | 'extend-rectification-deadline' | 'close-rectification';
+export type StepName =
+  | 'dispatch-rectification'
+  | 'verify-rectification'
+  | 'classify-rectification'
+  | 'rectify-rectification'
+  | 'feed-back-rectification'
+  | 'record-callback'
+  | 'appeal-rectification'
+  | 'decide-appeal'
+  | 'extend-rectification-deadline'
+  | 'close-rectification';
 
-export type StepResult = GqlResult<Record<string, { id: number; state: string; dueAt: string | null; rectifyDueAt: string; overdue: boolean; allowedActions: string[] }>>;
+export type StepResult = GqlResult<
+  Record<string, { id: number; state: string; dueAt: string | null; rectifyDueAt: string; overdue: boolean; allowedActions: string[] }>
+>;
 
 /** Runs one workflow mutation from schema/operations as `token`. */
 export function stepCase(env: RectEnv, name: StepName, id: number, input: Record<string, unknown> | null, token: string): Promise<StepResult> {
@@ -133,13 +178,41 @@ export function ok(res: StepResult): { id: number; state: string; dueAt: string 
 }
 
 export interface CaseDetail {
-  id: number; state: string; ratingId: number; departmentId: number; finding: string | null; rectClass: string | null; content: string | null; reply: string | null;
-  callbackReached: boolean | null; callbackSatisfaction: number | null; rerateLevel: number | null; dueAt: string | null; stageDueAt: string | null;
-  rectifyDueAt: string; extensions: number; paused: boolean; overdue: boolean; everOverdue: boolean; onTime: boolean | null; escalationLevel: number;
-  invalidReason: string | null; problemId: number | null; allowedActions: string[];
+  id: number;
+  state: string;
+  ratingId: number;
+  departmentId: number;
+  finding: string | null;
+  rectClass: string | null;
+  content: string | null;
+  reply: string | null;
+  callbackReached: boolean | null;
+  callbackSatisfaction: number | null;
+  rerateLevel: number | null;
+  dueAt: string | null;
+  stageDueAt: string | null;
+  rectifyDueAt: string;
+  extensions: number;
+  paused: boolean;
+  overdue: boolean;
+  everOverdue: boolean;
+  onTime: boolean | null;
+  escalationLevel: number;
+  invalidReason: string | null;
+  problemId: number | null;
+  allowedActions: string[];
   appeal: { reason: string; decision: string | null } | null;
   rating: { id: number; level: number; valid: boolean; raterName: string | null; raterMobile: string | null } | null;
-  history: Array<{ seq: number; action: string; fromState: string | null; toState: string; actor: string; actorRole: string; note: string | null; attachments: string[] }>;
+  history: Array<{
+    seq: number;
+    action: string;
+    fromState: string | null;
+    toState: string;
+    actor: string;
+    actorRole: string;
+    note: string | null;
+    attachments: string[];
+  }>;
 }
 
 export async function caseDetail(env: RectEnv, id: number, token: string): Promise<CaseDetail> {

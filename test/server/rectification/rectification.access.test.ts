@@ -20,11 +20,15 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-const contact = (caseId: number, token: string) => env.server.gql<{ raterContact: { name: string; mobile: string } }>(operation('rater-contact'), { caseId }, { token });
+const contact = (caseId: number, token: string) =>
+  env.server.gql<{ raterContact: { name: string; mobile: string } }>(operation('rater-contact'), { caseId }, { token });
 
 describe('who sees which cases (R12, R15)', () => {
-  it('shows a department only its own cases and its units\' (department path prefix)', async () => {
-    const queue = async (token: string) => (await env.server.gql<{ rectificationCases: { items: Array<{ id: number }> } }>(operation('rectification-queue'), {}, { token })).data!.rectificationCases.items.map((c) => c.id);
+  it("shows a department only its own cases and its units' (department path prefix)", async () => {
+    const queue = async (token: string) =>
+      (
+        await env.server.gql<{ rectificationCases: { items: Array<{ id: number }> } }>(operation('rectification-queue'), {}, { token })
+      ).data!.rectificationCases.items.map((c) => c.id);
     expect(await queue(env.tokens.market)).toEqual([marketCase]);
     expect(await queue(env.tokens.police)).toEqual([passportCase]);
     expect(await queue(env.tokens.exitEntry)).toEqual([passportCase]);
@@ -33,7 +37,7 @@ describe('who sees which cases (R12, R15)', () => {
     expect(await queue(env.tokens.districtSupervisor)).toEqual([]);
   });
 
-  it('answers NOT_FOUND for another department\'s case, and lets it take no step', async () => {
+  it("answers NOT_FOUND for another department's case, and lets it take no step", async () => {
     const res = await env.server.gql(operation('rectification-case'), { id: marketCase }, { token: env.tokens.police });
     expect(codeOf(res)).toBe('NOT_FOUND');
     expect(codeOf(await stepCase(env, 'dispatch-rectification', marketCase, { handler: '越权' }, env.tokens.police))).toBe('NOT_FOUND');
@@ -47,7 +51,7 @@ describe('who sees which cases (R12, R15)', () => {
     expect(codeOf(await env.server.gql(operation('rectification-queue'), {}, { apiKey: env.fx.keys.market }))).toBe('FORBIDDEN');
   });
 
-  it('dispatches only within the responsible department\'s units', async () => {
+  it("dispatches only within the responsible department's units", async () => {
     const { fx } = env;
     const res = await stepCase(env, 'dispatch-rectification', marketCase, { handler: '王', departmentId: fx.departments.police.id }, env.tokens.market);
     expect(codeOf(res)).toBe('FORBIDDEN');
@@ -65,7 +69,7 @@ describe('who sees which cases (R12, R15)', () => {
     expect((await caseDetail(env, marketCase, env.tokens.supervisor)).rating).toMatchObject({ raterName: '张*三', raterMobile: '138****1234' });
   });
 
-  it('shows the rater\'s contact data only to the callback handler while the callback is due, and audits each view (R12)', async () => {
+  it("shows the rater's contact data only to the callback handler while the callback is due, and audits each view (R12)", async () => {
     const id = await caseIdOf(env, await badReview(env, { userName: '李四海', mobile: '13900001111' }));
     expect(codeOf(await contact(id, env.tokens.hotline))).toBe('FORBIDDEN'); // not yet due
     await toFedBack(env, id);
@@ -77,7 +81,8 @@ describe('who sees which cases (R12, R15)', () => {
     expect(seen.data?.raterContact).toEqual({ caseId: id, name: '李四海', mobile: '13900001111' });
     await contact(id, env.tokens.hotline);
     const rows = await (env.server.app.orm.em.fork() as Em).execute<Array<{ actor: string; action: string; detail: string }>>(
-      'select actor, action, detail from audit_log where subject = ? order by id', [`rect_case:${id}`],
+      'select actor, action, detail from audit_log where subject = ? order by id',
+      [`rect_case:${id}`],
     );
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ action: 'rater-contact.view' });

@@ -15,7 +15,10 @@ let ws: Client;
 beforeAll(async () => {
   env = await rectEnv();
   ws = createClient({
-    url: `${env.server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0,
+    url: `${env.server.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
     connectionParams: { authorization: `Bearer ${env.tokens.supervisor}` },
   });
 });
@@ -48,7 +51,9 @@ describe('appeal (申诉复核, R18)', () => {
     const events: ChangeEvent[] = [];
     const unsubscribe = env.server.app.bus.subscribe((e) => events.push(e));
 
-    const appealed = ok(await stepCase(env, 'appeal-rectification', id, { reason: '当日监控显示服务规范，评价与事实不符', attachments: ['监控录像.mp4'] }, env.tokens.market));
+    const appealed = ok(
+      await stepCase(env, 'appeal-rectification', id, { reason: '当日监控显示服务规范，评价与事实不符', attachments: ['监控录像.mp4'] }, env.tokens.market),
+    );
     expect(appealed).toMatchObject({ state: 'APPEALED', dueAt: null });
     const decided = ok(await stepCase(env, 'decide-appeal', id, { decision: 'UPHELD', note: '经调取录像，申诉成立' }, env.tokens.supervisor));
     unsubscribe();
@@ -68,7 +73,8 @@ describe('appeal (申诉复核, R18)', () => {
     expect(invalidation?.detail).toMatchObject({ ratingId: review.ratingId });
     // The provincial record says the evaluation is no longer valid.
     const record = await (env.server.app.orm.em.fork() as Em).execute<Array<{ payload: string }>>(
-      'select payload from outbox where aggregate_id = ? and topic = ? order by id desc limit 1', [String(id), 'rectification.record'],
+      'select payload from outbox where aggregate_id = ? and topic = ? order by id desc limit 1',
+      [String(id), 'rectification.record'],
     );
     expect(JSON.parse(record[0]!.payload)).toMatchObject({ effectivEvalua: '0', appealStatus: 'UPHELD', status: 'INVALIDATED' });
   });
@@ -79,8 +85,12 @@ describe('appeal (申诉复核, R18)', () => {
     const totals: number[] = [];
     let seen!: () => void;
     let first!: () => void;
-    const dropped = new Promise<void>((resolve) => { seen = resolve; });
-    const firstSnapshot = new Promise<void>((resolve) => { first = resolve; });
+    const dropped = new Promise<void>((resolve) => {
+      seen = resolve;
+    });
+    const firstSnapshot = new Promise<void>((resolve) => {
+      first = resolve;
+    });
     const stop = ws.subscribe<{ overviewChanged: { total: number } }>(
       { query: 'subscription ($f: StatsFilter) { overviewChanged(filter: $f) { total } }', variables: { f: { departmentId: department } } },
       {
@@ -91,7 +101,9 @@ describe('appeal (申诉复核, R18)', () => {
           first();
           if (totals.length > 1 && total === totals[0]! - 1) seen();
         },
-        error: (err) => { throw err instanceof Error ? err : new Error(JSON.stringify(err)); },
+        error: (err) => {
+          throw err instanceof Error ? err : new Error(JSON.stringify(err));
+        },
         complete: () => undefined,
       },
     );
@@ -108,7 +120,7 @@ describe('appeal (申诉复核, R18)', () => {
     expect((await caseDetail(env, id, env.tokens.supervisor)).invalidReason).toContain('恶意');
   });
 
-  it('ends every department\'s case of a joint rating once the rating is invalid (R18, R10)', async () => {
+  it("ends every department's case of a joint rating once the rating is invalid (R18, R10)", async () => {
     const { fx } = env;
     const review = await badReview(env, { caseKind: 'JOINT', units: [{ deptCode: fx.departments.police.creditCode, taskCode: fx.items.idCard.taskCode }] });
     const marketId = await caseIdOf(env, review);
@@ -149,7 +161,9 @@ describe('appeal (申诉复核, R18)', () => {
 
   it('lists appeals waiting for a decision for the supervisor', async () => {
     const res = await env.server.gql<{ rectificationCases: { items: Array<{ state: string }> } }>(
-      'query { rectificationCases(filter: { states: [APPEALED] }) { items { state } } }', {}, { token: env.tokens.supervisor },
+      'query { rectificationCases(filter: { states: [APPEALED] }) { items { state } } }',
+      {},
+      { token: env.tokens.supervisor },
     );
     expect(res.data!.rectificationCases.items.length).toBeGreaterThan(0);
     expect(new Set(res.data!.rectificationCases.items.map((c) => c.state))).toEqual(new Set(['APPEALED']));

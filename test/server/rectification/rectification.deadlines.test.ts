@@ -17,7 +17,10 @@ const at = (text: string) => new Date(`${text}+08:00`);
 beforeAll(async () => {
   env = await rectEnv();
   ws = createClient({
-    url: `${env.server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0,
+    url: `${env.server.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
     connectionParams: { authorization: `Bearer ${env.tokens.supervisor}` },
   });
 });
@@ -26,7 +29,8 @@ afterAll(async () => {
   await env.close();
 });
 
-const SET = 'mutation ($r: String!, $k: String!, $v: String) { setRectificationSetting(regionCode: $r, key: $k, value: $v) { key value defaultValue regionCode } }';
+const SET =
+  'mutation ($r: String!, $k: String!, $v: String) { setRectificationSetting(regionCode: $r, key: $k, value: $v) { key value defaultValue regionCode } }';
 const HOLIDAY = 'mutation ($d: String!, $k: String, $n: String!, $r: String!) { setHoliday(date: $d, kind: $k, name: $n, regionCode: $r) { date kind name } }';
 
 describe('deadline clocks per region (R14, R16)', () => {
@@ -37,10 +41,22 @@ describe('deadline clocks per region (R14, R16)', () => {
 
   it('lets a supervisor set the clocks of its region, and only of its region', async () => {
     const res = await env.server.gql<{ setRectificationSetting: Array<{ key: string; value: string; defaultValue: string; regionCode: string | null }> }>(
-      SET, { r: DISTRICT_A, k: 'clock.rectify.GENERAL', v: '5w' }, { token: env.tokens.supervisor },
+      SET,
+      { r: DISTRICT_A, k: 'clock.rectify.GENERAL', v: '5w' },
+      { token: env.tokens.supervisor },
     );
-    expect(res.data!.setRectificationSetting.find((s) => s.key === 'clock.rectify.GENERAL')).toEqual({ key: 'clock.rectify.GENERAL', value: '5W', defaultValue: '15N', regionCode: DISTRICT_A });
-    expect(res.data!.setRectificationSetting.find((s) => s.key === 'clock.callback')).toEqual({ key: 'clock.callback', value: '1W', defaultValue: '1W', regionCode: null });
+    expect(res.data!.setRectificationSetting.find((s) => s.key === 'clock.rectify.GENERAL')).toEqual({
+      key: 'clock.rectify.GENERAL',
+      value: '5W',
+      defaultValue: '15N',
+      regionCode: DISTRICT_A,
+    });
+    expect(res.data!.setRectificationSetting.find((s) => s.key === 'clock.callback')).toEqual({
+      key: 'clock.callback',
+      value: '1W',
+      defaultValue: '1W',
+      regionCode: null,
+    });
     expect(codeOf(await env.server.gql(SET, { r: DISTRICT_A, k: 'clock.verify', v: '2W' }, { token: env.tokens.districtSupervisor }))).toBe('FORBIDDEN');
     expect(codeOf(await env.server.gql(SET, { r: DISTRICT_A, k: 'clock.verify', v: 'two weeks' }, { token: env.tokens.supervisor }))).toBe('BAD_USER_INPUT');
     expect(codeOf(await env.server.gql(SET, { r: DISTRICT_A, k: 'clock.verify', v: '2W' }, { token: env.tokens.market }))).toBe('FORBIDDEN');
@@ -52,11 +68,18 @@ describe('deadline clocks per region (R14, R16)', () => {
     expect((await env.server.gql(HOLIDAY, { d: '2026-11-28', k: 'WORKDAY', n: '测试调休', r: '' }, { token: env.tokens.admin })).errors).toBeUndefined();
     expect(codeOf(await env.server.gql(HOLIDAY, { d: '2026-11-30', k: 'HOLIDAY', n: '全国', r: '' }, { token: env.tokens.supervisor }))).toBe('FORBIDDEN');
     expect(codeOf(await env.server.gql(HOLIDAY, { d: '2026-02-30', k: 'HOLIDAY', n: 'x', r: '' }, { token: env.tokens.admin }))).toBe('BAD_USER_INPUT');
-    const list = await env.server.gql<{ holidays: Array<{ date: string; kind: string }> }>('{ holidays(year: 2026) { date kind } }', {}, { token: env.tokens.supervisor });
-    expect(list.data!.holidays).toEqual([{ date: '2026-11-23', kind: 'HOLIDAY' }, { date: '2026-11-28', kind: 'WORKDAY' }]);
+    const list = await env.server.gql<{ holidays: Array<{ date: string; kind: string }> }>(
+      '{ holidays(year: 2026) { date kind } }',
+      {},
+      { token: env.tokens.supervisor },
+    );
+    expect(list.data!.holidays).toEqual([
+      { date: '2026-11-23', kind: 'HOLIDAY' },
+      { date: '2026-11-28', kind: 'WORKDAY' },
+    ]);
   });
 
-  it('computes a case\'s clocks from its region\'s settings and the calendar (R16)', async () => {
+  it("computes a case's clocks from its region's settings and the calendar (R16)", async () => {
     const id = await caseIdOf(env, await badReview(env));
     const c = await caseDetail(env, id, env.tokens.market);
     // Dispatch within 1 working day: Monday is a holiday, so Tuesday.
@@ -73,11 +96,20 @@ describe('deadline clocks per region (R14, R16)', () => {
 
   it('marks overdue cases, escalates each passed deadline once, and shows them in queries, figures and subscriptions (R16)', async () => {
     const id = await caseIdOf(env, await badReview(env));
-    const figures = async () => (await env.server.gql<{ rectificationFigures: { overdueOpen: number } }>(operation('rectification-figures'), { regionCode: DISTRICT_A }, { token: env.tokens.supervisor })).data!.rectificationFigures;
+    const figures = async () =>
+      (
+        await env.server.gql<{ rectificationFigures: { overdueOpen: number } }>(
+          operation('rectification-figures'),
+          { regionCode: DISTRICT_A },
+          { token: env.tokens.supervisor },
+        )
+      ).data!.rectificationFigures;
     const overdueBefore = (await figures()).overdueOpen;
     const changes: Array<{ action: string; caseIds: number[]; overdue: boolean | null }> = [];
     let escalated!: () => void;
-    const gotEscalation = new Promise<void>((resolve) => { escalated = resolve; });
+    const gotEscalation = new Promise<void>((resolve) => {
+      escalated = resolve;
+    });
     const stop = ws.subscribe<{ rectificationChanged: { action: string; caseIds: number[]; overdue: boolean | null } }>(
       { query: 'subscription { rectificationChanged { action caseIds overdue } }' },
       {
@@ -86,12 +118,19 @@ describe('deadline clocks per region (R14, R16)', () => {
           changes.push(change);
           if (change.action === 'ESCALATE' && change.caseIds.includes(id)) escalated();
         },
-        error: () => undefined, complete: () => undefined,
+        error: () => undefined,
+        complete: () => undefined,
       },
     );
     // The server registers a subscription a moment after the client sends it: probe until it is live.
     for (let i = 0; i < 500 && changes.length === 0; i++) {
-      env.server.app.bus.publish({ kind: 'rectification', scopes: ['T', 'R:419900000000'], at: Date.now(), origin: 'probe', detail: { action: 'OPEN', caseIds: [] } });
+      env.server.app.bus.publish({
+        kind: 'rectification',
+        scopes: ['T', 'R:419900000000'],
+        at: Date.now(),
+        origin: 'probe',
+        detail: { action: 'OPEN', caseIds: [] },
+      });
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(changes.length).toBeGreaterThan(0);
@@ -106,7 +145,11 @@ describe('deadline clocks per region (R14, R16)', () => {
     expect(c).toMatchObject({ overdue: true, everOverdue: true, escalationLevel: 1, state: 'OPENED' });
     expect(c.history[c.history.length - 1]).toMatchObject({ action: 'ESCALATE', actorRole: 'system' });
     // Visible to the supervisor's overdue view and in the figures.
-    const overdue = await env.server.gql<{ rectificationCases: { items: Array<{ id: number; overdue: boolean }> } }>(operation('rectification-queue'), { filter: { overdue: true } }, { token: env.tokens.supervisor });
+    const overdue = await env.server.gql<{ rectificationCases: { items: Array<{ id: number; overdue: boolean }> } }>(
+      operation('rectification-queue'),
+      { filter: { overdue: true } },
+      { token: env.tokens.supervisor },
+    );
     expect(overdue.data!.rectificationCases.items.map((i) => i.id)).toContain(id);
     expect((await figures()).overdueOpen).toBeGreaterThan(overdueBefore);
     // Escalated to the supervising body of the department's region.
@@ -132,8 +175,20 @@ describe('deadline clocks per region (R14, R16)', () => {
     expect(extended.rectifyDueAt).toBe(endOf('2026-12-10'));
     const c = await caseDetail(env, id, env.tokens.market);
     expect(c.history[c.history.length - 1]).toMatchObject({ action: 'EXTEND', toState: 'CLASSIFIED' });
-    expect(codeOf(await stepCase(env, 'extend-rectification-deadline', id, { newDate: '2026-12-20', reason: '再次延期' }, env.tokens.market))).toBe('ILLEGAL_TRANSITION');
-    expect(codeOf(await stepCase(env, 'extend-rectification-deadline', await caseIdOf(env, await badReview(env)), { newDate: '2026/12/10', reason: '格式' }, env.tokens.market))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await stepCase(env, 'extend-rectification-deadline', id, { newDate: '2026-12-20', reason: '再次延期' }, env.tokens.market))).toBe(
+      'ILLEGAL_TRANSITION',
+    );
+    expect(
+      codeOf(
+        await stepCase(
+          env,
+          'extend-rectification-deadline',
+          await caseIdOf(env, await badReview(env)),
+          { newDate: '2026/12/10', reason: '格式' },
+          env.tokens.market,
+        ),
+      ),
+    ).toBe('BAD_USER_INPUT');
   });
 
   it('pauses every clock of a case while its appeal is pending (R16, R18)', async () => {

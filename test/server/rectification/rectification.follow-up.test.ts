@@ -38,7 +38,8 @@ describe('a bad follow-up rating (追评, R9, R13)', () => {
   it('opens no second case for a batch while the case of its first bad review is in hand (R10)', async () => {
     const first = await newService(env.server, env.fx, { caseKind: 'BATCH', batchNo: 'FU-BATCH' });
     const second = await newService(env.server, env.fx, { caseKind: 'BATCH', batchNo: 'FU-BATCH' });
-    const cases = () => countRows(env.server.app, 'rect_case c join service s on s.id = c.service_id', 's.project_no in (?, ?)', [first.projectNo, second.projectNo]);
+    const cases = () =>
+      countRows(env.server.app, 'rect_case c join service s on s.id = c.service_id', 's.project_no in (?, ?)', [first.projectNo, second.projectNo]);
     expect((await rate(first, 1, { tags: ['108'] })).errors).toBeUndefined();
     expect(await cases()).toBe(1);
     // The batch's other service was covered by that rating; its own bad follow-up joins the case in hand.

@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { IllegalTransitionError, InvalidInputError } from '../../../server/src/common/errors.js';
 import { workCalendar } from '../../../server/src/rectification/calendar.logic.js';
 import {
-  ACTIONS, allowedActions, applyAction, openCase, STATES, validateStepMeta,
-  type Command, type RectAction, type RectCaseState, type RectState,
+  ACTIONS,
+  allowedActions,
+  applyAction,
+  openCase,
+  STATES,
+  validateStepMeta,
+  type Command,
+  type RectAction,
+  type RectCaseState,
+  type RectState,
 } from '../../../server/src/rectification/rectification.logic.js';
 import { resolveRules } from '../../../server/src/rectification/settings.logic.js';
 
@@ -40,27 +48,46 @@ const CALL_BACK: Command = { action: 'CALL_BACK', reached: true, satisfaction: 4
 
 /** One valid command per action, to try each one in each state. */
 const SAMPLE: Record<RectAction, Command | null> = {
-  OPEN: null, DISPATCH, VERIFY: FOUNDED, CLASSIFY, RECTIFY, FEED_BACK, CALL_BACK, CLOSE: { action: 'CLOSE' },
+  OPEN: null,
+  DISPATCH,
+  VERIFY: FOUNDED,
+  CLASSIFY,
+  RECTIFY,
+  FEED_BACK,
+  CALL_BACK,
+  CLOSE: { action: 'CLOSE' },
   APPEAL: { action: 'APPEAL', reason: '评价与事实不符', by: 'user:1' },
   DECIDE_APPEAL: { action: 'DECIDE_APPEAL', decision: 'REJECTED', by: 'user:2' },
   EXTEND: { action: 'EXTEND', newDay: 20261231, reason: '需协调多部门' },
-  ESCALATE: { action: 'ESCALATE' }, INVALIDATE: { action: 'INVALIDATE', reason: 'test' }, RERATE: { action: 'RERATE', level: 4, channel: 'SELF' },
+  ESCALATE: { action: 'ESCALATE' },
+  INVALIDATE: { action: 'INVALIDATE', reason: 'test' },
+  RERATE: { action: 'RERATE', level: 4, channel: 'SELF' },
 };
 
 /** A case in every state, reached through legal actions. */
 function inState(state: RectState): RectCaseState {
   const o = opened();
   switch (state) {
-    case 'OPENED': return o;
-    case 'DISPATCHED': return run(o, [DISPATCH]);
-    case 'VERIFIED': return run(o, [DISPATCH, FOUNDED]);
-    case 'CLASSIFIED': return run(o, [DISPATCH, FOUNDED, CLASSIFY]);
-    case 'RECTIFIED': return run(o, [DISPATCH, FOUNDED, CLASSIFY, RECTIFY]);
-    case 'FED_BACK': return run(o, [DISPATCH, FOUNDED, CLASSIFY, RECTIFY, FEED_BACK]);
-    case 'CALLED_BACK': return run(o, [DISPATCH, FOUNDED, CLASSIFY, RECTIFY, FEED_BACK, CALL_BACK]);
-    case 'CLOSED': return run(o, [DISPATCH, FOUNDED, CLASSIFY, RECTIFY, FEED_BACK, CALL_BACK, { action: 'CLOSE' }]);
-    case 'APPEALED': return run(o, [DISPATCH, FOUNDED, SAMPLE.APPEAL!]);
-    case 'INVALIDATED': return run(o, [DISPATCH, FOUNDED, SAMPLE.APPEAL!, { action: 'DECIDE_APPEAL', decision: 'UPHELD', by: 'user:2' }]);
+    case 'OPENED':
+      return o;
+    case 'DISPATCHED':
+      return run(o, [DISPATCH]);
+    case 'VERIFIED':
+      return run(o, [DISPATCH, FOUNDED]);
+    case 'CLASSIFIED':
+      return run(o, [DISPATCH, FOUNDED, CLASSIFY]);
+    case 'RECTIFIED':
+      return run(o, [DISPATCH, FOUNDED, CLASSIFY, RECTIFY]);
+    case 'FED_BACK':
+      return run(o, [DISPATCH, FOUNDED, CLASSIFY, RECTIFY, FEED_BACK]);
+    case 'CALLED_BACK':
+      return run(o, [DISPATCH, FOUNDED, CLASSIFY, RECTIFY, FEED_BACK, CALL_BACK]);
+    case 'CLOSED':
+      return run(o, [DISPATCH, FOUNDED, CLASSIFY, RECTIFY, FEED_BACK, CALL_BACK, { action: 'CLOSE' }]);
+    case 'APPEALED':
+      return run(o, [DISPATCH, FOUNDED, SAMPLE.APPEAL!]);
+    case 'INVALIDATED':
+      return run(o, [DISPATCH, FOUNDED, SAMPLE.APPEAL!, { action: 'DECIDE_APPEAL', decision: 'UPHELD', by: 'user:2' }]);
   }
 }
 
@@ -81,7 +108,15 @@ describe('rectification state machine', () => {
       states.push(c.state);
     }
     expect(states).toEqual(['DISPATCHED', 'VERIFIED', 'CLASSIFIED', 'RECTIFIED', 'FED_BACK', 'CALLED_BACK', 'CLOSED']);
-    expect(c).toMatchObject({ finding: 'FOUNDED', rectClass: 'GENERAL', onTime: true, callbackReached: true, callbackSatisfaction: 4, dueAt: null, overdue: false });
+    expect(c).toMatchObject({
+      finding: 'FOUNDED',
+      rectClass: 'GENERAL',
+      onTime: true,
+      callbackReached: true,
+      callbackSatisfaction: 4,
+      dueAt: null,
+      overdue: false,
+    });
   });
 
   it('refuses every action that is not allowed in a state, and changes nothing (R15)', () => {
@@ -111,7 +146,9 @@ describe('rectification state machine', () => {
   });
 
   it('says what is allowed instead', () => {
-    expect(() => applyAction(opened(), RECTIFY, ctxAt(OPENED_AT + HOUR))).toThrow(/RECTIFY is not allowed for a case in state OPENED; allowed now: DISPATCH, EXTEND/);
+    expect(() => applyAction(opened(), RECTIFY, ctxAt(OPENED_AT + HOUR))).toThrow(
+      /RECTIFY is not allowed for a case in state OPENED; allowed now: DISPATCH, EXTEND/,
+    );
   });
 
   it('lets an unfounded review be explained to the rater without a class (R14: no legal basis → explain)', () => {
@@ -163,15 +200,19 @@ describe('rectification state machine', () => {
   });
 
   it('recomputes the rectification deadline from the class settings (R14)', () => {
-    const shanghai = resolveRules(['310000000000'], [
-      { regionCode: '310000000000', key: 'clock.rectify.SIMPLE', value: '1W' },
-      { regionCode: '310000000000', key: 'clock.rectify.GENERAL', value: '5W' },
-      { regionCode: '310000000000', key: 'clock.rectify.COMPLEX', value: '15W' },
-    ]).rules;
+    const shanghai = resolveRules(
+      ['310000000000'],
+      [
+        { regionCode: '310000000000', key: 'clock.rectify.SIMPLE', value: '1W' },
+        { regionCode: '310000000000', key: 'clock.rectify.GENERAL', value: '5W' },
+        { regionCode: '310000000000', key: 'clock.rectify.COMPLEX', value: '15W' },
+      ],
+    ).rules;
     const start = openCase(2, OPENED_AT, { rules: shanghai, calendar });
     const classify = (rectClass: 'SIMPLE' | 'GENERAL' | 'COMPLEX') => {
       let c = start;
-      for (const cmd of [DISPATCH, FOUNDED, { action: 'CLASSIFY', rectClass } as Command]) c = { ...c, ...applyAction(c, cmd, { now: OPENED_AT + HOUR, rules: shanghai, calendar }).patch };
+      for (const cmd of [DISPATCH, FOUNDED, { action: 'CLASSIFY', rectClass } as Command])
+        c = { ...c, ...applyAction(c, cmd, { now: OPENED_AT + HOUR, rules: shanghai, calendar }).patch };
       return c.rectifyDueAt;
     };
     expect(classify('SIMPLE')).toBe(endOf('2026-11-23'));
@@ -207,13 +248,16 @@ describe('rectification state machine', () => {
 
   it('goes on after three callbacks that did not reach the rater (R15, R19)', () => {
     let c = inState('FED_BACK');
-    c = run(c, [{ action: 'CALL_BACK', reached: false }, { action: 'CALL_BACK', reached: false }]);
+    c = run(c, [
+      { action: 'CALL_BACK', reached: false },
+      { action: 'CALL_BACK', reached: false },
+    ]);
     expect(c).toMatchObject({ state: 'FED_BACK', callbackAttempts: 2 });
     c = run(c, [{ action: 'CALL_BACK', reached: false }]);
     expect(c).toMatchObject({ state: 'CALLED_BACK', callbackReached: false, callbackSatisfaction: null, callbackAttempts: 3 });
   });
 
-  it('validates the fields of a step (standards.md: content ≤ 255 characters)', () => {
+  it('validates the fields of a step (docs/exchange.md: content ≤ 255 characters)', () => {
     const c = inState('CLASSIFIED');
     expect(() => applyAction(c, { action: 'RECTIFY', content: '改'.repeat(256) }, ctxAt(OPENED_AT + 9 * HOUR))).toThrow(/at most 255/);
     expect(applyAction(c, { action: 'RECTIFY', content: '改'.repeat(255) }, ctxAt(OPENED_AT + 9 * HOUR)).to).toBe('RECTIFIED');

@@ -12,8 +12,17 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-interface Problem { id: number; groupBy: string; itemName: string | null; departmentName: string; state: string; caseCount: number; openCases: number }
-const problems = async (token: string) => (await env.server.gql<{ commonProblems: Problem[] }>(operation('common-problems'), {}, { token })).data!.commonProblems;
+interface Problem {
+  id: number;
+  groupBy: string;
+  itemName: string | null;
+  departmentName: string;
+  state: string;
+  caseCount: number;
+  openCases: number;
+}
+const problems = async (token: string) =>
+  (await env.server.gql<{ commonProblems: Problem[] }>(operation('common-problems'), {}, { token })).data!.commonProblems;
 const ANALYSE = 'mutation ($id: Int!) { analyseCommonProblem(id: $id, cause: "窗口人员业务培训不足", measures: "全员轮训并设立首问负责") { state } }';
 const CLOSE = 'mutation ($id: Int!) { closeCommonProblem(id: $id, note: "问题已整改到位") { state openCases } }';
 
@@ -23,7 +32,14 @@ describe('common problems (R20)', () => {
     expect(await problems(env.tokens.market)).toEqual([]);
     ids.push(await caseIdOf(env, await badReview(env)));
     const [problem] = await problems(env.tokens.market);
-    expect(problem).toMatchObject({ groupBy: 'ITEM', itemName: '个体工商户设立登记', departmentName: '东城区市场监督管理局', state: 'OPEN', caseCount: 3, openCases: 3 });
+    expect(problem).toMatchObject({
+      groupBy: 'ITEM',
+      itemName: '个体工商户设立登记',
+      departmentName: '东城区市场监督管理局',
+      state: 'OPEN',
+      caseCount: 3,
+      openCases: 3,
+    });
     for (const id of ids) expect((await caseDetail(env, id, env.tokens.market)).problemId).toBe(problem!.id);
     // A fourth joins the open problem.
     const fourth = await caseIdOf(env, await badReview(env));
@@ -35,11 +51,19 @@ describe('common problems (R20)', () => {
     const [problem] = await problems(env.tokens.market);
     const id = problem!.id;
     expect(codeOf(await env.server.gql(CLOSE, { id }, { token: env.tokens.market }))).toBe('ILLEGAL_TRANSITION');
-    expect((await env.server.gql<{ analyseCommonProblem: { state: string } }>(ANALYSE, { id }, { token: env.tokens.market })).data!.analyseCommonProblem.state).toBe('ANALYSED');
+    expect(
+      (await env.server.gql<{ analyseCommonProblem: { state: string } }>(ANALYSE, { id }, { token: env.tokens.market })).data!.analyseCommonProblem.state,
+    ).toBe('ANALYSED');
     const refused = await env.server.gql(CLOSE, { id }, { token: env.tokens.market });
     expect(codeOf(refused)).toBe('ILLEGAL_TRANSITION');
     expect(refused.errors![0]!.message).toContain('双归零');
-    const cases = (await env.server.gql<{ rectificationCases: { items: Array<{ id: number }> } }>(operation('rectification-queue'), { filter: { problemId: id } }, { token: env.tokens.market })).data!.rectificationCases.items;
+    const cases = (
+      await env.server.gql<{ rectificationCases: { items: Array<{ id: number }> } }>(
+        operation('rectification-queue'),
+        { filter: { problemId: id } },
+        { token: env.tokens.market },
+      )
+    ).data!.rectificationCases.items;
     expect(cases).toHaveLength(4);
     for (const { id: caseId } of cases) {
       await toFedBack(env, caseId);
@@ -55,15 +79,17 @@ describe('common problems (R20)', () => {
 
   it('follows the grouping setting of the region (R20)', async () => {
     const { fx } = env;
-    const set = (k: string, v: string) => env.server.gql(
-      'mutation ($r: String!, $k: String!, $v: String) { setRectificationSetting(regionCode: $r, key: $k, value: $v) { key } }',
-      { r: DISTRICT_B, k, v }, { token: env.tokens.supervisor },
-    );
+    const set = (k: string, v: string) =>
+      env.server.gql(
+        'mutation ($r: String!, $k: String!, $v: String) { setRectificationSetting(regionCode: $r, key: $k, value: $v) { key } }',
+        { r: DISTRICT_B, k, v },
+        { token: env.tokens.supervisor },
+      );
     expect((await set('problem.threshold', '2')).errors).toBeUndefined();
     expect((await set('problem.groupBy', 'department')).errors).toBeUndefined();
     const spec = { deptCode: fx.departments.social.creditCode, taskCode: fx.items.pension.taskCode, key: fx.keys.social };
     await badReview(env, spec);
-    expect((await problems(env.tokens.districtSupervisor))).toEqual([]);
+    expect(await problems(env.tokens.districtSupervisor)).toEqual([]);
     await badReview(env, spec);
     const [problem] = await problems(env.tokens.districtSupervisor);
     expect(problem).toMatchObject({ groupBy: 'DEPARTMENT', itemName: null, departmentName: '西城区人力资源和社会保障局', caseCount: 2 });

@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-const outboxOf = (caseId: number, topic = 'rectification.record') => countRows(env.server.app, 'outbox', 'aggregate_id = ? and topic = ?', [String(caseId), topic]);
+const outboxOf = (caseId: number, topic = 'rectification.record') =>
+  countRows(env.server.app, 'outbox', 'aggregate_id = ? and topic = ?', [String(caseId), topic]);
 
 describe('opening a case (R13)', () => {
   it('opens a case in the same transaction as a bad rating, with its first step and provincial record (R13, R17)', async () => {
@@ -66,7 +67,11 @@ describe('opening a case (R13)', () => {
   it('opens nothing when the rating itself is refused (R13, R9)', async () => {
     const review = await badReview(env);
     const before = await countRows(env.server.app, 'rect_case');
-    const again = await submit(env.server, { projectNo: review.projectNo, serviceNumber: review.serviceNumber, level: 1, comment: '再评' }, { apiKey: env.fx.keys.market });
+    const again = await submit(
+      env.server,
+      { projectNo: review.projectNo, serviceNumber: review.serviceNumber, level: 1, comment: '再评' },
+      { apiKey: env.fx.keys.market },
+    );
     expect(codeOf(again)).toBe('ALREADY_RATED');
     expect(await countRows(env.server.app, 'rect_case')).toBe(before);
   });
@@ -79,7 +84,15 @@ describe('the closed loop (R15, R17, R19)', () => {
     const t = env.tokens.market;
     const sent = env.messages.received.length;
     ok(await stepCase(env, 'dispatch-rectification', id, { handler: '张科长', note: '请核实', attachments: ['转办单.pdf'] }, t));
-    ok(await stepCase(env, 'verify-rectification', id, { finding: 'FOUNDED', reasonable: true, note: '调取录像属实', attachments: ['录像截图.png', '谈话记录.docx'] }, t));
+    ok(
+      await stepCase(
+        env,
+        'verify-rectification',
+        id,
+        { finding: 'FOUNDED', reasonable: true, note: '调取录像属实', attachments: ['录像截图.png', '谈话记录.docx'] },
+        t,
+      ),
+    );
     ok(await stepCase(env, 'classify-rectification', id, { rectClass: 'GENERAL', proposedHandling: '约谈并培训', leaderInstruction: '限期整改' }, t));
     ok(await stepCase(env, 'rectify-rectification', id, { content: '已对窗口人员开展服务礼仪培训并调整排班' }, t));
     const fed = ok(await stepCase(env, 'feed-back-rectification', id, { reply: '感谢您的监督，我们已整改。' }, t));
@@ -87,7 +100,10 @@ describe('the closed loop (R15, R17, R19)', () => {
 
     // R17: an SMS to the rater's own number and a portal message, after the commit, idempotent by record key.
     await env.messages.waitFor(sent + 2);
-    const [sms, portal] = [env.messages.received.find((m, i) => i >= sent && m.path === '/sms')!, env.messages.received.find((m, i) => i >= sent && m.path === '/portal')!];
+    const [sms, portal] = [
+      env.messages.received.find((m, i) => i >= sent && m.path === '/sms')!,
+      env.messages.received.find((m, i) => i >= sent && m.path === '/portal')!,
+    ];
     expect(sms.body).toMatchObject({ mobile: '13812341234' });
     expect(String(sms.body.text)).toContain('感谢您的监督');
     expect(sms.idempotencyKey).toMatch(/^rect:\d+:\d+:sms$/);
@@ -96,25 +112,58 @@ describe('the closed loop (R15, R17, R19)', () => {
 
     const called = ok(await stepCase(env, 'record-callback', id, { reached: true, satisfaction: 4, note: '群众表示满意' }, env.tokens.hotline));
     expect(called.state).toBe('CALLED_BACK');
-    const closed = await env.server.gql<{ closeRectification: { state: string } }>(operation('close-rectification'), { id, input: { note: '办结' } }, { token: t });
+    const closed = await env.server.gql<{ closeRectification: { state: string } }>(
+      operation('close-rectification'),
+      { id, input: { note: '办结' } },
+      { token: t },
+    );
     expect(closed.data?.closeRectification.state).toBe('CLOSED');
 
     const detail = await caseDetail(env, id, t);
-    expect(detail).toMatchObject({ state: 'CLOSED', finding: 'FOUNDED', rectClass: 'GENERAL', callbackReached: true, callbackSatisfaction: 4, onTime: true, dueAt: null, allowedActions: [] });
+    expect(detail).toMatchObject({
+      state: 'CLOSED',
+      finding: 'FOUNDED',
+      rectClass: 'GENERAL',
+      callbackReached: true,
+      callbackSatisfaction: 4,
+      onTime: true,
+      dueAt: null,
+      allowedActions: [],
+    });
     expect(detail.history.map((h) => `${h.action}:${h.toState}`)).toEqual([
-      'OPEN:OPENED', 'DISPATCH:DISPATCHED', 'VERIFY:VERIFIED', 'CLASSIFY:CLASSIFIED', 'RECTIFY:RECTIFIED', 'FEED_BACK:FED_BACK', 'CALL_BACK:CALLED_BACK', 'CLOSE:CLOSED',
+      'OPEN:OPENED',
+      'DISPATCH:DISPATCHED',
+      'VERIFY:VERIFIED',
+      'CLASSIFY:CLASSIFIED',
+      'RECTIFY:RECTIFIED',
+      'FEED_BACK:FED_BACK',
+      'CALL_BACK:CALLED_BACK',
+      'CLOSE:CLOSED',
     ]);
     expect(detail.history[1]).toMatchObject({ actor: '市场监管经办人', actorRole: 'department', note: '请核实', attachments: ['转办单.pdf'] });
     expect(detail.history[2]!.attachments).toEqual(['录像截图.png', '谈话记录.docx']);
     expect(detail.history[6]).toMatchObject({ actor: '12345热线话务员', actorRole: 'hotline' });
-    // R17: one provincial record per step, in the layout of standards.md.
+    // R17: one provincial record per step, in the layout of docs/exchange.md.
     expect(await outboxOf(id)).toBe(8);
     const em = env.server.app.orm.em.fork() as Em;
     const last = await em.execute<Array<{ payload: string }>>(`select payload from outbox where record_key = ?`, [`rect:${id}:8`]);
     expect(JSON.parse(last[0]!.payload)).toMatchObject({
-      projectNo: review.projectNo, assessNumber: 1, satisfaction: 1, effectivEvalua: '1', isTrue: '1', isReasonable: '1', handleGrade: '2',
-      proposedHandling: '约谈并培训', leaderInstruction: '限期整改', rectification: '已对窗口人员开展服务礼仪培训并调整排班',
-      answer: '感谢您的监督，我们已整改。', answerStatus: '1', callbackResult: '1', callbackSatisfaction: 4, status: 'CLOSED', operation: 'CLOSE',
+      projectNo: review.projectNo,
+      assessNumber: 1,
+      satisfaction: 1,
+      effectivEvalua: '1',
+      isTrue: '1',
+      isReasonable: '1',
+      handleGrade: '2',
+      proposedHandling: '约谈并培训',
+      leaderInstruction: '限期整改',
+      rectification: '已对窗口人员开展服务礼仪培训并调整排班',
+      answer: '感谢您的监督，我们已整改。',
+      answerStatus: '1',
+      callbackResult: '1',
+      callbackSatisfaction: 4,
+      status: 'CLOSED',
+      operation: 'CLOSE',
     });
     expect(last[0]!.payload).not.toContain('13812341234');
   });
@@ -125,7 +174,9 @@ describe('the closed loop (R15, R17, R19)', () => {
     const steps = await countRows(env.server.app, 'rect_step', 'rect_case_id = ?', [id]);
     const records = await outboxOf(id);
     for (const [name, input] of [
-      ['classify-rectification', { rectClass: 'SIMPLE' }], ['rectify-rectification', { content: '跳步' }], ['feed-back-rectification', { reply: '跳步' }],
+      ['classify-rectification', { rectClass: 'SIMPLE' }],
+      ['rectify-rectification', { content: '跳步' }],
+      ['feed-back-rectification', { reply: '跳步' }],
       ['appeal-rectification', { reason: '未核实就申诉' }],
     ] as const) {
       const res = await stepCase(env, name, id, input, env.tokens.market);
@@ -153,7 +204,7 @@ describe('the closed loop (R15, R17, R19)', () => {
     expect(['CONFLICT', 'ILLEGAL_TRANSITION']).toContain(codeOf(verify.find((r) => r.errors)!));
   });
 
-  it('validates step input: content at most 255 characters, satisfaction 1–5 (standards.md)', async () => {
+  it('validates step input: content at most 255 characters, satisfaction 1–5 (docs/exchange.md)', async () => {
     const review = await badReview(env);
     const id = await caseIdOf(env, review);
     const t = env.tokens.market;
@@ -179,7 +230,8 @@ describe('the closed loop (R15, R17, R19)', () => {
     }
     expect((await caseDetail(env, id, env.tokens.market)).state).toBe('FED_BACK');
     const pending = await (env.server.app.orm.em.fork() as Em).execute<Array<{ attempts: number; last_error: string | null; delivered_at: number | null }>>(
-      `select attempts, last_error, delivered_at from outbox where aggregate_id = ? and topic = 'notify.sms'`, [String(id)],
+      `select attempts, last_error, delivered_at from outbox where aggregate_id = ? and topic = 'notify.sms'`,
+      [String(id)],
     );
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ attempts: 1, delivered_at: null });
@@ -198,7 +250,14 @@ describe('the closed loop (R15, R17, R19)', () => {
 
   it('lets the rater rate the fix once with the link from the SMS, seeing the reply but no personal data, and reports how far ratings recovered (R12, R17)', async () => {
     const department = env.fx.departments.market.id;
-    const figures = async () => (await env.server.gql<{ rectificationFigures: Record<string, number | null> }>(operation('rectification-figures'), { departmentId: department }, { token: env.tokens.supervisor })).data!.rectificationFigures;
+    const figures = async () =>
+      (
+        await env.server.gql<{ rectificationFigures: Record<string, number | null> }>(
+          operation('rectification-figures'),
+          { departmentId: department },
+          { token: env.tokens.supervisor },
+        )
+      ).data!.rectificationFigures;
     const before = await figures();
     const review = await badReview(env);
     const id = await caseIdOf(env, review);
@@ -210,7 +269,11 @@ describe('the closed loop (R15, R17, R19)', () => {
     type Ticket = { rerateTicket: Record<string, unknown> };
     const ticket = await env.server.gql<Ticket>(operation('rerate-ticket'), { token });
     expect(ticket.data?.rerateTicket).toMatchObject({
-      projectNo: review.projectNo, itemName: '个体工商户设立登记', departmentName: '东城区市场监督管理局', rerated: false, accepting: true,
+      projectNo: review.projectNo,
+      itemName: '个体工商户设立登记',
+      departmentName: '东城区市场监督管理局',
+      rerated: false,
+      accepting: true,
     });
     expect(ticket.data?.rerateTicket.reply).toEqual(expect.any(String));
     expect(JSON.stringify(ticket.data)).not.toMatch(/张|138/);
@@ -227,7 +290,12 @@ describe('the closed loop (R15, R17, R19)', () => {
   });
 
   it('keeps the assessment figures exact per department and region (R19, R22)', async () => {
-    const q = async (vars: Record<string, unknown>) => (await env.server.gql<{ rectificationFigures: Record<string, number | null> }>(operation('rectification-figures'), vars, { token: env.tokens.supervisor })).data!.rectificationFigures;
+    const q = async (vars: Record<string, unknown>) =>
+      (
+        await env.server.gql<{ rectificationFigures: Record<string, number | null> }>(operation('rectification-figures'), vars, {
+          token: env.tokens.supervisor,
+        })
+      ).data!.rectificationFigures;
     const before = await q({ departmentId: env.fx.departments.market.id });
     const regionBefore = await q({ regionCode: '419901000000' });
     const review = await badReview(env);
@@ -245,7 +313,8 @@ describe('the closed loop (R15, R17, R19)', () => {
     expect((await q({ regionCode: '419901000000' })).cases).toBe((regionBefore.cases as number) + 1);
     // The counters equal a recount from the cases themselves.
     const recount = await (env.server.app.orm.em.fork() as Em).execute<Array<{ n: number | string }>>(
-      `select count(*) as n from rect_case where department_path like ? and state <> 'INVALIDATED'`, [`${env.fx.departments.market.path}%`],
+      `select count(*) as n from rect_case where department_path like ? and state <> 'INVALIDATED'`,
+      [`${env.fx.departments.market.path}%`],
     );
     expect(after.cases).toBe(Number(recount[0]!.n));
   });

@@ -25,7 +25,18 @@ function device(apiKey: string): Client {
   return client;
 }
 
-type Presented = { ratingPresented: { id: string; projectNo: string; serviceNumber: number; itemName: string; staffWorkNo: string | null; staffName: string | null; windowNo: string | null; terminalNo: string | null } };
+type Presented = {
+  ratingPresented: {
+    id: string;
+    projectNo: string;
+    serviceNumber: number;
+    itemName: string;
+    staffWorkNo: string | null;
+    staffName: string | null;
+    windowNo: string | null;
+    terminalNo: string | null;
+  };
+};
 
 function present(service: { projectNo: string; serviceNumber: number }, apiKey = fx.keys.market) {
   return server.gql<{ presentRating: { id: string; itemName: string } }>(operation('present-rating'), service, { apiKey });
@@ -48,8 +59,14 @@ describe('presentRating and ratingPresented', () => {
     const msg = await sub.next();
     expect(msg.errors).toBeUndefined();
     expect(msg.data!.ratingPresented).toMatchObject({
-      id: res.data!.presentRating.id, projectNo: service.projectNo, serviceNumber: 1, itemName: '个体工商户设立登记',
-      staffWorkNo: '0101023', staffName: '王晓明', windowNo: 'A01', terminalNo: null,
+      id: res.data!.presentRating.id,
+      projectNo: service.projectNo,
+      serviceNumber: 1,
+      itemName: '个体工商户设立登记',
+      staffWorkNo: '0101023',
+      staffName: '王晓明',
+      windowNo: 'A01',
+      terminalNo: null,
     });
     // The device then rates it with its own key: channel WINDOW (R5).
     const rated = await submit(server, { ...service, level: 5 }, { apiKey: fx.keys.window });
@@ -83,7 +100,11 @@ describe('presentRating and ratingPresented', () => {
   });
 
   it('gives a terminal its idle screen (R7), and no other device', async () => {
-    const own = await server.gql<{ terminal: { no: string; hallName: string } }>(operation('terminal-idle'), { id: fx.terminal.id }, { apiKey: fx.keys.terminal });
+    const own = await server.gql<{ terminal: { no: string; hallName: string } }>(
+      operation('terminal-idle'),
+      { id: fx.terminal.id },
+      { apiKey: fx.keys.terminal },
+    );
     expect(own.data!.terminal).toEqual({ id: fx.terminal.id, no: 'T01', name: '自助终端1号', hallName: '东城区政务服务中心' });
     expect(codeOf(await server.gql(operation('terminal-idle'), { id: fx.terminal.id }, { apiKey: fx.keys.window }))).toBe('FORBIDDEN');
     expect(codeOf(await server.gql(operation('terminal-idle'), { id: 9999 }, { apiKey: fx.keys.market }))).toBe('FORBIDDEN');
@@ -99,7 +120,7 @@ describe('presentRating and ratingPresented', () => {
     expect((await system.next()).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  it('is called by the service\'s own department system or an admin only', async () => {
+  it("is called by the service's own department system or an admin only", async () => {
     const service = await newService(server, fx, { windowId: fx.window.id });
     expect(codeOf(await present(service, fx.keys.police))).toBe('FORBIDDEN');
     expect(codeOf(await present(service, fx.keys.window))).toBe('FORBIDDEN');

@@ -11,7 +11,9 @@ let supervisor: string;
 let admin: string;
 const clients: Client[] = [];
 
-type Issued = { issueScreenToken: { jti: string; kind: string; label: string; regionCode: string | null; departmentId: number | null; token: string; path: string } };
+type Issued = {
+  issueScreenToken: { jti: string; kind: string; label: string; regionCode: string | null; departmentId: number | null; token: string; path: string };
+};
 const ME = '{ me { role regionCode departmentId } }';
 
 beforeAll(async () => {
@@ -47,7 +49,7 @@ describe('issueScreenToken', () => {
     admin = await sessionToken(server, 'admin', 'admin-pass');
   });
 
-  it('locks an embed token to a department inside the supervisor\'s region', async () => {
+  it("locks an embed token to a department inside the supervisor's region", async () => {
     const res = await issue({ departmentId: fx.departments.market.id, kind: 'EMBED', label: '门户首页' });
     expect(res.data!.issueScreenToken).toMatchObject({ kind: 'EMBED', departmentId: fx.departments.market.id, regionCode: null });
     expect(res.data!.issueScreenToken.path).toMatch(/^\/widget\?token=/);
@@ -55,7 +57,7 @@ describe('issueScreenToken', () => {
     expect(me.data!.me).toMatchObject({ role: 'screen', departmentId: fx.departments.market.id });
   });
 
-  it('refuses scopes outside the supervisor\'s region, two scopes at once, and callers below supervisor', async () => {
+  it("refuses scopes outside the supervisor's region, two scopes at once, and callers below supervisor", async () => {
     expect(codeOf(await issue({ regionCode: '420100000000' }))).toBe('FORBIDDEN');
     expect(codeOf(await issue({ regionCode: DISTRICT_A, departmentId: fx.departments.market.id }))).toBe('BAD_USER_INPUT');
     expect(codeOf(await issue({ regionCode: 'abc' }))).toBe('BAD_USER_INPUT');
@@ -77,7 +79,11 @@ describe('revokeScreenToken', () => {
   it('makes the auth layer refuse the token on HTTP and on new WebSocket connections at once', async () => {
     const issued = (await issue({ label: '待撤销大屏' })).data!.issueScreenToken;
     expect((await server.gql(ME, {}, { token: issued.token })).errors).toBeUndefined();
-    const revoked = await server.gql<{ revokeScreenToken: { jti: string; revokedAt: string } }>(operation('revoke-screen-token'), { jti: issued.jti }, { token: supervisor });
+    const revoked = await server.gql<{ revokeScreenToken: { jti: string; revokedAt: string } }>(
+      operation('revoke-screen-token'),
+      { jti: issued.jti },
+      { token: supervisor },
+    );
     expect(revoked.errors).toBeUndefined();
     expect(revoked.data!.revokeScreenToken.revokedAt).toBeTruthy();
     const after = await gql(server.url, ME, {}, { token: issued.token });
@@ -96,7 +102,7 @@ describe('revokeScreenToken', () => {
     expect(codeOf(await server.gql(ME, {}, { token }))).toBe('UNAUTHENTICATED');
   });
 
-  it('is idempotent, scoped to the supervisor\'s region, and lists what the caller manages', async () => {
+  it("is idempotent, scoped to the supervisor's region, and lists what the caller manages", async () => {
     const issued = (await issue({ regionCode: DISTRICT_A, label: '东城区大屏' })).data!.issueScreenToken;
     const again = () => server.gql(operation('revoke-screen-token'), { jti: issued.jti }, { token: supervisor });
     expect((await again()).errors).toBeUndefined();

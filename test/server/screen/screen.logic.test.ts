@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor } from '../../../server/src/auth/roles.js';
+import type { Actor } from '../../../server/src/common/actor.js';
 import {
-  checkDeviceSubscription, deviceKeyOf, isPresentationLive, mayManageToken, presentationScope, resolveTokenScope,
+  checkDeviceSubscription,
+  deviceKeyOf,
+  isPresentationLive,
+  mayManageToken,
+  presentationScope,
+  resolveTokenScope,
 } from '../../../server/src/screen/screen.logic.js';
 
 const CITY = '419900000000';
@@ -14,10 +19,13 @@ describe('resolveTokenScope', () => {
   it('gives a supervisor their own region by default and anything inside it on request', () => {
     expect(resolveTokenScope(supervisor, none, null, '大屏')).toEqual({ regionCode: CITY, departmentId: null });
     expect(resolveTokenScope(supervisor, { regionCode: DISTRICT, departmentId: null }, null, '大屏')).toEqual({ regionCode: DISTRICT, departmentId: null });
-    expect(resolveTokenScope(supervisor, { regionCode: null, departmentId: 3 }, { id: 3, regionCode: DISTRICT }, '门户')).toEqual({ regionCode: null, departmentId: 3 });
+    expect(resolveTokenScope(supervisor, { regionCode: null, departmentId: 3 }, { id: 3, regionCode: DISTRICT }, '门户')).toEqual({
+      regionCode: null,
+      departmentId: 3,
+    });
   });
 
-  it('refuses scopes outside the supervisor\'s region, and callers who are neither supervisor nor admin', () => {
+  it("refuses scopes outside the supervisor's region, and callers who are neither supervisor nor admin", () => {
     expect(() => resolveTokenScope(supervisor, { regionCode: '420100000000', departmentId: null }, null, 'x')).toThrow(/outside/);
     expect(() => resolveTokenScope(supervisor, { regionCode: null, departmentId: 3 }, { id: 3, regionCode: '420100000000' }, 'x')).toThrow(/outside/);
     expect(() => resolveTokenScope({ role: 'department', label: 'u' }, none, null, 'x')).toThrow(/roles supervisor, admin/);

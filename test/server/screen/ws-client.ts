@@ -11,7 +11,11 @@ export interface Subscription<T> {
 /** A graphql-ws client on the test server's /graphql, with the given credentials. */
 export function wsClient(url: string, params: { authorization?: string; apiKey?: string } = {}): Client {
   return createClient({
-    url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: params, retryAttempts: 0, lazy: true,
+    url: url.replace(/^http/, 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: params,
+    retryAttempts: 0,
+    lazy: true,
   });
 }
 
@@ -25,11 +29,15 @@ export function subscribe<T>(client: Client, query: string, variables: Record<st
     if (w) w(m);
     else queue.push(m);
   };
-  const dispose = client.subscribe<T>({ query, variables }, {
-    next: (value) => put(value as Message),
-    error: (err) => put({ errors: Array.isArray(err) ? err : [{ message: err instanceof Error ? err.message : String((err as { reason?: string }).reason ?? err) }] }),
-    complete: () => undefined,
-  });
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => put(value as Message),
+      error: (err) =>
+        put({ errors: Array.isArray(err) ? err : [{ message: err instanceof Error ? err.message : String((err as { reason?: string }).reason ?? err) }] }),
+      complete: () => undefined,
+    },
+  );
   return {
     next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiters.push(resolve))),
     dispose,

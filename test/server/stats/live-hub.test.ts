@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChangeEvent } from '../../../server/src/common/pubsub.js';
-import {
-  LatestValueIterator, LiveHub, LivePayload, SocketSink, type LiveSink, type LiveSocket, type LiveSourceSpec,
-} from '../../../server/src/stats/live-hub.js';
+import { LatestValueIterator } from '../../../server/src/common/latest-value-iterator.js';
+import { LiveHub, LivePayload, type LiveSink, type LiveSourceSpec } from '../../../server/src/stats/live-hub.js';
+import { SocketSink, SocketWriter, type LiveSocket } from '../../../server/src/graphql/live-adapter.js';
 
 const INTERVAL = 500;
 
@@ -10,7 +10,8 @@ const INTERVAL = 500;
 function source(key = 'overviewChanged|H|T|*||', scopes = ['T']) {
   const state = { total: 0, computations: 0 };
   const spec: LiveSourceSpec = {
-    key, scopes,
+    key,
+    scopes,
     compute: async () => {
       state.computations += 1;
       return { total: state.total };
@@ -52,10 +53,19 @@ const change = (scopes: string[]): ChangeEvent => ({ kind: 'rating', scopes, at:
 const raw = { key: 'raw', render: (snapshot: object) => ({ data: { overviewChanged: snapshot } }) };
 
 let hub: LiveHub;
+let writers: Map<LiveSocket, SocketWriter>;
+
+/** One bounded writer per socket (1 KiB), as the graphql-ws adapter keeps them. */
+function writerFor(socket: LiveSocket): SocketWriter {
+  let writer = writers.get(socket);
+  if (!writer) writers.set(socket, (writer = new SocketWriter(socket, 1024, INTERVAL)));
+  return writer;
+}
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2026-11-21T02:00:00Z') });
-  hub = new LiveHub({ intervalMs: INTERVAL, maxBufferedBytes: 1024 });
+  hub = new LiveHub({ intervalMs: INTERVAL });
+  writers = new Map();
 });
 
 afterEach(() => {
@@ -105,7 +115,13 @@ describe('LiveHub', () => {
   it('shares one computation, one execution and one serialised payload among identical subscribers', async () => {
     const { spec, state } = source();
     let renders = 0;
-    const variant = { key: 'q1', render: (s: object) => { renders += 1; return { data: { overviewChanged: s } }; } };
+    const variant = {
+      key: 'q1',
+      render: (s: object) => {
+        renders += 1;
+        return { data: { overviewChanged: s } };
+      },
+    };
     const sinks = Array.from({ length: 1000 }, () => probe());
     for (const s of sinks) hub.subscribe(spec, variant, s);
     await vi.advanceTimersByTimeAsync(0);
@@ -124,10 +140,12 @@ describe('LiveHub', () => {
     const { spec, state } = source();
     state.total = 3;
     const sockets = Array.from({ length: 50 }, () => new FakeSocket());
-    sockets.forEach((socket, i) => hub.subscribe(spec, raw, new SocketSink(hub.writerFor(socket), `sub-${i}`)));
+    sockets.forEach((socket, i) => hub.subscribe(spec, raw, new SocketSink(writerFor(socket), `sub-${i}`)));
     await vi.advanceTimersByTimeAsync(0);
     for (const [i, socket] of sockets.entries()) {
-      expect(socket.frames.map((f) => JSON.parse(f))).toEqual([{ id: `sub-${i}`, type: 'next', payload: { data: { overviewChanged: expect.objectContaining({ total: 3 }) } } }]);
+      expect(socket.frames.map((f) => JSON.parse(f))).toEqual([
+        { id: `sub-${i}`, type: 'next', payload: { data: { overviewChanged: expect.objectContaining({ total: 3 }) } } },
+      ]);
     }
     const body = (frame: string) => frame.slice(frame.indexOf('"payload":'));
     expect(new Set(sockets.map((s) => body(s.frames[0]!))).size).toBe(1);
@@ -137,8 +155,8 @@ describe('LiveHub', () => {
     const { spec, state } = source();
     const fast = new FakeSocket();
     const slow = new FakeSocket();
-    hub.subscribe(spec, raw, new SocketSink(hub.writerFor(fast), 'f'));
-    hub.subscribe(spec, raw, new SocketSink(hub.writerFor(slow), 's'));
+    hub.subscribe(spec, raw, new SocketSink(writerFor(fast), 'f'));
+    hub.subscribe(spec, raw, new SocketSink(writerFor(slow), 's'));
     await vi.advanceTimersByTimeAsync(0);
     slow.bufferedAmount = 10_000; // stalled client: over the 1 KiB threshold
     for (let i = 1; i <= 5; i++) {
@@ -149,17 +167,17 @@ describe('LiveHub', () => {
     }
     expect(fast.payloads.map((p) => p.payload.total)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(slow.payloads.map((p) => p.payload.total)).toEqual([0]);
-    expect(hub.writerFor(slow).pendingCount).toBe(1);
+    expect(writerFor(slow).pendingCount).toBe(1);
     slow.drain(); // its first write completes: the newest pending frame goes out
     expect(slow.payloads.map((p) => p.payload.total)).toEqual([0, 5]);
-    expect(hub.writerFor(slow).pendingCount).toBe(0);
+    expect(writerFor(slow).pendingCount).toBe(0);
   });
 
   it('retries a socket that drained without our writes completing (another writer filled it)', async () => {
     const { spec, state } = source();
     const socket = new FakeSocket();
     socket.bufferedAmount = 5_000;
-    hub.subscribe(spec, raw, new SocketSink(hub.writerFor(socket), 'x'));
+    hub.subscribe(spec, raw, new SocketSink(writerFor(socket), 'x'));
     await vi.advanceTimersByTimeAsync(0);
     expect(socket.frames).toHaveLength(0);
     state.total = 1;
@@ -227,7 +245,18 @@ describe('LiveHub', () => {
   it('retries a failed computation at the next slot instead of dying', async () => {
     let fail = true;
     const sink = probe();
-    hub.subscribe({ key: 'flaky', scopes: ['T'], compute: async () => { if (fail) throw new Error('database away'); return { ok: 1 }; } }, raw, sink);
+    hub.subscribe(
+      {
+        key: 'flaky',
+        scopes: ['T'],
+        compute: async () => {
+          if (fail) throw new Error('database away');
+          return { ok: 1 };
+        },
+      },
+      raw,
+      sink,
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(sink.payloads).toHaveLength(0);
     fail = false;
@@ -251,7 +280,9 @@ describe('LatestValueIterator', () => {
   it('runs its cleanup once on return, and ends a waiting consumer', async () => {
     const it = new LatestValueIterator<number>();
     let cleaned = 0;
-    it.onReturn(() => { cleaned += 1; });
+    it.onReturn(() => {
+      cleaned += 1;
+    });
     const waiting = it.next();
     await it.return();
     await it.return();

@@ -7,12 +7,12 @@ import { createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { parse, subscribe as graphqlSubscribe, type ExecutionResult, type GraphQLSchema } from 'graphql/index.js';
 import { buildSchema } from 'type-graphql';
-import type { App } from '../../../server/src/app.js';
-import type { Actor } from '../../../server/src/auth/roles.js';
+import type { Actor } from '../../../server/src/common/actor.js';
 import { authChecker } from '../../../server/src/graphql/auth-checker.js';
-import { closeLiveHub, createLiveSubscribeHandler, liveContext, type LiveSocket, type LiveSubscribeHandler } from '../../../server/src/stats/live-hub.js';
+import { createLiveSubscribeHandler, liveContext, type LiveSocket, type LiveSubscribeHandler } from '../../../server/src/graphql/live-adapter.js';
+import { liveTopicSpec } from '../../../server/src/stats/live-topics.js';
 import { livePubSub, statsResolvers } from '../../../server/src/stats/stats.resolver.js';
-import { CITY, naive, seedCatalog, statsApp, storeRollups, syntheticRatings, type Catalog } from './stats-fixture.js';
+import { CITY, naive, seedCatalog, statsApp, storeRollups, syntheticRatings, type Catalog, type StatsApp } from './stats-fixture.js';
 
 const PUBLIC: Actor = { role: 'public', label: 'public' };
 const OVERVIEW = parse('subscription ($f: StatsFilter) { overviewChanged(filter: $f) { scope total good goodRate seq byChannel { channel total } } }');
@@ -34,7 +34,7 @@ class WaitingSocket implements LiveSocket {
   }
 }
 
-let app: App;
+let app: StatsApp;
 let cat: Catalog;
 let schema: GraphQLSchema;
 let live: LiveSubscribeHandler;
@@ -45,11 +45,10 @@ beforeAll(async () => {
   cat = await seedCatalog(app.orm);
   await storeRollups(app.orm, first);
   schema = await buildSchema({ resolvers: [...statsResolvers], authChecker, authMode: 'error', validate: false, pubSub: livePubSub });
-  live = createLiveSubscribeHandler(app);
+  live = createLiveSubscribeHandler(app.liveHub, (actor, field, fieldArgs) => liveTopicSpec(app, actor, field, fieldArgs), { retryMs: 20 });
 });
 
 afterAll(async () => {
-  closeLiveHub(app);
   await app.close();
 });
 
@@ -95,8 +94,8 @@ describe('createLiveSubscribeHandler', () => {
   });
 
   it('hands the same ExecutionResult object to every iterator when there is no socket', async () => {
-    const one = await live.subscribe(args()) as AsyncIterableIterator<ExecutionResult>;
-    const two = await live.subscribe(args()) as AsyncIterableIterator<ExecutionResult>;
+    const one = (await live.subscribe(args())) as AsyncIterableIterator<ExecutionResult>;
+    const two = (await live.subscribe(args())) as AsyncIterableIterator<ExecutionResult>;
     const [r1, r2] = await Promise.all([one.next(), two.next()]);
     expect(r1.value).toBe(r2.value);
     expect((r1.value as ExecutionResult).errors).toBeUndefined();
@@ -104,9 +103,9 @@ describe('createLiveSubscribeHandler', () => {
     await two.return!();
   });
 
-  it('executes the subscriber\'s own selection, aliases included', async () => {
+  it("executes the subscriber's own selection, aliases included", async () => {
     const doc = parse('subscription { screen: overviewChanged { t: total } }');
-    const it1 = await live.subscribe(args(doc, {})) as AsyncIterableIterator<ExecutionResult>;
+    const it1 = (await live.subscribe(args(doc, {}))) as AsyncIterableIterator<ExecutionResult>;
     const { value } = await it1.next();
     expect(value).toEqual({ data: { screen: { t: naive(first, 'T').length + naive(syntheticRatings(40, 2), 'T').length } } });
     await it1.return!();
@@ -114,14 +113,14 @@ describe('createLiveSubscribeHandler', () => {
 
   it('refuses per-staff live figures to a public caller with FORBIDDEN', async () => {
     const doc = parse('subscription ($f: StatsFilter) { breakdownChanged(filter: $f, by: STAFF) { rows { key } } }');
-    const result = await live.subscribe(args(doc, { f: { departmentId: cat.departments.market } })) as ExecutionResult;
+    const result = (await live.subscribe(args(doc, { f: { departmentId: cat.departments.market } }))) as ExecutionResult;
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(result.errors?.[0]?.path).toEqual(['breakdownChanged']);
     expect(live.hub.stats().topics).toBe(0);
   });
 
   it('rejects a malformed filter with BAD_USER_INPUT', async () => {
-    const result = await live.subscribe(args(OVERVIEW, { f: { regionCode: '12' } })) as ExecutionResult;
+    const result = (await live.subscribe(args(OVERVIEW, { f: { regionCode: '12' } }))) as ExecutionResult;
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
@@ -129,38 +128,45 @@ describe('createLiveSubscribeHandler', () => {
     const doc = parse(`subscription ($f: StatsFilter) {
       hotTagsChanged(filter: $f, limit: 3) { total tags { code name count } seq }
     }`);
-    const tags = await live.subscribe(args(doc, { f: {} })) as AsyncIterableIterator<ExecutionResult>;
+    const tags = (await live.subscribe(args(doc, { f: {} }))) as AsyncIterableIterator<ExecutionResult>;
     const t = (await tags.next()).value as ExecutionResult;
     expect((t.data!.hotTagsChanged as { tags: unknown[] }).tags).toHaveLength(3);
     await tags.return!();
-    const bd = await live.subscribe(args(parse('subscription { breakdownChanged(filter: { regionCode: "419900000000" }, by: REGION) { rows { key total } } }'), {})) as AsyncIterableIterator<ExecutionResult>;
+    const bd = (await live.subscribe(
+      args(parse('subscription { breakdownChanged(filter: { regionCode: "419900000000" }, by: REGION) { rows { key total } } }'), {}),
+    )) as AsyncIterableIterator<ExecutionResult>;
     const rows = ((await bd.next()).value as ExecutionResult).data!.breakdownChanged as { rows: Array<{ key: string }> };
     expect(rows.rows.map((r) => r.key).sort()).toEqual(['419901000000', '419902000000']);
     await bd.return!();
-    const feed = await live.subscribe(args(parse('subscription { ratingFeed(limit: 5) { entries { id level itemName } } }'), {})) as AsyncIterableIterator<ExecutionResult>;
+    const feed = (await live.subscribe(
+      args(parse('subscription { ratingFeed(limit: 5) { entries { id level itemName } } }'), {}),
+    )) as AsyncIterableIterator<ExecutionResult>;
     const f = (await feed.next()).value as ExecutionResult;
     expect(f.errors).toBeUndefined();
     expect(f.data!.ratingFeed).toEqual({ entries: [] }); // rollups only in this file: no rating rows
     await feed.return!();
   });
 
-  it('also works through type-graphql\'s own subscribe (fallback without the handler)', async () => {
-    const result = await graphqlSubscribe(args()) as AsyncGenerator<ExecutionResult>;
+  it("also works through type-graphql's own subscribe (fallback without the handler)", async () => {
+    const result = (await graphqlSubscribe(args())) as AsyncGenerator<ExecutionResult>;
     const { value } = await result.next();
     expect((value.data.overviewChanged as { scope: string }).scope).toBe(`R:${CITY}`);
     await result.return(undefined);
   });
 });
 
-describe('wired into graphql-ws useServer (as http/server.ts should)', () => {
+describe('wired into graphql-ws useServer (as http/server.ts does)', () => {
   it('serves two real WebSocket clients from one topic and drops it when they leave', async () => {
     const http = createServer();
     const wss = new WebSocketServer({ server: http, path: '/graphql' });
-    const server = useServer({
-      schema,
-      context: (ctx, id) => ({ app, actor: PUBLIC, ...liveContext(ctx.extra.socket, id) }),
-      subscribe: (execArgs) => live.subscribe(execArgs),
-    }, wss);
+    const server = useServer(
+      {
+        schema,
+        context: (ctx, id) => ({ app, actor: PUBLIC, ...liveContext(ctx.extra.socket, id) }),
+        subscribe: (execArgs) => live.subscribe(execArgs),
+      },
+      wss,
+    );
     await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
     const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
     const clients = [1, 2].map(() => createClient({ url, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 }));
@@ -169,14 +175,21 @@ describe('wired into graphql-ws useServer (as http/server.ts should)', () => {
     const waiters: Array<Array<() => void>> = [[], []];
     const nextMessage = (i: number) => new Promise<void>((done) => waiters[i]!.push(done));
     const firsts = [nextMessage(0), nextMessage(1)];
-    const stops = clients.map((client, i) => client.subscribe<Msg['data']>(
-      { query: 'subscription { overviewChanged { total seq } }' },
-      {
-        next: (msg) => { inboxes[i]!.push(msg as Msg); waiters[i]!.splice(0).forEach((w) => w()); },
-        error: (err) => { throw err; },
-        complete: () => undefined,
-      },
-    ));
+    const stops = clients.map((client, i) =>
+      client.subscribe<Msg['data']>(
+        { query: 'subscription { overviewChanged { total seq } }' },
+        {
+          next: (msg) => {
+            inboxes[i]!.push(msg as Msg);
+            waiters[i]!.splice(0).forEach((w) => w());
+          },
+          error: (err) => {
+            throw err;
+          },
+          complete: () => undefined,
+        },
+      ),
+    );
     await Promise.all(firsts);
     expect(inboxes[0]![0]!.data!.overviewChanged.total).toBe(inboxes[1]![0]!.data!.overviewChanged.total);
     expect(live.hub.stats()).toMatchObject({ topics: 1, subscribers: 2 });

@@ -28,9 +28,20 @@ async function startServerB(): Promise<void> {
   const port = await freePort();
   const config = a.app.config;
   const env = {
-    ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: config.dataDir, REDIS_URL: redisUrl!,
-    DATABASE_URL: config.databaseUrl ?? '', SEED_DEMO: 'false', MIN_PUBLIC_RATINGS: '0', LIVE_INTERVAL_MS: '20',
-    PII_KEY: config.piiKey!, PII_KEY_ID: config.piiKeyId, AUTH_SECRET: config.authSecret!, SERVE_DASHBOARD: 'false', LOG_LEVEL: 'warn',
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: config.dataDir,
+    REDIS_URL: redisUrl!,
+    DATABASE_URL: config.databaseUrl ?? '',
+    SEED_DEMO: 'false',
+    MIN_PUBLIC_RATINGS: '0',
+    LIVE_INTERVAL_MS: '20',
+    PII_KEY: config.piiKey!,
+    PII_KEY_ID: config.piiKeyId,
+    AUTH_SECRET: config.authSecret!,
+    SERVE_DASHBOARD: 'false',
+    LOG_LEVEL: 'warn',
   };
   if (!config.databaseUrl) env.DATA_DIR = config.dataDir;
   b = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -60,9 +71,7 @@ afterAll(async () => {
 describe.skipIf(!redisUrl)('several servers behind one Redis', () => {
   it('pushes a rating taken by server A to a subscriber of server B', async () => {
     const client = wsClient(bUrl);
-    const sub = subscribe<{ overviewChanged: { total: number; good: number; seq: number } }>(
-      client, 'subscription { overviewChanged { total good seq } }', {},
-    );
+    const sub = subscribe<{ overviewChanged: { total: number; good: number; seq: number } }>(client, 'subscription { overviewChanged { total good seq } }', {});
     try {
       const first = await sub.next();
       expect(first.errors).toBeUndefined();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../../server/src/app.js';
-import type { Actor } from '../../../server/src/auth/roles.js';
+import { createApp, type App } from '../../../server/src/app/app.js';
+import type { Actor } from '../../../server/src/common/actor.js';
 import { registerService } from '../../../server/src/case/case.service.js';
-import { activeTags, ensureTagDictionary } from '../../../server/src/catalog/catalog.service.js';
+import { ensureTagDictionary } from '../../../server/src/catalog/catalog.service.js';
 import { DAY_MS, ManualClock } from '../../../server/src/common/clock.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { recordDueDefaults } from '../../../server/src/rating/defaults.service.js';
@@ -31,15 +31,21 @@ function system(dept: number): Actor {
 beforeAll(async () => {
   db = await throwawayDatabase();
   app = await createApp({
-    sqliteFile: db.sqliteFile, clock: new ManualClock(new Date('2026-11-10T02:00:00Z')),
+    sqliteFile: db.sqliteFile,
+    clock: new ManualClock(new Date('2026-11-10T02:00:00Z')),
     config: {
-      dataDir: db.dataDir, databaseUrl: db.databaseUrl, seedDemo: false, minPublicRatings: 0, piiKey: Buffer.alloc(32, 7).toString('base64'), piiKeyId: 'test',
+      dataDir: db.dataDir,
+      databaseUrl: db.databaseUrl,
+      seedDemo: false,
+      minPublicRatings: 0,
+      piiKey: Buffer.alloc(32, 7).toString('base64'),
+      piiKeyId: 'test',
       authSecret: 'test-secret-test-secret-test-secret',
     },
   });
   await ensureTagDictionary(app.orm.em.fork() as Em);
   cat = await seedCatalog(app.orm);
-  const tags = [...(await activeTags(app)).values()];
+  const tags = [...(await app.tags.current()).values()];
   let seed = 11;
   const rnd = (n: number) => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -54,8 +60,17 @@ beforeAll(async () => {
     const kind = roll === 0 ? 'CONSULTATION' : roll === 1 ? 'JOINT' : roll === 2 ? 'THEME' : roll === 3 ? 'BATCH' : 'ORDINARY';
     const projectNo = `SB${String(i).padStart(5, '0')}`;
     const base = {
-      serviceNumber: 1, serviceName: '受理', taskCode: TASK_CODE[item]!, deptCode: creditCodeOf(dept), proStatus: 3,
-      resultDate: clock.now(), caseKind: kind as never, userName: '张小三', mobile: '13812341234', userProp: 1, proChannel: 2,
+      serviceNumber: 1,
+      serviceName: '受理',
+      taskCode: TASK_CODE[item]!,
+      deptCode: creditCodeOf(dept),
+      proStatus: 3,
+      resultDate: clock.now(),
+      caseKind: kind as never,
+      userName: '张小三',
+      mobile: '13812341234',
+      userProp: 1,
+      proChannel: 2,
       staffNo: STAFF_NO[dept] ?? null,
       units: kind === 'JOINT' || kind === 'THEME' ? [{ deptCode: creditCodeOf(dept === 5 ? 3 : 5), taskCode: TASK_CODE[dept === 5 ? 3 : 5]! }] : null,
       batchNo: kind === 'BATCH' ? `PL${i}` : null,
@@ -67,7 +82,11 @@ beforeAll(async () => {
     const ofLevel = tags.filter((t) => t.level === level);
     const chosen = rnd(2) === 0 || level <= 2 ? [ofLevel[rnd(ofLevel.length)]!.code] : [];
     await submitEvaluation(app, system(dept), {
-      projectNo, serviceNumber: 1, level, tags: chosen, comment: level <= 2 ? '等候时间太长' : null,
+      projectNo,
+      serviceNumber: 1,
+      level,
+      tags: chosen,
+      comment: level <= 2 ? '等候时间太长' : null,
       channel: (['PC', 'APP', 'WINDOW', 'TERMINAL', 'IMPORT'] as const)[rnd(5)],
     });
     rated += 1;
@@ -101,22 +120,35 @@ describe('rebuildRollups', () => {
   it('reports wrong, missing and extra counters, fixes them, and then finds none', async () => {
     const e = em();
     const [victim] = await e.execute<Array<{ scope: string; grain: string; period: number; channel: string; level: number; is_default: number }>>(
-      "select scope, grain, period, channel, level, is_default from rollup_count where bucket = 'H' and grain = 'A' order by scope limit 1");
-    await e.execute('update rollup_count set n = n + 3 where bucket = ? and scope = ? and grain = ? and period = ? and channel = ? and level = ? and is_default = ?',
-      ['H', victim!.scope, victim!.grain, victim!.period, victim!.channel, victim!.level, victim!.is_default], 'run');
+      "select scope, grain, period, channel, level, is_default from rollup_count where bucket = 'H' and grain = 'A' order by scope limit 1",
+    );
+    await e.execute(
+      'update rollup_count set n = n + 3 where bucket = ? and scope = ? and grain = ? and period = ? and channel = ? and level = ? and is_default = ?',
+      ['H', victim!.scope, victim!.grain, victim!.period, victim!.channel, victim!.level, victim!.is_default],
+      'run',
+    );
     const [tag] = await e.execute<Array<{ scope: string; period: number; channel: string; tag: string }>>(
-      "select scope, period, channel, tag from rollup_tag where bucket = 'H' and grain = 'M' order by scope, period, channel, tag limit 1");
-    await e.execute("delete from rollup_tag where bucket = 'H' and grain = 'M' and scope = ? and period = ? and channel = ? and tag = ?",
-      [tag!.scope, tag!.period, tag!.channel, tag!.tag], 'run');
-    await e.execute("insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values ('H', 'D:999', 'A', 0, 'PC', 5, 0, 2)", [], 'run');
+      "select scope, period, channel, tag from rollup_tag where bucket = 'H' and grain = 'M' order by scope, period, channel, tag limit 1",
+    );
+    await e.execute(
+      "delete from rollup_tag where bucket = 'H' and grain = 'M' and scope = ? and period = ? and channel = ? and tag = ?",
+      [tag!.scope, tag!.period, tag!.channel, tag!.tag],
+      'run',
+    );
+    await e.execute(
+      "insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values ('H', 'D:999', 'A', 0, 'PC', 5, 0, 2)",
+      [],
+      'run',
+    );
 
     const check = await rebuildRollups(em(), { fix: false, dialect: app.dialect });
     expect(check.differences).toHaveLength(3);
     expect(check.fixed).toBe(false);
     expect(check.differences.find((d) => d.key.startsWith('H|D:999|'))).toMatchObject({ table: 'rollup_count', expected: 0, stored: 2 });
     expect(check.differences.find((d) => d.table === 'rollup_tag')).toMatchObject({ stored: 0 });
-    expect(check.differences.find((d) => d.key.startsWith(`H|${victim!.scope}|A|`))!.stored)
-      .toBe(check.differences.find((d) => d.key.startsWith(`H|${victim!.scope}|A|`))!.expected + 3);
+    expect(check.differences.find((d) => d.key.startsWith(`H|${victim!.scope}|A|`))!.stored).toBe(
+      check.differences.find((d) => d.key.startsWith(`H|${victim!.scope}|A|`))!.expected + 3,
+    );
 
     const fix = await rebuildRollups(em(), { dialect: app.dialect });
     expect(fix.differences).toHaveLength(3);
@@ -128,7 +160,9 @@ describe('rebuildRollups', () => {
 
   it('takes an invalidated rating out of every scope it counted in (R18)', async () => {
     const before = await overview(app, ADMIN, {});
-    const [rating] = await em().execute<Array<{ id: number }>>('select id from rating where valid = true and assess_number = 1 and is_default = false order by id limit 1');
+    const [rating] = await em().execute<Array<{ id: number }>>(
+      'select id from rating where valid = true and assess_number = 1 and is_default = false order by id limit 1',
+    );
     await em().execute('update rating set valid = false where id = ?', [rating!.id], 'run');
     const report = await rebuildRollups(em(), { dialect: app.dialect });
     expect(report.differences.length).toBeGreaterThan(5);
@@ -146,9 +180,18 @@ describe('ratingFeed', () => {
     expect([...ids].sort((a, b) => b - a)).toEqual(ids);
     const text = JSON.stringify(feed);
     expect(text).not.toMatch(/张|小三|1381234|等候时间/);
-    expect(Object.keys(feed.entries[0]!).sort()).toEqual(
-      ['channel', 'channelName', 'departmentName', 'id', 'itemName', 'level', 'levelName', 'ratedAt', 'regionCode', 'tags'],
-    );
+    expect(Object.keys(feed.entries[0]!).sort()).toEqual([
+      'channel',
+      'channelName',
+      'departmentName',
+      'id',
+      'itemName',
+      'level',
+      'levelName',
+      'ratedAt',
+      'regionCode',
+      'tags',
+    ]);
     expect(feed.entries.every((e) => e.channel !== 'DEFAULT')).toBe(true);
     const market = await ratingFeed(app, PUBLIC, { departmentId: cat.departments.market }, 50);
     expect(market.entries.every((e) => ['东城区市场监督管理局', '东城区市场监督管理局东关所'].includes(e.departmentName))).toBe(true);

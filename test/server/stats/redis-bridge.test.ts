@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../../server/src/common/config.js';
 import { ChangeBus, type ChangeEvent } from '../../../server/src/common/pubsub.js';
-import { startRedisBridge } from '../../../server/src/stats/redis-bridge.js';
+import { startRedisBridge } from '../../../server/src/common/redis-bridge.js';
 
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 
@@ -29,7 +29,9 @@ beforeAll(async () => {
   redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     redis!.once('exit', (code) => reject(new Error(`redis-server exited early with ${code}`)));
-    redis!.stdout!.on('data', (chunk: Buffer) => { if (chunk.toString().includes('Ready to accept connections')) resolve(); });
+    redis!.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Ready to accept connections')) resolve();
+    });
   });
 });
 
@@ -42,7 +44,7 @@ afterAll(async () => {
 
 /** A server's parts the bridge touches, with a way to wait for the next event on its bus. */
 function fakeServer(id: string) {
-  const bus = new ChangeBus();
+  const bus = new ChangeBus(id);
   const seen: ChangeEvent[] = [];
   let waiters: Array<{ match: (e: ChangeEvent) => boolean; done: (e: ChangeEvent) => void }> = [];
   bus.subscribe((event) => {
@@ -57,9 +59,14 @@ function fakeServer(id: string) {
     app: { bus, instanceId: id, config: { ...loadConfig({}), redisUrl: url } },
     seen,
     next: (match: (e: ChangeEvent) => boolean) => new Promise<ChangeEvent>((done) => waiters.push({ match, done })),
-    onResync: () => { resyncCount += 1; resyncs.splice(0).forEach((r) => r()); },
+    onResync: () => {
+      resyncCount += 1;
+      resyncs.splice(0).forEach((r) => r());
+    },
     resynced: () => new Promise<void>((done) => resyncs.push(done)),
-    get resyncCount() { return resyncCount; },
+    get resyncCount() {
+      return resyncCount;
+    },
   };
 }
 
@@ -67,12 +74,12 @@ describe.skipIf(!hasRedis)('startRedisBridge (several servers, one Redis)', () =
   it('carries a rating event from server A to server B, never back to A', async () => {
     const a = fakeServer('server-a');
     const b = fakeServer('server-b');
-    const stopA = await startRedisBridge(a.app, { onResync: a.onResync });
-    const stopB = await startRedisBridge(b.app, { onResync: b.onResync });
+    const stopA = await startRedisBridge(a.app.bus, { redisUrl: url, onResync: a.onResync });
+    const stopB = await startRedisBridge(b.app.bus, { redisUrl: url, onResync: b.onResync });
     try {
       const atB = b.next((e) => e.kind === 'rating');
-      a.app.bus.publish({ kind: 'rating', scopes: ['T', 'D:3'], at: 1, origin: 'server-a', detail: { ratingId: 7 } });
-      expect(await atB).toEqual({ kind: 'rating', scopes: ['T', 'D:3'], at: 1, origin: 'server-a', detail: { ratingId: 7 } });
+      a.app.bus.publish({ kind: 'rating', scopes: ['T', 'D:3'], at: 1, origin: 'server-a', detail: { ratingId: 7, serviceId: 9 } });
+      expect(await atB).toEqual({ kind: 'rating', scopes: ['T', 'D:3'], at: 1, origin: 'server-a', detail: { ratingId: 7, serviceId: 9 } });
 
       const atA = a.next((e) => e.kind === 'invalidation');
       b.app.bus.publish({ kind: 'invalidation', scopes: ['T'], at: 2, origin: 'server-b' });
@@ -89,15 +96,17 @@ describe.skipIf(!hasRedis)('startRedisBridge (several servers, one Redis)', () =
   it('recomputes every topic after losing Redis, and asks the other servers to do the same', async () => {
     const a = fakeServer('server-a2');
     const b = fakeServer('server-b2');
-    const stopA = await startRedisBridge(a.app, { onResync: a.onResync });
-    const stopB = await startRedisBridge(b.app, { onResync: b.onResync });
+    const stopA = await startRedisBridge(a.app.bus, { redisUrl: url, onResync: a.onResync });
+    const stopB = await startRedisBridge(b.app.bus, { redisUrl: url, onResync: b.onResync });
     const admin = new Redis(url);
     try {
       expect(a.resyncCount).toBe(0);
       const resyncA = a.resynced();
       const noticeAtB = b.next((e) => e.kind === 'catalog' && e.scopes.length === 0 && e.origin === 'server-a2');
       // Only A's subscriber connection drops: B stays connected and must hear A's resync notice.
-      const ids = (await admin.client('LIST') as string).split('\n').filter((line) => line.includes('name=haochaping-sub-server-a2 '))
+      const ids = ((await admin.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.includes('name=haochaping-sub-server-a2 '))
         .map((line) => /id=(\d+)/.exec(line)![1]!);
       expect(ids).toHaveLength(1);
       await admin.client('KILL', 'ID', ids[0]!);
@@ -118,8 +127,8 @@ describe.skipIf(!hasRedis)('startRedisBridge (several servers, one Redis)', () =
   });
 
   it('does nothing without REDIS_URL', async () => {
-    const bus = new ChangeBus();
-    const stop = await startRedisBridge({ bus, instanceId: 'x', config: { ...loadConfig({}), redisUrl: undefined } });
+    const bus = new ChangeBus('x');
+    const stop = await startRedisBridge(bus, { redisUrl: undefined, onResync: () => {} });
     await stop();
   });
 });

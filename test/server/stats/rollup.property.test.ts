@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../seeds/demo-city.js';
 import { DAY_MS } from '../../../server/src/common/clock.js';
 import { DomainError } from '../../../server/src/common/errors.js';
-import type { Actor } from '../../../server/src/auth/roles.js';
+import type { Actor } from '../../../server/src/common/actor.js';
 import { registerService, type RegisterServiceInput } from '../../../server/src/case/case.service.js';
 import { recordDueDefaults } from '../../../server/src/rating/defaults.service.js';
 import { submitEvaluation } from '../../../server/src/rating/rating.service.js';
-import type { Channel } from '../../../server/src/rating/channel.logic.js';
+import type { Channel } from '../../../server/src/catalog/channel.logic.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { diffRollups, readRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
 import { invalidateRating } from '../../../server/src/rectification/invalidation.js';
@@ -26,12 +26,15 @@ const OPERATIONS = Number(process.env.PROPERTY_OPERATIONS ?? 3000);
 const CHANNELS: Channel[] = ['PC', 'APP', 'MINI_PROGRAM', 'QR', 'SMS', 'HOTLINE', 'IMPORT', 'WINDOW', 'TERMINAL'];
 const TAGS: Record<number, string[]> = { 5: ['510', '517'], 4: ['406', '413'], 3: ['307', '314'], 2: ['207', '214'], 1: ['108', '115'] };
 
-describe('rollups (issue: live figures)', () => {
+describe('rollups (R21)', () => {
   it(`equal a recount from the raw rows after ${OPERATIONS} random operations of every kind (R9, R10, R11, R18)`, async () => {
     const random = mulberry32(20261121);
     const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
     const system = (dept: 'market' | 'police' | 'social'): Actor => ({
-      role: 'system', label: `test:${dept}`, departmentId: fx.departments[dept].id, departmentPath: fx.departments[dept].path,
+      role: 'system',
+      label: `test:${dept}`,
+      departmentId: fx.departments[dept].id,
+      departmentPath: fx.departments[dept].path,
     });
     const registered: Array<{ projectNo: string; serviceNumber: number; dept: 'market' | 'police' | 'social' }> = [];
     const outcomes = new Map<string, number>();
@@ -46,12 +49,29 @@ describe('rollups (issue: live figures)', () => {
           const dept = kind === 'THEME' ? 'police' : pick(['market', 'social'] as const);
           if (kind === 'BATCH' && random() < 0.6) batch += 1;
           const input: RegisterServiceInput = {
-            projectNo: `P${op}`, serviceNumber: 1, serviceName: '办结', proStatus: 3, proChannel: 2, userName: '测试人',
+            projectNo: `P${op}`,
+            serviceNumber: 1,
+            serviceName: '办结',
+            proStatus: 3,
+            proChannel: 2,
+            userName: '测试人',
             taskCode: dept === 'market' ? fx.items.business.taskCode : dept === 'social' ? fx.items.pension.taskCode : fx.items.idCard.taskCode,
-            deptCode: fx.departments[dept].creditCode, caseKind: kind, batchNo: kind === 'BATCH' ? `B${batch}` : null,
-            units: kind === 'JOINT' ? [{ deptCode: fx.departments[dept === 'market' ? 'social' : 'market'].creditCode, taskCode: dept === 'market' ? fx.items.pension.taskCode : fx.items.business.taskCode }]
-              : kind === 'THEME' ? [{ deptCode: fx.departments.exitEntry.creditCode, taskCode: fx.items.passport.taskCode }] : null,
-            staffNo: dept === 'market' && random() < 0.5 ? fx.staff.workNo : null, resultDate: server.clock.now(),
+            deptCode: fx.departments[dept].creditCode,
+            caseKind: kind,
+            batchNo: kind === 'BATCH' ? `B${batch}` : null,
+            units:
+              kind === 'JOINT'
+                ? [
+                    {
+                      deptCode: fx.departments[dept === 'market' ? 'social' : 'market'].creditCode,
+                      taskCode: dept === 'market' ? fx.items.pension.taskCode : fx.items.business.taskCode,
+                    },
+                  ]
+                : kind === 'THEME'
+                  ? [{ deptCode: fx.departments.exitEntry.creditCode, taskCode: fx.items.passport.taskCode }]
+                  : null,
+            staffNo: dept === 'market' && random() < 0.5 ? fx.staff.workNo : null,
+            resultDate: server.clock.now(),
           };
           const { service } = await registerService(server.app, system(dept), input);
           registered.push({ projectNo: service.projectNo, serviceNumber: service.serviceNumber, dept });
@@ -60,14 +80,20 @@ describe('rollups (issue: live figures)', () => {
           // Ratings on all channels, with duplicates and follow-ups, on recent and old services; a
           // burst of up to six at once shares one group commit (each in its own savepoint).
           const burst = random() < 0.3 ? 1 + Math.floor(random() * 6) : 1;
-          const results = await Promise.allSettled(Array.from({ length: burst }, () => {
-            const target = random() < 0.3 ? pick(registered.slice(-20)) : pick(registered);
-            const level = pick([5, 5, 5, 4, 3, 2, 1]);
-            return submitEvaluation(server.app, system(target.dept), {
-              projectNo: target.projectNo, serviceNumber: target.serviceNumber, level, channel: pick(CHANNELS),
-              tags: random() < 0.7 ? [pick(TAGS[level]!)] : [], comment: level <= 2 ? '有问题' : null,
-            });
-          }));
+          const results = await Promise.allSettled(
+            Array.from({ length: burst }, () => {
+              const target = random() < 0.3 ? pick(registered.slice(-20)) : pick(registered);
+              const level = pick([5, 5, 5, 4, 3, 2, 1]);
+              return submitEvaluation(server.app, system(target.dept), {
+                projectNo: target.projectNo,
+                serviceNumber: target.serviceNumber,
+                level,
+                channel: pick(CHANNELS),
+                tags: random() < 0.7 ? [pick(TAGS[level]!)] : [],
+                comment: level <= 2 ? '有问题' : null,
+              });
+            }),
+          );
           for (const result of results) {
             if (result.status === 'fulfilled') note('rated');
             else if (result.reason instanceof DomainError) note(result.reason.code);
@@ -85,7 +111,7 @@ describe('rollups (issue: live figures)', () => {
           }
         } else if (roll < 0.97) {
           server.clock.advance(Math.floor(random() * 3 * DAY_MS));
-          note(`defaults ${await recordDueDefaults(server.app) > 0 ? 'recorded' : 'none'}`);
+          note(`defaults ${(await recordDueDefaults(server.app)) > 0 ? 'recorded' : 'none'}`);
         } else {
           server.clock.advance(Math.floor(random() * 6 * 3_600_000));
           note('time passes');
@@ -101,9 +127,13 @@ describe('rollups (issue: live figures)', () => {
     expect(recount.ratings).toBeGreaterThan(OPERATIONS / 10);
     expect(diffRollups(recount, await readRollups(em))).toEqual([]);
     // The comparison itself notices a counter that is off by one.
-    await em.execute(`update rollup_count set n = n + 1 where scope = 'T' and grain = 'A' and bucket = 'H' and level = 5 and channel = 'PC' and is_default = 0`);
+    await em.execute(
+      `update rollup_count set n = n + 1 where scope = 'T' and grain = 'A' and bucket = 'H' and level = 5 and channel = 'PC' and is_default = 0`,
+    );
     expect(diffRollups(recount, await readRollups(em))).toHaveLength(1);
-    await em.execute(`update rollup_count set n = n - 1 where scope = 'T' and grain = 'A' and bucket = 'H' and level = 5 and channel = 'PC' and is_default = 0`);
+    await em.execute(
+      `update rollup_count set n = n - 1 where scope = 'T' and grain = 'A' and bucket = 'H' and level = 5 and channel = 'PC' and is_default = 0`,
+    );
     // The run exercised what it claims to: duplicates were refused, defaults were recorded.
     expect(outcomes.get('ALREADY_RATED') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('defaults recorded') ?? 0).toBeGreaterThan(0);
@@ -115,18 +145,30 @@ describe('rollups (issue: live figures)', () => {
   it('stay exact when hundreds of ratings and registrations arrive at once (concurrent group commits on PostgreSQL)', async () => {
     const random = mulberry32(7);
     const market: Actor = { role: 'system', label: 'test:market', departmentId: fx.departments.market.id, departmentPath: fx.departments.market.path };
-    const register = (i: number) => registerService(server.app, market, {
-      projectNo: `CC${i}`, serviceNumber: 1, serviceName: '办结', proStatus: 3, proChannel: 2, userName: '测试人',
-      taskCode: fx.items.business.taskCode, deptCode: fx.departments.market.creditCode, resultDate: server.clock.now(),
-      staffNo: i % 2 ? fx.staff.workNo : null,
-    });
+    const register = (i: number) =>
+      registerService(server.app, market, {
+        projectNo: `CC${i}`,
+        serviceNumber: 1,
+        serviceName: '办结',
+        proStatus: 3,
+        proChannel: 2,
+        userName: '测试人',
+        taskCode: fx.items.business.taskCode,
+        deptCode: fx.departments.market.creditCode,
+        resultDate: server.clock.now(),
+        staffNo: i % 2 ? fx.staff.workNo : null,
+      });
     await Promise.all(Array.from({ length: 150 }, (_, i) => register(i)));
     // Every service rated twice at once, bad ones open cases, while more services register. The second
     // rating is a follow-up (追评, allowed here) or, when both were in flight together, refused.
     const attempts = Array.from({ length: 300 }, (_, i) => {
       const level = 1 + Math.floor(random() * 5);
       return submitEvaluation(server.app, market, {
-        projectNo: `CC${i % 150}`, serviceNumber: 1, level, channel: 'PC', tags: level <= 2 ? [TAGS[level]![0]!] : [],
+        projectNo: `CC${i % 150}`,
+        serviceNumber: 1,
+        level,
+        channel: 'PC',
+        tags: level <= 2 ? [TAGS[level]![0]!] : [],
       });
     });
     const results = await Promise.allSettled([...attempts, ...Array.from({ length: 50 }, (_, i) => register(150 + i))]);

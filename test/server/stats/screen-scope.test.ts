@@ -11,20 +11,29 @@ beforeAll(async () => {
   server = await startTestServer();
   fx = await makeFixture(server);
   for (let i = 0; i < 3; i++) await submit(server, { ...(await newService(server, fx)), level: 5 }, { apiKey: fx.keys.market });
-  for (let i = 0; i < 2; i++) await submit(server, { ...(await newService(server, fx, { deptCode: fx.departments.social.creditCode, taskCode: fx.items.pension.taskCode, key: fx.keys.social })), level: 4 }, { apiKey: fx.keys.social });
+  for (let i = 0; i < 2; i++)
+    await submit(
+      server,
+      { ...(await newService(server, fx, { deptCode: fx.departments.social.creditCode, taskCode: fx.items.pension.taskCode, key: fx.keys.social })), level: 4 },
+      { apiKey: fx.keys.social },
+    );
 });
 afterAll(() => server.close());
 
 async function screenToken(vars: Record<string, unknown>): Promise<string> {
   const admin = await sessionToken(server, 'admin', 'admin-pass');
-  const res = await server.gql<{ issueScreenToken: { token: string } }>(operation('issue-screen-token'), { kind: 'SCREEN', label: '大厅大屏', ...vars }, { token: admin });
+  const res = await server.gql<{ issueScreenToken: { token: string } }>(
+    operation('issue-screen-token'),
+    { kind: 'SCREEN', label: '大厅大屏', ...vars },
+    { token: admin },
+  );
   if (!res.data) throw new Error(JSON.stringify(res.errors));
   return res.data.issueScreenToken.token;
 }
 
 const OVERVIEW = 'query ($filter: StatsFilter) { overview(filter: $filter) { total } }';
 
-describe('screen and embed tokens (issue: screens)', () => {
+describe('screen and embed tokens (R12)', () => {
   it('are locked to their region on the server: figures of the region by default, elsewhere FORBIDDEN', async () => {
     const token = await screenToken({ regionCode: DISTRICT_A });
     const own = await server.gql<{ overview: { total: number } }>(OVERVIEW, {}, { token });

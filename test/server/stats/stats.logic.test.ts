@@ -1,12 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor } from '../../../server/src/auth/roles.js';
+import type { Actor } from '../../../server/src/common/actor.js';
 import { DomainError } from '../../../server/src/common/errors.js';
 import { addDays, coverDays } from '../../../server/src/stats/period.logic.js';
 import {
-  addMonths, audienceOf, bucketStartIso, buildBreakdownRows, buildOverview, checkStatsAccess, countsOf, figuresOf,
-  filterKey, formatRate, isNewerSnapshot, lastDayOf, minCountFor, nextSeq, normalizeFilter, planBreakdown, planRange,
-  planTrend, regionPrefix, scopeKeyOf, trendBucketOf, withDefaultScope, type CountCell, type FilterScope, type PeriodRange,
+  addMonths,
+  bucketStartIso,
+  buildBreakdownRows,
+  buildOverview,
+  countsOf,
+  figuresOf,
+  filterKey,
+  isNewerSnapshot,
+  lastDayOf,
+  nextSeq,
+  normalizeFilter,
+  planBreakdown,
+  planRange,
+  planTrend,
+  regionPrefix,
+  scopeKeyOf,
+  trendBucketOf,
+  type CountCell,
+  type FilterScope,
+  type PeriodRange,
 } from '../../../server/src/stats/stats.logic.js';
+import { audienceOf, checkStatsAccess, minCountFor, withDefaultScope } from '../../../server/src/stats/access.logic.js';
 
 const CITY = '419900000000';
 const DISTRICT = '419901000000';
@@ -28,22 +46,46 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('figures (R2, R21, R22)', () => {
   it('counts levels 5, 4, 3 as good and 2, 1 as bad (R2)', () => {
-    const f = figuresOf(countsOf(cells([[5, false, 10], [4, false, 5], [3, false, 2], [2, false, 1], [1, false, 1]])));
+    const f = figuresOf(
+      countsOf(
+        cells([
+          [5, false, 10],
+          [4, false, 5],
+          [3, false, 2],
+          [2, false, 1],
+          [1, false, 1],
+        ]),
+      ),
+    );
     expect(f).toMatchObject({ total: 19, good: 17, bad: 2, suppressed: false });
     expect(f.goodRate).toBe(17 / 19);
     expect(f.badRate).toBe(2 / 19);
   });
 
-  it('keeps rates exact: 1/3 is not rounded, only formatRate rounds (for display)', () => {
-    const f = figuresOf(countsOf(cells([[5, false, 1], [1, false, 2]])));
+  it('keeps rates exact: 1/3 is not rounded (the screens round, for display only)', () => {
+    const f = figuresOf(
+      countsOf(
+        cells([
+          [5, false, 1],
+          [1, false, 2],
+        ]),
+      ),
+    );
     expect(f.goodRate).toBe(1 / 3);
-    expect(formatRate(f.goodRate)).toBe('33.3%');
-    expect(formatRate(null)).toBe('—');
+    expect(figuresOf(countsOf([])).goodRate).toBeNull();
   });
 
   it('counts defaults in the total and in the unrated rate, not in the active good rate (R11, R22)', () => {
     // Tianjin's profile (R24): 16.6% unevaluated.
-    const f = figuresOf(countsOf(cells([[5, false, 800], [2, false, 34], [3, true, 166]])));
+    const f = figuresOf(
+      countsOf(
+        cells([
+          [5, false, 800],
+          [2, false, 34],
+          [3, true, 166],
+        ]),
+      ),
+    );
     expect(f.total).toBe(1000);
     expect(f.defaulted).toBe(166);
     expect(f.active).toBe(834);
@@ -61,10 +103,23 @@ describe('figures (R2, R21, R22)', () => {
   });
 
   it('withholds every figure computed from fewer ratings than the public minimum', () => {
-    const few = countsOf(cells([[5, false, 3], [1, false, 1]]));
+    const few = countsOf(
+      cells([
+        [5, false, 3],
+        [1, false, 1],
+      ]),
+    );
     expect(figuresOf(few, 5)).toEqual({
-      total: null, good: null, bad: null, active: null, defaulted: null,
-      goodRate: null, badRate: null, activeGoodRate: null, unratedRate: null, suppressed: true,
+      total: null,
+      good: null,
+      bad: null,
+      active: null,
+      defaulted: null,
+      goodRate: null,
+      badRate: null,
+      activeGoodRate: null,
+      unratedRate: null,
+      suppressed: true,
     });
     expect(figuresOf(few, 4).suppressed).toBe(false);
     expect(figuresOf(few, 0).total).toBe(4);
@@ -73,15 +128,41 @@ describe('figures (R2, R21, R22)', () => {
 
 describe('buildOverview', () => {
   it('splits by level (best first) and by channel in the order of R5', () => {
-    const o = buildOverview('T', cells([[5, false, 7, 'WINDOW'], [4, false, 2, 'PC'], [3, true, 3, 'DEFAULT'], [1, false, 1, 'PC']]), 0);
+    const o = buildOverview(
+      'T',
+      cells([
+        [5, false, 7, 'WINDOW'],
+        [4, false, 2, 'PC'],
+        [3, true, 3, 'DEFAULT'],
+        [1, false, 1, 'PC'],
+      ]),
+      0,
+    );
     expect(o.total).toBe(13);
-    expect(o.byLevel.map((l) => [l.level, l.count])).toEqual([[5, 7], [4, 2], [3, 3], [2, 0], [1, 1]]);
+    expect(o.byLevel.map((l) => [l.level, l.count])).toEqual([
+      [5, 7],
+      [4, 2],
+      [3, 3],
+      [2, 0],
+      [1, 1],
+    ]);
     expect(o.byLevel[0]!.name).toBe('非常满意');
-    expect(o.byChannel.map((c) => [c.channel, c.total, c.bad])).toEqual([['PC', 3, 1], ['WINDOW', 7, 0], ['DEFAULT', 3, 0]]);
+    expect(o.byChannel.map((c) => [c.channel, c.total, c.bad])).toEqual([
+      ['PC', 3, 1],
+      ['WINDOW', 7, 0],
+      ['DEFAULT', 3, 0],
+    ]);
   });
 
   it('suppresses each channel on its own count, and the levels with the whole (public minimum)', () => {
-    const o = buildOverview('T', cells([[5, false, 9, 'WINDOW'], [1, false, 2, 'SMS']]), 5);
+    const o = buildOverview(
+      'T',
+      cells([
+        [5, false, 9, 'WINDOW'],
+        [1, false, 2, 'SMS'],
+      ]),
+      5,
+    );
     expect(o.total).toBe(11);
     expect(o.byLevel.find((l) => l.level === 1)!.count).toBe(2);
     expect(o.byChannel.find((c) => c.channel === 'SMS')).toMatchObject({ suppressed: true, total: null, badRate: null });
@@ -94,11 +175,15 @@ describe('buildOverview', () => {
 
 describe('buildBreakdownRows', () => {
   it('ranks by total, then key, and cuts at the limit', () => {
-    const rows = buildBreakdownRows([
-      { key: '2', name: 'b', code: null, regionLevel: null, counts: countsOf(cells([[5, false, 3]])) },
-      { key: '10', name: 'c', code: null, regionLevel: null, counts: countsOf(cells([[5, false, 9]])) },
-      { key: '1', name: 'a', code: null, regionLevel: null, counts: countsOf(cells([[5, false, 3]])) },
-    ], 0, 2);
+    const rows = buildBreakdownRows(
+      [
+        { key: '2', name: 'b', code: null, regionLevel: null, counts: countsOf(cells([[5, false, 3]])) },
+        { key: '10', name: 'c', code: null, regionLevel: null, counts: countsOf(cells([[5, false, 9]])) },
+        { key: '1', name: 'a', code: null, regionLevel: null, counts: countsOf(cells([[5, false, 3]])) },
+      ],
+      0,
+      2,
+    );
     expect(rows.map((r) => r.key)).toEqual(['10', '1']);
   });
 });
@@ -163,14 +248,26 @@ describe('planRange', () => {
       expect(daysOf(plan)).toEqual(expected);
       expect(plan.length).toBeLessThanOrEqual(3);
       // Same number of month rows as coverDays, i.e. the fewest rows.
-      const months = plan.filter((r) => r.grain === 'M').flatMap((r) => { const ms = []; for (let m = r.from; m <= r.to; m = addMonths(m, 1)) ms.push(m); return ms; });
+      const months = plan
+        .filter((r) => r.grain === 'M')
+        .flatMap((r) => {
+          const ms = [];
+          for (let m = r.from; m <= r.to; m = addMonths(m, 1)) ms.push(m);
+          return ms;
+        });
       expect(months).toEqual(cover.months);
     }
   });
 
   it('leaves either end open', () => {
-    expect(planRange(20261115, null)).toEqual([{ grain: 'D', from: 20261115, to: 20261130 }, { grain: 'M', from: 202612, to: 999912 }]);
-    expect(planRange(null, 20261115)).toEqual([{ grain: 'M', from: 0, to: 202610 }, { grain: 'D', from: 20261101, to: 20261115 }]);
+    expect(planRange(20261115, null)).toEqual([
+      { grain: 'D', from: 20261115, to: 20261130 },
+      { grain: 'M', from: 202612, to: 999912 },
+    ]);
+    expect(planRange(null, 20261115)).toEqual([
+      { grain: 'M', from: 0, to: 202610 },
+      { grain: 'D', from: 20261101, to: 20261115 },
+    ]);
     expect(planRange(20261101, 20261130)).toEqual([{ grain: 'M', from: 202611, to: 202611 }]);
     expect(planRange(20261102, 20261129)).toEqual([{ grain: 'D', from: 20261102, to: 20261129 }]);
   });
@@ -188,7 +285,10 @@ describe('planTrend', () => {
     const months = planTrend('MONTH', null, null, 20261121, total);
     expect(months.buckets).toEqual([202512, 202601, 202602, 202603, 202604, 202605, 202606, 202607, 202608, 202609, 202610, 202611]);
     // The current month is ragged: read from day rows and counted into its month.
-    expect(months.ranges).toEqual([{ grain: 'M', from: 202512, to: 202610 }, { grain: 'D', from: 20261101, to: 20261121 }]);
+    expect(months.ranges).toEqual([
+      { grain: 'M', from: 202512, to: 202610 },
+      { grain: 'D', from: 20261101, to: 20261121 },
+    ]);
     expect(trendBucketOf('MONTH', 'D', 20261107)).toBe(202611);
     expect(trendBucketOf('DAY', 'D', 20261107)).toBe(20261107);
   });
@@ -246,7 +346,14 @@ describe('checkStatsAccess', () => {
   it('denies per-staff figures to public callers and screens (R21: aggregates only)', () => {
     expect(codeOf(() => checkStatsAccess(publicActor, { kind: 'STAFF', id: 1 }, true, null))).toBe('FORBIDDEN');
     expect(codeOf(() => checkStatsAccess(screen, { kind: 'DEPARTMENT', id: 3 }, true, null))).toBe('FORBIDDEN');
-    expect(codeOf(() => checkStatsAccess({ role: 'system', label: 'k', departmentPath: '/1/3/' }, { kind: 'DEPARTMENT', id: 3 }, true, { departmentPath: '/1/3/', regionCode: CITY }))).toBe('FORBIDDEN');
+    expect(
+      codeOf(() =>
+        checkStatsAccess({ role: 'system', label: 'k', departmentPath: '/1/3/' }, { kind: 'DEPARTMENT', id: 3 }, true, {
+          departmentPath: '/1/3/',
+          regionCode: CITY,
+        }),
+      ),
+    ).toBe('FORBIDDEN');
     expect(codeOf(() => checkStatsAccess(publicActor, { kind: 'DEPARTMENT', id: 3 }, false, null))).toBeUndefined();
   });
 

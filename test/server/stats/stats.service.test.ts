@@ -1,19 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../server/src/app.js';
-import type { Actor } from '../../../server/src/auth/roles.js';
+import type { Actor } from '../../../server/src/common/actor.js';
 import { DomainError } from '../../../server/src/common/errors.js';
 import { periodOf } from '../../../server/src/stats/period.logic.js';
 import { breakdown, hotTags, overview, trend } from '../../../server/src/stats/stats.service.js';
 import {
-  CITY, countStatements, DISTRICT_A, DISTRICT_B, naive, PROVINCE, seedCatalog, statsApp, storeRollups, syntheticRatings,
-  TOWNSHIP_A1, TOWNSHIP_A2, type Catalog, type SyntheticRating,
+  CITY,
+  countStatements,
+  DISTRICT_A,
+  DISTRICT_B,
+  naive,
+  PROVINCE,
+  seedCatalog,
+  statsApp,
+  storeRollups,
+  syntheticRatings,
+  type StatsApp,
+  TOWNSHIP_A1,
+  TOWNSHIP_A2,
+  type Catalog,
+  type SyntheticRating,
 } from './stats-fixture.js';
 
 const PUBLIC: Actor = { role: 'public', label: 'public' };
 const ADMIN: Actor = { role: 'admin', label: 'user:1' };
 const SCREEN: Actor = { role: 'screen', label: 'screen:1', regionCode: CITY };
 
-let app: App;
+let app: StatsApp;
 let cat: Catalog;
 let ratings: SyntheticRating[];
 
@@ -42,8 +54,13 @@ function expectedFigures(list: SyntheticRating[]) {
   const defaulted = list.filter((r) => r.isDefault).length;
   const active = list.length - defaulted;
   return {
-    total: list.length, good, bad: list.length - good, defaulted, active,
-    goodRate: good / list.length, unratedRate: defaulted / list.length,
+    total: list.length,
+    good,
+    bad: list.length - good,
+    defaulted,
+    active,
+    goodRate: good / list.length,
+    unratedRate: defaulted / list.length,
     activeGoodRate: list.filter((r) => !r.isDefault && r.level >= 3).length / active,
   };
 }
@@ -51,7 +68,14 @@ function expectedFigures(list: SyntheticRating[]) {
 describe('overview', () => {
   it('matches a naive recount on every kind of scope, all-time (R21)', async () => {
     for (const scope of ['T', `R:${CITY}`, `R:${DISTRICT_A}`, `R:${TOWNSHIP_A1}`, `D:${cat.departments.police}`, `I:${cat.items.business}`]) {
-      const filter = scope === 'T' ? {} : scope.startsWith('R:') ? { regionCode: scope.slice(2) } : scope.startsWith('D:') ? { departmentId: Number(scope.slice(2)) } : { itemId: Number(scope.slice(2)) };
+      const filter =
+        scope === 'T'
+          ? {}
+          : scope.startsWith('R:')
+            ? { regionCode: scope.slice(2) }
+            : scope.startsWith('D:')
+              ? { departmentId: Number(scope.slice(2)) }
+              : { itemId: Number(scope.slice(2)) };
       const o = await overview(app, ADMIN, filter);
       expect(o.scope).toBe(scope);
       expect(o).toMatchObject(expectedFigures(naive(ratings, scope)));
@@ -61,7 +85,13 @@ describe('overview', () => {
   });
 
   it('matches a naive recount over Shanghai day ranges (month rows + ragged day rows) and channels', async () => {
-    for (const [from, to] of [['2026-09-25', '2026-11-03'], ['2026-10-01', '2026-10-31'], ['2026-10-05', '2026-10-05'], ['2026-10-15', null], [null, '2026-10-15']] as const) {
+    for (const [from, to] of [
+      ['2026-09-25', '2026-11-03'],
+      ['2026-10-01', '2026-10-31'],
+      ['2026-10-05', '2026-10-05'],
+      ['2026-10-15', null],
+      [null, '2026-10-15'],
+    ] as const) {
       const f = from ? Number(from.replaceAll('-', '')) : undefined;
       const t = to ? Number(to.replaceAll('-', '')) : undefined;
       const o = await overview(app, ADMIN, { regionCode: DISTRICT_A, from, to });
@@ -126,7 +156,10 @@ describe('breakdown', () => {
     expect(districts.rows.map((r) => r.key).sort()).toEqual([DISTRICT_A, DISTRICT_B]);
     for (const row of districts.rows) expect(row.total).toBe(naive(ratings, `R:${row.key}`).length);
     const townships = await breakdown(app, PUBLIC, { regionCode: DISTRICT_A }, 'REGION');
-    expect(townships.rows.map((r) => [r.key, r.name])).toEqual([[TOWNSHIP_A1, '东关街道'], [TOWNSHIP_A2, '南关街道']]);
+    expect(townships.rows.map((r) => [r.key, r.name])).toEqual([
+      [TOWNSHIP_A1, '东关街道'],
+      [TOWNSHIP_A2, '南关街道'],
+    ]);
     expect(townships.rows[0]!.total).toBe(naive(ratings, `R:${TOWNSHIP_A1}`).length);
     // A township without ratings is listed, and suppressed for the public.
     expect(townships.rows[1]).toMatchObject({ suppressed: true, total: null });
@@ -162,7 +195,10 @@ describe('breakdown', () => {
     const officer: Actor = { role: 'department', label: 'user:5', departmentId: cat.departments.market, departmentPath: '/3/' };
     const staff = await breakdown(app, officer, {}, 'STAFF');
     expect(staff.scope).toBe(`D:${cat.departments.market}`);
-    expect(staff.rows.map((r) => [Number(r.key), r.name]).sort()).toEqual([[cat.staff.wang, '王晓明'], [cat.staff.li, '李静']]);
+    expect(staff.rows.map((r) => [Number(r.key), r.name]).sort()).toEqual([
+      [cat.staff.wang, '王晓明'],
+      [cat.staff.li, '李静'],
+    ]);
     expect(staff.rows.find((r) => Number(r.key) === cat.staff.wang)!.total).toBe(naive(ratings, `S:${cat.staff.wang}`).length);
     expect((await overview(app, officer, { staffId: cat.staff.li })).total).toBe(naive(ratings, `S:${cat.staff.li}`).length);
     expect(await codeOf(overview(app, officer, { staffId: cat.staff.zhao }))).toBe('FORBIDDEN');

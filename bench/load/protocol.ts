@@ -1,0 +1,56 @@
+/** Messages between the bench (parent) and its load workers (child processes). Types only. */
+import type { Summary } from '../lib/stats.js';
+
+// --- http-load.ts: HTTP requests as fast as `connections` keep-alive sockets allow ------------
+
+export interface LoadSpec {
+  url: string;
+  headers: Record<string, string>;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  body:
+    | { kind: 'fixed'; text: string }
+    | { kind: 'ratings'; prefix: string; count: number; query: string }
+    | { kind: 'register'; prefix: string; count: number; query: string; input: Record<string, unknown> };
+}
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  failed: number;
+  firstError?: string;
+  perSec: number;
+  latency: Summary;
+  exhausted: boolean;
+  seconds: number;
+}
+
+// --- paced-ratings.ts: one rating every `everyMs` over one socket ------------------------------
+
+export interface RateSpec {
+  url: string;
+  apiKey: string;
+  services: Array<{ projectNo: string; serviceNumber: number }>;
+  everyMs: number;
+}
+
+/** Wall times (see wallMs) of sending each rating and of getting its response; or what went wrong. */
+export type RateReply = { sent: number[]; responses: number[] } | { error: string };
+
+// --- ws-clients.ts: K WebSocket subscribers ---------------------------------------------------
+
+export type ToClients =
+  | { type: 'connect'; url: string; protocol: 'graphql' | 'bare'; count: number; query?: string; variables?: Record<string, unknown> }
+  | { type: 'expect'; total: number }
+  | { type: 'collect'; base: number; ratings: number }
+  | { type: 'disconnect' }
+  | { type: 'exit' };
+
+export type FromClients =
+  | { type: 'ready'; base: number; connectMs: number; frame: string }
+  | { type: 'reached'; total: number; complete: number }
+  /** received[c × ratings + i]: when client c first saw a total including rating i+1 (NaN: never). */
+  | { type: 'collected'; received: Float64Array; missing: number }
+  | { type: 'disconnected' }
+  | { type: 'error'; message: string };

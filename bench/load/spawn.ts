@@ -1,0 +1,134 @@
+/**
+ * The parent side of the load workers: forks each one as a child process (so the load never shares
+ * the server's event loop) and talks to it over IPC. The workers are http-load.ts, paced-ratings.ts
+ * and ws-clients.ts next to this file.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FromClients, LoadResult, LoadSpec, RateReply, RateSpec, ToClients } from './protocol.js';
+
+/** The worker's file, with this file's extension (.ts under tsx, .js once compiled). */
+const workerFile = (name: string) => fileURLToPath(new URL(`./${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/** Forks a worker; it inherits this process's loader flags (tsx), stdout and stderr. */
+const forkWorker = (name: string): ChildProcess => fork(workerFile(name), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+
+/** Runs the HTTP load in a child process (like autocannon would), keep-alive, `connections` sockets. */
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((done, fail) => {
+    const child = forkWorker('http-load');
+    const timer = setTimeout(
+      () => {
+        child.kill();
+        fail(new Error('load generator timed out'));
+      },
+      (spec.durationS + spec.warmupS + 60) * 1000,
+    );
+    child.once('message', (m: LoadResult) => {
+      clearTimeout(timer);
+      done(m);
+      child.kill();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`load generator exited (${code})`));
+    });
+    child.send(spec);
+  });
+}
+
+/** Paced ratings from a child process; resolves with the wall time of each request and response. */
+export function rateFromChild(spec: RateSpec): Promise<{ sent: number[]; responses: number[] }> {
+  return new Promise((done, fail) => {
+    const child = forkWorker('paced-ratings');
+    const timer = setTimeout(
+      () => {
+        child.kill();
+        fail(new Error('rating driver timed out'));
+      },
+      spec.services.length * spec.everyMs + 60_000,
+    );
+    child.once('message', (m: RateReply) => {
+      clearTimeout(timer);
+      child.kill();
+      if ('error' in m) fail(new Error(`rating driver: ${m.error}`));
+      else done({ sent: m.sent, responses: m.responses });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`rating driver exited (${code})`));
+    });
+    child.send(spec);
+  });
+}
+
+/** The child process holding the WebSocket subscribers (so that the server and its clients use both cores). */
+export class ClientProcess {
+  private child: ChildProcess | null = null;
+  private listeners: Array<(m: FromClients) => void> = [];
+
+  private ensure(): ChildProcess {
+    if (this.child) return this.child;
+    const child = forkWorker('ws-clients');
+    child.on('message', (m: FromClients) => this.listeners.slice().forEach((l) => l(m)));
+    child.on('exit', (code) => {
+      this.child = null;
+      this.listeners.slice().forEach((l) => l({ type: 'error', message: `client process exited (${code})` }));
+    });
+    this.child = child;
+    return child;
+  }
+
+  private request<T extends FromClients['type']>(message: ToClients, want: T, timeoutMs: number): Promise<Extract<FromClients, { type: T }>> {
+    const child = this.ensure();
+    return new Promise((resolveReply, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`client process: no "${want}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (m: FromClients) => {
+        if (m.type === want) {
+          off();
+          resolveReply(m as Extract<FromClients, { type: T }>);
+        } else if (m.type === 'error') {
+          off();
+          reject(new Error(m.message));
+        }
+      };
+      const off = () => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+      };
+      this.listeners.push(listener);
+      child.send(message);
+    });
+  }
+
+  /** Opens the clients and subscribes them; resolves once each has its first message. */
+  connect(message: Extract<ToClients, { type: 'connect' }>): Promise<Extract<FromClients, { type: 'ready' }>> {
+    return this.request(message, 'ready', 120_000);
+  }
+
+  /** Resolves once every client has seen a total of at least `total`; rejects after `timeoutMs`. */
+  async reach(total: number, timeoutMs: number): Promise<void> {
+    await this.request({ type: 'expect', total }, 'reached', timeoutMs);
+  }
+
+  /** When each client first saw each of the `ratings` totals after `base` (see FromClients 'collected'). */
+  collect(base: number, ratings: number): Promise<Extract<FromClients, { type: 'collected' }>> {
+    return this.request({ type: 'collect', base, ratings }, 'collected', 60_000);
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.child) await this.request({ type: 'disconnect' }, 'disconnected', 60_000);
+  }
+
+  stop(): void {
+    if (!this.child) return;
+    const child = this.child;
+    this.child = null;
+    child.send({ type: 'exit' } satisfies ToClients);
+    setTimeout(() => child.kill(), 5000).unref();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Scenario `ingest`: submitEvaluation over HTTP with `connections` keep-alive sockets for `duration`
+ * seconds (from a child process), system API key, pre-registered services each rated once, against
+ * the no-op `{ me { role } }` and registerService on the same server; SQLite, or a throwaway
+ * PostgreSQL database with `postgres`.
+ */
+import { runLoad } from '../load/spawn.js';
+import { seededDatabase, seededPostgres } from '../lib/database.js';
+import { environment, finishEnvironment } from '../lib/machine.js';
+import { startProfile, type ProfileSummary } from '../lib/profile.js';
+import type { Grouping, IngestResult } from '../lib/results.js';
+import { actorFromCredentials, DEMO_CREDENTIALS, freshEm, groupCommitStats, startBenchServer, type GroupCommitStats } from '../lib/server.js';
+import { cloneServices, registerServices, registerTemplate } from '../lib/services.js';
+import { say, sleep } from '../lib/util.js';
+
+export interface IngestOptions {
+  /** Keep-alive connections of the load generator. */
+  connections: number;
+  /** Seconds of measured load per operation (after 1 s of warm-up). */
+  duration: number;
+  /** Services to prepare for rating; 0: enough for the duration (at least 20,000). */
+  services: number;
+  /** CPU profile of the server during the rating run. */
+  profile: boolean;
+  /** Admin URL of a PostgreSQL server: run on a throwaway database there instead of SQLite. */
+  postgres: string | null;
+}
+
+const INGEST_MUTATION = 'mutation ($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { id } }';
+const REGISTER_MUTATION = 'mutation ($input: RegisterServiceInput!) { registerService(input: $input) { id } }';
+
+export async function benchIngest(options: IngestOptions): Promise<IngestResult> {
+  const env = environment();
+  const services = options.services || Math.max(20_000, options.duration * 12_000);
+  say(
+    `\n== ingest: ${options.connections} connections, ${options.duration} s, ${options.postgres ? 'PostgreSQL' : 'SQLite'}; registering ${services.toLocaleString('en')} services`,
+  );
+  const db = options.postgres ? await seededPostgres(options.postgres, 20_000) : { ...(await seededDatabase(20_000, true)), databaseUrl: undefined };
+  const server = await startBenchServer(db.file, db.dataDir, {}, db.databaseUrl);
+  try {
+    const app = server.app;
+    const system = await actorFromCredentials(app, undefined, DEMO_CREDENTIALS.systemKey);
+    const prefix = `ING${Date.now().toString(36).toUpperCase()}`;
+    const regStart = performance.now();
+    const sample = await registerServices(app, system, 200, `${prefix}R`);
+    const regMs = performance.now() - regStart;
+    const cloneStart = performance.now();
+    await cloneServices(app, sample[0]!.projectNo, prefix, services);
+    say(
+      `  registered 200 services in ${(regMs / 1000).toFixed(1)} s (${Math.round(200 / (regMs / 1000))}/s, in-process), copied to ${services.toLocaleString('en')} in ${((performance.now() - cloneStart) / 1000).toFixed(1)} s`,
+    );
+    const em = freshEm(app);
+    const before = Number((await em.execute<Array<{ n: number }>>('select count(*) as n from rating'))[0]!.n);
+    const headers = { 'content-type': 'application/json', 'x-api-key': DEMO_CREDENTIALS.systemKey };
+    const common = { url: `${server.url}/graphql`, headers, connections: options.connections, durationS: options.duration, warmupS: 1 };
+    const noop = await runLoad({ ...common, body: { kind: 'fixed', text: JSON.stringify({ query: '{ me { role } }' }) } });
+    say(
+      `  no-op { me { role } }: ${Math.round(noop.perSec).toLocaleString('en')}/s (p50 ${noop.latency.p50.toFixed(1)} ms, p99 ${noop.latency.p99.toFixed(1)} ms, ${noop.failed} failed)`,
+    );
+    await sleep(1000);
+    const register = await runLoad({
+      ...common,
+      body: { kind: 'register', prefix: `${prefix}H`, count: services, query: REGISTER_MUTATION, input: await registerTemplate(app, system) },
+    });
+    say(
+      `  registerService: ${Math.round(register.perSec).toLocaleString('en')}/s (p50 ${register.latency.p50.toFixed(1)} ms, p99 ${register.latency.p99.toFixed(1)} ms, ${register.failed} failed)`,
+    );
+    await sleep(1000);
+    const profiler = options.profile ? await startProfile('ingest') : null;
+    const groupsBefore = groupCommitStats(app);
+    const ratings = await runLoad({ ...common, body: { kind: 'ratings', prefix, count: services, query: INGEST_MUTATION } });
+    const grouping = groupingBetween(groupsBefore, groupCommitStats(app));
+    let profile: ProfileSummary | undefined;
+    if (profiler) profile = await profiler.stop();
+    say(
+      `  submitEvaluation: ${Math.round(ratings.perSec).toLocaleString('en')}/s (p50 ${ratings.latency.p50.toFixed(1)} ms, p99 ${ratings.latency.p99.toFixed(1)} ms, ${ratings.failed} failed${ratings.exhausted ? ', RAN OUT OF SERVICES: use --services' : ''})`,
+    );
+    const after = Number((await em.execute<Array<{ n: number }>>('select count(*) as n from rating'))[0]!.n);
+    const rollupTotal = Number(
+      (await em.execute<Array<{ n: number }>>(`select coalesce(sum(n), 0) as n from rollup_count where scope = 'T' and grain = 'A' and bucket = 'H'`))[0]!.n,
+    );
+    return {
+      env: finishEnvironment(env),
+      connections: options.connections,
+      durationS: options.duration,
+      services,
+      registration: { count: 200, ms: Math.round(regMs), perSec: Math.round(200 / (regMs / 1000)) },
+      noop,
+      ratings,
+      register,
+      ratio: Math.round((ratings.perSec / noop.perSec) * 1000) / 1000,
+      check: { ratingsStored: after - before, rollupTotal },
+      grouping,
+      profile,
+    };
+  } finally {
+    await server.close();
+    await db.cleanup();
+  }
+}
+
+/**
+ * Group commit during a run, from the committer's cumulative counters read before and after it:
+ * groups committed, jobs in them, their mean size. The largest group is the committer's largest
+ * since the server started (an upper bound for the run; exact when it grew during the run).
+ * Undefined when the counters did not move (or the server does not expose them).
+ */
+function groupingBetween(before: GroupCommitStats, after: GroupCommitStats): Grouping | undefined {
+  const transactions = after.groups - before.groups;
+  const jobs = after.jobs - before.jobs;
+  if (transactions <= 0) return undefined;
+  return { transactions, ratings: jobs, meanGroup: Math.round((jobs / transactions) * 100) / 100, maxGroup: after.largestGroup };
+}

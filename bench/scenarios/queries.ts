@@ -1,0 +1,138 @@
+/**
+ * Scenario `queries`: seed a SQLite database with `ratings` ratings and time overview and breakdown
+ * in-process (admin actor) and over HTTP, `runs` times each after warm-up.
+ */
+import { seededDatabase } from '../lib/database.js';
+import { environment, finishEnvironment } from '../lib/machine.js';
+import type { QueriesResult, QueryCase } from '../lib/results.js';
+import { breakdown, DEMO_CREDENTIALS, freshEm, overview, startBenchServer, type Actor } from '../lib/server.js';
+import { summarize } from '../lib/stats.js';
+import { say } from '../lib/util.js';
+
+export interface QueriesOptions {
+  /** Ratings to seed (>= 1,000,000: kept in bench/.data/ and reused). */
+  ratings: number;
+  /** Timed runs per case and path. */
+  runs: number;
+  /** Seed a kept database again. */
+  fresh: boolean;
+}
+
+const OVERVIEW_QUERY = `query ($f: StatsFilter) { overview(filter: $f) {
+  scope total good bad active defaulted goodRate badRate activeGoodRate unratedRate suppressed
+  byLevel { level name count } byChannel { channel name total good bad goodRate } seq asOf } }`;
+const BREAKDOWN_QUERY = `query ($f: StatsFilter, $by: BreakdownBy!) { breakdown(filter: $f, by: $by) {
+  scope by rows { key name code regionLevel total good bad goodRate badRate activeGoodRate unratedRate suppressed } seq asOf } }`;
+
+export async function benchQueries(options: QueriesOptions): Promise<QueriesResult> {
+  const env = environment();
+  say(`\n== queries: ${options.ratings.toLocaleString('en')} ratings, ${options.runs} runs per case`);
+  const db = await seededDatabase(options.ratings, options.fresh);
+  const server = await startBenchServer(db.file, db.dataDir);
+  try {
+    const app = server.app;
+    const em = freshEm(app);
+    const one = async <T>(sql: string) => (await em.execute<T[]>(sql))[0]!;
+    const city = await one<{ code: string; name: string }>(`select code, name from region where level = 'CITY' order by code limit 1`);
+    const district = await one<{ code: string; name: string }>(`select code, name from region where level = 'DISTRICT' order by code limit 1`);
+    const police = await one<{ id: number; name: string }>(
+      `select id, name from department where name like '%公安局' and parent_id is null order by id limit 1`,
+    );
+    const staffed = await one<{ id: number; name: string; n: number }>(
+      'select d.id, d.name, count(*) as n from staff s join department d on d.id = s.department_id group by d.id, d.name order by n desc, d.id limit 1',
+    );
+    const endAt = new Date(db.seed.endAt);
+    const from = shanghaiDay(endAt, -29);
+    const to = shanghaiDay(endAt);
+    const cases: QueryCase[] = [
+      { name: `overview: city, all time (${city.name})`, field: 'overview', filter: { regionCode: city.code } },
+      { name: `overview: a district, all time (${district.name})`, field: 'overview', filter: { regionCode: district.code } },
+      { name: `overview: a department and its sub-units, all time (${police.name})`, field: 'overview', filter: { departmentId: Number(police.id) } },
+      { name: `overview: city, 30 days (${from} – ${to})`, field: 'overview', filter: { regionCode: city.code, from, to } },
+      { name: 'breakdown REGION: districts of the city, all time', field: 'breakdown', filter: { regionCode: city.code }, by: 'REGION' },
+      { name: 'breakdown DEPARTMENT: city-wide (top-level departments), all time', field: 'breakdown', filter: null, by: 'DEPARTMENT' },
+      {
+        name: `breakdown STAFF: staff of a department, all time (${staffed.name}, ${staffed.n} staff)`,
+        field: 'breakdown',
+        filter: { departmentId: Number(staffed.id) },
+        by: 'STAFF',
+      },
+    ];
+    const admin: Actor = { role: 'admin', label: 'bench' };
+    const token = await adminToken(server.url);
+    const auth = { authorization: `Bearer ${token}` };
+    for (const c of cases) {
+      const inProcess = async () => (c.field === 'overview' ? overview(app, admin, c.filter as never) : breakdown(app, admin, c.filter as never, c.by!, null));
+      // One request at a time from this process, as the results say ("client in the same process"):
+      // a latency probe, not a load generator.
+      const overHttp = () =>
+        c.field === 'overview'
+          ? gql<{ overview: { total: number } }>(server.url, OVERVIEW_QUERY, { f: c.filter }, auth)
+          : gql<{ breakdown: { rows: unknown[] } }>(server.url, BREAKDOWN_QUERY, { f: c.filter, by: c.by }, auth);
+      const sample = await inProcess();
+      c.result = c.field === 'overview' ? `total ${(sample as { total: number | null }).total}` : `${(sample as { rows: unknown[] }).rows.length} rows`;
+      for (let i = 0; i < 5; i++) {
+        await inProcess();
+        await overHttp();
+      }
+      c.inProcess = summarize(await timeRuns(options.runs, inProcess));
+      c.http = summarize(await timeRuns(options.runs, overHttp));
+      say(
+        `  ${c.name}: ${c.result}; in-process median ${c.inProcess.p50.toFixed(2)} ms p95 ${c.inProcess.p95.toFixed(2)} ms; HTTP median ${c.http.p50.toFixed(2)} ms p95 ${c.http.p95.toFixed(2)} ms`,
+      );
+    }
+    return {
+      env: finishEnvironment(env),
+      ratings: options.ratings,
+      runs: options.runs,
+      seed: { ...db.seed, reused: db.reused },
+      targets: {
+        city: `${city.name} ${city.code}`,
+        district: `${district.name} ${district.code}`,
+        department: `${police.name} (id ${police.id})`,
+        staffDepartment: `${staffed.name} (id ${staffed.id})`,
+        range: `${from} – ${to}`,
+      },
+      cases,
+    };
+  } finally {
+    await server.close();
+    db.cleanup();
+  }
+}
+
+/** Milliseconds of each of `runs` calls of `fn`, one after another. */
+async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (!body.data || body.errors) throw new Error(`GraphQL error: ${JSON.stringify(body.errors ?? body)}`);
+  return body.data;
+}
+
+async function adminToken(url: string): Promise<string> {
+  const { admin } = DEMO_CREDENTIALS;
+  const data = await gql<{ login: { token: string } }>(url, 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', {
+    u: admin.username,
+    p: admin.password,
+  });
+  return data.login.token;
+}
+
+/** Shanghai calendar day (YYYY-MM-DD) of an instant, shifted by `days`. */
+function shanghaiDay(at: Date, days = 0): string {
+  return new Date(at.getTime() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+}

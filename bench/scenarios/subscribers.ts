@@ -1,0 +1,210 @@
+/**
+ * Scenario `subscribers`: K graphql-ws clients (in a child process) on one identical overviewChanged
+ * subscription while paced ratings arrive over HTTP (from another child process); per rating and
+ * subscriber, the time until a snapshot including it arrives, for each LIVE_INTERVAL_MS; then a bare
+ * `ws` server sending the same bytes to the same number of clients at the same pace.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { ClientProcess, rateFromChild } from '../load/spawn.js';
+import { seededDatabase } from '../lib/database.js';
+import { environment, finishEnvironment } from '../lib/machine.js';
+import { startProfile } from '../lib/profile.js';
+import type { LiveRun, SubscribersResult } from '../lib/results.js';
+import { actorFromCredentials, DEMO_CREDENTIALS, freshEm, startBenchServer } from '../lib/server.js';
+import { registerServices } from '../lib/services.js';
+import { summarize, wallMs } from '../lib/stats.js';
+import { ROOT, say, sleep } from '../lib/util.js';
+
+export interface SubscribersOptions {
+  /** Client counts, one set of runs each. */
+  subscribers: number[];
+  /** LIVE_INTERVAL_MS values, one run each. */
+  intervals: number[];
+  /** Ratings per run. */
+  liveRatings: number;
+  /** Milliseconds between ratings. */
+  every: number;
+  /** CPU profile of the server while it takes the ratings. */
+  profile: boolean;
+}
+
+const LIVE_SUBSCRIPTION = readFileSync(join(ROOT, 'schema', 'operations', 'screen-overview.graphql'), 'utf8');
+
+export async function benchSubscribers(options: SubscribersOptions): Promise<SubscribersResult> {
+  const env = environment();
+  const runs: LiveRun[] = [];
+  say(
+    `\n== subscribers: ${options.subscribers.join(', ')} clients, intervals ${options.intervals.join(', ')} ms, ${options.liveRatings} ratings every ${options.every} ms`,
+  );
+  const db = await seededDatabase(20_000, true);
+  const clients = new ClientProcess();
+  try {
+    for (const count of options.subscribers) {
+      let frame = '';
+      for (const intervalMs of options.intervals) {
+        const result = await liveRun(db, clients, count, intervalMs, options);
+        frame = result.frame;
+        runs.push(result.run);
+      }
+      runs.push(await bareRun(clients, count, frame, options));
+    }
+  } finally {
+    clients.stop();
+    db.cleanup();
+  }
+  return { env: finishEnvironment(env), runs };
+}
+
+/** The server at one LIVE_INTERVAL_MS, K subscribers, R paced ratings through HTTP. */
+async function liveRun(
+  db: { file: string; dataDir: string },
+  clients: ClientProcess,
+  count: number,
+  intervalMs: number,
+  options: SubscribersOptions,
+): Promise<{ run: LiveRun; frame: string }> {
+  const server = await startBenchServer(db.file, db.dataDir, { liveIntervalMs: intervalMs, minPublicRatings: 5 });
+  try {
+    const app = server.app;
+    const city = (await freshEm(app).execute<Array<{ code: string }>>(`select code from region where level = 'CITY' limit 1`))[0]!.code;
+    const system = await actorFromCredentials(app, undefined, DEMO_CREDENTIALS.systemKey);
+    const services = await registerServices(app, system, options.liveRatings, `LIVE${intervalMs}K${count}T${Date.now().toString(36)}`);
+    const label = `graphql-ws, LIVE_INTERVAL_MS ${intervalMs}`;
+    say(`  ${count} subscribers, ${label}: connecting`);
+    const ready = await clients.connect({
+      type: 'connect',
+      url: `${server.url.replace('http', 'ws')}/graphql`,
+      protocol: 'graphql',
+      count,
+      query: LIVE_SUBSCRIPTION,
+      variables: { filter: { regionCode: city } },
+    });
+    say(`    connected and subscribed in ${Math.round(ready.connectMs)} ms; snapshot total ${ready.base}, ${Buffer.byteLength(ready.frame)} bytes per message`);
+    await sleep(Math.max(1000, 2 * intervalMs)); // let the first snapshot's writes settle
+    // The ratings come from their own process (as a department system would send them), so the
+    // response time is taken when a client gets it, not when this busy event loop gets round to it.
+    const profiler = options.profile ? await startProfile(`subscribers-${count}-${intervalMs}ms`) : null;
+    const { sent, responses } = await rateFromChild({ url: `${server.url}/graphql`, apiKey: DEMO_CREDENTIALS.systemKey, services, everyMs: options.every });
+    const profile = profiler ? await profiler.stop() : undefined;
+    const run = await finish(clients, {
+      base: ready.base,
+      eventTimes: responses,
+      sentTimes: sent,
+      label,
+      intervalMs,
+      count,
+      everyMs: options.every,
+      connectMs: ready.connectMs,
+      frame: ready.frame,
+    });
+    if (profile) run.profile = profile;
+    return { run, frame: ready.frame };
+  } finally {
+    await clients.disconnect();
+    await server.close();
+  }
+}
+
+/** The same clients and bytes from a bare `ws` server: one serialised frame per event, sent to every socket. */
+async function bareRun(clients: ClientProcess, count: number, frame: string, options: SubscribersOptions): Promise<LiveRun> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((done) => wss.once('listening', () => done()));
+  const port = (wss.address() as { port: number }).port;
+  const base = Number(/"total":(\d+)/.exec(frame)?.[1] ?? 100_000);
+  // The captured frame with the total counting up as it did for the server: the same size and shape.
+  const frameWith = (total: number) => Buffer.from(frame.replace(/"total":\d+/, `"total":${total}`));
+  let current = frameWith(base);
+  wss.on('connection', (socket) => socket.send(current));
+  try {
+    say(`  ${count} subscribers, bare ws broadcast: connecting`);
+    const ready = await clients.connect({ type: 'connect', url: `ws://127.0.0.1:${port}/`, protocol: 'bare', count });
+    await sleep(1000);
+    const events: number[] = [];
+    const start = performance.now();
+    for (let i = 1; i <= options.liveRatings; i++) {
+      const due = start + (i - 1) * options.every;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      current = frameWith(base + i);
+      events.push(wallMs());
+      for (const socket of wss.clients) socket.send(current);
+    }
+    return await finish(clients, {
+      base,
+      eventTimes: events,
+      label: 'bare ws broadcast (same bytes, same clients)',
+      intervalMs: null,
+      count,
+      everyMs: options.every,
+      connectMs: ready.connectMs,
+      frame,
+    });
+  } finally {
+    await clients.disconnect();
+    for (const socket of wss.clients) socket.terminate();
+    await new Promise<void>((done) => wss.close(() => done()));
+  }
+}
+
+interface FinishInput {
+  /** The total every client saw first; rating i (from 0) makes it base + i + 1. */
+  base: number;
+  /** Per rating: when it counts as having happened (the mutation's response; bare: the broadcast). */
+  eventTimes: number[];
+  /** Per rating: when its mutation was sent (not for the bare server). */
+  sentTimes?: number[];
+  label: string;
+  intervalMs: number | null;
+  count: number;
+  everyMs: number;
+  connectMs: number;
+  frame: string;
+}
+
+/** Waits until every client saw the last total (or 30 s), then computes the latencies. */
+async function finish(clients: ClientProcess, input: FinishInput): Promise<LiveRun> {
+  const { base, eventTimes, sentTimes, count } = input;
+  const ratings = eventTimes.length;
+  try {
+    await clients.reach(base + ratings, 30_000);
+  } catch (err) {
+    say(`    not every client saw the last update: ${(err as Error).message}`);
+  }
+  const { received, missing } = await clients.collect(base, ratings);
+  const latencies: number[] = [];
+  const fromSent: number[] = [];
+  const perRating: number[] = [];
+  for (let i = 0; i < ratings; i++) {
+    const mine: number[] = [];
+    for (let c = 0; c < count; c++) {
+      const t = received[c * ratings + i]!;
+      if (!Number.isFinite(t)) continue;
+      mine.push(t - eventTimes[i]!);
+      if (sentTimes) fromSent.push(t - sentTimes[i]!);
+    }
+    latencies.push(...mine);
+    perRating.push(summarize(mine).p99);
+  }
+  const run: LiveRun = {
+    label: input.label,
+    intervalMs: input.intervalMs,
+    subscribers: count,
+    ratings,
+    everyMs: input.everyMs,
+    connectMs: Math.round(input.connectMs),
+    frameBytes: Buffer.byteLength(input.frame),
+    latency: summarize(latencies),
+    missing,
+    perRatingP99: summarize(perRating),
+    ...(sentTimes ? { fromRequest: summarize(fromSent), response: summarize(eventTimes.map((t, i) => t - sentTimes[i]!)) } : {}),
+  };
+  say(
+    `    latency p50 ${run.latency.p50.toFixed(1)} ms, p99 ${run.latency.p99.toFixed(1)} ms, max ${run.latency.max.toFixed(1)} ms (${run.latency.n} deliveries, ${missing} missing)` +
+      (run.fromRequest
+        ? `; from the request: p50 ${run.fromRequest.p50.toFixed(1)} ms, p99 ${run.fromRequest.p99.toFixed(1)} ms; mutation p50 ${run.response!.p50.toFixed(1)} ms`
+        : ''),
+  );
+  return run;
+}

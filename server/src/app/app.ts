@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { ApiKeyCache } from '../auth/auth.service.js';
+import { TokenService } from '../auth/tokens.js';
+import { TagDictionary } from '../catalog/catalog.service.js';
+import { pfCodes, type Channel } from '../catalog/channel.logic.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import { loadConfig, type Config } from '../common/config.js';
+import type { PiiCipher } from '../common/crypto.js';
+import type { Kernel } from '../common/kernel.js';
+import { log, type Logger } from '../common/logger.js';
+import { ChangeBus } from '../common/pubsub.js';
+import { loadSecrets } from '../common/secrets.js';
+import { startCheckpointer } from '../db/checkpointer.js';
+import { GroupCommit } from '../db/group-commit.js';
+import { dialectOf, openDatabase, type Database, type Dialect, type Orm } from '../db/orm.js';
+import { MessageGateways } from '../notify/notify.service.js';
+import type { RatingHook } from '../rating/rating.service.js';
+import { createRectificationHook } from '../rectification/rectification.module.js';
+import { PresentationRegistry } from '../screen/presentation.service.js';
+import { ScreenTokenCache } from '../screen/screen-token.service.js';
+import { LiveHub } from '../stats/live-hub.js';
+import type { Counted } from '../stats/rollup.logic.js';
+import { applyGroupDeltas } from '../stats/rollup.store.js';
+import { allEntities } from './entities.js';
+import type { FeatureDeps } from '../graphql/deps.js';
+
+/**
+ * The long-lived parts of one server process, each built once here and nowhere else. Features never
+ * see this type: each declares the narrow interface it needs (`RatingDeps`, `StatsDeps`, …) and the
+ * compiler checks below (`satisfies FeatureDeps`) that the root supplies every one of them.
+ */
+export interface App extends Kernel, Database {
+  readonly cipher: PiiCipher;
+  readonly tokens: TokenService;
+  readonly bus: ChangeBus;
+  /** Unique per process: tells our own events apart from other servers' on Redis (= `bus.origin`). */
+  readonly instanceId: string;
+  readonly tags: TagDictionary;
+  readonly apiKeys: ApiKeyCache;
+  readonly screenTokens: ScreenTokenCache;
+  readonly presentations: PresentationRegistry;
+  readonly liveHub: LiveHub;
+  readonly messages: MessageGateways;
+  readonly groupCommit: GroupCommit<Counted>;
+  readonly channelCodes: Readonly<Record<Channel, number>>;
+  readonly ratingHooks: readonly RatingHook[];
+  /** Closes everything above in the reverse order of building. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  config?: Partial<Config>;
+  clock?: Clock;
+  /** SQLite file override (tests use a temp file or ':memory:'). */
+  sqliteFile?: string;
+  logger?: Logger;
+}
+
+/** Builds every long-lived object once, hands each feature what it declared, and knows how to close them. */
+export async function createApp(options: AppOptions = {}): Promise<App> {
+  const config: Config = { ...loadConfig(), ...options.config };
+  const kernel: Kernel = { config, clock: options.clock ?? systemClock, logger: options.logger ?? log };
+  const closers = new Closers(kernel.logger);
+
+  const target = { databaseUrl: config.databaseUrl, sqliteFile: options.sqliteFile ?? join(config.dataDir, 'haochaping.sqlite') };
+  const orm: Orm = await openDatabase(target, allEntities);
+  closers.add('database', () => orm.close(true));
+  const dialect: Dialect = dialectOf(target);
+  if (dialect === 'sqlite' && target.sqliteFile !== ':memory:') {
+    const checkpointer = startCheckpointer(target.sqliteFile);
+    closers.add('checkpointer', () => checkpointer.stop());
+  }
+  const db: Database = { orm, dialect };
+
+  const { cipher, authSecret } = loadSecrets(config);
+  const tokens = new TokenService(authSecret, kernel.clock);
+  const bus = new ChangeBus(`${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+
+  const groupCommit = new GroupCommit<Counted>(orm, dialect, applyGroupDeltas);
+  closers.add('group commit', () => groupCommit.close());
+  const liveHub = new LiveHub({ intervalMs: config.liveIntervalMs });
+  liveHub.listen(bus);
+  closers.add('live hub', () => liveHub.close());
+  const screenTokens = new ScreenTokenCache(db, bus);
+  closers.add('screen token cache', () => screenTokens.close());
+  const presentations = new PresentationRegistry(bus, kernel.clock);
+  closers.add('presentations', () => presentations.close());
+
+  const shared = {
+    ...kernel,
+    ...db,
+    cipher,
+    tokens,
+    bus,
+    instanceId: bus.origin,
+    tags: new TagDictionary(orm),
+    apiKeys: new ApiKeyCache(),
+    screenTokens,
+    presentations,
+    liveHub,
+    messages: MessageGateways.fromConfig(config),
+    groupCommit,
+    channelCodes: pfCodes(config.pfCodes),
+  };
+  // The rating feature is given its after-store hooks here: a bad rating opens a rectification case (R13).
+  const rectification = createRectificationHook(shared);
+  closers.add('rectification hook', () => rectification.close());
+
+  const app = {
+    ...shared,
+    ratingHooks: [rectification.onRatingStored],
+    close: () => closers.closeAll(),
+  } satisfies App & FeatureDeps;
+  return app;
+}
+
+/** Shutdown steps, run once, newest first, each logged when it fails without stopping the rest. */
+class Closers {
+  private readonly steps: Array<{ name: string; close: () => unknown }> = [];
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly logger: Logger) {}
+
+  add(name: string, close: () => unknown): void {
+    this.steps.push({ name, close });
+  }
+
+  closeAll(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step.close();
+        } catch (err) {
+          this.logger.error('error while closing', { part: step.name, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    })();
+    return this.closing;
+  }
+}

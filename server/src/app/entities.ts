@@ -1,0 +1,22 @@
+import { authEntities } from '../auth/auth.entities.js';
+import { caseEntities } from '../case/case.entities.js';
+import { catalogEntities } from '../catalog/catalog.entities.js';
+import { outboxEntities } from '../db/outbox.entities.js';
+import { RatingSchema } from '../rating/rating.entity.js';
+import { rectificationEntities } from '../rectification/rectification.entities.js';
+import { screenEntities } from '../screen/screen-token.entity.js';
+import { statsEntities } from '../stats/rollup.entities.js';
+import { MetaSchema } from '../db/meta.entity.js';
+
+/** Every table MikroORM knows about; the migrations are generated from these definitions. */
+export const allEntities = [
+  ...catalogEntities,
+  ...caseEntities,
+  RatingSchema,
+  ...authEntities,
+  ...statsEntities,
+  ...screenEntities,
+  ...rectificationEntities,
+  ...outboxEntities,
+  MetaSchema,
+];

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { ensureTagDictionary } from '../catalog/catalog.service.js';
+import { startRedisBridge } from '../common/redis-bridge.js';
+import type { Em } from '../db/orm.js';
+import { createHttpServer } from '../http/server.js';
+import { recordDueDefaults } from '../rating/defaults.service.js';
+import { escalateOverdue } from '../rectification/rectification.service.js';
+import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
+import { createApp, type App, type AppOptions } from './app.js';
+
+export interface RunningServer {
+  app: App;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends AppOptions {
+  port?: number;
+  host?: string;
+  /** Folder of the built dashboard; defaults to dist/dashboard when it exists. */
+  dashboardDir?: string | null;
+  /** Run the R11 default job on a timer (off in tests, which call it directly). */
+  scheduleJobs?: boolean;
+}
+
+const DEFAULTS_JOB_MS = 10 * 60_000;
+const RECTIFICATION_JOB_MS = 5 * 60_000;
+
+/** Starts one server: database (migrated), tag dictionary, demo data when empty, HTTP + WebSocket. */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const app = await createApp(options);
+  await ensureTagDictionary(app.orm.em.fork() as Em);
+  if (app.config.seedDemo && !(await seedDemoIfEmpty(app)) && (await isDemo(app))) printCredentials();
+  const dashboardDir = options.dashboardDir !== undefined ? options.dashboardDir : app.config.serveDashboard ? findDashboard() : null;
+  const stopBridge = await startRedisBridge(app.bus, { redisUrl: app.config.redisUrl, onResync: () => app.liveHub.markAllDirty() });
+  const http = await createHttpServer(app, dashboardDir);
+  const port = options.port ?? app.config.port;
+  await new Promise<void>((done) => http.server.listen(port, options.host ?? app.config.host, done));
+  const actualPort = (http.server.address() as AddressInfo).port;
+  const timers: NodeJS.Timeout[] = [];
+  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app));
+  return {
+    app,
+    port: actualPort,
+    url: `http://127.0.0.1:${actualPort}`,
+    // Reverse order of starting: jobs, then clients (HTTP and WebSocket), the Redis bridge, the app's parts.
+    async close() {
+      timers.forEach(clearInterval);
+      await http.close();
+      await new Promise<void>((done) => http.server.close(() => done()));
+      await stopBridge();
+      await app.close();
+    },
+  };
+}
+
+/** R16: overdue rectification cases are marked and escalated every few minutes. */
+function scheduleRectification(app: App): NodeJS.Timeout {
+  const run = () => escalateOverdue(app).catch((err) => app.logger.error('rectification overdue job failed', { error: String(err) }));
+  void run();
+  return setInterval(run, RECTIFICATION_JOB_MS).unref();
+}
+
+function scheduleDefaults(app: App): NodeJS.Timeout {
+  const run = () => recordDueDefaults(app).catch((err) => app.logger.error('default rating job failed', { error: String(err) }));
+  void run();
+  return setInterval(run, DEFAULTS_JOB_MS).unref();
+}
+
+function findDashboard(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [resolve('dist/dashboard'), join(here, '../../../dashboard')]) {
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  return null;
+}

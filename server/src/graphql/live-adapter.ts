@@ -1,0 +1,251 @@
+import {
+  execute,
+  getArgumentValues,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  print,
+  subscribe as graphqlSubscribe,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql/index.js'; // graphql's CommonJS entry, the one type-graphql and Apollo load: see the note at the end
+import type { Actor } from '../common/actor.js';
+import type { Context } from '../common/context.js';
+import { LatestValueIterator } from '../common/latest-value-iterator.js';
+import { log } from '../common/logger.js';
+import type { LiveHub, LivePayload, LiveSink, LiveVariantSpec } from '../stats/live-hub.js';
+import { isLiveField, type LiveField, type LiveTopicSpec } from '../stats/live-topics.js';
+import { formatError } from './format-error.js';
+
+/**
+ * The graphql-ws side of live topics: subscriptions to live fields are served from the hub's shared
+ * topics, and each update is written straight to the sockets, the same bytes framed with each
+ * subscription's id (graphql-ws's per-subscriber execution and serialisation are bypassed). A socket
+ * whose `bufferedAmount` is over the threshold is skipped and receives the newest payload when it drains.
+ */
+
+/** The part of a `ws` WebSocket the adapter writes to. */
+export interface LiveSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: Buffer, options: { binary: boolean }, cb?: (err?: Error) => void): void;
+}
+
+const OPEN = 1;
+const FRAME_SUFFIX = Buffer.from('}');
+export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
+
+/** Where a graphql-ws subscription's frames go: put into the execution context by the server. */
+export interface LiveConnection {
+  socket: LiveSocket;
+  id: string;
+}
+
+/** The execution context of a WebSocket operation: the usual Context plus the socket and subscription id. */
+export type LiveContext = Context & { liveConnection?: LiveConnection };
+
+/** Describes the live topic of a subscription field, checking the caller's access (the stats feature's `liveTopicSpec`). */
+export type TopicResolver = (actor: Actor, field: LiveField, args: Record<string, unknown>) => Promise<LiveTopicSpec>;
+
+export interface LiveAdapterOptions {
+  /** A socket with more than this many bytes queued is skipped until it drains (newest payload wins). */
+  maxBufferedBytes?: number;
+  /** How often a skipped socket is tried again. */
+  retryMs: number;
+}
+
+/** Context fields to add in graphql-ws's `context(ctx, id)`: `{ app, actor, ...liveContext(ctx.extra.socket, id) }`. */
+export function liveContext(socket: LiveSocket, id: string): { liveConnection: LiveConnection } {
+  return { liveConnection: { socket, id } };
+}
+
+export interface LiveSubscribeHandler {
+  /**
+   * graphql-ws `subscribe` option. Live fields are served from shared topics: with a
+   * `liveConnection` in the context the frames are written straight to the socket and the returned
+   * iterator only tracks the subscription's lifetime; without one it yields the shared
+   * ExecutionResult objects (newest wins). Any other operation goes to graphql-js `subscribe`.
+   */
+  subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  hub: LiveHub;
+  /** The shared, bounded writer of one socket. */
+  writerFor(socket: LiveSocket): SocketWriter;
+}
+
+/** Builds the graphql-ws `subscribe` hook that bypasses per-subscriber execution for live topics. */
+export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver, options: LiveAdapterOptions): LiveSubscribeHandler {
+  const writers = new WeakMap<LiveSocket, SocketWriter>();
+  const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  const writerFor = (socket: LiveSocket): SocketWriter => {
+    let writer = writers.get(socket);
+    if (!writer) writers.set(socket, (writer = new SocketWriter(socket, maxBuffered, options.retryMs)));
+    return writer;
+  };
+  return {
+    hub,
+    writerFor,
+    async subscribe(args) {
+      const operation = getOperationAST(args.document, args.operationName);
+      const selections = operation?.operation === 'subscription' ? operation.selectionSet.selections : [];
+      const field = selections.length === 1 && selections[0]!.kind === Kind.FIELD ? selections[0] : null;
+      const fieldDef = field ? args.schema.getSubscriptionType()?.getFields()[field.name.value] : undefined;
+      if (!field || !fieldDef || field.directives?.length || !isLiveField(field.name.value)) {
+        return graphqlSubscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+      }
+      const name = field.name.value as LiveField;
+      const context = args.contextValue as LiveContext;
+      const responseKey = field.alias?.value ?? name;
+      let spec: LiveTopicSpec;
+      try {
+        const argValues = getArgumentValues(fieldDef, field, args.variableValues ?? undefined);
+        spec = await topicOf(context.actor, name, argValues);
+      } catch (err) {
+        return { errors: [toGraphQLError(err, responseKey)] };
+      }
+      const renderContext: Context = { app: context.app, actor: context.actor };
+      const variant: LiveVariantSpec = {
+        key: [spec.key, args.operationName ?? '', stableJson(args.variableValues ?? {}), print(args.document)].join('\n'),
+        render: (snapshot) =>
+          execute({
+            schema: args.schema,
+            document: args.document,
+            operationName: args.operationName,
+            variableValues: args.variableValues,
+            rootValue: snapshot,
+            contextValue: renderContext,
+          }),
+      };
+      const iterator = new LatestValueIterator<ExecutionResult>();
+      const connection = context.liveConnection;
+      const sink: LiveSink = connection ? new SocketSink(writerFor(connection.socket), connection.id) : { deliver: (payload) => iterator.push(payload.result) };
+      iterator.onReturn(hub.subscribe(spec, variant, sink));
+      return iterator;
+    },
+  };
+}
+
+function toGraphQLError(err: unknown, responseKey: string): GraphQLError {
+  const error =
+    err instanceof GraphQLError
+      ? err
+      : new GraphQLError(err instanceof Error ? err.message : String(err), { path: [responseKey], originalError: err instanceof Error ? err : undefined });
+  const formatted = formatError(error.toJSON(), error);
+  return new GraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions });
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/**
+ * Writes frames to one socket without ever queueing more than `maxBuffered` bytes: while the socket
+ * is over it, each subscription keeps only its newest pending frame (no backlog), sent when our own
+ * writes complete (the socket drained) or at the next retry tick.
+ */
+export class SocketWriter {
+  private readonly pending = new Map<SocketSink, () => Buffer>();
+  private inflight = 0;
+  private retry: NodeJS.Timeout | null = null;
+  /** Frames skipped because the socket was slow (replaced by a newer one or sent later). */
+  skipped = 0;
+
+  constructor(
+    private readonly socket: LiveSocket,
+    private readonly maxBuffered: number,
+    private readonly retryMs: number,
+  ) {}
+
+  write(sink: SocketSink, frame: () => Buffer): void {
+    if (this.socket.readyState !== OPEN) {
+      this.pending.delete(sink);
+      return;
+    }
+    if (this.socket.bufferedAmount > this.maxBuffered) {
+      if (this.pending.has(sink)) this.skipped += 1;
+      this.pending.set(sink, frame);
+      this.armRetry();
+      return;
+    }
+    this.pending.delete(sink);
+    this.send(frame());
+  }
+
+  forget(sink: SocketSink): void {
+    this.pending.delete(sink);
+    if (this.pending.size === 0 && this.retry) {
+      clearTimeout(this.retry);
+      this.retry = null;
+    }
+  }
+
+  /** Sends what is pending while the socket has room. */
+  flush(): void {
+    if (this.socket.readyState !== OPEN) {
+      this.pending.clear();
+      return;
+    }
+    for (const [sink, frame] of this.pending) {
+      if (this.socket.bufferedAmount > this.maxBuffered) {
+        this.armRetry();
+        return;
+      }
+      this.pending.delete(sink);
+      this.send(frame());
+    }
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  private send(data: Buffer): void {
+    this.inflight += 1;
+    try {
+      this.socket.send(data, { binary: false }, () => {
+        this.inflight -= 1;
+        if (this.pending.size > 0) this.flush();
+      });
+    } catch (err) {
+      this.inflight -= 1;
+      log.warn('live socket write failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private armRetry(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(
+      () => {
+        this.retry = null;
+        if (this.pending.size > 0) this.flush();
+      },
+      Math.max(this.retryMs, 10),
+    );
+    this.retry.unref?.();
+  }
+}
+
+/** A graphql-ws subscription written directly: `{"id":…,"type":"next","payload":<shared bytes>}`. */
+export class SocketSink implements LiveSink {
+  private readonly prefix: Buffer;
+  constructor(
+    private readonly writer: SocketWriter,
+    id: string,
+  ) {
+    this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`, 'utf8');
+  }
+  deliver(payload: LivePayload): void {
+    this.writer.write(this, () => Buffer.concat([this.prefix, payload.bytes, FRAME_SUFFIX]));
+  }
+  close(): void {
+    this.writer.forget(this);
+  }
+}
+
+// Note on `graphql/index.js`: graphql 16 ships CommonJS (`main`) and ESM (`module`) entries without an
+// `exports` map. Node loads `main` for everyone, but Vite/vitest resolve `module` for our sources while
+// type-graphql (external) gets `main`, so schema objects would come from another "realm" and
+// `execute` would refuse them. Naming the file makes every runner load the same copy.

@@ -1,0 +1,120 @@
+import type { Actor } from '../common/actor.js';
+import { ForbiddenError } from '../common/errors.js';
+import { isWithinRegion } from '../catalog/region.logic.js';
+import type { FilterScope, StatsFilter } from './stats.logic.js';
+
+/**
+ * Who may see which figures (R12, R21): the audience of a caller (public figures are suppressed below
+ * a minimum count), the default scope of each role, and the access check of a filter scope. Pure:
+ * the facts about a department, item or staff scope are looked up by the caller.
+ */
+
+/** 'public' callers get the minimum-count suppression; officials see exact small figures. */
+export type Audience = 'public' | 'full';
+
+const OFFICIAL_ROLES = ['department', 'system', 'supervisor', 'admin'] as const;
+const STAFF_ROLES = ['department', 'supervisor', 'admin'] as const;
+
+export function audienceOf(actor: Actor): Audience {
+  return (OFFICIAL_ROLES as readonly string[]).includes(actor.role) ? 'full' : 'public';
+}
+
+/** The minimum count applied to a caller's figures. */
+export function minCountFor(audience: Audience, minPublicRatings: number): number {
+  return audience === 'public' ? minPublicRatings : 0;
+}
+
+/**
+ * Officials without an explicit unit see their own: a department officer (or department system)
+ * its department, a supervisor the region they oversee.
+ */
+export function withDefaultScope(actor: Actor, filter: StatsFilter): StatsFilter {
+  if (filter.scope.kind !== 'TOTAL') return filter;
+  if ((actor.role === 'department' || actor.role === 'system') && actor.departmentId) {
+    return { ...filter, scope: { kind: 'DEPARTMENT', id: actor.departmentId } };
+  }
+  if (actor.role === 'supervisor' && actor.regionCode) return { ...filter, scope: { kind: 'REGION', code: actor.regionCode } };
+  if (actor.role === 'screen' && actor.departmentId) return { ...filter, scope: { kind: 'DEPARTMENT', id: actor.departmentId } };
+  if (actor.role === 'screen' && actor.regionCode) return { ...filter, scope: { kind: 'REGION', code: actor.regionCode } };
+  return filter;
+}
+
+/** Where the unit behind a scope sits: its department's path and region (null when unknown). */
+export interface ScopeFacts {
+  departmentPath: string;
+  regionCode: string;
+}
+
+/** Whether the access check needs facts from the catalog (one query) for this caller and scope. */
+export function needsScopeFacts(actor: Actor, scope: FilterScope): boolean {
+  if (scope.kind === 'TOTAL' || scope.kind === 'REGION') return false;
+  return (
+    actor.role === 'department' ||
+    actor.role === 'system' ||
+    actor.role === 'supervisor' ||
+    (actor.role === 'screen' && (!!actor.departmentId || !!actor.regionCode))
+  );
+}
+
+/**
+ * Enforces who may read which figures: per-staff figures need the department (own subtree),
+ * supervisor (own region) or admin role; department officers and systems read only their own
+ * department's subtree; supervisors only their region; public callers read any aggregate.
+ */
+export function checkStatsAccess(actor: Actor, scope: FilterScope, perStaff: boolean, facts: ScopeFacts | null): void {
+  if (perStaff && !(STAFF_ROLES as readonly string[]).includes(actor.role)) {
+    throw new ForbiddenError(`per-staff figures need one of the roles ${STAFF_ROLES.join(', ')}; the caller is ${actor.role}`);
+  }
+  const what = describeScope(scope);
+  switch (actor.role) {
+    case 'admin':
+      return;
+    case 'department':
+    case 'system':
+      if (!actor.departmentPath) throw ForbiddenError.scope(what);
+      if (scope.kind === 'TOTAL' || scope.kind === 'REGION' || !facts || !facts.departmentPath.startsWith(actor.departmentPath)) {
+        throw ForbiddenError.scope(what);
+      }
+      return;
+    case 'supervisor': {
+      if (!actor.regionCode) throw ForbiddenError.scope(what);
+      const region = scope.kind === 'REGION' ? scope.code : facts?.regionCode;
+      if (scope.kind === 'TOTAL' || !region || !isWithinRegion(region, actor.regionCode)) throw ForbiddenError.scope(what);
+      return;
+    }
+    case 'screen':
+      checkScreenScope(actor, scope, facts, what);
+      return;
+    default:
+      return;
+  }
+}
+
+/** A screen or embed token is locked to the region or department it was issued for (R12: screens show only what they were issued for). */
+function checkScreenScope(actor: Actor, scope: FilterScope, facts: ScopeFacts | null, what: string): void {
+  if (actor.departmentId) {
+    const own = scope.kind === 'DEPARTMENT' && scope.id === actor.departmentId;
+    const below = !!facts && facts.departmentPath.includes(`/${actor.departmentId}/`);
+    if (!own && !below) throw ForbiddenError.scope(what);
+    return;
+  }
+  if (actor.regionCode) {
+    const region = scope.kind === 'REGION' ? scope.code : facts?.regionCode;
+    if (scope.kind === 'TOTAL' || !region || !isWithinRegion(region, actor.regionCode)) throw ForbiddenError.scope(what);
+  }
+}
+
+function describeScope(scope: FilterScope): string {
+  switch (scope.kind) {
+    case 'TOTAL':
+      return 'the figures of the whole platform';
+    case 'REGION':
+      return `region ${scope.code}`;
+    case 'DEPARTMENT':
+      return `department ${scope.id}`;
+    case 'ITEM':
+      return `item ${scope.id}`;
+    case 'STAFF':
+      return `staff member ${scope.id}`;
+  }
+}

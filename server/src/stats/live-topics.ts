@@ -1,0 +1,86 @@
+import type { Actor } from '../common/actor.js';
+import { LatestValueIterator } from '../common/latest-value-iterator.js';
+import type { Em } from '../db/orm.js';
+import type { LiveHub } from './live-hub.js';
+import { breakdownRelevance, filterKey, planBreakdown, type BreakdownBy, type StatsFilterInput } from './stats.logic.js';
+import {
+  breakdownLimit,
+  computeBreakdown,
+  computeFeed,
+  computeHotTags,
+  computeOverview,
+  feedLimit,
+  hotTagsLimit,
+  resolveStatsQuery,
+  type StatsDeps,
+  type StatsQuery,
+} from './stats.service.js';
+
+/** Live topics: resolved (and access-checked) once per subscription, recomputed per update with a fresh fork. */
+
+/** What serving live figures needs: reading figures and the process's live hub. */
+export interface LiveDeps extends StatsDeps {
+  readonly liveHub: LiveHub;
+}
+
+/** The root subscription fields served by shared live topics. */
+export const LIVE_FIELDS = ['overviewChanged', 'hotTagsChanged', 'breakdownChanged', 'ratingFeed'] as const;
+export type LiveField = (typeof LIVE_FIELDS)[number];
+
+export function isLiveField(name: string): name is LiveField {
+  return (LIVE_FIELDS as readonly string[]).includes(name);
+}
+
+/** What the live hub needs to serve one topic: its identity, the scopes it listens to, and how to compute it. */
+export interface LiveTopicSpec {
+  /** Equal for subscriptions that must see the same snapshot (field, canonical filter, audience, options). */
+  key: string;
+  /** Scope keys whose changes make the topic stale; "T" listens to everything, "S:*" to every staff scope. */
+  scopes: string[];
+  compute(): Promise<object>;
+}
+
+/** Checks the caller's access once and describes the live topic for a subscription field and its arguments. */
+export async function liveTopicSpec(app: StatsDeps, actor: Actor, field: LiveField, args: Record<string, unknown>): Promise<LiveTopicSpec> {
+  const input = (args.filter ?? null) as StatsFilterInput | null;
+  const em = fork(app);
+  switch (field) {
+    case 'overviewChanged': {
+      const q = await resolveStatsQuery(app, em, actor, input, false);
+      return topic(field, q, [], [q.scopeKey], () => computeOverview(fork(app), q));
+    }
+    case 'hotTagsChanged': {
+      const limit = hotTagsLimit(args.limit as number | null | undefined);
+      const q = await resolveStatsQuery(app, em, actor, input, false);
+      return topic(field, q, [limit], [q.scopeKey], () => computeHotTags(app, fork(app), q, limit));
+    }
+    case 'breakdownChanged': {
+      const by = args.by as BreakdownBy;
+      const limit = breakdownLimit(by, args.limit as number | null | undefined);
+      const q = await resolveStatsQuery(app, em, actor, input, by === 'STAFF');
+      planBreakdown(by, q.filter.scope);
+      return topic(field, q, [by, limit ?? ''], breakdownRelevance(by, q.filter.scope), () => computeBreakdown(fork(app), q, by, limit));
+    }
+    case 'ratingFeed': {
+      const limit = feedLimit(args.limit as number | null | undefined);
+      const q = await resolveStatsQuery(app, em, actor, input, false);
+      return topic(field, q, [limit], [q.scopeKey], () => computeFeed(fork(app), q, limit));
+    }
+  }
+}
+
+function topic(field: LiveField, q: StatsQuery, options: unknown[], scopes: string[], compute: () => Promise<object>): LiveTopicSpec {
+  return { key: [field, filterKey(q.filter), q.audience, ...options].join('|'), scopes, compute };
+}
+
+/** Raw snapshots of a live topic, for type-graphql's own subscription path (one execution per subscriber). */
+export async function liveSnapshots(app: LiveDeps, actor: Actor, field: LiveField, args: Record<string, unknown>): Promise<AsyncIterableIterator<object>> {
+  const spec = await liveTopicSpec(app, actor, field, args);
+  const iterator = new LatestValueIterator<object>();
+  iterator.onReturn(app.liveHub.subscribe(spec, { key: '' }, { deliver: (payload) => iterator.push(payload.snapshot) }));
+  return iterator;
+}
+
+function fork(app: StatsDeps): Em {
+  return app.orm.em.fork() as Em;
+}
