@@ -151,23 +151,33 @@ export async function rectificationFigures(
 ): Promise<{ scope: string; period: string; figures: RectFigures }> {
   const em = app.orm.em.fork() as Em;
   if (scope.regionCode && scope.departmentId) throw InvalidInputError.field('regionCode/departmentId', 'at most one of them', scope);
+  // A screen or embed token without a scope of its own reads the one it was issued for.
+  const asked =
+    actor.role === 'screen' && !scope.regionCode && !scope.departmentId
+      ? { ...scope, departmentId: actor.departmentId ?? null, regionCode: actor.regionCode ?? null }
+      : scope;
   let key: string = scopeKey.total;
-  if (scope.departmentId) {
-    const dept = await em.findOne(DepartmentSchema, { id: scope.departmentId });
-    if (!dept) throw NotFoundError.of('department', String(scope.departmentId));
-    if (actor.role === 'department' && !dept.path.startsWith(actor.departmentPath ?? '\0')) throw ForbiddenError.scope(`figures of ${dept.name}`);
-    if (actor.role === 'supervisor' && !(actor.regionCode && isWithinRegion(dept.regionCode, actor.regionCode)))
-      throw ForbiddenError.scope(`figures of ${dept.name}`);
+  let full = actor.role === 'admin';
+  if (asked.departmentId) {
+    const dept = await em.findOne(DepartmentSchema, { id: asked.departmentId });
+    if (!dept) throw NotFoundError.of('department', String(asked.departmentId));
+    checkScreenLock(actor, { departmentPath: dept.path, regionCode: dept.regionCode }, `figures of ${dept.name}`);
+    full ||= isOwnDepartment(actor, dept.path) || isOwnRegion(actor, dept.regionCode);
     key = scopeKey.department(dept.id);
-  } else if (scope.regionCode) {
-    if (!isValidRegionCode(scope.regionCode)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', scope.regionCode);
-    key = scopeKey.region(scope.regionCode);
+  } else if (asked.regionCode) {
+    if (!isValidRegionCode(asked.regionCode)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', asked.regionCode);
+    checkScreenLock(actor, { departmentPath: null, regionCode: asked.regionCode }, `figures of region ${asked.regionCode}`);
+    full ||= isOwnRegion(actor, asked.regionCode);
+    key = scopeKey.region(asked.regionCode);
+  } else {
+    checkScreenLock(actor, { departmentPath: null, regionCode: null }, 'the figures of the whole platform');
   }
   const { grain, period, label } = monthPeriod(scope.month ?? null);
   const counts = (await readRectRollup(em, [key], grain, period)).get(key) ?? {};
   const figures = figuresFrom(counts);
-  // Public callers see no rate computed from fewer cases than the configured minimum.
-  if ((actor.role === 'public' || actor.role === 'screen') && figures.counts.cases < app.config.minPublicRatings) {
+  // Outside their own unit officials see what the public sees (never less, R12): no rate computed from
+  // fewer cases than the configured minimum.
+  if (!full && figures.counts.cases < app.config.minPublicRatings) {
     for (const k of [
       'rectificationRate',
       'onTimeRate',
@@ -180,6 +190,23 @@ export async function rectificationFigures(
       figures[k] = null;
   }
   return { scope: key, period: label, figures };
+}
+
+/** A department officer's (or department system's) own department and its sub-units. */
+function isOwnDepartment(actor: Actor, path: string): boolean {
+  return (actor.role === 'department' || actor.role === 'system') && !!actor.departmentPath && path.startsWith(actor.departmentPath);
+}
+
+/** A supervisor's or 12345 operator's own region. */
+function isOwnRegion(actor: Actor, regionCode: string): boolean {
+  return (actor.role === 'supervisor' || actor.role === 'hotline') && !!actor.regionCode && isWithinRegion(regionCode, actor.regionCode);
+}
+
+/** Screen and embed tokens read only the region or department they were issued for (R12). */
+function checkScreenLock(actor: Actor, unit: { departmentPath: string | null; regionCode: string | null }, what: string): void {
+  if (actor.role !== 'screen') return;
+  if (actor.departmentId && !(unit.departmentPath && unit.departmentPath.includes(`/${actor.departmentId}/`))) throw ForbiddenError.scope(what);
+  if (actor.regionCode && !(unit.regionCode && isWithinRegion(unit.regionCode, actor.regionCode))) throw ForbiddenError.scope(what);
 }
 
 function monthPeriod(month: string | null): { grain: 'A' | 'M'; period: number; label: string } {

@@ -15,6 +15,7 @@ export type Audience = 'public' | 'full';
 const OFFICIAL_ROLES = ['department', 'system', 'supervisor', 'admin'] as const;
 const STAFF_ROLES = ['department', 'supervisor', 'admin'] as const;
 
+/** The audience of a caller on its own unit (`accessFor` decides per scope). */
 export function audienceOf(actor: Actor): Audience {
   return (OFFICIAL_ROLES as readonly string[]).includes(actor.role) ? 'full' : 'public';
 }
@@ -57,37 +58,45 @@ export function needsScopeFacts(actor: Actor, scope: FilterScope): boolean {
 }
 
 /**
- * Enforces who may read which figures: per-staff figures need the department (own subtree),
- * supervisor (own region) or admin role; department officers and systems read only their own
- * department's subtree; supervisors only their region; public callers read any aggregate.
+ * Decides who may read which figures, and how: per-staff figures need the department (own subtree),
+ * supervisor (own region) or admin role. Officials read their own unit exactly ('full'); outside it
+ * they read what the public reads ('public': the minimum-count suppression applies), never less (R12,
+ * R21: nobody signed in sees less than an anonymous caller). Screen and embed tokens stay locked to
+ * the region or department they were issued for.
  */
-export function checkStatsAccess(actor: Actor, scope: FilterScope, perStaff: boolean, facts: ScopeFacts | null): void {
+export function accessFor(actor: Actor, scope: FilterScope, perStaff: boolean, facts: ScopeFacts | null): Audience {
   if (perStaff && !(STAFF_ROLES as readonly string[]).includes(actor.role)) {
     throw new ForbiddenError(`per-staff figures need one of the roles ${STAFF_ROLES.join(', ')}; the caller is ${actor.role}`);
   }
   const what = describeScope(scope);
+  const ownOrPublic = (own: boolean): Audience => {
+    if (own) return 'full';
+    if (perStaff) throw ForbiddenError.scope(what);
+    return 'public';
+  };
   switch (actor.role) {
     case 'admin':
-      return;
+      return 'full';
     case 'department':
     case 'system':
-      if (!actor.departmentPath) throw ForbiddenError.scope(what);
-      if (scope.kind === 'TOTAL' || scope.kind === 'REGION' || !facts || !facts.departmentPath.startsWith(actor.departmentPath)) {
-        throw ForbiddenError.scope(what);
-      }
-      return;
+      return ownOrPublic(
+        !!actor.departmentPath && scope.kind !== 'TOTAL' && scope.kind !== 'REGION' && !!facts && facts.departmentPath.startsWith(actor.departmentPath),
+      );
     case 'supervisor': {
-      if (!actor.regionCode) throw ForbiddenError.scope(what);
       const region = scope.kind === 'REGION' ? scope.code : facts?.regionCode;
-      if (scope.kind === 'TOTAL' || !region || !isWithinRegion(region, actor.regionCode)) throw ForbiddenError.scope(what);
-      return;
+      return ownOrPublic(!!actor.regionCode && scope.kind !== 'TOTAL' && !!region && isWithinRegion(region, actor.regionCode));
     }
     case 'screen':
       checkScreenScope(actor, scope, facts, what);
-      return;
+      return 'public';
     default:
-      return;
+      return 'public';
   }
+}
+
+/** Throws FORBIDDEN where `accessFor` would; kept for callers that need only the check. */
+export function checkStatsAccess(actor: Actor, scope: FilterScope, perStaff: boolean, facts: ScopeFacts | null): void {
+  accessFor(actor, scope, perStaff, facts);
 }
 
 /** A screen or embed token is locked to the region or department it was issued for (R12: screens show only what they were issued for). */

@@ -38,7 +38,7 @@ import {
   type StatsFilter,
   type StatsFilterInput,
 } from './stats.logic.js';
-import { audienceOf, checkStatsAccess, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
+import { accessFor, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
 
 /**
  * Read side of the live figures (R21). Every query reads rollup rows only, never the ratings table
@@ -165,8 +165,7 @@ export async function resolveStatsQuery(
 ): Promise<StatsQuery> {
   const filter = withDefaultScope(actor, normalizeFilter(input));
   const facts = needsScopeFacts(actor, filter.scope) ? await scopeFacts(em, filter) : null;
-  checkStatsAccess(actor, filter.scope, perStaffBreakdown || filter.scope.kind === 'STAFF', facts);
-  const audience = audienceOf(actor);
+  const audience = accessFor(actor, filter.scope, perStaffBreakdown || filter.scope.kind === 'STAFF', facts);
   return { filter, scopeKey: scopeKeyOf(filter.scope), audience, minCount: minCountFor(audience, app.config.minPublicRatings) };
 }
 

@@ -93,9 +93,11 @@ describe('who sees which cases (R12, R15)', () => {
     expect(codeOf(await contact(id, env.tokens.hotline))).toBe('FORBIDDEN');
   });
 
-  it('keeps a department to its own figures', async () => {
-    const q = (departmentId: number, token: string) => env.server.gql(operation('rectification-figures'), { departmentId }, { token });
-    expect(codeOf(await q(env.fx.departments.police.id, env.tokens.market))).toBe('FORBIDDEN');
+  it('shows a department exact figures of its own, and of another department only what the public sees (R12, R21)', async () => {
+    const q = (departmentId: number, token?: string) => env.server.gql(operation('rectification-figures'), { departmentId }, token ? { token } : {});
+    const other = await q(env.fx.departments.police.id, env.tokens.market);
+    expect(other.errors).toBeUndefined();
+    expect(other.data).toEqual((await q(env.fx.departments.police.id)).data);
     expect((await q(env.fx.departments.market.id, env.tokens.market)).errors).toBeUndefined();
   });
 });

@@ -43,10 +43,38 @@ describe('screen and embed tokens (R12)', () => {
     expect((await server.gql(OVERVIEW, { filter: { departmentId: fx.departments.market.id } }, { token })).errors).toBeUndefined();
   });
 
+  it('lock the rectification figures the same way: their own scope by default, any other FORBIDDEN (R12)', async () => {
+    const RECT = 'query ($regionCode: String, $departmentId: Int) { rectificationFigures(regionCode: $regionCode, departmentId: $departmentId) { scope } }';
+    const region = await screenToken({ regionCode: DISTRICT_A });
+    expect((await server.gql<{ rectificationFigures: { scope: string } }>(RECT, {}, { token: region })).data!.rectificationFigures.scope).toBe(
+      `R:${DISTRICT_A}`,
+    );
+    expect(codeOf(await server.gql(RECT, { regionCode: DISTRICT_B }, { token: region }))).toBe('FORBIDDEN');
+    expect(codeOf(await server.gql(RECT, { departmentId: fx.departments.social.id }, { token: region }))).toBe('FORBIDDEN');
+    expect((await server.gql(RECT, { departmentId: fx.departments.market.id }, { token: region })).errors).toBeUndefined();
+    const department = await screenToken({ departmentId: fx.departments.social.id });
+    expect((await server.gql<{ rectificationFigures: { scope: string } }>(RECT, {}, { token: department })).data!.rectificationFigures.scope).toBe(
+      `D:${fx.departments.social.id}`,
+    );
+    expect(codeOf(await server.gql(RECT, { departmentId: fx.departments.market.id }, { token: department }))).toBe('FORBIDDEN');
+    expect(codeOf(await server.gql(RECT, { regionCode: DISTRICT_A }, { token: department }))).toBe('FORBIDDEN');
+  });
+
   it('are locked to their department and its sub-units', async () => {
     const token = await screenToken({ departmentId: fx.departments.social.id });
     expect((await server.gql<{ overview: { total: number } }>(OVERVIEW, {}, { token })).data!.overview.total).toBe(2);
     expect(codeOf(await server.gql(OVERVIEW, { filter: { departmentId: fx.departments.market.id } }, { token }))).toBe('FORBIDDEN');
+  });
+});
+
+describe('officials outside their own unit', () => {
+  it('see what an anonymous caller sees, never less (R12, R21)', async () => {
+    const officer = await sessionToken(server, 'market', 'market-pass');
+    const filter = { regionCode: DISTRICT_B };
+    const anonymous = await server.gql(OVERVIEW, { filter });
+    const signedIn = await server.gql(OVERVIEW, { filter }, { token: officer });
+    expect(anonymous.errors).toBeUndefined();
+    expect(signedIn).toEqual(anonymous);
   });
 });
 

@@ -24,7 +24,7 @@ import {
   type FilterScope,
   type PeriodRange,
 } from '../../../server/src/stats/stats.logic.js';
-import { audienceOf, checkStatsAccess, minCountFor, withDefaultScope } from '../../../server/src/stats/access.logic.js';
+import { accessFor, audienceOf, checkStatsAccess, minCountFor, withDefaultScope } from '../../../server/src/stats/access.logic.js';
 
 const CITY = '419900000000';
 const DISTRICT = '419901000000';
@@ -357,20 +357,24 @@ describe('checkStatsAccess', () => {
     expect(codeOf(() => checkStatsAccess(publicActor, { kind: 'DEPARTMENT', id: 3 }, false, null))).toBeUndefined();
   });
 
-  it('keeps department officers inside their department subtree', () => {
-    expect(codeOf(() => checkStatsAccess(officer, { kind: 'STAFF', id: 9 }, true, { departmentPath: '/1/3/7/', regionCode: CITY }))).toBeUndefined();
-    expect(codeOf(() => checkStatsAccess(officer, { kind: 'DEPARTMENT', id: 1 }, false, { departmentPath: '/1/', regionCode: CITY }))).toBe('FORBIDDEN');
-    expect(codeOf(() => checkStatsAccess(officer, { kind: 'DEPARTMENT', id: 33 }, false, { departmentPath: '/1/33/', regionCode: CITY }))).toBe('FORBIDDEN');
-    expect(codeOf(() => checkStatsAccess(officer, { kind: 'REGION', code: CITY }, false, null))).toBe('FORBIDDEN');
-    expect(codeOf(() => checkStatsAccess(officer, { kind: 'DEPARTMENT', id: 4 }, false, null))).toBe('FORBIDDEN');
+  it('gives department officers their own subtree exactly, and elsewhere what the public sees, never less (R12, R21)', () => {
+    expect(accessFor(officer, { kind: 'STAFF', id: 9 }, true, { departmentPath: '/1/3/7/', regionCode: CITY })).toBe('full');
+    expect(accessFor(officer, { kind: 'DEPARTMENT', id: 3 }, false, { departmentPath: '/1/3/', regionCode: CITY })).toBe('full');
+    expect(accessFor(officer, { kind: 'DEPARTMENT', id: 1 }, false, { departmentPath: '/1/', regionCode: CITY })).toBe('public');
+    expect(accessFor(officer, { kind: 'DEPARTMENT', id: 33 }, false, { departmentPath: '/1/33/', regionCode: CITY })).toBe('public');
+    expect(accessFor(officer, { kind: 'REGION', code: CITY }, false, null)).toBe('public');
+    expect(accessFor(officer, { kind: 'TOTAL' }, false, null)).toBe('public');
+    // Per-staff figures of another department stay refused: the public never sees them either.
+    expect(codeOf(() => checkStatsAccess(officer, { kind: 'STAFF', id: 8 }, true, { departmentPath: '/1/33/', regionCode: CITY }))).toBe('FORBIDDEN');
   });
 
-  it('keeps supervisors inside their region', () => {
-    expect(codeOf(() => checkStatsAccess(supervisor, { kind: 'REGION', code: TOWNSHIP }, false, null))).toBeUndefined();
-    expect(codeOf(() => checkStatsAccess(supervisor, { kind: 'REGION', code: CITY }, false, null))).toBe('FORBIDDEN');
-    expect(codeOf(() => checkStatsAccess(supervisor, { kind: 'STAFF', id: 2 }, true, { departmentPath: '/5/', regionCode: TOWNSHIP }))).toBeUndefined();
-    expect(codeOf(() => checkStatsAccess(supervisor, { kind: 'DEPARTMENT', id: 2 }, false, { departmentPath: '/5/', regionCode: CITY }))).toBe('FORBIDDEN');
-    expect(codeOf(() => checkStatsAccess(supervisor, { kind: 'TOTAL' }, false, null))).toBe('FORBIDDEN');
+  it('gives supervisors their region exactly, and elsewhere what the public sees (R12, R21)', () => {
+    expect(accessFor(supervisor, { kind: 'REGION', code: TOWNSHIP }, false, null)).toBe('full');
+    expect(accessFor(supervisor, { kind: 'STAFF', id: 2 }, true, { departmentPath: '/5/', regionCode: TOWNSHIP })).toBe('full');
+    expect(accessFor(supervisor, { kind: 'REGION', code: CITY }, false, null)).toBe('public');
+    expect(accessFor(supervisor, { kind: 'DEPARTMENT', id: 2 }, false, { departmentPath: '/5/', regionCode: CITY })).toBe('public');
+    expect(accessFor(supervisor, { kind: 'TOTAL' }, false, null)).toBe('public');
+    expect(codeOf(() => checkStatsAccess(supervisor, { kind: 'STAFF', id: 2 }, true, { departmentPath: '/5/', regionCode: CITY }))).toBe('FORBIDDEN');
   });
 
   it('defaults officials to their own unit and decides who gets the public minimum', () => {
