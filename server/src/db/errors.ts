@@ -26,6 +26,14 @@ export function isDuplicateOrStale(error: unknown): boolean {
 }
 
 /**
+ * Inside a group commit's job: names what a duplicate means for the feature and leaves every other
+ * error as it is, so the group commit still sees a deadlock and runs the whole group again.
+ */
+export function duplicateAs(error: unknown, onDuplicate: () => DomainError): unknown {
+  return isDuplicateOrStale(error) ? onDuplicate() : error;
+}
+
+/**
  * Turns a database exception into the coded error the caller should see: `onDuplicate` for a unique
  * key or version clash, CONFLICT for a busy database, UNAVAILABLE when it cannot be reached. Anything
  * else is returned unchanged (a bug: masked and logged by the error formatter).

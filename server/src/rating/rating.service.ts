@@ -6,7 +6,7 @@ import type { ChangeBus } from '../common/pubsub.js';
 import { AlreadyRatedError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
 import type { Database, Em } from '../db/orm.js';
-import { mapDatabaseError } from '../db/errors.js';
+import { duplicateAs } from '../db/errors.js';
 import { insertRow, rowReader, sqlOf, type Sql } from '../db/sql.js';
 import { CaseSchema, ServiceSchema, type CaseRecord, type Service } from '../case/case.entities.js';
 import type { TagDictionary } from '../catalog/catalog.service.js';
@@ -179,7 +179,8 @@ async function storeRating(
     const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
     return { value: { rating, attribution, service }, deltas: counted };
   } catch (err) {
-    throw mapDatabaseError(err, () => alreadyRated(actor, service));
+    // A deadlock must reach the group commit as it is: it runs the whole group again.
+    throw duplicateAs(err, () => alreadyRated(actor, service));
   }
 }
 
