@@ -78,7 +78,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
   const groupCommit = new GroupCommit<Counted>(orm, dialect, applyGroupDeltas);
   closers.add('group commit', () => groupCommit.close());
-  const liveHub = new LiveHub({ intervalMs: config.liveIntervalMs });
+  const liveHub = new LiveHub({ intervalMs: config.liveIntervalMs, maxTopics: config.liveMaxTopics });
   liveHub.listen(bus);
   closers.add('live hub', () => liveHub.close());
   const screenTokens = new ScreenTokenCache(db, bus);

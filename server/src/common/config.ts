@@ -34,6 +34,16 @@ export interface Config {
   /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
   smsGatewayUrl?: string;
   portalMessageUrl?: string;
+  /** NODE_ENV=production: no introspection, no "did you mean" hints in errors. */
+  production: boolean;
+  /** Largest HTTP request body accepted (bytes); larger ones get 413. */
+  maxBodyBytes: number;
+  /** WebSocket limits: connections per client address, subscriptions per connection. */
+  wsMaxConnectionsPerIp: number;
+  wsMaxSubscriptions: number;
+  /** Live topics one process computes at most, and how many new ones one connection may cause per minute. */
+  liveMaxTopics: number;
+  liveNewTopicsPerMinute: number;
   /** Provincial `pf` codes that differ from the common order, "HOTLINE=6,SMS=7,DEFAULT=7" (parsed once by the root). */
   pfCodes: string;
 }
@@ -63,6 +73,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
     pfCodes: pfCodesSetting(env.PF_CODES ?? ''),
+    production: env.NODE_ENV === 'production',
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    wsMaxConnectionsPerIp: int(env, 'WS_MAX_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
+    wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),
+    liveMaxTopics: int(env, 'LIVE_MAX_TOPICS', 5_000, 1, 1_000_000),
+    liveNewTopicsPerMinute: int(env, 'LIVE_NEW_TOPICS_PER_MINUTE', 60, 1, 1_000_000),
   };
 }
 

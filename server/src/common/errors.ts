@@ -77,6 +77,11 @@ export class IllegalTransitionError extends DomainError {
   }
 }
 
+/** Too many requests of a kind from one caller, or the server at a bound it keeps; try again later. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+}
+
 /** The server cannot take the request now (shutting down, a dependency down); sending it again later is safe. */
 export class UnavailableError extends DomainError {
   readonly code = 'UNAVAILABLE';

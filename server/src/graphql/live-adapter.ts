@@ -11,6 +11,7 @@ import {
 } from 'graphql/index.js'; // graphql's CommonJS entry, the one type-graphql and Apollo load: see the note at the end
 import type { Actor } from '../common/actor.js';
 import type { Context } from '../common/context.js';
+import { RateLimitedError } from '../common/errors.js';
 import { LatestValueIterator } from '../common/latest-value-iterator.js';
 import { log } from '../common/logger.js';
 import type { LiveHub, LivePayload, LiveSink, LiveVariantSpec } from '../stats/live-hub.js';
@@ -39,6 +40,8 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
 export interface LiveConnection {
   socket: LiveSocket;
   id: string;
+  /** Asked before a subscription creates a new topic: false refuses it (RATE_LIMITED). */
+  mayCreateTopic?: () => boolean;
 }
 
 /** The execution context of a WebSocket operation: the usual Context plus the socket and subscription id. */
@@ -55,8 +58,8 @@ export interface LiveAdapterOptions {
 }
 
 /** Context fields to add in graphql-ws's `context(ctx, id)`: `{ app, actor, ...liveContext(ctx.extra.socket, id) }`. */
-export function liveContext(socket: LiveSocket, id: string): { liveConnection: LiveConnection } {
-  return { liveConnection: { socket, id } };
+export function liveContext(socket: LiveSocket, id: string, mayCreateTopic?: () => boolean): { liveConnection: LiveConnection } {
+  return { liveConnection: { socket, id, mayCreateTopic } };
 }
 
 export interface LiveSubscribeHandler {
@@ -117,8 +120,16 @@ export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver,
       };
       const iterator = new LatestValueIterator<ExecutionResult>();
       const connection = context.liveConnection;
+      if (connection?.mayCreateTopic && !hub.has(spec.key) && !connection.mayCreateTopic()) {
+        const error = new RateLimitedError('this connection opened too many new live topics in the last minute; subscribe again shortly');
+        return { errors: [toGraphQLError(error, responseKey)] };
+      }
       const sink: LiveSink = connection ? new SocketSink(writerFor(connection.socket), connection.id) : { deliver: (payload) => iterator.push(payload.result) };
-      iterator.onReturn(hub.subscribe(spec, variant, sink));
+      try {
+        iterator.onReturn(hub.subscribe(spec, variant, sink));
+      } catch (err) {
+        return { errors: [toGraphQLError(err, responseKey)] };
+      }
       return iterator;
     },
   };

@@ -3,22 +3,22 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, parse, validate, type ExecutionArgs } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
+import { GraphQLError, parse, validate, type ExecutionArgs, type DocumentNode } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
 import type { Actor } from '../common/actor.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
 import type { Context } from '../common/context.js';
 import { log } from '../common/logger.js';
 import type { FeatureDeps } from '../graphql/deps.js';
 import { formatError } from '../graphql/format-error.js';
-import { allRules, extraRules } from '../graphql/limits.js';
+import { allRules, checkDocumentText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
+import { CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
+import { BadBodyError, BodyTooLargeError, readJsonBody } from './body.js';
 import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import { liveTopicSpec } from '../stats/live-topics.js';
 import { staticHandler } from './static.js';
 
 type App = FeatureDeps;
-
-const MAX_BODY = 1024 * 1024;
 
 export interface HttpServer {
   server: Server;
@@ -33,7 +33,10 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     schema,
     formatError,
     validationRules: extraRules,
-    introspection: true,
+    // Production answers neither introspection nor "did you mean …" hints: the schema is not advertised.
+    introspection: !app.config.production,
+    hideSchemaDetailsFromClientErrors: app.config.production,
+    parseOptions: PARSE_OPTIONS,
     includeStacktraceInErrorResponses: false,
     // main.ts stops everything on SIGINT/SIGTERM; Apollo's own handler, racing it, left the process hanging.
     stopOnTerminationSignals: false,
@@ -50,12 +53,25 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     });
   });
 
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_BODY });
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: app.config.maxBodyBytes });
   // Shared live topics: computed and serialised once per update for all their subscribers.
   const live = createLiveSubscribeHandler(app.liveHub, (actor, field, args) => liveTopicSpec(app, actor, field, args), {
     retryMs: app.config.liveIntervalMs,
   });
-  const wsServer = useServer<Record<string, unknown>, { actor?: Actor }>(
+  const guard = new WsGuard({
+    maxConnectionsPerIp: app.config.wsMaxConnectionsPerIp,
+    maxSubscriptionsPerConnection: app.config.wsMaxSubscriptions,
+    newTopicsPerMinute: app.config.liveNewTopicsPerMinute,
+  });
+  wss.on('connection', (socket, req) => {
+    const admitted = guard.admit(req);
+    if (!admitted.ok) {
+      socket.close(CLOSE_TOO_MANY, 'too many connections from this address');
+      return;
+    }
+    socket.once('close', admitted.release);
+  });
+  const wsServer = useServer<Record<string, unknown>, { actor?: Actor; budget?: ConnectionBudget }>(
     {
       schema,
       onConnect: async (ctx) => {
@@ -67,18 +83,32 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
           return false;
         }
       },
-      context: (ctx, id) => ({ app, actor: ctx.extra.actor!, ...liveContext(ctx.extra.socket, id) }) satisfies Context<App>,
+      context: (ctx, id) =>
+        ({ app, actor: ctx.extra.actor!, ...liveContext(ctx.extra.socket, id, () => budgetOf(ctx.extra).takeNewTopic()) }) satisfies Context<App>,
       subscribe: (args) => live.subscribe(args),
-      onSubscribe: (_ctx, _id, payload) => {
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return [err as GraphQLError];
+      // The same limits as on HTTP; every refusal is a coded client error, and the document is never logged.
+      onSubscribe: (ctx, id, payload) => {
+        const budget = budgetOf(ctx.extra);
+        if (!budget.hasRoom()) {
+          return [
+            clientError('RATE_LIMITED', `at most ${guard.limits.maxSubscriptionsPerConnection} subscriptions per connection; end one before starting another`),
+          ];
         }
-        const errors = validate(schema, document, allRules);
-        if (errors.length) return errors;
+        const tooLong = checkDocumentText(payload.query);
+        if (tooLong) return [tooLong];
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, PARSE_OPTIONS);
+        } catch (err) {
+          return [clientError('GRAPHQL_PARSE_FAILED', (err as Error).message)];
+        }
+        const errors = validate(schema, document, allRules, { maxErrors: 10 });
+        if (errors.length) return errors.map((e) => clientError('GRAPHQL_VALIDATION_FAILED', e.message));
+        budget.subscriptions.add(id);
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName } as ExecutionArgs;
+      },
+      onComplete: (ctx, id) => {
+        budgetOf(ctx.extra).subscriptions.delete(id);
       },
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => {
@@ -91,6 +121,11 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     },
     wss,
   );
+
+  function budgetOf(extra: { budget?: ConnectionBudget }): ConnectionBudget {
+    extra.budget ??= guard.connection();
+    return extra.budget;
+  }
 
   return {
     server,
@@ -132,10 +167,17 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
   }
   let body: unknown;
   try {
-    body = req.method === 'POST' ? await readJson(req) : undefined;
+    body = req.method === 'POST' ? await readJsonBody(req, app.config.maxBodyBytes) : undefined;
   } catch (err) {
-    return sendJson(res, 400, { errors: [{ message: (err as Error).message, extensions: { code: 'BAD_REQUEST' } }] });
+    if (err instanceof BodyTooLargeError) {
+      res.setHeader('connection', 'close');
+      return sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    }
+    const message = err instanceof BadBodyError ? err.message : 'the request body could not be read';
+    return sendJson(res, 400, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
   }
+  const tooLong = checkDocumentText(req.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query'));
+  if (tooLong) return sendJson(res, 400, { errors: [{ message: tooLong.message, extensions: tooLong.extensions }] });
   let actor: Actor;
   try {
     actor = await actorFromCredentials(app, headers.get('authorization'), headers.get('x-api-key'));
@@ -158,30 +200,9 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
   res.end();
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`request body is larger than ${MAX_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (!text) return resolveBody(undefined);
-      try {
-        resolveBody(JSON.parse(text));
-      } catch {
-        reject(new Error('request body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
+/** A client error over graphql-ws with its code; long messages (they may echo the document) are cut. */
+function clientError(code: string, message: string): GraphQLError {
+  return new GraphQLError(message.length > 300 ? `${message.slice(0, 300)}…` : message, { extensions: { code } });
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

@@ -1,4 +1,5 @@
 import { GraphQLError, type ExecutionResult } from 'graphql/index.js'; // graphql's CommonJS entry: see graphql/live-adapter.ts
+import { RateLimitedError } from '../common/errors.js';
 import { log } from '../common/logger.js';
 import type { ChangeBus, ChangeEvent } from '../common/pubsub.js';
 import { nextSeq, shanghaiIso } from './stats.logic.js';
@@ -55,6 +56,8 @@ export interface LiveVariantSpec {
 
 export interface LiveHubOptions {
   intervalMs: number;
+  /** Topics this process keeps at most; a subscription that would create one more is refused. */
+  maxTopics?: number;
   now?: () => number;
 }
 
@@ -80,6 +83,7 @@ interface Topic {
 }
 
 const RETIRED_SEQS_MAX = 10_000;
+export const DEFAULT_MAX_TOPICS = 5_000;
 
 export class LiveHub {
   private readonly topics = new Map<string, Topic>();
@@ -89,16 +93,29 @@ export class LiveHub {
   private readonly retiredSeqs = new Map<string, number>();
   private readonly now: () => number;
   private readonly intervalMs: number;
+  private readonly maxTopics: number;
   private readonly detach: Array<() => void> = [];
 
   constructor(options: LiveHubOptions) {
     this.intervalMs = options.intervalMs;
     this.now = options.now ?? (() => Date.now());
+    this.maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
   }
 
-  /** Adds a subscriber; it receives the current payload at once if there is one. Returns the unsubscribe. */
+  /** Whether a topic with this key is live now (subscribing to it creates nothing new). */
+  has(key: string): boolean {
+    return this.topics.has(key);
+  }
+
+  /**
+   * Adds a subscriber; it receives the current payload at once if there is one. Returns the
+   * unsubscribe. Refused with RATE_LIMITED when it would create a topic beyond `maxTopics`.
+   */
   subscribe(source: LiveSourceSpec, variant: LiveVariantSpec, sink: LiveSink): () => void {
     let topic = this.topics.get(source.key);
+    if (!topic && this.topics.size >= this.maxTopics) {
+      throw new RateLimitedError(`this server computes its maximum of ${this.maxTopics} live topics; subscribe to a topic already live or try again later`);
+    }
     if (!topic) {
       topic = {
         spec: source,
