@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ApiKeyCache } from '../auth/auth.service.js';
+import { ApiKeyCache, AttemptThrottle } from '../auth/auth.service.js';
 import { TokenService } from '../auth/tokens.js';
 import { TagDictionary } from '../catalog/catalog.service.js';
 import { pfCodes, type Channel } from '../catalog/channel.logic.js';
@@ -37,6 +37,7 @@ export interface App extends Kernel, Database {
   readonly instanceId: string;
   readonly tags: TagDictionary;
   readonly apiKeys: ApiKeyCache;
+  readonly loginThrottle: AttemptThrottle;
   readonly screenTokens: ScreenTokenCache;
   readonly presentations: PresentationRegistry;
   readonly liveHub: LiveHub;
@@ -95,6 +96,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     instanceId: bus.origin,
     tags: new TagDictionary(orm),
     apiKeys: new ApiKeyCache(),
+    loginThrottle: new AttemptThrottle(config.loginAttemptsPerMinute),
     screenTokens,
     presentations,
     liveHub,

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { bool, millis, optInt, optStr, pk, str } from '../common/columns.js';
+import { bool, int, millis, optInt, optMillis, optStr, pk, str } from '../common/columns.js';
 
 /** A person who signs in: department officer, supervisor, hotline operator or admin. */
 export interface AppUser {
@@ -24,6 +24,27 @@ export const AppUserSchema = new EntitySchema<AppUser>({
     departmentId: optInt,
     regionCode: optStr(12),
     createdAt: millis,
+  },
+});
+
+/**
+ * Failed sign-ins per username, known or not (so a lock tells an attacker nothing about which accounts
+ * exist): after too many failures the name is locked for a while.
+ */
+export interface LoginGuard {
+  username: string;
+  failures: number;
+  lockedUntil: number | null;
+  updatedAt: number;
+}
+export const LoginGuardSchema = new EntitySchema<LoginGuard>({
+  name: 'LoginGuard',
+  tableName: 'login_guard',
+  properties: {
+    username: { ...str(60), primary: true },
+    failures: int,
+    lockedUntil: optMillis,
+    updatedAt: millis,
   },
 });
 
@@ -78,4 +99,4 @@ export const AuditEntrySchema = new EntitySchema<AuditEntry>({
   },
 });
 
-export const authEntities = [AppUserSchema, ApiKeySchema, AuditEntrySchema];
+export const authEntities = [AppUserSchema, ApiKeySchema, AuditEntrySchema, LoginGuardSchema];

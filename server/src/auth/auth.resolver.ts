@@ -26,9 +26,9 @@ export class AuthResolver {
   async login(
     @Arg('username', () => String) username: string,
     @Arg('password', () => String) password: string,
-    @Ctx() { app }: Context<AuthDeps>,
+    @Ctx() { app, clientIp }: Context<AuthDeps>,
   ): Promise<SessionView> {
-    return login(app, username, password);
+    return login(app, username, password, clientIp);
   }
 
   @Authorized('public')

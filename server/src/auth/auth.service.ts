@@ -1,9 +1,9 @@
 import type { Kernel } from '../common/kernel.js';
 import { digest, hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
-import { UnauthenticatedError } from '../common/errors.js';
+import { AccountLockedError, RateLimitedError, UnauthenticatedError } from '../common/errors.js';
 import type { Database, Em } from '../db/orm.js';
 import { DepartmentSchema } from '../catalog/catalog.entities.js';
-import { ApiKeySchema, AppUserSchema, type AppUser } from './auth.entities.js';
+import { ApiKeySchema, AppUserSchema, LoginGuardSchema, type AppUser } from './auth.entities.js';
 import { PUBLIC_ACTOR, type Actor, type Role } from '../common/actor.js';
 import type { TokenService } from './tokens.js';
 
@@ -20,6 +20,40 @@ export interface AuthDeps extends Kernel, Database {
   readonly tokens: TokenService;
   readonly apiKeys: ApiKeyCache;
   readonly screenTokens: ScreenTokenCheck;
+  readonly loginThrottle: AttemptThrottle;
+}
+
+/**
+ * A token bucket per key (a client address): at most `perMinute` attempts a minute, refilled evenly.
+ * One per process; bounded (the emptiest old entries are dropped first when it is full).
+ */
+export class AttemptThrottle {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  /** Takes one attempt for `key`; when none is left, says how many seconds until the next one. */
+  take(key: string, now: number): { ok: true } | { ok: false; retryAfterS: number } {
+    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + ((now - bucket.at) * this.perMinute) / 60_000);
+    bucket.at = now;
+    this.buckets.delete(key);
+    if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return { ok: false, retryAfterS: Math.ceil(((1 - bucket.tokens) * 60) / this.perMinute) };
+    bucket.tokens -= 1;
+    return { ok: true };
+  }
+}
+
+/** A password hash nobody knows: unknown usernames are checked against it, so they take as long as known ones. */
+let dummyHash: Promise<string> | undefined;
+function unknownUserHash(): Promise<string> {
+  dummyHash ??= hashPassword(randomSecret(24));
+  return dummyHash;
 }
 
 const KEY_CACHE_MS = 30_000;
@@ -96,15 +130,44 @@ async function loadApiKeyActor(app: Database, hash: string): Promise<Actor | nul
   };
 }
 
-/** Signs in a person; the session token carries the role and scope so requests need no lookup. */
-export async function login(app: AuthDeps, username: string, password: string) {
+/**
+ * Signs in a person; the session token carries the role and scope so requests need no lookup. Too many
+ * attempts from one address are refused (RATE_LIMITED), and a username with `loginMaxFailures` wrong
+ * passwords in a row is locked for `loginLockMinutes` (ACCOUNT_LOCKED), whether it exists or not. An
+ * unknown username costs the same password check as a known one, so neither the answer nor its time
+ * tells which accounts exist.
+ */
+export async function login(app: AuthDeps, username: string, password: string, clientIp = 'unknown') {
+  const now = app.clock.now().getTime();
+  const allowed = app.loginThrottle.take(clientIp, now);
+  if (!allowed.ok) {
+    throw new RateLimitedError(`too many sign-in attempts from this address; try again in ${allowed.retryAfterS} s`, { retryAfter: allowed.retryAfterS });
+  }
   const em = app.orm.em.fork() as Em;
-  const user = await em.findOne(AppUserSchema, { username });
-  // Same message whether the user or the password was wrong, so accounts cannot be probed.
-  if (!user || !(await verifyPassword(password, user.passwordHash))) {
+  const name = username.trim().slice(0, 60);
+  const guard = await em.findOne(LoginGuardSchema, { username: name });
+  if (guard?.lockedUntil && guard.lockedUntil > now) throw lockedError(guard.lockedUntil, now);
+  const user = await em.findOne(AppUserSchema, { username: name });
+  const matches = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash()));
+  if (!user || !matches) {
+    const failures = (guard?.failures ?? 0) + 1;
+    const locks = failures >= app.config.loginMaxFailures;
+    const lockedUntil = locks ? now + app.config.loginLockMinutes * 60_000 : null;
+    await em.upsert(LoginGuardSchema, { username: name, failures: locks ? 0 : failures, lockedUntil, updatedAt: now });
+    app.logger.warn(locks ? 'sign-in failed; the username is locked' : 'sign-in failed', { failures, locked: locks });
+    // Same message whether the user or the password was wrong, so accounts cannot be probed.
+    if (locks) throw lockedError(lockedUntil!, now);
     throw new UnauthenticatedError('the username or password is wrong');
   }
+  if (guard) await em.nativeDelete(LoginGuardSchema, { username: name });
   return issueSession(app, em, user);
+}
+
+function lockedError(until: number, now: number): AccountLockedError {
+  const minutes = Math.ceil((until - now) / 60_000);
+  return new AccountLockedError(`too many wrong passwords: this username is locked for ${minutes} more minute(s); ask an administrator if you need in sooner`, {
+    retryAfter: Math.ceil((until - now) / 1000),
+  });
 }
 
 export async function issueSession(app: Pick<AuthDeps, 'tokens' | 'config'>, em: Em, user: AppUser) {

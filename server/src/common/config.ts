@@ -44,6 +44,10 @@ export interface Config {
   /** Live topics one process computes at most, and how many new ones one connection may cause per minute. */
   liveMaxTopics: number;
   liveNewTopicsPerMinute: number;
+  /** Sign-in: wrong passwords in a row before a username is locked, for how long, and attempts per address a minute. */
+  loginMaxFailures: number;
+  loginLockMinutes: number;
+  loginAttemptsPerMinute: number;
   /** Provincial `pf` codes that differ from the common order, "HOTLINE=6,SMS=7,DEFAULT=7" (parsed once by the root). */
   pfCodes: string;
 }
@@ -74,6 +78,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
     pfCodes: pfCodesSetting(env.PF_CODES ?? ''),
     production: env.NODE_ENV === 'production',
+    loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
+    loginLockMinutes: int(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
+    loginAttemptsPerMinute: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 30, 1, 100_000),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     wsMaxConnectionsPerIp: int(env, 'WS_MAX_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),

@@ -7,4 +7,6 @@ import type { Actor } from './actor.js';
 export interface Context<D = unknown> {
   app: D;
   actor: Actor;
+  /** The client's address as this server saw it (for per-address limits; never logged with personal data). */
+  clientIp?: string;
 }

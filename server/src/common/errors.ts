@@ -77,6 +77,11 @@ export class IllegalTransitionError extends DomainError {
   }
 }
 
+/** A username locked after too many wrong passwords; `retryAfter` (seconds) says when to try again. */
+export class AccountLockedError extends DomainError {
+  readonly code = 'ACCOUNT_LOCKED';
+}
+
 /** Too many requests of a kind from one caller, or the server at a bound it keeps; try again later. */
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';

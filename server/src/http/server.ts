@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -40,7 +40,7 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     includeStacktraceInErrorResponses: false,
     // main.ts stops everything on SIGINT/SIGTERM; Apollo's own handler, racing it, left the process hanging.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), tooManyRequestsStatus],
   });
   await apollo.start();
   const serveStatic = dashboardDir ? staticHandler(dashboardDir) : null;
@@ -84,7 +84,12 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         }
       },
       context: (ctx, id) =>
-        ({ app, actor: ctx.extra.actor!, ...liveContext(ctx.extra.socket, id, () => budgetOf(ctx.extra).takeNewTopic()) }) satisfies Context<App>,
+        ({
+          app,
+          actor: ctx.extra.actor!,
+          clientIp: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+          ...liveContext(ctx.extra.socket, id, () => budgetOf(ctx.extra).takeNewTopic()),
+        }) satisfies Context<App>,
       subscribe: (args) => live.subscribe(args),
       // The same limits as on HTTP; every refusal is a coded client error, and the document is never logged.
       onSubscribe: (ctx, id, payload) => {
@@ -188,7 +193,7 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
   }
   const result = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: async () => ({ app, actor }),
+    context: async () => ({ app, actor, clientIp: req.socket.remoteAddress ?? 'unknown' }),
   });
   for (const [key, value] of result.headers) res.setHeader(key, value);
   res.statusCode = result.status ?? 200;
@@ -199,6 +204,22 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();
 }
+
+/** A refusal for too many requests is answered with HTTP 429 and Retry-After, not 200. */
+const tooManyRequestsStatus: ApolloServerPlugin<Context<App>> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const limited = response.body.singleResult.errors?.find((e) => e.extensions?.code === 'RATE_LIMITED');
+        if (!limited) return;
+        const retryAfter = Number(limited.extensions?.retryAfter ?? 60);
+        response.http.status = 429;
+        response.http.headers.set('retry-after', String(Number.isFinite(retryAfter) ? Math.max(1, Math.ceil(retryAfter)) : 60));
+      },
+    };
+  },
+};
 
 /** A client error over graphql-ws with its code; long messages (they may echo the document) are cut. */
 function clientError(code: string, message: string): GraphQLError {
