@@ -1,5 +1,5 @@
 /*
- * 好差评 portal widget, one <script> tag (issue 5, item 3):
+ * 好差评 portal widget, one <script> tag (R21):
  *   <script src="https://HOST/embed.js" data-token="EMBED_TOKEN" async></script>
  * Optional: data-region="12-digit code", data-department="id", data-lang="en", data-width="360px".
  * It puts an <iframe> of HOST/widget right after itself and sizes it to the widget's height.

@@ -44,6 +44,8 @@ export interface Config {
   /** Live topics one process computes at most, and how many new ones one connection may cause per minute. */
   liveMaxTopics: number;
   liveNewTopicsPerMinute: number;
+  /** Portal origins allowed to frame the widget (EMBED_ORIGINS, comma-separated). */
+  embedOrigins: string[];
   /** Sign-in: wrong passwords in a row before a username is locked, for how long, and attempts per address a minute. */
   loginMaxFailures: number;
   loginLockMinutes: number;
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
     pfCodes: pfCodesSetting(env.PF_CODES ?? ''),
     production: env.NODE_ENV === 'production',
+    embedOrigins: originsSetting(env.EMBED_ORIGINS ?? ''),
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: int(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginAttemptsPerMinute: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 30, 1, 100_000),
@@ -97,6 +100,19 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
     throw InvalidInputError.field(`environment variable ${name}`, `an integer ${min}–${max}`, raw);
   }
   return value;
+}
+
+function originsSetting(raw: string): string[] {
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(origin)) {
+      throw InvalidInputError.field('environment variable EMBED_ORIGINS', 'origins such as https://www.example.gov.cn, comma-separated', raw);
+    }
+  }
+  return origins;
 }
 
 function pfCodesSetting(raw: string): string {

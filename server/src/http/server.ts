@@ -13,6 +13,7 @@ import { formatError } from '../graphql/format-error.js';
 import { allRules, checkDocumentText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
 import { CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
 import { BadBodyError, BodyTooLargeError, readJsonBody } from './body.js';
+import { setSecurityHeaders } from './headers.js';
 import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import { liveTopicSpec } from '../stats/live-topics.js';
@@ -149,6 +150,7 @@ async function route(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  setSecurityHeaders(res, url.pathname, { embedOrigins: app.config.embedOrigins, tls: false });
   if (url.pathname === '/healthz') return sendText(res, 200, 'ok');
   if (url.pathname === '/readyz') return readiness(app, res);
   if (url.pathname === '/graphql') return graphqlRequest(app, apollo, req, res, url);
