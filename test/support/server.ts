@@ -36,8 +36,11 @@ export async function startTestServer(config: Partial<Config> = {}, clock?: Cloc
       databaseUrl: db.databaseUrl,
       seedDemo: false,
       minPublicRatings: 0,
-      // Tests sign in many times from one address; the sign-in tests set their own limit.
+      // Tests sign in many times from one address and move the clock by hours between steps; the
+      // sign-in and session tests set their own limits.
       loginAttemptsPerMinute: 10_000,
+      sessionIdleMinutes: 24 * 60,
+      sessionTtlHours: 12,
       liveIntervalMs: 20,
       piiKey: Buffer.alloc(32, 7).toString('base64'),
       piiKeyId: 'test',

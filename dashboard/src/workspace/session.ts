@@ -52,8 +52,12 @@ export async function login(username: string, password: string): Promise<void> {
   save(res.data.login);
 }
 
+/** Signs out here and ends the session on the server (its WebSocket connections close too). */
 export function logout(): void {
+  const token = session.value?.token;
   save(null);
+  // The local sign-out happens whatever the server answers; a lost request leaves a session that ends when idle.
+  if (token) void request(wsOps.logout, {}, { token }).catch(() => undefined);
 }
 
 /** A query or mutation as the signed-in user; an expired session signs out. */
@@ -61,7 +65,7 @@ export async function call<T>(query: string, variables: Record<string, unknown> 
   const res: GraphQLResult<T> = await request<T>(query, variables, { token: session.value?.token });
   if (res.errors?.length || !res.data) {
     const code = errorCode(res);
-    if (code === 'UNAUTHENTICATED' || code === 'TOKEN_EXPIRED') logout();
+    if (code === 'UNAUTHENTICATED' || code === 'TOKEN_EXPIRED') save(null);
     throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.requestFailed'), code);
   }
   return res.data;

@@ -34,6 +34,7 @@ export const wsOps = {
     EXTEND: extend,
   },
   login: 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt role displayName } }',
+  logout: 'mutation { logout }',
   changes: 'subscription { rectificationChanged { action caseIds state overdue at } }',
 };
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ApiKeyCache, AttemptThrottle } from '../auth/auth.service.js';
 import { TokenService } from '../auth/tokens.js';
+import { SessionStore } from '../auth/session.store.js';
 import { TagDictionary } from '../catalog/catalog.service.js';
 import { pfCodes, type Channel } from '../catalog/channel.logic.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -38,6 +39,7 @@ export interface App extends Kernel, Database {
   readonly tags: TagDictionary;
   readonly apiKeys: ApiKeyCache;
   readonly loginThrottle: AttemptThrottle;
+  readonly sessions: SessionStore;
   readonly screenTokens: ScreenTokenCache;
   readonly presentations: PresentationRegistry;
   readonly liveHub: LiveHub;
@@ -84,6 +86,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   closers.add('live hub', () => liveHub.close());
   const screenTokens = new ScreenTokenCache(db, bus);
   closers.add('screen token cache', () => screenTokens.close());
+  const sessions = new SessionStore(db, bus, { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionTtlHours * 3_600_000 });
+  closers.add('sessions', () => sessions.close());
   const presentations = new PresentationRegistry(bus, kernel.clock);
   closers.add('presentations', () => presentations.close());
 
@@ -97,6 +101,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     tags: new TagDictionary(orm),
     apiKeys: new ApiKeyCache(),
     loginThrottle: new AttemptThrottle(config.loginAttemptsPerMinute),
+    sessions,
     screenTokens,
     presentations,
     liveHub,

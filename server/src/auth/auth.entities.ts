@@ -48,6 +48,28 @@ export const LoginGuardSchema = new EntitySchema<LoginGuard>({
   },
 });
 
+/** A signed-in person's session, held on the server so it can be ended (logout) and can run idle. */
+export interface AppSession {
+  id: string;
+  userId: number;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+}
+export const AppSessionSchema = new EntitySchema<AppSession>({
+  name: 'AppSession',
+  tableName: 'app_session',
+  properties: {
+    id: { ...str(40), primary: true },
+    userId: { ...int, index: true },
+    createdAt: millis,
+    lastSeenAt: millis,
+    expiresAt: millis,
+    endedAt: optMillis,
+  },
+});
+
 /** A machine credential: a department business system (`system`) or a window/terminal device (`device`). */
 export interface ApiKey {
   id: number;
@@ -99,4 +121,4 @@ export const AuditEntrySchema = new EntitySchema<AuditEntry>({
   },
 });
 
-export const authEntities = [AppUserSchema, ApiKeySchema, AuditEntrySchema, LoginGuardSchema];
+export const authEntities = [AppUserSchema, ApiKeySchema, AuditEntrySchema, LoginGuardSchema, AppSessionSchema];

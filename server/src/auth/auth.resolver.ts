@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, Field, GraphQLISODateTime, Int, Mutation, ObjectT
 import type { Context } from '../common/context.js';
 import { InvalidInputError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
-import { createApiKey, login, type AuthDeps } from './auth.service.js';
+import { createApiKey, login, logout, type AuthDeps } from './auth.service.js';
 
 @ObjectType()
 export class SessionView {
@@ -29,6 +29,12 @@ export class AuthResolver {
     @Ctx() { app, clientIp }: Context<AuthDeps>,
   ): Promise<SessionView> {
     return login(app, username, password, clientIp);
+  }
+
+  @Authorized('department', 'supervisor', 'hotline', 'admin')
+  @Mutation(() => Boolean, { description: 'Signs out: the session ends at once on every server, and its WebSocket connections are closed' })
+  async logout(@Ctx() { app, actor }: Context<AuthDeps>): Promise<boolean> {
+    return logout(app, actor);
   }
 
   @Authorized('public')

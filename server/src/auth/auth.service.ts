@@ -6,6 +6,7 @@ import { DepartmentSchema } from '../catalog/catalog.entities.js';
 import { ApiKeySchema, AppUserSchema, LoginGuardSchema, type AppUser } from './auth.entities.js';
 import { PUBLIC_ACTOR, type Actor, type Role } from '../common/actor.js';
 import type { TokenService } from './tokens.js';
+import type { SessionStore } from './session.store.js';
 
 /**
  * Auth asks whether a screen or embed token is still active (not revoked) through this interface; the
@@ -21,6 +22,7 @@ export interface AuthDeps extends Kernel, Database {
   readonly apiKeys: ApiKeyCache;
   readonly screenTokens: ScreenTokenCheck;
   readonly loginThrottle: AttemptThrottle;
+  readonly sessions: SessionStore;
 }
 
 /**
@@ -97,10 +99,12 @@ async function actorFromToken(app: AuthDeps, token: string): Promise<Actor> {
       departmentId: (claims.departmentId as number | undefined) ?? undefined,
     };
   }
+  await app.sessions.assertAlive(claims.jti, app.clock.now().getTime());
   return {
     role: claims.role as Role,
     label: `user:${claims.sub}`,
     userId: Number(claims.sub),
+    sessionId: claims.jti,
     departmentId: (claims.departmentId as number | null) ?? undefined,
     departmentPath: (claims.departmentPath as string | null) ?? undefined,
     regionCode: (claims.regionCode as string | null) ?? undefined,
@@ -170,15 +174,24 @@ function lockedError(until: number, now: number): AccountLockedError {
   });
 }
 
-export async function issueSession(app: Pick<AuthDeps, 'tokens' | 'config'>, em: Em, user: AppUser) {
+/** Signs the session token and records the session on the server (logout and the idle timeout end it there). */
+export async function issueSession(app: Pick<AuthDeps, 'tokens' | 'config' | 'sessions' | 'clock'>, em: Em, user: AppUser) {
   const dept = user.departmentId ? await em.findOne(DepartmentSchema, { id: user.departmentId }) : null;
-  const { token, expiresAt } = await app.tokens.sign('session', String(user.id), app.config.sessionTtlHours * 3600, {
+  const { token, jti, expiresAt } = await app.tokens.sign('session', String(user.id), app.config.sessionTtlHours * 3600, {
     role: user.role,
     departmentId: user.departmentId,
     departmentPath: dept?.path ?? null,
     regionCode: user.regionCode,
   });
+  await app.sessions.open(em, jti, user.id, app.clock.now().getTime());
   return { token, expiresAt: expiresAt!, role: user.role, displayName: user.displayName };
+}
+
+/** Ends the caller's session at once, on every server; its WebSocket connections are closed. */
+export async function logout(app: AuthDeps, actor: Actor): Promise<boolean> {
+  if (!actor.sessionId) throw new UnauthenticatedError('only a signed-in person can sign out (machine keys and tokens have no session)');
+  await app.sessions.end(actor.sessionId, app.clock.now().getTime());
+  return true;
 }
 
 export async function createUser(

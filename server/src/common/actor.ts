@@ -8,6 +8,8 @@ export interface Actor {
   /** Stable, non-personal label for logs and audit ("user:12", "apikey:3", "rating-token:abc"). */
   label: string;
   userId?: number;
+  /** A signed-in person's server-side session (ended by logout or when idle). */
+  sessionId?: string;
   apiKeyId?: number;
   /** department and system: their own department; officers also see its sub-units. */
   departmentId?: number;

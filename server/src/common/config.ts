@@ -23,6 +23,8 @@ export interface Config {
   /** R7: lifetime of a receipt QR rating token. */
   ratingTokenTtlHours: number;
   sessionTtlHours: number;
+  /** A session ends after this many minutes without a request. */
+  sessionIdleMinutes: number;
   /** Seed the demo city when the database is empty (default on for the embedded SQLite mode). */
   seedDemo: boolean;
   seedRatings: number;
@@ -70,7 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ratingWindowDays: int(env, 'RATING_WINDOW_DAYS', defaultAfterDays, 0, 365),
     followUpDays: int(env, 'FOLLOW_UP_DAYS', 0, 0, 365),
     ratingTokenTtlHours: int(env, 'RATING_TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 365),
-    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 8, 1, 24 * 30),
+    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
     seedDemo: bool(env, 'SEED_DEMO', !env.DATABASE_URL),
     seedRatings: int(env, 'SEED_RATINGS', 20_000, 0, 1_000_000_000),
     liveIntervalMs: int(env, 'LIVE_INTERVAL_MS', 500, 10, 60_000),

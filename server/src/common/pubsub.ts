@@ -37,7 +37,7 @@ export interface RectificationEvent extends EventBase {
  */
 export interface CatalogEvent extends EventBase {
   kind: 'catalog';
-  detail?: { reason?: 'redis-resync' | 'stats-rebuild'; screenTokenRevoked?: string; presentation?: unknown };
+  detail?: { reason?: 'redis-resync' | 'stats-rebuild'; screenTokenRevoked?: string; sessionEnded?: string; presentation?: unknown };
 }
 
 /** A change that happened and was committed; subscribers decide what to recompute. */

@@ -14,6 +14,8 @@ export interface WsLimits {
 
 /** A graphql-ws close code in the application range: "too many requests" (reason under 124 bytes). */
 export const CLOSE_TOO_MANY = 4429;
+/** The connection's session was ended (logout, here or on another server). */
+export const CLOSE_SESSION_ENDED = 4401;
 
 export class WsGuard {
   private readonly perIp = new Map<string, number>();

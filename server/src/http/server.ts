@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, parse, validate, type ExecutionArgs, type DocumentNode } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
 import type { Actor } from '../common/actor.js';
@@ -11,7 +11,7 @@ import { log } from '../common/logger.js';
 import type { FeatureDeps } from '../graphql/deps.js';
 import { formatError } from '../graphql/format-error.js';
 import { allRules, checkDocumentText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
-import { CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
+import { CLOSE_SESSION_ENDED, CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
 import { BadBodyError, BodyTooLargeError, readJsonBody } from './body.js';
 import { setSecurityHeaders } from './headers.js';
 import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
@@ -72,13 +72,21 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     }
     socket.once('close', admitted.release);
   });
+  // A session that ends (logout here or on another server) takes its WebSocket connections with it.
+  const sessionSockets = new Map<string, Set<WebSocket>>();
+  const stopWatchingSessions = app.sessions.onEnded((sessionId) => {
+    for (const socket of sessionSockets.get(sessionId) ?? []) socket.close(CLOSE_SESSION_ENDED, 'the session has ended; sign in again');
+    sessionSockets.delete(sessionId);
+  });
   const wsServer = useServer<Record<string, unknown>, { actor?: Actor; budget?: ConnectionBudget }>(
     {
       schema,
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         try {
-          ctx.extra.actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
+          const actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
+          ctx.extra.actor = actor;
+          if (actor.sessionId) trackSessionSocket(actor.sessionId, ctx.extra.socket);
           return true;
         } catch {
           return false;
@@ -128,6 +136,16 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     wss,
   );
 
+  function trackSessionSocket(sessionId: string, socket: WebSocket): void {
+    let sockets = sessionSockets.get(sessionId);
+    if (!sockets) sessionSockets.set(sessionId, (sockets = new Set()));
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0 && sessionSockets.get(sessionId) === sockets) sessionSockets.delete(sessionId);
+    });
+  }
+
   function budgetOf(extra: { budget?: ConnectionBudget }): ConnectionBudget {
     extra.budget ??= guard.connection();
     return extra.budget;
@@ -136,6 +154,7 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
   return {
     server,
     async close() {
+      stopWatchingSessions();
       await wsServer.dispose(); // closes the WebSocket server too
       await apollo.stop();
     },
