@@ -9,6 +9,7 @@ import type { DimensionKey, Level } from '../server/src/catalog/levels.logic.js'
 import { DIMENSIONS } from '../server/src/catalog/levels.logic.js';
 import type { RegionLevel } from '../server/src/catalog/region.logic.js';
 import { nationalTagsForLevel } from '../server/src/catalog/tags.data.js';
+import { idCardCheckChar } from '../server/src/common/pii-text.logic.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
@@ -851,14 +852,8 @@ function personName(rng: Random): string {
   return surname + first + GIVEN_CHARS.charAt(rng.int(0, GIVEN_CHARS.length - 1));
 }
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
-
-/** ISO 7064 MOD 11-2 check character of a resident ID (GB 11643) over its first 17 digits. */
-export function idCardCheckChar(first17: string): string {
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17.charAt(i)) * ID_WEIGHTS[i]!;
-  return '10X98765432'.charAt(sum % 11);
-}
+// The ID check character is computed where comments are checked for personal data (one place).
+export { idCardCheckChar };
 
 // ---------------------------------------------------------------------------------------------
 // Catalog generation
