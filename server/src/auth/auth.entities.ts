@@ -98,27 +98,60 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
   },
 });
 
-/** Who looked at or changed what; personal data views are recorded here (R12). */
+/**
+ * Who looked at or changed what (安全审计, R12): every sign-in, every view of personal data, every
+ * change of a case, setting, key or token. Append-only (the database refuses updates and deletes) and
+ * hash-chained: each row's hash covers its fields and the previous row's hash, so an edit made behind
+ * the application's back is found by `npm run audit:verify`.
+ */
 export interface AuditEntry {
   id: number;
   at: number;
   actor: string;
+  role: string;
+  ip: string | null;
   action: string;
   subject: string;
+  outcome: string;
   detail: string | null;
+  requestId: string | null;
+  prevHash: string;
+  hash: string;
 }
 export const AuditEntrySchema = new EntitySchema<AuditEntry>({
   name: 'AuditEntry',
   tableName: 'audit_log',
-  indexes: [{ properties: ['subject'] }],
+  indexes: [{ properties: ['subject'] }, { properties: ['at'] }],
   properties: {
     id: pk,
     at: millis,
     actor: str(100),
+    role: str(16),
+    ip: optStr(64),
     action: str(60),
     subject: str(100),
+    outcome: str(16),
     detail: optStr(500),
+    requestId: optStr(40),
+    prevHash: str(64),
+    hash: str(64),
   },
 });
 
-export const authEntities = [AppUserSchema, ApiKeySchema, AuditEntrySchema, LoginGuardSchema, AppSessionSchema];
+/** The newest row of the audit chain (one row), locked while a row is appended. */
+export interface AuditHead {
+  id: number;
+  lastId: number;
+  lastHash: string;
+}
+export const AuditHeadSchema = new EntitySchema<AuditHead>({
+  name: 'AuditHead',
+  tableName: 'audit_head',
+  properties: {
+    id: { type: 'integer', primary: true },
+    lastId: int,
+    lastHash: str(64),
+  },
+});
+
+export const authEntities = [AppUserSchema, ApiKeySchema, AuditEntrySchema, AuditHeadSchema, LoginGuardSchema, AppSessionSchema];

@@ -1,6 +1,8 @@
 import { Arg, Authorized, Ctx, Field, GraphQLISODateTime, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../common/context.js';
 import { InvalidInputError } from '../common/errors.js';
+import { shanghaiIso } from '../common/calendar.js';
+import { AuditEntrySchema } from './auth.entities.js';
 import type { Em } from '../db/orm.js';
 import { createApiKey, login, logout, type AuthDeps } from './auth.service.js';
 
@@ -19,8 +21,41 @@ export class ViewerView {
   @Field(() => String, { nullable: true }) regionCode?: string | null;
 }
 
+@ObjectType({ description: 'One record of the audit trail (安全审计)' })
+export class AuditRecordView {
+  @Field(() => Int) id!: number;
+  @Field(() => String, { description: 'ISO 8601, Asia/Shanghai (+08:00)' }) at!: string;
+  @Field(() => String) actor!: string;
+  @Field(() => String) role!: string;
+  @Field(() => String, { nullable: true }) ip?: string | null;
+  @Field(() => String) action!: string;
+  @Field(() => String) subject!: string;
+  @Field(() => String, { description: 'ok, refused or failed' }) outcome!: string;
+  @Field(() => String, { nullable: true }) detail?: string | null;
+  @Field(() => String, { nullable: true }) requestId?: string | null;
+  @Field(() => String, { description: 'SHA-256 link of the chain' }) hash!: string;
+}
+
 @Resolver()
 export class AuthResolver {
+  @Authorized('auditor')
+  @Query(() => [AuditRecordView], { description: 'The audit trail, newest first; only the auditor reads it' })
+  async auditLog(
+    @Arg('action', () => String, { nullable: true, description: 'e.g. sign-in.failure, rater-contact.view' }) action: string | null,
+    @Arg('beforeId', () => Int, { nullable: true, description: 'page on: records older than this id' }) beforeId: number | null,
+    @Arg('first', () => Int, { nullable: true, description: '1–500, default 100' }) first: number | null,
+    @Ctx() { app }: Context<AuthDeps>,
+  ): Promise<AuditRecordView[]> {
+    const limit = first ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw InvalidInputError.field('first', 'an integer 1–500', limit);
+    const rows = await (app.orm.em.fork() as Em).find(
+      AuditEntrySchema,
+      { ...(action ? { action } : {}), ...(beforeId ? { id: { $lt: beforeId } } : {}) },
+      { orderBy: { id: 'desc' }, limit },
+    );
+    return rows.map((r) => ({ ...r, at: shanghaiIso(r.at) }));
+  }
+
   @Authorized('public')
   @Mutation(() => SessionView, { description: 'Signs in an officer, supervisor or admin' })
   async login(

@@ -7,6 +7,7 @@ import { ApiKeySchema, AppUserSchema, LoginGuardSchema, type AppUser } from './a
 import { PUBLIC_ACTOR, type Actor, type Role } from '../common/actor.js';
 import type { TokenService } from './tokens.js';
 import type { SessionStore } from './session.store.js';
+import { recordAudit } from './audit.service.js';
 
 /**
  * Auth asks whether a screen or embed token is still active (not revoked) through this interface; the
@@ -143,14 +144,24 @@ async function loadApiKeyActor(app: Database, hash: string): Promise<Actor | nul
  */
 export async function login(app: AuthDeps, username: string, password: string, clientIp = 'unknown') {
   const now = app.clock.now().getTime();
+  const name = username.trim().slice(0, 60);
   const allowed = app.loginThrottle.take(clientIp, now);
+  const audit = (action: string, outcome: 'ok' | 'refused', detail?: string) =>
+    recordAudit(
+      app,
+      { actor: { role: 'public', label: `sign-in:${name}`.slice(0, 100) }, action, subject: `user:${name}`.slice(0, 100), outcome, ip: clientIp, detail },
+      now,
+    );
   if (!allowed.ok) {
+    await audit('sign-in.throttled', 'refused');
     throw new RateLimitedError(`too many sign-in attempts from this address; try again in ${allowed.retryAfterS} s`, { retryAfter: allowed.retryAfterS });
   }
   const em = app.orm.em.fork() as Em;
-  const name = username.trim().slice(0, 60);
   const guard = await em.findOne(LoginGuardSchema, { username: name });
-  if (guard?.lockedUntil && guard.lockedUntil > now) throw lockedError(guard.lockedUntil, now);
+  if (guard?.lockedUntil && guard.lockedUntil > now) {
+    await audit('sign-in.locked', 'refused');
+    throw lockedError(guard.lockedUntil, now);
+  }
   const user = await em.findOne(AppUserSchema, { username: name });
   const matches = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash()));
   if (!user || !matches) {
@@ -159,12 +170,19 @@ export async function login(app: AuthDeps, username: string, password: string, c
     const lockedUntil = locks ? now + app.config.loginLockMinutes * 60_000 : null;
     await em.upsert(LoginGuardSchema, { username: name, failures: locks ? 0 : failures, lockedUntil, updatedAt: now });
     app.logger.warn(locks ? 'sign-in failed; the username is locked' : 'sign-in failed', { failures, locked: locks });
+    await audit(locks ? 'sign-in.lock' : 'sign-in.failure', 'refused', locks ? `locked for ${app.config.loginLockMinutes} minutes` : `failure ${failures}`);
     // Same message whether the user or the password was wrong, so accounts cannot be probed.
     if (locks) throw lockedError(lockedUntil!, now);
     throw new UnauthenticatedError('the username or password is wrong');
   }
   if (guard) await em.nativeDelete(LoginGuardSchema, { username: name });
-  return issueSession(app, em, user);
+  const session = await issueSession(app, em, user);
+  await recordAudit(
+    app,
+    { actor: { role: user.role as Role, label: `user:${user.id}` }, action: 'sign-in.success', subject: `user:${user.id}`, ip: clientIp },
+    now,
+  );
+  return session;
 }
 
 function lockedError(until: number, now: number): AccountLockedError {
@@ -190,7 +208,9 @@ export async function issueSession(app: Pick<AuthDeps, 'tokens' | 'config' | 'se
 /** Ends the caller's session at once, on every server; its WebSocket connections are closed. */
 export async function logout(app: AuthDeps, actor: Actor): Promise<boolean> {
   if (!actor.sessionId) throw new UnauthenticatedError('only a signed-in person can sign out (machine keys and tokens have no session)');
-  await app.sessions.end(actor.sessionId, app.clock.now().getTime());
+  const now = app.clock.now().getTime();
+  await app.sessions.end(actor.sessionId, now);
+  await recordAudit(app, { actor, action: 'sign-out', subject: actor.label }, now);
   return true;
 }
 

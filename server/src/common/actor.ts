@@ -1,5 +1,5 @@
 /** Every caller has exactly one role; resolvers list the roles they admit (`public` admits anyone). */
-export const ROLES = ['public', 'rater', 'device', 'department', 'supervisor', 'system', 'admin', 'screen', 'hotline'] as const;
+export const ROLES = ['public', 'rater', 'device', 'department', 'supervisor', 'system', 'admin', 'screen', 'hotline', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling, as established from the request's credentials. */

@@ -1,5 +1,6 @@
 import type { RectificationDeps } from './rectification.deps.js';
-import { AuditEntrySchema, AppUserSchema } from '../auth/auth.entities.js';
+import { AppUserSchema } from '../auth/auth.entities.js';
+import { appendAudit } from '../auth/audit.service.js';
 import type { Actor } from '../common/actor.js';
 import { DepartmentSchema, ItemSchema, StaffSchema } from '../catalog/catalog.entities.js';
 import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
@@ -123,14 +124,15 @@ export async function raterContact(app: RectificationDeps, actor: Actor, caseId:
     [kase.ratingId],
   );
   const row = rows[0];
-  em.create(AuditEntrySchema, {
-    at: app.clock.now().getTime(),
-    actor: actor.label,
-    action: 'rater-contact.view',
-    subject: `rect_case:${caseId}`,
-    detail: `rating ${kase.ratingId}, for the callback (回访)`,
-  });
-  await em.flush();
+  // The view is recorded before the data is shown; if the record cannot be written, nothing is shown.
+  await em.transactional((tx) =>
+    appendAudit(
+      tx as Em,
+      app.dialect,
+      { actor, action: 'rater-contact.view', subject: `rect_case:${caseId}`, detail: `rating ${kase.ratingId}, for the callback (回访)` },
+      app.clock.now().getTime(),
+    ),
+  );
   return {
     name: row?.rater_name_sealed ? app.cipher.decrypt(row.rater_name_sealed) : null,
     mobile: row?.rater_mobile_sealed ? app.cipher.decrypt(row.rater_mobile_sealed) : null,

@@ -7,6 +7,7 @@ import { parseYmd } from './calendar.logic.js';
 import { RectHolidaySchema, RectSettingSchema, type RectHoliday } from './rectification.entities.js';
 import { SETTING_DEFAULTS, SETTING_KEYS, validateSetting, type SettingKey } from './settings.logic.js';
 import { loadRegionRules } from './settings.store.js';
+import { appendAudit } from '../auth/audit.service.js';
 
 /** Admins set any region's rules; a supervisor sets those of its own region and below. */
 function checkRegion(actor: Actor, regionCode: string, allowNationwide: boolean): void {
@@ -27,15 +28,23 @@ export async function effectiveSettings(app: RectificationDeps, regionCode: stri
 /** Sets (or with value null removes) a region's override of one setting; applies to cases opened or moved afterwards. */
 export async function setSetting(app: RectificationDeps, actor: Actor, regionCode: string, key: string, value: string | null | undefined): Promise<void> {
   checkRegion(actor, regionCode, false);
-  const em = app.orm.em.fork() as Em;
+  const now = app.clock.now().getTime();
+  const audit = (tx: Em, detail: string) =>
+    appendAudit(tx, app.dialect, { actor, action: 'setting.change', subject: `setting:${regionCode}:${key}`.slice(0, 100), detail }, now);
   if (value == null) {
     if (!(SETTING_KEYS as string[]).includes(key)) validateSetting(key, '');
-    await em.nativeDelete(RectSettingSchema, { regionCode, key });
+    await (app.orm.em.fork() as Em).transactional(async (tx) => {
+      await tx.nativeDelete(RectSettingSchema, { regionCode, key });
+      await audit(tx as Em, 'back to the default');
+    });
     return;
   }
   const normalized = key.startsWith('clock.') || key === 'problem.groupBy' ? value.trim().toUpperCase().replace(/\s+/g, '') : value.trim();
   validateSetting(key, normalized);
-  await em.upsert(RectSettingSchema, { regionCode, key: key as SettingKey, value: normalized, updatedAt: app.clock.now().getTime(), updatedBy: actor.label });
+  await (app.orm.em.fork() as Em).transactional(async (tx) => {
+    await tx.upsert(RectSettingSchema, { regionCode, key: key as SettingKey, value: normalized, updatedAt: now, updatedBy: actor.label });
+    await audit(tx as Em, `set to ${normalized}`);
+  });
 }
 
 export async function listHolidays(app: RectificationDeps, year: number, regionCode: string | null): Promise<RectHoliday[]> {
