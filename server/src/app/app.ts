@@ -11,9 +11,11 @@ import type { Kernel } from '../common/kernel.js';
 import { log, type Logger } from '../common/logger.js';
 import { ChangeBus } from '../common/pubsub.js';
 import { loadSecrets } from '../common/secrets.js';
+import { MetricsRegistry } from '../common/metrics.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startCheckpointer } from '../db/checkpointer.js';
 import { GroupCommit } from '../db/group-commit.js';
-import { dialectOf, openDatabase, type Database, type Dialect, type Orm } from '../db/orm.js';
+import { dialectOf, openDatabase, type Database, type Dialect, type Em, type Orm } from '../db/orm.js';
 import { MessageGateways } from '../notify/notify.service.js';
 import type { RatingHook } from '../rating/rating.service.js';
 import { createRectificationHook } from '../rectification/rectification.module.js';
@@ -47,6 +49,8 @@ export interface App extends Kernel, Database {
   readonly groupCommit: GroupCommit<Counted>;
   readonly channelCodes: Readonly<Record<Channel, number>>;
   readonly ratingHooks: readonly RatingHook[];
+  /** Process metrics for `/metrics` (Prometheus text format). */
+  readonly metrics: MetricsRegistry;
   /** Closes everything above in the reverse order of building. */
   close(): Promise<void>;
 }
@@ -113,12 +117,78 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   const rectification = createRectificationHook(shared);
   closers.add('rectification hook', () => rectification.close());
 
+  const metrics = processMetrics(shared, bus);
+  closers.add('metrics', () => metrics.close());
+
   const app = {
     ...shared,
+    metrics: metrics.registry,
     ratingHooks: [rectification.onRatingStored],
     close: () => closers.closeAll(),
   } satisfies App & FeatureDeps;
   return app;
+}
+
+/** The metrics every process exposes; the HTTP server adds its own (refusals, sockets, skipped frames). */
+function processMetrics(app: Database & { groupCommit: GroupCommit<Counted>; liveHub: LiveHub }, bus: ChangeBus): { registry: MetricsRegistry; close(): void } {
+  const registry = new MetricsRegistry();
+  const ratings = registry.counter('hcp_ratings_stored_total', 'Ratings stored by this process (first, follow-up and default)');
+  const stopCounting = bus.subscribe((event) => {
+    if (event.kind === 'rating' && event.origin === bus.origin) ratings.inc();
+  });
+  const lag = monitorEventLoopDelay({ resolution: 20 });
+  lag.enable();
+  const group = () => app.groupCommit.stats;
+  registry.sample({ name: 'hcp_group_commit_groups_total', help: 'Group commits run', type: 'counter', read: () => group().groups });
+  registry.sample({ name: 'hcp_group_commit_jobs_total', help: 'Ratings and registrations committed in groups', type: 'counter', read: () => group().jobs });
+  registry.sample({ name: 'hcp_group_commit_largest', help: 'Largest group since start', type: 'gauge', read: () => group().largestGroup });
+  registry.sample({ name: 'hcp_group_commit_seconds_total', help: 'Time spent in group transactions', type: 'counter', read: () => group().busyMs / 1000 });
+  registry.sample({ name: 'hcp_live_topics', help: 'Live topics computed by this process', type: 'gauge', read: () => app.liveHub.stats().topics });
+  registry.sample({
+    name: 'hcp_live_subscribers',
+    help: 'Live subscriptions served by this process',
+    type: 'gauge',
+    read: () => app.liveHub.stats().subscribers,
+  });
+  registry.sample({
+    name: 'hcp_outbox_backlog',
+    help: 'Outbox records not yet delivered (provincial platform, SMS, portal messages)',
+    type: 'gauge',
+    read: async () =>
+      Number((await (app.orm.em.fork() as Em).execute<Array<{ n: number }>>('select count(*) as n from outbox where delivered_at is null'))[0]?.n ?? 0),
+  });
+  registry.sample({
+    name: 'hcp_event_loop_lag_seconds',
+    help: 'Event-loop delay, 99th percentile since start',
+    type: 'gauge',
+    read: () => lag.percentile(99) / 1e9,
+  });
+  registry.sample({
+    name: 'hcp_db_pool_connections',
+    help: 'Database pool connections by state (PostgreSQL)',
+    type: 'gauge',
+    read: () => poolUsage(app),
+  });
+  return {
+    registry,
+    close: () => {
+      stopCounting();
+      lag.disable();
+    },
+  };
+}
+
+function poolUsage(db: Database): Array<{ labels: Record<string, string>; value: number }> {
+  if (db.dialect !== 'postgresql') return [];
+  const pool = (
+    db.orm.em.getConnection() as unknown as { getKnex(): { client: { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } } } }
+  ).getKnex().client.pool;
+  if (!pool) return [];
+  return [
+    { labels: { state: 'used' }, value: pool.numUsed() },
+    { labels: { state: 'free' }, value: pool.numFree() },
+    { labels: { state: 'waiting' }, value: pool.numPendingAcquires() },
+  ];
 }
 
 /** Shutdown steps, run once, newest first, each logged when it fails without stopping the rest. */

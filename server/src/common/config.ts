@@ -46,6 +46,8 @@ export interface Config {
   /** Live topics one process computes at most, and how many new ones one connection may cause per minute. */
   liveMaxTopics: number;
   liveNewTopicsPerMinute: number;
+  /** Bearer token a Prometheus scraper sends to `/metrics`; unset = no `/metrics`. */
+  metricsToken?: string;
   /** Portal origins allowed to frame the widget (EMBED_ORIGINS, comma-separated). */
   embedOrigins: string[];
   /** Sign-in: wrong passwords in a row before a username is locked, for how long, and attempts per address a minute. */
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pfCodes: pfCodesSetting(env.PF_CODES ?? ''),
     production: env.NODE_ENV === 'production',
     embedOrigins: originsSetting(env.EMBED_ORIGINS ?? ''),
+    metricsToken: env.METRICS_TOKEN || undefined,
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: int(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginAttemptsPerMinute: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 30, 1, 100_000),

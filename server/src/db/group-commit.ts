@@ -25,6 +25,8 @@ export interface GroupCommitStats {
   readonly groups: number;
   readonly jobs: number;
   readonly largestGroup: number;
+  /** Milliseconds spent in groups, from the start of their transaction to its commit (retries included). */
+  readonly busyMs: number;
 }
 
 interface Job<D> {
@@ -56,7 +58,7 @@ export class GroupCommit<D> implements GroupRunner<D> {
   private scheduled = false;
   private closed = false;
   private idle: Array<() => void> = [];
-  private readonly counters = { groups: 0, jobs: 0, largestGroup: 0 };
+  private readonly counters = { groups: 0, jobs: 0, largestGroup: 0, busyMs: 0 };
   private readonly inFlight: number;
 
   constructor(
@@ -117,10 +119,13 @@ export class GroupCommit<D> implements GroupRunner<D> {
     this.counters.largestGroup = Math.max(this.counters.largestGroup, jobs.length);
     let outcomes: Outcome[] = [];
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
       try {
         outcomes = await this.attempt(jobs);
+        this.counters.busyMs += performance.now() - started;
         break;
       } catch (error) {
+        this.counters.busyMs += performance.now() - started;
         // SQLite: a lock wait already blocked the event loop for busy_timeout; do not wait again.
         if (isTransientDbError(error) && this.dialect === 'postgresql' && attempt < GROUP_ATTEMPTS) continue;
         const reported = isTransientDbError(error) ? mapDatabaseError(error) : error;

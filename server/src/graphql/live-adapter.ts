@@ -73,20 +73,34 @@ export interface LiveSubscribeHandler {
   hub: LiveHub;
   /** The shared, bounded writer of one socket. */
   writerFor(socket: LiveSocket): SocketWriter;
+  /** Frames skipped because their socket was slow (a newer one replaced them), since start. */
+  skippedFrames(): number;
 }
 
 /** Builds the graphql-ws `subscribe` hook that bypasses per-subscriber execution for live topics. */
 export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver, options: LiveAdapterOptions): LiveSubscribeHandler {
   const writers = new WeakMap<LiveSocket, SocketWriter>();
+  // Writers of closed sockets are forgotten with them; their skipped frames are kept in this total.
+  const live = new Set<SocketWriter>();
+  let skippedByClosed = 0;
   const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   const writerFor = (socket: LiveSocket): SocketWriter => {
     let writer = writers.get(socket);
-    if (!writer) writers.set(socket, (writer = new SocketWriter(socket, maxBuffered, options.retryMs)));
+    if (!writer) {
+      const created = new SocketWriter(socket, maxBuffered, options.retryMs);
+      writers.set(socket, (writer = created));
+      live.add(created);
+      (socket as { once?: (event: 'close', listener: () => void) => void }).once?.('close', () => {
+        skippedByClosed += created.skipped;
+        live.delete(created);
+      });
+    }
     return writer;
   };
   return {
     hub,
     writerFor,
+    skippedFrames: () => [...live].reduce((sum, w) => sum + w.skipped, skippedByClosed),
     async subscribe(args) {
       const operation = getOperationAST(args.document, args.operationName);
       const selections = operation?.operation === 'subscription' ? operation.selectionSet.selections : [];

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -9,6 +10,7 @@ import { actorFromCredentials } from '../auth/auth.service.js';
 import type { Context } from '../common/context.js';
 import { log } from '../common/logger.js';
 import type { FeatureDeps } from '../graphql/deps.js';
+import type { MetricsRegistry } from '../common/metrics.js';
 import { formatError } from '../graphql/format-error.js';
 import { allRules, checkDocumentText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
 import { CLOSE_SESSION_ENDED, CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
@@ -19,7 +21,8 @@ import { graphqlSchema } from '../graphql/schema.js';
 import { liveTopicSpec } from '../stats/live-topics.js';
 import { staticHandler } from './static.js';
 
-type App = FeatureDeps;
+/** What the HTTP edge needs: every feature, and the process metrics it serves and adds to. */
+type App = FeatureDeps & { readonly metrics: MetricsRegistry };
 
 export interface HttpServer {
   server: Server;
@@ -30,9 +33,15 @@ export interface HttpServer {
 export async function createHttpServer(app: App, dashboardDir: string | null): Promise<HttpServer> {
   const schema = await graphqlSchema();
   const server = createServer();
+  const refusals = app.metrics.counter('hcp_graphql_errors_total', 'Errors answered to clients, by extensions.code (HTTP and WebSocket)');
+  const formatAndCount: typeof formatError = (formatted, error) => {
+    const out = formatError(formatted, error);
+    refusals.inc({ code: String(out.extensions?.code ?? 'UNKNOWN') });
+    return out;
+  };
   const apollo = new ApolloServer<Context<App>>({
     schema,
-    formatError,
+    formatError: formatAndCount,
     validationRules: extraRules,
     // Production answers neither introspection nor "did you mean …" hints: the schema is not advertised.
     introspection: !app.config.production,
@@ -126,12 +135,12 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
       },
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => {
-          const formatted = formatError(e.toJSON(), e);
+          const formatted = formatAndCount(e.toJSON(), e);
           return new GraphQLError(formatted.message, { extensions: formatted.extensions });
         }),
       // Execution errors of subscriptions (a role or scope refused in `subscribe`) get their codes the same way as on HTTP.
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatAndCount(e.toJSON(), e)) } : undefined,
     },
     wss,
   );
@@ -150,6 +159,14 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     extra.budget ??= guard.connection();
     return extra.budget;
   }
+
+  app.metrics.sample({ name: 'hcp_ws_connections', help: 'Open WebSocket connections', type: 'gauge', read: () => wss.clients.size });
+  app.metrics.sample({
+    name: 'hcp_live_frames_skipped_total',
+    help: 'Live frames skipped for slow sockets (a newer one replaced them)',
+    type: 'counter',
+    read: () => live.skippedFrames(),
+  });
 
   return {
     server,
@@ -172,9 +189,21 @@ async function route(
   setSecurityHeaders(res, url.pathname, { embedOrigins: app.config.embedOrigins, tls: false });
   if (url.pathname === '/healthz') return sendText(res, 200, 'ok');
   if (url.pathname === '/readyz') return readiness(app, res);
+  if (url.pathname === '/metrics') return metrics(app, req, res);
   if (url.pathname === '/graphql') return graphqlRequest(app, apollo, req, res, url);
   if (serveStatic && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(req, res);
   return sendText(res, 404, serveStatic ? 'not found' : 'not found (the dashboard is not built: run `npm run build`)');
+}
+
+/** Prometheus metrics, for a scraper holding METRICS_TOKEN; without the setting the route does not exist. */
+async function metrics(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const token = app.config.metricsToken;
+  if (!token) return sendText(res, 404, 'not found (set METRICS_TOKEN to expose /metrics)');
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return sendText(res, 401, 'a bearer token (METRICS_TOKEN) is needed');
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  res.end(await app.metrics.render());
 }
 
 async function readiness(app: App, res: ServerResponse): Promise<void> {
