@@ -2,9 +2,11 @@
 import { Migration20261121214157_initial as M0 } from './Migration20261121214157_initial.js';
 import { Migration20261121215928_screen as M1 } from './Migration20261121215928_screen.js';
 import { Migration20261121220337_rectification as M2 } from './Migration20261121220337_rectification.js';
+import { Migration20261130020333_submission as M3 } from './Migration20261130020333_submission.js';
 
 export const postgresMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
   { name: 'Migration20261121215928_screen', class: M1 },
   { name: 'Migration20261121220337_rectification', class: M2 },
+  { name: 'Migration20261130020333_submission', class: M3 },
 ];
