@@ -45,6 +45,12 @@ export interface LiveSourceSpec {
   key: string;
   scopes: string[];
   compute(): Promise<object>;
+  /**
+   * Asked after each computation: in how many ms the snapshot just computed changes by itself, with no
+   * change event (a public feed's held-back bad review falls due, R12), or null. The hub recomputes
+   * the topic then.
+   */
+  staleIn?(): number | null;
 }
 
 export interface LiveVariantSpec {
@@ -73,6 +79,8 @@ interface Topic {
   dirty: boolean;
   running: boolean;
   timer: NodeJS.Timeout | null;
+  /** Recomputes a topic whose snapshot goes stale with time (LiveSourceSpec.staleIn). */
+  staleTimer: NodeJS.Timeout | null;
   lastRunAt: number;
   lastSentAt: number;
   closed: boolean;
@@ -80,6 +88,8 @@ interface Topic {
 }
 
 const RETIRED_SEQS_MAX = 10_000;
+/** setTimeout's limit (about 24.8 days); a longer wait is taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class LiveHub {
   private readonly topics = new Map<string, Topic>();
@@ -109,6 +119,7 @@ export class LiveHub {
         dirty: true,
         running: false,
         timer: null,
+        staleTimer: null,
         lastRunAt: -Infinity,
         lastSentAt: -Infinity,
         closed: false,
@@ -223,6 +234,7 @@ export class LiveHub {
     }
     t.running = false;
     if (t.closed) return;
+    this.scheduleStale(t);
     const bodyJson = JSON.stringify(body);
     if (bodyJson !== t.bodyJson || !t.snapshot) {
       const now = this.now();
@@ -233,6 +245,22 @@ export class LiveHub {
       for (const v of t.variants.values()) void this.render(t, v);
     }
     if (t.dirty) this.schedule(t);
+  }
+
+  /** Marks the topic dirty when its snapshot goes stale by itself; never sooner than one interval. */
+  private scheduleStale(t: Topic): void {
+    if (t.staleTimer) clearTimeout(t.staleTimer);
+    t.staleTimer = null;
+    const wait = t.spec.staleIn?.() ?? null;
+    if (wait === null) return;
+    t.staleTimer = setTimeout(
+      () => {
+        t.staleTimer = null;
+        this.markDirty(t);
+      },
+      Math.min(Math.max(wait, this.intervalMs), MAX_TIMER_MS),
+    );
+    t.staleTimer.unref?.();
   }
 
   private async render(t: Topic, v: Variant): Promise<void> {
@@ -263,6 +291,8 @@ export class LiveHub {
     t.closed = true;
     if (t.timer) clearTimeout(t.timer);
     t.timer = null;
+    if (t.staleTimer) clearTimeout(t.staleTimer);
+    t.staleTimer = null;
     for (const v of t.variants.values()) for (const sink of v.sinks) sink.close?.();
     t.variants.clear();
     if (this.topics.get(t.spec.key) === t) this.topics.delete(t.spec.key);
