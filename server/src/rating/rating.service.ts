@@ -134,7 +134,13 @@ export async function issueFollowUpToken(
 }
 
 async function submitterOf(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput, kind: 'rating' | 'followup'): Promise<Submitter> {
-  if (!input.token) return { actor: caller, expiredToken: false };
+  if (!input.token) {
+    // A rater known from a bearer rating token holds the receipt's token: it rates once, it never follows up.
+    if (kind === 'followup' && caller.role === 'rater') {
+      throw new UnauthenticatedError('a follow-up rating (追评) needs the follow-up token in input.token; the receipt rating token rates only once');
+    }
+    return { actor: caller, expiredToken: false };
+  }
   // With a submissionId, an expired token can still fetch what it sent (resending is always safe).
   const claims = input.submissionId
     ? await app.tokens.verifyAllowingExpired(input.token, kind)

@@ -82,6 +82,7 @@ describe('follow-up rating 追评 (R9)', () => {
     // A follow-up needs the follow-up link: not the receipt token, not an anonymous call.
     expect(codeOf(await followUp(server, { token, level: 2, comment: '追评' }))).toBe('UNAUTHENTICATED');
     expect(codeOf(await followUp(server, { ...service, level: 2, comment: '追评' }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await followUp(server, { ...service, level: 2, comment: '追评' }, { token }))).toBe('UNAUTHENTICATED');
     expect(codeOf(await submit(server, { token: link, level: 2, comment: '追评' }))).toBe('UNAUTHENTICATED');
     // The rating page shows the service for the follow-up link as for the receipt token.
     const ticket = await server.gql<{ ratingTicket: { projectNo: string; rated: boolean } }>(operation('rating-ticket'), { token: link });
