@@ -53,6 +53,19 @@ export function formatClock(date: Date | string | null | undefined): string {
   return `${pad(shanghai.getUTCHours())}:${pad(shanghai.getUTCMinutes())}:${pad(shanghai.getUTCSeconds())}`;
 }
 
+/**
+ * When a feed entry was given: "14:05:09" today, "11-19 14:05" on an earlier day (R12: public feeds
+ * hold bad reviews back, so older entries must say which day they are from). "Today" is that of `now`
+ * (the snapshot's asOf), in Asia/Shanghai.
+ */
+export function formatFeedTime(at: string, now: Date | string | null | undefined): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return '—';
+  if (!now || formatDay(d) === formatDay(now)) return formatClock(d);
+  const shanghai = new Date(d.getTime() + 8 * 3600_000);
+  return `${pad(shanghai.getUTCMonth() + 1)}-${pad(shanghai.getUTCDate())} ${pad(shanghai.getUTCHours())}:${pad(shanghai.getUTCMinutes())}`;
+}
+
 /** "2026-11-20" in Asia/Shanghai. */
 export function formatDay(date: Date | string): string {
   const d = typeof date === 'string' ? new Date(date) : date;

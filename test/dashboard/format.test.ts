@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { easeOutCubic, formatClock, formatCompact, formatCount, formatDay, formatPeriodDay, formatRate, tweenValue } from '../../dashboard/src/format.js';
+import {
+  easeOutCubic,
+  formatClock,
+  formatCompact,
+  formatCount,
+  formatDay,
+  formatFeedTime,
+  formatPeriodDay,
+  formatRate,
+  tweenValue,
+} from '../../dashboard/src/format.js';
 
 describe('formatCount', () => {
   it('shows exact integers with thousands separators and a dash for missing figures', () => {
@@ -48,6 +58,9 @@ describe('time formatting', () => {
     expect(formatClock('2026-11-20T16:05:09Z')).toBe('00:05:09');
     expect(formatDay(new Date('2026-11-20T16:05:09Z'))).toBe('2026-11-21');
     expect(formatClock(null)).toBe('—');
+    // A feed entry shows its day when it is not from today (R12: bad reviews reach public feeds late).
+    expect(formatFeedTime('2026-11-20T14:05:09+08:00', '2026-11-20T23:59:00+08:00')).toBe('14:05:09');
+    expect(formatFeedTime('2026-11-19T23:40:00+08:00', '2026-11-20T00:10:00+08:00')).toBe('11-19 23:40');
     expect(formatClock('not a date')).toBe('—');
   });
 

@@ -81,9 +81,20 @@ export type RatingResult = GqlResult<{
     raterMobile: string | null;
     tags: Array<{ code: string }>;
     dimensions: Array<{ key: string; level: number }>;
+    followUpToken: string | null;
+    followUpUntil: string | null;
   };
 }>;
 
 export function submit(server: TestServer, input: Record<string, unknown>, auth: { apiKey?: string; token?: string } = {}): Promise<RatingResult> {
   return server.gql(operation('submit-evaluation'), { input }, auth);
+}
+
+export type FollowUpResult = GqlResult<{
+  submitFollowUp: { id: number; projectNo: string; serviceNumber: number; assessNumber: number; level: number; channel: string; comment: string | null };
+}>;
+
+/** A follow-up rating (追评, R9): with the follow-up token in the input, or a device or system key. */
+export function followUp(server: TestServer, input: Record<string, unknown>, auth: { apiKey?: string; token?: string } = {}): Promise<FollowUpResult> {
+  return server.gql(operation('submit-follow-up'), { input }, auth);
 }

@@ -1,10 +1,13 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import { TokenExpiredError, UnauthenticatedError } from '../common/errors.js';
 import { randomSecret } from '../common/crypto.js';
 import type { Clock } from '../common/clock.js';
 
-/** `rerate`: the rater's link to rate the fix of a bad review (rectification), never a bearer credential. */
-export type TokenKind = 'session' | 'rating' | 'screen' | 'embed' | 'rerate';
+/**
+ * `rerate`: the rater's link to rate the fix of a bad review (rectification); `followup`: the rater's
+ * link to add the one follow-up rating (追评, R9) after a first rating. Neither is a bearer credential.
+ */
+export type TokenKind = 'session' | 'rating' | 'screen' | 'embed' | 'rerate' | 'followup';
 
 export interface TokenClaims {
   typ: TokenKind;
@@ -45,13 +48,34 @@ export class TokenService {
 
   /** Verifies signature, issuer, expiry and kind; errors say which of these failed. */
   async verify(token: string, expected: TokenKind | readonly TokenKind[]): Promise<TokenClaims> {
+    return this.check(token, expected, this.clock.now());
+  }
+
+  /**
+   * Like `verify`, but an expired token whose signature, issuer and kind are right is returned with
+   * `expired: true`. Only for looking up what the token's holder already sent (a resend of a stored
+   * rating, R9); nothing new may be accepted on an expired token.
+   */
+  async verifyAllowingExpired(token: string, expected: TokenKind | readonly TokenKind[]): Promise<TokenClaims & { expired: boolean }> {
+    try {
+      return { ...(await this.verify(token, expected)), expired: false };
+    } catch (err) {
+      if (!(err instanceof TokenExpiredError)) throw err;
+      // Checked as of the moment it was issued: the signature still has to be ours.
+      const issuedAt = decodeJwt(token).iat;
+      if (typeof issuedAt !== 'number') throw err;
+      return { ...(await this.check(token, expected, new Date(issuedAt * 1000))), expired: true };
+    }
+  }
+
+  private async check(token: string, expected: TokenKind | readonly TokenKind[], at: Date): Promise<TokenClaims> {
     const kinds = typeof expected === 'string' ? [expected] : expected;
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
         issuer: 'haochaping',
         algorithms: ['HS256'],
-        currentDate: this.clock.now(),
+        currentDate: at,
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) {

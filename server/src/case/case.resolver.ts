@@ -32,12 +32,14 @@ export class CaseResolver {
   }
 
   @Authorized('public')
-  @Query(() => ServiceView, { description: 'What the rating page shows for a token: item, case number, department, staff 工号 (R7)' })
+  @Query(() => ServiceView, {
+    description: 'What the rating page shows for a rating token or a follow-up (追评) token: item, case number, department, staff 工号 (R7, R9)',
+  })
   async ratingTicket(@Arg('token', () => String) token: string, @Ctx() { app }: Context<CaseDeps>): Promise<ServiceView> {
-    const claims = await app.tokens.verify(token, 'rating');
+    const claims = await app.tokens.verify(token, ['rating', 'followup']);
     const em = app.orm.em.fork() as Em;
     const service = await em.findOne(ServiceSchema, { id: Number(claims.sub) });
-    if (!service) throw NotFoundError.of('service bound to this rating token', claims.sub);
+    if (!service) throw NotFoundError.of('service bound to this token', claims.sub);
     const view = await toServiceView(em, service);
     return { ...view, staffName: null };
   }

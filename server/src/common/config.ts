@@ -32,6 +32,11 @@ export interface Config {
   liveIntervalMs: number;
   /** Public callers never see a figure computed from fewer ratings than this. */
   minPublicRatings: number;
+  /**
+   * R12: a bad review (level 2 or 1) enters a public rating feed (big screen, widget) only this many
+   * minutes after it was given, so nobody in the hall can tell who just gave it.
+   */
+  feedBadDelayMinutes: number;
   serveDashboard: boolean;
   /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
   smsGatewayUrl?: string;
@@ -80,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedRatings: int(env, 'SEED_RATINGS', 20_000, 0, 1_000_000_000),
     liveIntervalMs: int(env, 'LIVE_INTERVAL_MS', 500, 10, 60_000),
     minPublicRatings: int(env, 'MIN_PUBLIC_RATINGS', 5, 0, 1_000_000),
+    feedBadDelayMinutes: int(env, 'FEED_BAD_DELAY_MINUTES', 30, 0, 24 * 60),
     serveDashboard: bool(env, 'SERVE_DASHBOARD', true),
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,

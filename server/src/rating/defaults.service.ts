@@ -67,6 +67,7 @@ async function recordDefault(app: RatingDeps, service: Service): Promise<boolean
         source: 'job',
         tokenId: null,
         actorId: null,
+        submissionKey: null,
         ratedAt,
       };
       const recorded = await recordFirstRating(app, tx as Em, kase, fresh, rating);

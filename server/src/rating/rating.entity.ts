@@ -26,6 +26,13 @@ export interface Rating {
   source: string;
   tokenId: string | null;
   actorId: number | null;
+  /**
+   * `<submitter>/<submissionId>`: the client's key for this answer, scoped to who sent it (`S<serviceId>`
+   * for the service's rater, whatever token they hold; `K<apiKeyId>` for a device or system). A resend
+   * with the same key returns this rating instead of storing another (R9). Scoped, not global: a key
+   * guessed or reused by another sender can neither reveal nor claim this rating.
+   */
+  submissionKey: string | null;
   ratedAt: number;
 }
 export const RatingSchema = new EntitySchema<Rating>({
@@ -54,6 +61,7 @@ export const RatingSchema = new EntitySchema<Rating>({
     source: str(16),
     tokenId: { ...optStr(64), unique: true },
     actorId: optInt,
+    submissionKey: { ...optStr(100), unique: true },
     ratedAt: millis,
   },
 });

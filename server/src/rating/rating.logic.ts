@@ -1,5 +1,5 @@
 import { DAY_MS } from '../common/clock.js';
-import { AlreadyRatedError, InvalidInputError, RatingWindowClosedError, TagRequiredError } from '../common/errors.js';
+import { AlreadyRatedError, ConflictError, InvalidInputError, NotFoundError, RatingWindowClosedError, TagRequiredError } from '../common/errors.js';
 import { DIMENSIONS, isBadLevel } from '../catalog/levels.logic.js';
 import { channelsFor, type Channel } from '../catalog/channel.logic.js';
 import type { TagInfo } from '../catalog/catalog.service.js';
@@ -91,25 +91,103 @@ export interface PriorRating {
 }
 
 /**
- * R9: 1 for a first rating; 2 for the one follow-up (追评) where FOLLOW_UP_DAYS allows it, counted from
- * the first rating, not from completion. A default rating cannot be followed up: the rater never rated.
+ * R9: a first rating is only ever a first rating. A service that already has one is refused
+ * (ALREADY_RATED, saying how to add a follow-up where they are allowed); a second attempt never
+ * becomes a follow-up (追评): that is the rater's own act, through submitFollowUp.
  */
-export function nextAssessNumber(
-  prior: PriorRating | null,
-  settings: RatingSettings,
-  now: number,
-  service: { projectNo: string; serviceNumber: number },
-): 1 | 2 {
-  if (!prior) return 1;
+export function checkFirstRating(prior: PriorRating | null, settings: RatingSettings, service: { projectNo: string; serviceNumber: number }): void {
+  if (!prior) return;
   if (prior.isDefault) {
     throw new RatingWindowClosedError('the rating window has closed and the default rating 基本满意 was recorded (R11)');
   }
-  if (settings.followUpDays === 0 || prior.followUps > 0) throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);
-  const closesAt = prior.ratedAt + settings.followUpDays * DAY_MS;
+  const error = AlreadyRatedError.service(service.projectNo, service.serviceNumber);
+  if (settings.followUpDays > 0 && prior.followUps === 0) {
+    throw new AlreadyRatedError(`${error.message}; a follow-up rating (追评) is a separate step: submitFollowUp`, error.details);
+  }
+  throw error;
+}
+
+/**
+ * R9: the one follow-up (追评) where FOLLOW_UP_DAYS allows it, counted from the first rating, not from
+ * completion. It needs a first rating by the rater: a default rating cannot be followed up.
+ */
+export function checkFollowUp(prior: PriorRating | null, settings: RatingSettings, now: number, service: { projectNo: string; serviceNumber: number }): void {
+  const name = `${service.projectNo}#${service.serviceNumber}`;
+  if (settings.followUpDays === 0) {
+    throw new RatingWindowClosedError('follow-up ratings (追评) are not accepted here (FOLLOW_UP_DAYS is 0)');
+  }
+  if (!prior) throw new NotFoundError(`service ${name} has no first rating yet; rate it first with submitEvaluation`, { what: 'first rating', key: name });
+  if (prior.isDefault) {
+    throw new RatingWindowClosedError('the rating window has closed and the default rating 基本满意 was recorded (R11); it cannot be followed up');
+  }
+  if (prior.followUps > 0) {
+    throw new AlreadyRatedError(`service ${name} already has its follow-up rating (追评); one follow-up per service (R9)`, {
+      projectNo: service.projectNo,
+      serviceNumber: service.serviceNumber,
+    });
+  }
+  const closesAt = followUpClosesAt(prior, settings);
   if (now > closesAt) {
     throw new RatingWindowClosedError(
       `the follow-up (追评) period closed at ${new Date(closesAt).toISOString()}, ${settings.followUpDays} days after the rating`,
     );
   }
-  return 2;
+}
+
+/** When the follow-up period of a first rating ends (R9). */
+export function followUpClosesAt(prior: { ratedAt: number }, settings: RatingSettings): number {
+  return prior.ratedAt + settings.followUpDays * DAY_MS;
+}
+
+const SUBMISSION_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** A client's key for one answer (R9 resends): 8–64 letters, digits, `_` or `-`, e.g. a UUID. */
+export function validateSubmissionId(id: string | null | undefined): string | null {
+  if (id == null) return null;
+  if (!SUBMISSION_ID.test(id)) {
+    throw InvalidInputError.field(
+      'submissionId',
+      '8–64 characters of A–Z, a–z, 0–9, _ or - (make one per answer, e.g. a UUID, and send the same one again with every resend of that answer)',
+      id,
+    );
+  }
+  return id;
+}
+
+/**
+ * Whose namespace a submissionId lives in: the service's rater (`S<serviceId>`, whatever rating or
+ * follow-up token they hold), or the device or system key that sent it (`K<apiKeyId>`).
+ */
+export function submitterScope(sender: { role: string; label: string; serviceId?: number; apiKeyId?: number }): string {
+  if (sender.role === 'rater' && sender.serviceId !== undefined) return `S${sender.serviceId}`;
+  if (sender.apiKeyId !== undefined) return `K${sender.apiKeyId}`;
+  return `L${sender.label}`;
+}
+
+/** The stored, scoped key (see Rating.submissionKey). */
+export function submissionKeyOf(scope: string, submissionId: string): string {
+  return `${scope}/${submissionId}`;
+}
+
+/** What a resend must repeat: the same service, level and kind of rating (first or follow-up). */
+export interface SubmissionFacts {
+  serviceId: number;
+  level: number;
+  assessNumber: number;
+}
+
+/**
+ * A resend of a stored answer returns it; the same key with another answer is refused (CONFLICT) and
+ * says why, since storing it would lose the answer or count one twice.
+ */
+export function checkResend(submissionId: string, stored: SubmissionFacts, sent: SubmissionFacts, storedService: string): void {
+  const differences: string[] = [];
+  if (stored.serviceId !== sent.serviceId) differences.push(`service ${storedService}`);
+  if (stored.assessNumber !== sent.assessNumber) differences.push(stored.assessNumber === 1 ? 'a first rating' : 'a follow-up rating (追评)');
+  if (stored.level !== sent.level) differences.push(`level ${stored.level}`);
+  if (differences.length === 0) return;
+  throw new ConflictError(
+    `submissionId ${submissionId} was already used for another answer (${differences.join(', ')}); send a new submissionId for a new answer, and the same one only when resending the same answer`,
+    { submissionId },
+  );
 }

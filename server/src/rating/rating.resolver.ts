@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { Actor } from '../common/actor.js';
 import type { Context } from '../common/context.js';
 import { ForbiddenError, InvalidInputError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
@@ -7,27 +8,46 @@ import { isWithinRegion } from '../catalog/region.logic.js';
 import { ServiceSchema } from '../case/case.entities.js';
 import { CHANNELS, type Channel } from '../catalog/channel.logic.js';
 import { RatingSchema } from './rating.entity.js';
-import { submitEvaluation, type RatingDeps } from './rating.service.js';
-import { RatingView, SubmitEvaluationInput } from './rating.types.js';
+import { issueFollowUpToken, submitEvaluation, submitFollowUp, type RatingDeps, type SubmittedRating } from './rating.service.js';
+import { RatingView, SubmitEvaluationInput, SubmitFollowUpInput, type DimensionInput } from './rating.types.js';
+import { RatingTokenView } from '../case/case.types.js';
 import { toRatingView } from './rating.view.js';
 
 @Resolver()
 export class RatingResolver {
   @Authorized('public', 'rater', 'device', 'system')
-  @Mutation(() => RatingView, { description: 'Rates one service (R9); a token in the input identifies a citizen rater' })
+  @Mutation(() => RatingView, {
+    description:
+      'Rates one service once (R9); a token in the input identifies a citizen rater. A second first rating is ALREADY_RATED (a follow-up is submitFollowUp); a resend with the same submissionId returns the stored rating',
+  })
   async submitEvaluation(
     @Arg('input', () => SubmitEvaluationInput) input: SubmitEvaluationInput,
     @Ctx() { app, actor }: Context<RatingDeps>,
   ): Promise<RatingView> {
-    if (input.channel && !(CHANNELS as readonly string[]).includes(input.channel)) {
-      throw InvalidInputError.field('channel', CHANNELS.filter((c) => c !== 'DEFAULT').join(', '), input.channel);
-    }
-    const { rating, service } = await submitEvaluation(app, actor, {
-      ...input,
-      channel: (input.channel as Channel | undefined) ?? null,
-      dimensions: input.dimensions ? Object.fromEntries(input.dimensions.map((d) => [d.key, d.level])) : null,
-    });
-    return toRatingView(rating, service, input.token ? { role: 'rater', label: 'rater' } : actor, await app.tags.byCode());
+    const submitted = await submitEvaluation(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions) });
+    return answer(app, submitted, input.token ? RATER : actor);
+  }
+
+  @Authorized('public', 'rater', 'device', 'system')
+  @Mutation(() => RatingView, {
+    description:
+      'Adds the one follow-up rating (追评, R9) to a rated service where FOLLOW_UP_DAYS allows it: with the follow-up token given with the first rating, or a device or system key naming the service. Kept outside the figures; a bad one opens a rectification case (R13)',
+  })
+  async submitFollowUp(@Arg('input', () => SubmitFollowUpInput) input: SubmitFollowUpInput, @Ctx() { app, actor }: Context<RatingDeps>): Promise<RatingView> {
+    const submitted = await submitFollowUp(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions) });
+    return answer(app, submitted, input.token ? RATER : actor);
+  }
+
+  @Authorized('system', 'device', 'admin')
+  @Mutation(() => RatingTokenView, {
+    description: "Issues the rater's follow-up link (追评, R9) for a rated service, valid until the follow-up period ends (submitFollowUp's token)",
+  })
+  async issueFollowUpToken(
+    @Arg('projectNo', () => String) projectNo: string,
+    @Arg('serviceNumber', () => Int) serviceNumber: number,
+    @Ctx() { app, actor }: Context<RatingDeps>,
+  ): Promise<RatingTokenView> {
+    return issueFollowUpToken(app, actor, projectNo, serviceNumber);
   }
 
   @Authorized('department', 'supervisor', 'system', 'admin')
@@ -45,4 +65,25 @@ export class RatingResolver {
     if (!inScope) throw ForbiddenError.scope(`rating ${id}`);
     return toRatingView(rating, service, actor, await app.tags.byCode());
   }
+}
+
+const RATER: Actor = { role: 'rater', label: 'rater' };
+
+function channelOf(channel: string | undefined): Channel | null {
+  if (channel && !(CHANNELS as readonly string[]).includes(channel)) {
+    throw InvalidInputError.field('channel', CHANNELS.filter((c) => c !== 'DEFAULT').join(', '), channel);
+  }
+  return (channel as Channel | undefined) ?? null;
+}
+
+function dimensionsOf(dimensions: DimensionInput[] | undefined): Record<string, number> | null {
+  return dimensions ? Object.fromEntries(dimensions.map((d) => [d.key, d.level])) : null;
+}
+
+async function answer(app: RatingDeps, { rating, service, followUp }: SubmittedRating, viewer: Actor): Promise<RatingView> {
+  return {
+    ...toRatingView(rating, service, viewer, await app.tags.byCode()),
+    followUpToken: followUp?.token ?? null,
+    followUpUntil: followUp?.expiresAt ?? null,
+  };
 }

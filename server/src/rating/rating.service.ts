@@ -3,7 +3,15 @@ import type { TokenService } from '../auth/tokens.js';
 import type { PiiCipher } from '../common/crypto.js';
 import type { Kernel } from '../common/kernel.js';
 import type { ChangeBus } from '../common/pubsub.js';
-import { AlreadyRatedError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../common/errors.js';
+import {
+  AlreadyRatedError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  RatingWindowClosedError,
+  TokenExpiredError,
+  UnauthenticatedError,
+} from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
 import type { Database, Em } from '../db/orm.js';
 import { duplicateAs } from '../db/errors.js';
@@ -14,7 +22,20 @@ import { rollupDeltas, scopesOf, type Attribution, type Counted } from '../stats
 import { loadAttribution } from '../stats/attribution.store.js';
 import type { GroupRunner } from '../db/group-commit.js';
 import type { Channel } from '../catalog/channel.logic.js';
-import { checkChannel, checkRatingWindow, nextAssessNumber, validateEvaluation, type NormalizedEvaluation } from './rating.logic.js';
+import {
+  checkChannel,
+  checkFirstRating,
+  checkFollowUp,
+  checkRatingWindow,
+  checkResend,
+  followUpClosesAt,
+  submissionKeyOf,
+  submitterScope,
+  validateEvaluation,
+  validateSubmissionId,
+  type NormalizedEvaluation,
+  type PriorRating,
+} from './rating.logic.js';
 import { RatingSchema, type Rating } from './rating.entity.js';
 
 export interface SubmitEvaluationInput {
@@ -28,7 +49,12 @@ export interface SubmitEvaluationInput {
   channel?: Channel | null;
   raterName?: string | null;
   raterMobile?: string | null;
+  /** The client's key for this answer: the same key again returns the stored rating (R9). */
+  submissionId?: string | null;
 }
+
+/** A follow-up (追评, R9): the rater's own second say, by follow-up token, device key or system key. */
+export type SubmitFollowUpInput = Omit<SubmitEvaluationInput, 'raterName' | 'raterMobile'>;
 
 /** Runs inside the rating's transaction; the rectification feature opens its case here (R13). */
 export type RatingHook = (em: Em, rating: Rating, attribution: Attribution, service: Service) => Promise<void>;
@@ -46,39 +72,160 @@ export interface RatingDeps extends Kernel, Database {
   readonly ratingHooks: readonly RatingHook[];
 }
 
-/** R9: one rating per service, by a caller entitled to rate it, inside the window, counted once (R10). */
 /** The stored rating and the service it rated (the resolver needs the service's keys; no second read). */
 export interface SubmittedRating {
   rating: Rating;
   service: Service;
+  /** True when this answer had been stored before (a resend with its submissionId): nothing new was stored. */
+  resent: boolean;
+  /** The rater's own link to the one follow-up (R9): given for a first rating made with a rating token while follow-ups are open. */
+  followUp: { token: string; expiresAt: Date } | null;
 }
 
+type Kind = 'first' | 'followUp';
+
+/** A caller as established for one submission; `expiredToken`: the token may only look up a resend. */
+interface Submitter {
+  actor: Actor;
+  expiredToken: boolean;
+}
+
+/**
+ * R9: one first rating per service, by a caller entitled to rate it, inside the window, counted once
+ * (R10). A second first rating is refused (ALREADY_RATED), never turned into a follow-up; a resend of
+ * a stored answer (same submissionId) returns it.
+ */
 export async function submitEvaluation(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput): Promise<SubmittedRating> {
-  const actor = input.token ? await raterFromToken(app, input.token) : caller;
-  if (!['rater', 'device', 'system'].includes(actor.role)) {
-    throw actor.role === 'public'
-      ? new UnauthenticatedError('rating needs a rating token (receipt QR code), a device key or a system key')
-      : ForbiddenError.role(['rater', 'device', 'system'], actor.role);
+  const submitter = await submitterOf(app, caller, input, 'rating');
+  return submit(app, submitter, input, 'first');
+}
+
+/**
+ * R9: the one follow-up rating (追评) where FOLLOW_UP_DAYS allows it: a deliberate act with the rater's
+ * follow-up token (or a device or system key naming the service), kept outside the figures; a bad one
+ * opens a rectification case (R13).
+ */
+export async function submitFollowUp(app: RatingDeps, caller: Actor, input: SubmitFollowUpInput): Promise<SubmittedRating> {
+  const submitter = await submitterOf(app, caller, input, 'followup');
+  return submit(app, submitter, input, 'followUp');
+}
+
+/**
+ * Issues the rater's follow-up link for a rated service (R9), for a department system that sends it
+ * to the rater, or a device that shows it: bound to the service, valid until the follow-up period ends.
+ */
+export async function issueFollowUpToken(
+  app: RatingDeps,
+  actor: Actor,
+  projectNo: string,
+  serviceNumber: number,
+): Promise<{ token: string; expiresAt: Date; path: string }> {
+  const em = app.orm.em.fork() as Em;
+  const sql = await sqlOf(em);
+  const service = await findService(em, sql, actor, { projectNo, serviceNumber, level: 0 });
+  if (actor.role !== 'admin') await checkServiceScope(sql, actor, service);
+  const now = app.clock.now().getTime();
+  const first = service.ratingId ? await em.findOneOrFail(RatingSchema, { id: service.ratingId }) : null;
+  const prior = first ? await priorRating(em, service, first) : null;
+  checkFollowUp(prior, app.config, now, service);
+  const link = await signFollowUp(app, service, first!, now);
+  if (!link) throw new RatingWindowClosedError('the follow-up (追评) period has closed');
+  return { ...link, path: `/rate?t=${encodeURIComponent(link.token)}` };
+}
+
+async function submitterOf(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput, kind: 'rating' | 'followup'): Promise<Submitter> {
+  if (!input.token) {
+    // A rater known from a bearer rating token holds the receipt's token: it rates once, it never follows up.
+    if (kind === 'followup' && caller.role === 'rater') {
+      throw new UnauthenticatedError('a follow-up rating (追评) needs the follow-up token in input.token; the receipt rating token rates only once');
+    }
+    return { actor: caller, expiredToken: false };
   }
+  // With a submissionId, an expired token can still fetch what it sent (resending is always safe).
+  const claims = input.submissionId
+    ? await app.tokens.verifyAllowingExpired(input.token, kind)
+    : { ...(await app.tokens.verify(input.token, kind)), expired: false };
+  return {
+    actor: { role: 'rater', label: `${kind}-token:${claims.jti}`, serviceId: Number(claims.sub), tokenId: claims.jti },
+    expiredToken: claims.expired,
+  };
+}
+
+async function submit(app: RatingDeps, { actor, expiredToken }: Submitter, input: SubmitEvaluationInput, kind: Kind): Promise<SubmittedRating> {
+  if (!['rater', 'device', 'system'].includes(actor.role)) {
+    if (actor.role !== 'public') throw ForbiddenError.role(['rater', 'device', 'system'], actor.role);
+    throw new UnauthenticatedError(
+      kind === 'first'
+        ? 'rating needs a rating token (receipt QR code), a device key or a system key'
+        : 'a follow-up rating (追评) needs the follow-up token given with the first rating, a device key or a system key',
+    );
+  }
+  const submissionId = validateSubmissionId(input.submissionId);
+  const key = submissionId ? submissionKeyOf(submitterScope(actor), submissionId) : null;
+  const sent = { level: input.level, assessNumber: kind === 'first' ? 1 : 2 };
   const tags = await app.tags.current();
-  // Every read happens inside the group's transaction: on SQLite the one connection belongs to the
-  // running group, so reads made before joining it would queue one by one and no group would form.
-  const stored = await app.groupCommit.run(async (tx, sql) => {
-    const service = await findService(tx, sql, actor, input);
-    await checkServiceScope(sql, actor, service);
-    const channel = input.channel ?? defaultChannel(actor);
-    checkChannel(actor.role, channel, actor);
-    const evaluation = validateEvaluation({ ...input, channel }, tags);
-    return storeRating(app, tx, sql, actor, service, evaluation, input, app.clock.now().getTime());
-  });
+  let stored: Stored['value'];
+  try {
+    // Every read happens inside the group's transaction: on SQLite the one connection belongs to the
+    // running group, so reads made before joining it would queue one by one and no group would form.
+    stored = await app.groupCommit.run(async (tx, sql) => {
+      const service = await findService(tx, sql, actor, input);
+      // A resend of a stored answer returns it, whatever happened since (token used, window closed).
+      const earlier = key ? await storedSubmission(sql, tx, key, submissionId!, { ...sent, serviceId: service.id }) : null;
+      if (earlier) return { value: { ...earlier, attribution: null } };
+      if (expiredToken) throw new TokenExpiredError('the token has expired; ask for a new one (a new receipt QR code or follow-up link)');
+      await checkServiceScope(sql, actor, service);
+      const channel = input.channel ?? defaultChannel(actor);
+      checkChannel(actor.role, channel, actor);
+      const evaluation = validateEvaluation({ ...input, channel }, tags);
+      const now = app.clock.now().getTime();
+      return kind === 'first'
+        ? storeFirstRating(app, tx, sql, actor, service, evaluation, input, key, now)
+        : storeFollowUp(app, tx, sql, actor, service, evaluation, key, now);
+    });
+  } catch (err) {
+    // Two sends of one answer raced in groups side by side (PostgreSQL): the unique keys let one in and
+    // refused the other as a duplicate once the first committed. That one is answered with the winner.
+    if (!key || !(err instanceof AlreadyRatedError)) throw err;
+    stored = await app.groupCommit.run(async (tx, sql) => {
+      const service = await findService(tx, sql, actor, input);
+      const earlier = await storedSubmission(sql, tx, key, submissionId!, { ...sent, serviceId: service.id });
+      if (!earlier) throw err;
+      return { value: { ...earlier, attribution: null } };
+    });
+  }
   const { rating, attribution, service } = stored;
-  app.bus.publish({ kind: 'rating', scopes: scopesOf(attribution), at: rating.ratedAt, detail: { ratingId: rating.id, serviceId: rating.serviceId } });
+  if (attribution) {
+    app.bus.publish({ kind: 'rating', scopes: scopesOf(attribution), at: rating.ratedAt, detail: { ratingId: rating.id, serviceId: rating.serviceId } });
+  }
+  const followUp = kind === 'first' && actor.role === 'rater' ? await signFollowUp(app, service, rating, app.clock.now().getTime()) : null;
+  return { rating, service, resent: attribution === null, followUp };
+}
+
+/** The rating stored under this submission key, checked against what was sent now (CONFLICT if another answer). */
+async function storedSubmission(
+  sql: Sql,
+  em: Em,
+  key: string,
+  submissionId: string,
+  sent: { serviceId: number; level: number; assessNumber: number },
+): Promise<{ rating: Rating; service: Service } | null> {
+  const [row] = await sql.all('select * from rating where submission_key = ?', [key]);
+  if (!row) return null;
+  const rating = rowReader(em, RatingSchema)(row);
+  const [serviceRow] = await sql.all('select * from service where id = ?', [rating.serviceId]);
+  const service = rowReader(em, ServiceSchema)(serviceRow!);
+  checkResend(submissionId, rating, sent, `${service.projectNo}#${service.serviceNumber}`);
   return { rating, service };
 }
 
-async function raterFromToken(app: RatingDeps, token: string): Promise<Actor> {
-  const claims = await app.tokens.verify(token, 'rating');
-  return { role: 'rater', label: `rating-token:${claims.jti}`, serviceId: Number(claims.sub), tokenId: claims.jti };
+/** The follow-up link of a first rating (R9), or null when follow-ups are off or their period is over. */
+async function signFollowUp(app: RatingDeps, service: Service, rating: Rating, now: number): Promise<{ token: string; expiresAt: Date } | null> {
+  if (app.config.followUpDays === 0 || rating.assessNumber !== 1 || rating.isDefault) return null;
+  const ttlSeconds = Math.floor((followUpClosesAt(rating, app.config) - now) / 1000);
+  if (ttlSeconds <= 0) return null;
+  const { token, expiresAt } = await app.tokens.sign('followup', String(service.id), ttlSeconds, { rid: rating.id });
+  return { token, expiresAt: expiresAt! };
 }
 
 async function findService(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluationInput): Promise<Service> {
@@ -86,7 +233,7 @@ async function findService(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluati
   if (actor.role === 'rater') {
     const [row] = await sql.all('select * from service where id = ?', [actor.serviceId!]);
     const service = row ? read(row) : null;
-    if (!service) throw NotFoundError.of('service bound to this rating token', String(actor.serviceId));
+    if (!service) throw NotFoundError.of('service bound to this token', String(actor.serviceId));
     if (input.projectNo && (input.projectNo !== service.projectNo || (input.serviceNumber ?? service.serviceNumber) !== service.serviceNumber)) {
       throw InvalidInputError.field(
         'projectNo/serviceNumber',
@@ -127,28 +274,22 @@ function defaultChannel(actor: Actor): Channel {
 }
 
 interface Stored {
-  value: { rating: Rating; attribution: Attribution; service: Service };
-  deltas: Counted;
+  /** `attribution` is null for a resend: nothing was stored, nothing is announced. */
+  value: { rating: Rating; attribution: Attribution | null; service: Service };
+  deltas?: Counted;
 }
 
-/** Runs inside the group's transaction (its own savepoint); the caller publishes after the commit. */
-async function storeRating(
+function newRating(
   app: RatingDeps,
-  tx: Em,
-  sql: Sql,
   actor: Actor,
   service: Service,
   evaluation: NormalizedEvaluation,
-  input: SubmitEvaluationInput,
+  assessNumber: number,
+  rater: Pick<Rating, 'raterNameSealed' | 'raterNameMasked' | 'raterMobileSealed' | 'raterMobileMasked'>,
+  submissionKey: string | null,
   now: number,
-): Promise<Stored> {
-  const [caseRow] = await sql.all('select * from case_record where id = ?', [service.caseId]);
-  if (!caseRow) throw NotFoundError.of(`case of service ${service.projectNo}#${service.serviceNumber}`, String(service.caseId));
-  const kase = rowReader(tx, CaseSchema)(caseRow);
-  const prior = service.ratingId ? await priorRating(tx, service) : null;
-  const assessNumber = nextAssessNumber(prior, app.config, now, service);
-  if (assessNumber === 1) checkRatingWindow(service, app.config, now);
-  const rating: Rating = {
+): Rating {
+  return {
     id: 0,
     serviceId: service.id,
     caseId: service.caseId,
@@ -162,25 +303,78 @@ async function storeRating(
     isDefault: false,
     valid: true,
     invalidReason: null,
-    ...raterData(app, kase, input),
+    ...rater,
     source: actor.role,
     tokenId: actor.tokenId ?? null,
     actorId: actor.apiKeyId ?? null,
+    submissionKey,
     ratedAt: now,
   };
+}
+
+/** Runs inside the group's transaction (its own savepoint); the caller publishes after the commit. */
+async function storeFirstRating(
+  app: RatingDeps,
+  tx: Em,
+  sql: Sql,
+  actor: Actor,
+  service: Service,
+  evaluation: NormalizedEvaluation,
+  input: SubmitEvaluationInput,
+  submissionKey: string | null,
+  now: number,
+): Promise<Stored> {
+  const [caseRow] = await sql.all('select * from case_record where id = ?', [service.caseId]);
+  if (!caseRow) throw NotFoundError.of(`case of service ${service.projectNo}#${service.serviceNumber}`, String(service.caseId));
+  const kase = rowReader(tx, CaseSchema)(caseRow);
+  const prior = service.ratingId ? await priorRating(tx, service) : null;
+  checkFirstRating(prior, app.config, service);
+  checkRatingWindow(service, app.config, now);
+  const rating = newRating(app, actor, service, evaluation, 1, raterData(app, kase, input), submissionKey, now);
   try {
-    if (assessNumber === 2) {
-      // A follow-up (追评) is kept and can open a rectification case, but counts in no figure (R9).
-      rating.id = await insertRow(tx, sql, RatingSchema, rating);
-      const attribution = emptyAttribution();
-      await runHooks(app, tx, rating, attribution, service);
-      return { value: { rating, attribution, service }, deltas: { counts: [], tags: [] } };
-    }
     const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
     return { value: { rating, attribution, service }, deltas: counted };
   } catch (err) {
     // A deadlock must reach the group commit as it is: it runs the whole group again.
     throw duplicateAs(err, () => alreadyRated(actor, service));
+  }
+}
+
+/** A follow-up (追评) is kept and can open a rectification case, but counts in no figure (R9). */
+async function storeFollowUp(
+  app: RatingDeps,
+  tx: Em,
+  sql: Sql,
+  actor: Actor,
+  service: Service,
+  evaluation: NormalizedEvaluation,
+  submissionKey: string | null,
+  now: number,
+): Promise<Stored> {
+  const first = service.ratingId ? await tx.findOneOrFail(RatingSchema, { id: service.ratingId }) : null;
+  checkFollowUp(first ? await priorRating(tx, service, first) : null, app.config, now, service);
+  // The follow-up is the first rating's rater speaking again: the same (sealed) rater data (R12).
+  const rater = {
+    raterNameSealed: first!.raterNameSealed,
+    raterNameMasked: first!.raterNameMasked,
+    raterMobileSealed: first!.raterMobileSealed,
+    raterMobileMasked: first!.raterMobileMasked,
+  };
+  const rating = newRating(app, actor, service, evaluation, 2, rater, submissionKey, now);
+  try {
+    rating.id = await insertRow(tx, sql, RatingSchema, rating);
+    const attribution = emptyAttribution();
+    await runHooks(app, tx, rating, attribution, service);
+    return { value: { rating, attribution, service }, deltas: { counts: [], tags: [] } };
+  } catch (err) {
+    throw duplicateAs(
+      err,
+      () =>
+        new AlreadyRatedError(`service ${service.projectNo}#${service.serviceNumber} already has its follow-up rating (追评); one follow-up per service (R9)`, {
+          projectNo: service.projectNo,
+          serviceNumber: service.serviceNumber,
+        }),
+    );
   }
 }
 
@@ -194,10 +388,10 @@ function alreadyRated(actor: Actor, service: Service): AlreadyRatedError {
   return AlreadyRatedError.service(service.projectNo, service.serviceNumber);
 }
 
-async function priorRating(em: Em, service: Service): Promise<{ ratedAt: number; isDefault: boolean; followUps: number }> {
-  const first = await em.findOneOrFail(RatingSchema, { id: service.ratingId! });
+async function priorRating(em: Em, service: Service, first?: Rating): Promise<PriorRating> {
+  const rating = first ?? (await em.findOneOrFail(RatingSchema, { id: service.ratingId! }));
   const followUps = await em.count(RatingSchema, { serviceId: service.id, assessNumber: 2 });
-  return { ratedAt: first.ratedAt, isDefault: first.isDefault, followUps };
+  return { ratedAt: rating.ratedAt, isDefault: rating.isDefault, followUps };
 }
 
 /** R10 batch: one rating covers every service of every case in the batch; otherwise just this one. */

@@ -1,6 +1,9 @@
 import { Field, GraphQLISODateTime, InputType, Int, ObjectType } from 'type-graphql';
 import { TagView } from '../catalog/catalog.types.js';
 
+const SUBMISSION_ID =
+  "The client's key for this answer (8–64 of A–Z a–z 0–9 _ -, e.g. a UUID; department systems send their own id of the record): made once per answer and sent again with every resend of it. The same key again returns the stored rating and never stores a second one; the same key with another answer is refused (CONFLICT)";
+
 @InputType({ description: 'A level for one of the seven dimensions (R3)' })
 export class DimensionInput {
   @Field(() => String, { description: 'commitment, attitude, materials, efficiency, trips, mechanism or integrity' }) key!: string;
@@ -19,6 +22,23 @@ export class SubmitEvaluationInput {
   @Field(() => String, { nullable: true, description: 'PC, APP, MINI_PROGRAM, QR, WINDOW, TERMINAL, HOTLINE, SMS or IMPORT' }) channel?: string;
   @Field(() => String, { nullable: true, description: 'Rater name when not the applicant (stored encrypted, R12)' }) raterName?: string;
   @Field(() => String, { nullable: true, description: 'Rater mobile when not the applicant (stored encrypted, R12)' }) raterMobile?: string;
+  @Field(() => String, { nullable: true, description: SUBMISSION_ID }) submissionId?: string;
+}
+
+@InputType({
+  description:
+    'A follow-up rating (追评, R9), where FOLLOW_UP_DAYS allows one: the rater with the follow-up token given with the first rating, or a device or system key naming the service',
+})
+export class SubmitFollowUpInput {
+  @Field(() => String, { nullable: true, description: 'Follow-up token (RatingView.followUpToken, or issueFollowUpToken)' }) token?: string;
+  @Field(() => String, { nullable: true }) projectNo?: string;
+  @Field(() => Int, { nullable: true }) serviceNumber?: number;
+  @Field(() => Int, { description: '5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意' }) level!: number;
+  @Field(() => [DimensionInput], { nullable: true }) dimensions?: DimensionInput[];
+  @Field(() => [String], { nullable: true, description: 'Tag codes of the national dictionary, for the chosen level' }) tags?: string[];
+  @Field(() => String, { nullable: true }) comment?: string;
+  @Field(() => String, { nullable: true, description: 'PC, APP, MINI_PROGRAM, QR, WINDOW, TERMINAL, HOTLINE, SMS or IMPORT' }) channel?: string;
+  @Field(() => String, { nullable: true, description: SUBMISSION_ID }) submissionId?: string;
 }
 
 @ObjectType()
@@ -45,4 +65,11 @@ export class RatingView {
   @Field(() => String, { nullable: true, description: 'Masked (张*三); null for the rated department (R12)' }) raterName?: string | null;
   @Field(() => String, { nullable: true, description: 'Masked (138****1234); null for the rated department (R12)' }) raterMobile?: string | null;
   @Field(() => GraphQLISODateTime) ratedAt!: Date;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The rater's own link to one follow-up rating (追评, R9; submitFollowUp's token): only in the answer to a first rating given with a rating token while FOLLOW_UP_DAYS allows follow-ups",
+  })
+  followUpToken?: string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Until when followUpToken is accepted' }) followUpUntil?: Date | null;
 }

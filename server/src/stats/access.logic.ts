@@ -1,6 +1,6 @@
 import type { Actor } from '../common/actor.js';
 import { ForbiddenError } from '../common/errors.js';
-import { isWithinRegion } from '../catalog/region.logic.js';
+import { isWithinRegion, regionLevelOf, type RegionLevel } from '../catalog/region.logic.js';
 import type { FilterScope, StatsFilter } from './stats.logic.js';
 
 /**
@@ -18,6 +18,28 @@ const STAFF_ROLES = ['department', 'supervisor', 'admin'] as const;
 /** The audience of a caller on its own unit (`accessFor` decides per scope). */
 export function audienceOf(actor: Actor): Audience {
   return (OFFICIAL_ROLES as readonly string[]).includes(actor.role) ? 'full' : 'public';
+}
+
+/**
+ * What a rating feed shows its audience (R12: no harassment, no retaliation).
+ * - `full`: officials (department officers and systems, supervisors, admin) see every entry at once,
+ *   with window and staff; the rater is never in a feed.
+ * - `delayed`: public audiences (anonymous callers, screen and embed tokens) on a wide scope (the whole
+ *   platform, a province or a city) see no window or staff, and a bad review only once it is
+ *   FEED_BAD_DELAY_MINUTES old.
+ * - `countsOnly`: public audiences on a hall-sized scope (a district, township or village, a
+ *   department, an item or a staff member: what one hall's screen shows) see no bad review in the
+ *   feed at all: there bad reviews appear only in the counts (overview, breakdown).
+ */
+export type FeedView = 'full' | 'delayed' | 'countsOnly';
+
+const HALL_REGION_LEVELS: readonly RegionLevel[] = ['DISTRICT', 'TOWNSHIP', 'VILLAGE'];
+
+export function feedViewOf(audience: Audience, scope: FilterScope): FeedView {
+  if (audience === 'full') return 'full';
+  if (scope.kind === 'TOTAL') return 'delayed';
+  if (scope.kind === 'REGION' && !HALL_REGION_LEVELS.includes(regionLevelOf(scope.code))) return 'delayed';
+  return 'countsOnly';
 }
 
 /** The minimum count applied to a caller's figures. */

@@ -46,6 +46,12 @@ export interface LiveSourceSpec {
   key: string;
   scopes: string[];
   compute(): Promise<object>;
+  /**
+   * Asked after each computation: in how many ms the snapshot just computed changes by itself, with no
+   * change event (a public feed's held-back bad review falls due, R12), or null. The hub recomputes
+   * the topic then.
+   */
+  staleIn?(): number | null;
 }
 
 export interface LiveVariantSpec {
@@ -76,6 +82,8 @@ interface Topic {
   dirty: boolean;
   running: boolean;
   timer: NodeJS.Timeout | null;
+  /** Recomputes a topic whose snapshot goes stale with time (LiveSourceSpec.staleIn). */
+  staleTimer: NodeJS.Timeout | null;
   lastRunAt: number;
   lastSentAt: number;
   closed: boolean;
@@ -84,6 +92,8 @@ interface Topic {
 
 const RETIRED_SEQS_MAX = 10_000;
 export const DEFAULT_MAX_TOPICS = 5_000;
+/** setTimeout's limit (about 24.8 days); a longer wait is taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class LiveHub {
   private readonly topics = new Map<string, Topic>();
@@ -126,6 +136,7 @@ export class LiveHub {
         dirty: true,
         running: false,
         timer: null,
+        staleTimer: null,
         lastRunAt: -Infinity,
         lastSentAt: -Infinity,
         closed: false,
@@ -240,6 +251,7 @@ export class LiveHub {
     }
     t.running = false;
     if (t.closed) return;
+    this.scheduleStale(t);
     const bodyJson = JSON.stringify(body);
     if (bodyJson !== t.bodyJson || !t.snapshot) {
       const now = this.now();
@@ -250,6 +262,22 @@ export class LiveHub {
       for (const v of t.variants.values()) void this.render(t, v);
     }
     if (t.dirty) this.schedule(t);
+  }
+
+  /** Marks the topic dirty when its snapshot goes stale by itself; never sooner than one interval. */
+  private scheduleStale(t: Topic): void {
+    if (t.staleTimer) clearTimeout(t.staleTimer);
+    t.staleTimer = null;
+    const wait = t.spec.staleIn?.() ?? null;
+    if (wait === null) return;
+    t.staleTimer = setTimeout(
+      () => {
+        t.staleTimer = null;
+        this.markDirty(t);
+      },
+      Math.min(Math.max(wait, this.intervalMs), MAX_TIMER_MS),
+    );
+    t.staleTimer.unref?.();
   }
 
   private async render(t: Topic, v: Variant): Promise<void> {
@@ -280,6 +308,8 @@ export class LiveHub {
     t.closed = true;
     if (t.timer) clearTimeout(t.timer);
     t.timer = null;
+    if (t.staleTimer) clearTimeout(t.staleTimer);
+    t.staleTimer = null;
     for (const v of t.variants.values()) for (const sink of v.sinks) sink.close?.();
     t.variants.clear();
     if (this.topics.get(t.spec.key) === t) this.topics.delete(t.spec.key);

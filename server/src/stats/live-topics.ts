@@ -10,6 +10,7 @@ import {
   computeHotTags,
   computeOverview,
   feedLimit,
+  feedTiming,
   hotTagsLimit,
   resolveStatsQuery,
   type StatsDeps,
@@ -38,6 +39,8 @@ export interface LiveTopicSpec {
   /** Scope keys whose changes make the topic stale; "T" listens to everything, "S:*" to every staff scope. */
   scopes: string[];
   compute(): Promise<object>;
+  /** See LiveSourceSpec.staleIn: when the last snapshot changes by itself (a held-back feed entry falls due). */
+  staleIn?(): number | null;
 }
 
 /** Checks the caller's access once and describes the live topic for a subscription field and its arguments. */
@@ -64,7 +67,15 @@ export async function liveTopicSpec(app: StatsDeps, actor: Actor, field: LiveFie
     case 'ratingFeed': {
       const limit = feedLimit(args.limit as number | null | undefined);
       const q = await resolveStatsQuery(app, em, actor, input, false);
-      return topic(field, q, [limit], [q.scopeKey], () => computeFeed(fork(app), q, limit));
+      // A public feed changes with time too: a bad review held back (R12) enters it once it is due,
+      // with no change event; the hub recomputes the topic then.
+      let changesAt: number | null = null;
+      const spec = topic(field, q, [limit], [q.scopeKey], async () => {
+        const feed = await computeFeed(fork(app), q, limit, feedTiming(app));
+        changesAt = feed.changesAt;
+        return feed.body;
+      });
+      return { ...spec, staleIn: () => (changesAt === null ? null : changesAt - app.clock.now().getTime()) };
     }
   }
 }

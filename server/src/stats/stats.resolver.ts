@@ -93,7 +93,8 @@ export class StatsLiveResolver {
 
   @Authorized('public')
   @Subscription(() => RatingFeed, {
-    description: 'The latest ratings (masked: no rater, comment or staff), at once and after every change',
+    description:
+      'The latest ratings (never the rater or the comment; on public feeds no window or staff, and bad reviews held back, R12), at once, after every change and when a held-back entry falls due',
     subscribe: ({ args, context }) => liveSnapshots((context as Context<LiveDeps>).app, (context as Context<LiveDeps>).actor, 'ratingFeed', args),
   })
   ratingFeed(

@@ -13,6 +13,7 @@ import {
   emptyCounts,
   addToCounts,
   figuresOf,
+  GOOD_MIN_LEVEL,
   isSuppressed,
   nextSeq,
   normalizeFilter,
@@ -38,7 +39,7 @@ import {
   type StatsFilter,
   type StatsFilterInput,
 } from './stats.logic.js';
-import { accessFor, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
+import { accessFor, feedViewOf, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
 
 /**
  * Read side of the live figures (R21). Every query reads rollup rows only, never the ratings table
@@ -94,6 +95,9 @@ export interface FeedEntry {
   itemName: string;
   departmentName: string;
   regionCode: string;
+  /** Officials only (FeedView 'full'): public entries have neither key (R12). */
+  windowNo?: string | null;
+  staffWorkNo?: string | null;
 }
 export interface FeedBody {
   scope: string;
@@ -145,7 +149,7 @@ export async function hotTags(app: StatsDeps, actor: Actor, input: StatsFilterIn
 export async function ratingFeed(app: StatsDeps, actor: Actor, input: StatsFilterInput | null | undefined, limit?: number | null): Promise<Snapshot<FeedBody>> {
   const em = fork(app);
   const q = await resolveStatsQuery(app, em, actor, input, false);
-  return stamp(await computeFeed(em, q, feedLimit(limit)), app);
+  return stamp((await computeFeed(em, q, feedLimit(limit), feedTiming(app))).body, app);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,13 +349,27 @@ export async function computeHotTags(app: StatsDeps, em: Em, q: StatsQuery, limi
   };
 }
 
+/** The moment a feed is computed for, and how long a bad review stays out of public feeds (R12). */
+export interface FeedTiming {
+  now: number;
+  badDelayMs: number;
+}
+
+export function feedTiming(app: StatsDeps): FeedTiming {
+  return { now: app.clock.now().getTime(), badDelayMs: app.config.feedBadDelayMinutes * 60_000 };
+}
+
 /**
- * One statement: the latest rated services, newest first, walking the ratings table backwards by
- * primary key. No personal data: no rater (not even masked: the staff who served them could tell
- * who it was, R12), no comment, no staff name.
+ * One statement (two for a delayed public feed): the latest rated services, newest first, walking the
+ * ratings table backwards by primary key. No personal data: no rater (not even masked: the staff who
+ * served them could tell who it was, R12), no comment. What else an entry shows depends on the
+ * audience (`feedViewOf`, R12): officials get window and staff at once; public feeds get neither, a
+ * bad review only after the delay, and on a hall-sized scope none at all (only in the counts).
+ * `changesAt` is when the feed changes by itself (the next held-back bad review falls due), or null.
  */
-export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise<FeedBody> {
+export async function computeFeed(em: Em, q: StatsQuery, limit: number, timing: FeedTiming): Promise<{ body: FeedBody; changesAt: number | null }> {
   const f = q.filter;
+  const view = feedViewOf(q.audience, f.scope);
   const conds = ['r.valid = true', 'r.assess_number = 1', 'r.is_default = false', f.bucket === 'C' ? "c.kind = 'CONSULTATION'" : "c.kind <> 'CONSULTATION'"];
   const params: unknown[] = [];
   switch (f.scope.kind) {
@@ -383,6 +401,20 @@ export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise
     conds.push('r.rated_at >= ? and r.rated_at < ?');
     params.push(from, to);
   }
+  const from = `from rating r
+       join service s on s.id = r.service_id
+       join case_record c on c.id = r.case_id
+       join item i on i.id = s.item_id
+       join department d on d.id = s.department_id`;
+  // Bad reviews held back from public feeds: all of them on a hall-sized scope, recent ones elsewhere.
+  const dueBefore = timing.now - timing.badDelayMs;
+  const shown =
+    view === 'countsOnly'
+      ? { sql: 'r.level >= ?', params: [GOOD_MIN_LEVEL] }
+      : view === 'delayed'
+        ? { sql: '(r.level >= ? or r.rated_at <= ?)', params: [GOOD_MIN_LEVEL, dueBefore] }
+        : { sql: '1 = 1', params: [] };
+  const full = view === 'full';
   const rows = await em.execute<
     Array<{
       id: number;
@@ -393,19 +425,27 @@ export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise
       item_name: string;
       department_name: string;
       region_code: string;
+      window_no?: string | null;
+      staff_work_no?: string | null;
     }>
   >(
-    `select r.id, r.level, r.channel, r.rated_at, r.tags, i.name as item_name, d.name as department_name, d.region_code
-       from rating r
-       join service s on s.id = r.service_id
-       join case_record c on c.id = r.case_id
-       join item i on i.id = s.item_id
-       join department d on d.id = s.department_id
-      where ${conds.join(' and ')}
+    `select r.id, r.level, r.channel, r.rated_at, r.tags, i.name as item_name, d.name as department_name, d.region_code${
+      full ? ', w.no as window_no, st.work_no as staff_work_no' : ''
+    }
+       ${from}${full ? ' left join service_window w on w.id = s.window_id left join staff st on st.id = s.staff_id' : ''}
+      where ${conds.join(' and ')} and ${shown.sql}
       order by r.id desc limit ?`,
-    [...params, limit],
+    [...params, ...shown.params, limit],
   );
-  return {
+  let changesAt: number | null = null;
+  if (view === 'delayed' && timing.badDelayMs > 0) {
+    const [next] = await em.execute<Array<{ at: number | string | null }>>(
+      `select min(r.rated_at) as at ${from} where ${conds.join(' and ')} and r.level < ? and r.rated_at > ?`,
+      [...params, GOOD_MIN_LEVEL, dueBefore],
+    );
+    if (next?.at != null) changesAt = Number(next.at) + timing.badDelayMs;
+  }
+  const body: FeedBody = {
     scope: q.scopeKey,
     entries: rows.map((row) => ({
       id: Number(row.id),
@@ -418,8 +458,10 @@ export async function computeFeed(em: Em, q: StatsQuery, limit: number): Promise
       itemName: row.item_name,
       departmentName: row.department_name,
       regionCode: row.region_code,
+      ...(full ? { windowNo: row.window_no ?? null, staffWorkNo: row.staff_work_no ?? null } : {}),
     })),
   };
+  return { body, changesAt };
 }
 
 // ---------------------------------------------------------------------------------------------

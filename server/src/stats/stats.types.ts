@@ -120,21 +120,27 @@ export class HotTags {
   @Field(() => String) asOf!: string;
 }
 
-@ObjectType({ description: 'A recent rating as the public may see it: no rater, no comment, no staff (R12)' })
+@ObjectType({ description: 'A recent rating: never the rater or the comment; window and staff only for officials (R12)' })
 export class FeedEntry {
   @Field(() => Int) id!: number;
   @Field(() => Int) level!: number;
   @Field(() => String) levelName!: string;
   @Field(() => String) channel!: string;
   @Field(() => String) channelName!: string;
-  @Field(() => String, { description: 'ISO 8601 in Asia/Shanghai time' }) ratedAt!: string;
+  @Field(() => String, { description: 'Date and time, ISO 8601 in Asia/Shanghai time (screens show the date of entries not from today)' })
+  ratedAt!: string;
   @Field(() => [String], { description: 'Tag codes' }) tags!: string[];
   @Field(() => String) itemName!: string;
   @Field(() => String) departmentName!: string;
   @Field(() => String) regionCode!: string;
+  @Field(() => String, { nullable: true, description: 'Window number; officials only, null on every public feed (R12)' }) windowNo?: string | null;
+  @Field(() => String, { nullable: true, description: 'Staff 工号; officials only, null on every public feed (R12)' }) staffWorkNo?: string | null;
 }
 
-@ObjectType()
+@ObjectType({
+  description:
+    'The latest ratings. Public feeds (anonymous, screen and embed tokens) show no window or staff, a bad review only FEED_BAD_DELAY_MINUTES after it was given, and on a hall-sized scope (district, township, village, department, item) no bad review at all: those are only in the counts (R12). Officials see every entry at once.',
+})
 export class RatingFeed {
   @Field(() => String) scope!: string;
   @Field(() => [FeedEntry]) entries!: FeedEntry[];

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../server/src/common/clock.js';
-import { checkChannel, checkRatingWindow, nextAssessNumber, validateEvaluation } from '../../../server/src/rating/rating.logic.js';
+import {
+  checkChannel,
+  checkFirstRating,
+  checkFollowUp,
+  checkRatingWindow,
+  checkResend,
+  submissionKeyOf,
+  submitterScope,
+  validateEvaluation,
+  validateSubmissionId,
+} from '../../../server/src/rating/rating.logic.js';
 import type { TagInfo } from '../../../server/src/catalog/catalog.service.js';
 import { NATIONAL_TAGS } from '../../../server/src/catalog/tags.data.js';
 
@@ -65,14 +75,55 @@ describe('checkRatingWindow (R9, R11)', () => {
   });
 });
 
-describe('nextAssessNumber (R9)', () => {
-  it('allows one follow-up only where the setting allows it', () => {
-    expect(nextAssessNumber(null, settings, 0, svc)).toBe(1);
-    expect(codeOf(() => nextAssessNumber({ ratedAt: 0, isDefault: false, followUps: 0 }, settings, 1, svc))).toBe('ALREADY_RATED');
-    const allowing = { ...settings, followUpDays: 3 };
-    expect(nextAssessNumber({ ratedAt: 0, isDefault: false, followUps: 0 }, allowing, DAY_MS, svc)).toBe(2);
-    expect(codeOf(() => nextAssessNumber({ ratedAt: 0, isDefault: false, followUps: 1 }, allowing, DAY_MS, svc))).toBe('ALREADY_RATED');
-    expect(codeOf(() => nextAssessNumber({ ratedAt: 0, isDefault: false, followUps: 0 }, allowing, 4 * DAY_MS, svc))).toBe('RATING_WINDOW_CLOSED');
-    expect(codeOf(() => nextAssessNumber({ ratedAt: 0, isDefault: true, followUps: 0 }, allowing, DAY_MS, svc))).toBe('RATING_WINDOW_CLOSED');
+describe('checkFirstRating and checkFollowUp (R9)', () => {
+  const allowing = { ...settings, followUpDays: 3 };
+  const rated = { ratedAt: 0, isDefault: false, followUps: 0 };
+
+  it('never turns a second first rating into a follow-up, even where follow-ups are allowed', () => {
+    expect(codeOf(() => checkFirstRating(null, allowing, svc))).toBeUndefined();
+    expect(codeOf(() => checkFirstRating(rated, settings, svc))).toBe('ALREADY_RATED');
+    expect(codeOf(() => checkFirstRating(rated, allowing, svc))).toBe('ALREADY_RATED');
+    expect(() => checkFirstRating(rated, allowing, svc)).toThrow(/submitFollowUp/);
+    expect(codeOf(() => checkFirstRating({ ...rated, isDefault: true }, allowing, svc))).toBe('RATING_WINDOW_CLOSED');
+  });
+
+  it('allows one follow-up only where the setting allows it, within its days, after a rating by the rater', () => {
+    expect(codeOf(() => checkFollowUp(rated, allowing, DAY_MS, svc))).toBeUndefined();
+    expect(codeOf(() => checkFollowUp(rated, settings, DAY_MS, svc))).toBe('RATING_WINDOW_CLOSED');
+    expect(codeOf(() => checkFollowUp(null, allowing, DAY_MS, svc))).toBe('NOT_FOUND');
+    expect(codeOf(() => checkFollowUp({ ...rated, followUps: 1 }, allowing, DAY_MS, svc))).toBe('ALREADY_RATED');
+    expect(codeOf(() => checkFollowUp(rated, allowing, 3 * DAY_MS, svc))).toBeUndefined();
+    expect(codeOf(() => checkFollowUp(rated, allowing, 3 * DAY_MS + 1, svc))).toBe('RATING_WINDOW_CLOSED');
+    expect(codeOf(() => checkFollowUp({ ...rated, isDefault: true }, allowing, DAY_MS, svc))).toBe('RATING_WINDOW_CLOSED');
+  });
+});
+
+describe('submission ids (R9: resending is safe)', () => {
+  it('takes 8–64 letters, digits, _ or -, and says how to make one otherwise', () => {
+    expect(validateSubmissionId(undefined)).toBeNull();
+    expect(validateSubmissionId('0f8c2b9e-6d1a-4e0b-9a57-3c1f6c2d8e11')).toBe('0f8c2b9e-6d1a-4e0b-9a57-3c1f6c2d8e11');
+    expect(validateSubmissionId('ORDER_123')).toBe('ORDER_123');
+    for (const bad of ['short', 'x'.repeat(65), 'has space', '订单12345678', 'a/b/c/d/e']) {
+      expect(codeOf(() => validateSubmissionId(bad))).toBe('BAD_USER_INPUT');
+    }
+    expect(() => validateSubmissionId('short')).toThrow(/submissionId must be 8–64 characters.*UUID/);
+  });
+
+  it("keeps each sender's ids apart: the service's rater whatever token, each device or system key", () => {
+    const byToken = submitterScope({ role: 'rater', label: 'rating-token:a', serviceId: 7 });
+    const byFollowUpToken = submitterScope({ role: 'rater', label: 'followup-token:b', serviceId: 7 });
+    expect(byToken).toBe(byFollowUpToken);
+    expect(submitterScope({ role: 'device', label: 'apikey:3', apiKeyId: 3 })).toBe('K3');
+    expect(submissionKeyOf('K3', 'ORDER_123')).not.toBe(submissionKeyOf('K4', 'ORDER_123'));
+    expect(submissionKeyOf(byToken, 'ORDER_123')).not.toBe(submissionKeyOf('K7', 'ORDER_123'));
+  });
+
+  it('accepts a resend of the same answer and refuses the same id for another one (CONFLICT)', () => {
+    const stored = { serviceId: 1, level: 4, assessNumber: 1 };
+    expect(codeOf(() => checkResend('ORDER_123', stored, { ...stored }, 'A1#1'))).toBeUndefined();
+    expect(codeOf(() => checkResend('ORDER_123', stored, { ...stored, level: 2 }, 'A1#1'))).toBe('CONFLICT');
+    expect(codeOf(() => checkResend('ORDER_123', stored, { ...stored, serviceId: 2 }, 'A1#1'))).toBe('CONFLICT');
+    expect(codeOf(() => checkResend('ORDER_123', stored, { ...stored, assessNumber: 2 }, 'A1#1'))).toBe('CONFLICT');
+    expect(() => checkResend('ORDER_123', stored, { ...stored, level: 2 }, 'A1#1')).toThrow(/level 4.*new submissionId/);
   });
 });

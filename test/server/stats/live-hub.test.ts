@@ -112,6 +112,33 @@ describe('LiveHub', () => {
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(INTERVAL);
   });
 
+  it('recomputes a topic whose snapshot goes stale with time, with no change event, and stops once nothing is pending (R12 feed delay)', async () => {
+    // A feed holding back an entry until `dueAt`: the snapshot changes by itself then.
+    let dueAt: number | null = Date.now() + 30 * 60_000;
+    let computations = 0;
+    const spec: LiveSourceSpec = {
+      key: 'ratingFeed|H|T|*|||public|20',
+      scopes: ['T'],
+      compute: async () => {
+        computations += 1;
+        const shown = dueAt !== null && Date.now() >= dueAt;
+        if (shown) dueAt = null;
+        return { entries: shown ? ['held back'] : [] };
+      },
+      staleIn: () => (dueAt === null ? null : dueAt - Date.now()),
+    };
+    const sink = probe();
+    hub.subscribe(spec, raw, sink);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.payloads.map((p) => p.snapshot)).toMatchObject([{ entries: [] }]);
+    await vi.advanceTimersByTimeAsync(29 * 60_000);
+    expect(computations).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(sink.payloads.map((p) => p.snapshot)).toMatchObject([{ entries: [] }, { entries: ['held back'] }]);
+    await vi.advanceTimersByTimeAsync(24 * 3_600_000);
+    expect(computations).toBe(2);
+  });
+
   it('shares one computation, one execution and one serialised payload among identical subscribers', async () => {
     const { spec, state } = source();
     let renders = 0;

@@ -5,7 +5,7 @@ import { DomainError } from '../../../server/src/common/errors.js';
 import type { Actor } from '../../../server/src/common/actor.js';
 import { registerService, type RegisterServiceInput } from '../../../server/src/case/case.service.js';
 import { recordDueDefaults } from '../../../server/src/rating/defaults.service.js';
-import { submitEvaluation } from '../../../server/src/rating/rating.service.js';
+import { submitEvaluation, submitFollowUp, type SubmitEvaluationInput } from '../../../server/src/rating/rating.service.js';
 import type { Channel } from '../../../server/src/catalog/channel.logic.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { diffRollups, readRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
@@ -38,6 +38,7 @@ describe('rollups (R21)', () => {
     });
     const registered: Array<{ projectNo: string; serviceNumber: number; dept: 'market' | 'police' | 'social' }> = [];
     const outcomes = new Map<string, number>();
+    const sent: Array<{ input: SubmitEvaluationInput; followUp: boolean; dept: 'market' | 'police' | 'social' }> = [];
     const note = (what: string) => outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
     let batch = 0;
 
@@ -77,21 +78,31 @@ describe('rollups (R21)', () => {
           registered.push({ projectNo: service.projectNo, serviceNumber: service.serviceNumber, dept });
           note(`register ${kind}`);
         } else if (roll < 0.86) {
-          // Ratings on all channels, with duplicates and follow-ups, on recent and old services; a
-          // burst of up to six at once shares one group commit (each in its own savepoint).
+          // Ratings on all channels, with duplicates, follow-ups (追评) and resends of earlier answers
+          // (same submissionId), on recent and old services; a burst of up to six at once shares one
+          // group commit (each in its own savepoint).
           const burst = random() < 0.3 ? 1 + Math.floor(random() * 6) : 1;
           const results = await Promise.allSettled(
             Array.from({ length: burst }, () => {
+              if (sent.length && random() < 0.1) {
+                const earlier = pick(sent);
+                note('resend');
+                return (earlier.followUp ? submitFollowUp : submitEvaluation)(server.app, system(earlier.dept), earlier.input);
+              }
               const target = random() < 0.3 ? pick(registered.slice(-20)) : pick(registered);
               const level = pick([5, 5, 5, 4, 3, 2, 1]);
-              return submitEvaluation(server.app, system(target.dept), {
+              const input: SubmitEvaluationInput = {
                 projectNo: target.projectNo,
                 serviceNumber: target.serviceNumber,
                 level,
                 channel: pick(CHANNELS),
                 tags: random() < 0.7 ? [pick(TAGS[level]!)] : [],
                 comment: level <= 2 ? '有问题' : null,
-              });
+                submissionId: random() < 0.5 ? `p${sent.length.toString().padStart(8, '0')}` : null,
+              };
+              const followUp = random() < 0.15;
+              if (input.submissionId) sent.push({ input, followUp, dept: target.dept });
+              return (followUp ? submitFollowUp : submitEvaluation)(server.app, system(target.dept), input);
             }),
           );
           for (const result of results) {
@@ -140,6 +151,9 @@ describe('rollups (R21)', () => {
     expect(outcomes.get('invalidated') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('rated') ?? 0).toBeGreaterThan(OPERATIONS / 10);
     expect(outcomes.get('burst') ?? 0).toBeGreaterThan(OPERATIONS / 20);
+    expect(outcomes.get('resend') ?? 0).toBeGreaterThan(0);
+    const followUps = await em.execute<Array<{ n: number | string }>>('select count(*) as n from rating where assess_number = 2');
+    expect(Number(followUps[0]!.n)).toBeGreaterThan(0);
   });
 
   it('stay exact when hundreds of ratings and registrations arrive at once (concurrent group commits on PostgreSQL)', async () => {
@@ -159,27 +173,26 @@ describe('rollups (R21)', () => {
         staffNo: i % 2 ? fx.staff.workNo : null,
       });
     await Promise.all(Array.from({ length: 150 }, (_, i) => register(i)));
-    // Every service rated twice at once, bad ones open cases, while more services register. The second
-    // rating is a follow-up (追评, allowed here) or, when both were in flight together, refused.
+    // Every service rated at once, bad ones open cases, while more services register. Half of them
+    // get a second first rating at the same moment (refused: one rating per service, R9), the other
+    // half a follow-up (追评, allowed here: stored, or refused while the first rating is not yet in).
     const attempts = Array.from({ length: 300 }, (_, i) => {
       const level = 1 + Math.floor(random() * 5);
-      return submitEvaluation(server.app, market, {
-        projectNo: `CC${i % 150}`,
-        serviceNumber: 1,
-        level,
-        channel: 'PC',
-        tags: level <= 2 ? [TAGS[level]![0]!] : [],
-      });
+      const input = { projectNo: `CC${i % 150}`, serviceNumber: 1, level, channel: 'PC' as const, tags: level <= 2 ? [TAGS[level]![0]!] : [] };
+      return i >= 150 && i % 2 === 1 ? submitFollowUp(server.app, market, input) : submitEvaluation(server.app, market, input);
     });
     const results = await Promise.allSettled([...attempts, ...Array.from({ length: 50 }, (_, i) => register(150 + i))]);
-    const failures = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as DomainError);
-    expect(failures.filter((e) => e.code !== 'ALREADY_RATED')).toEqual([]);
+    const failures = results.map((r) => (r.status === 'rejected' ? (r.reason as DomainError) : null));
+    const firstFailures = failures.filter((e, i) => e && !(i >= 150 && i < 300 && i % 2 === 1));
+    const followUpFailures = failures.filter((e, i) => e && i >= 150 && i < 300 && i % 2 === 1);
+    expect(firstFailures.map((e) => e!.code)).toEqual(Array.from({ length: 75 }, () => 'ALREADY_RATED'));
+    expect(followUpFailures.filter((e) => e!.code !== 'NOT_FOUND')).toEqual([]);
     const em = server.app.orm.em.fork() as Em;
     expect(diffRollups(await recountRollups(em), await readRollups(em))).toEqual([]);
     const count = async (sql: string) => Number((await em.execute<Array<{ n: number | string }>>(sql))[0]!.n);
     expect(await count(`select count(*) as n from service where project_no like 'CC%' and rating_id is not null`)).toBe(200 - 50);
     const ratings = `select count(*) as n from rating r join service s on s.id = r.service_id where s.project_no like 'CC%'`;
     expect(await count(`${ratings} and r.assess_number = 1`)).toBe(150);
-    expect(await count(`${ratings} and r.assess_number = 2`)).toBe(150 - failures.length);
+    expect(await count(`${ratings} and r.assess_number = 2`)).toBe(75 - followUpFailures.length);
   });
 });

@@ -24,7 +24,7 @@ import {
   type FilterScope,
   type PeriodRange,
 } from '../../../server/src/stats/stats.logic.js';
-import { accessFor, audienceOf, checkStatsAccess, minCountFor, withDefaultScope } from '../../../server/src/stats/access.logic.js';
+import { accessFor, audienceOf, checkStatsAccess, feedViewOf, minCountFor, withDefaultScope } from '../../../server/src/stats/access.logic.js';
 
 const CITY = '419900000000';
 const DISTRICT = '419901000000';
@@ -386,6 +386,19 @@ describe('checkStatsAccess', () => {
     expect(audienceOf(officer)).toBe('full');
     expect(minCountFor('public', 5)).toBe(5);
     expect(minCountFor('full', 5)).toBe(0);
+  });
+});
+
+describe('feedViewOf (R12: no retaliation from the feed)', () => {
+  it('gives officials every entry at once, public feeds of a wide scope bad reviews after the delay, and hall-sized scopes none', () => {
+    for (const scope of [{ kind: 'TOTAL' }, { kind: 'DEPARTMENT', id: 3 }, { kind: 'STAFF', id: 1 }] as const) expect(feedViewOf('full', scope)).toBe('full');
+    expect(feedViewOf('public', { kind: 'TOTAL' })).toBe('delayed');
+    expect(feedViewOf('public', { kind: 'REGION', code: '410000000000' })).toBe('delayed');
+    expect(feedViewOf('public', { kind: 'REGION', code: CITY })).toBe('delayed');
+    expect(feedViewOf('public', { kind: 'REGION', code: DISTRICT })).toBe('countsOnly');
+    expect(feedViewOf('public', { kind: 'REGION', code: TOWNSHIP })).toBe('countsOnly');
+    expect(feedViewOf('public', { kind: 'DEPARTMENT', id: 3 })).toBe('countsOnly');
+    expect(feedViewOf('public', { kind: 'ITEM', id: 3 })).toBe('countsOnly');
   });
 });
 

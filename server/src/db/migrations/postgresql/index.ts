@@ -3,12 +3,14 @@ import { Migration20261121214157_initial as M0 } from './Migration20261121214157
 import { Migration20261121215928_screen as M1 } from './Migration20261121215928_screen.js';
 import { Migration20261121220337_rectification as M2 } from './Migration20261121220337_rectification.js';
 import { Migration20261130020000_sign_in as M3 } from './Migration20261130020000_sign_in.js';
-import { Migration20261130030000_audit as M4 } from './Migration20261130030000_audit.js';
+import { Migration20261130020333_submission as M4 } from './Migration20261130020333_submission.js';
+import { Migration20261130030000_audit as M5 } from './Migration20261130030000_audit.js';
 
 export const postgresMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
   { name: 'Migration20261121215928_screen', class: M1 },
   { name: 'Migration20261121220337_rectification', class: M2 },
   { name: 'Migration20261130020000_sign_in', class: M3 },
-  { name: 'Migration20261130030000_audit', class: M4 },
+  { name: 'Migration20261130020333_submission', class: M4 },
+  { name: 'Migration20261130030000_audit', class: M5 },
 ];
