@@ -34,6 +34,8 @@ export interface Config {
   /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
   smsGatewayUrl?: string;
   portalMessageUrl?: string;
+  /** NODE_ENV=production: demo-only conveniences (the home page's "try a rating") are off whatever the data. */
+  production: boolean;
   /** Provincial `pf` codes that differ from the common order, "HOTLINE=6,SMS=7,DEFAULT=7" (parsed once by the root). */
   pfCodes: string;
 }
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
     pfCodes: pfCodesSetting(env.PF_CODES ?? ''),
+    production: env.NODE_ENV === 'production',
   };
 }
 

@@ -77,6 +77,14 @@ export class IllegalTransitionError extends DomainError {
   }
 }
 
+/** Too many requests of this kind in a short time; sending again later is safe. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  static perMinute(what: string, limit: number): RateLimitedError {
+    return new RateLimitedError(`at most ${limit} ${what} per minute on this server; try again in a minute`, { limit });
+  }
+}
+
 /** The server cannot take the request now (shutting down, a dependency down); sending it again later is safe. */
 export class UnavailableError extends DomainError {
   readonly code = 'UNAVAILABLE';
