@@ -241,6 +241,21 @@ describe('self-service terminal (/terminal/:id)', () => {
   });
 });
 
+describe('home page (/) of an installation with real data', () => {
+  it('shows no demo accounts and no "try a rating", and is not under the device service worker', async () => {
+    const page = await kiosk.context.newPage();
+    collectErrors(page, errors, 'home');
+    await page.goto(`${net.url}/`);
+    await page.waitForSelector('[data-testid=home][data-state=live]');
+    await page.waitForSelector('[data-testid=home-window]');
+    expect(await page.locator('[data-testid=home-accounts]').count()).toBe(0);
+    expect(await page.locator('[data-testid=home-try]').count()).toBe(0);
+    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+    const tried = await gql(server.url, operation('try-demo-rating'));
+    expect(tried.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
 describe('device pages', () => {
   it('log no errors beyond the failed requests of the network being down', () => {
     expect(errors.filter((e) => !/Failed to load resource|ERR_CONNECTION|WebSocket connection/.test(e))).toEqual([]);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NetworkError, type GraphQLResult } from '../../dashboard/src/api/http.js';
 import {
@@ -9,6 +10,7 @@ import {
   newSubmissionId,
   prunable,
   retryDelay,
+  SERVER_TAKES_SUBMISSION_ID,
   settle,
   startAttempt,
   submissionVariables,
@@ -64,6 +66,11 @@ describe('a device answer: saved → sending → sent or failed', () => {
     const a = newAnswer('window:1', input(), 0, 'abcdefgh12');
     expect(submissionVariables(a, false)).toEqual({ input: input() });
     expect(submissionVariables(a, true)).toEqual({ input: { ...input(), submissionId: 'abcdefgh12' } });
+  });
+
+  it('sends the submission id exactly when the committed schema has SubmitEvaluationInput.submissionId', () => {
+    const fields = /input SubmitEvaluationInput \{([^}]*)\}/.exec(readFileSync('schema/schema.graphql', 'utf8'))![1]!;
+    expect(SERVER_TAKES_SUBMISSION_ID).toBe(/^\s*submissionId\s*:/m.test(fields));
   });
 
   it('lists the waiting answers of one device oldest first, and knows the services it holds answers for', () => {
