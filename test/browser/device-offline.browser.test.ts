@@ -184,6 +184,8 @@ describe('window evaluator with the network down (/window/:id)', () => {
     expect(rating.level).toBe(4);
     await page.waitForSelector('[data-testid=connection][data-state=connected]', { timeout: 60_000 });
     expect(await page.textContent('[data-testid=device-pending]')).toContain('全部已发送');
+    // The server replays a live presentation to a device that reconnects: this one was answered here, so it is not asked again.
+    expect(await page.getAttribute('[data-testid=device]', 'data-phase')).toBe('idle');
   });
 
   it('takes a lost reply as sent: the resend is answered ALREADY_RATED and nothing is stored twice (R9)', async () => {

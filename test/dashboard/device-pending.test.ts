@@ -234,3 +234,15 @@ describe('SendQueue', () => {
     expect((await store.all())[0]).toMatchObject({ state: 'saved', attempts: 1 });
   });
 });
+
+describe('SendQueue when the disk refuses', () => {
+  it('still takes the answer and sends it from memory', async () => {
+    const store = { ...memoryAnswerStore(), durable: true, put: async () => Promise.reject(new Error('QuotaExceededError')) };
+    const server = fakeServer([ok]);
+    const queue = new SendQueue({ device: 'window:1', store, send: server.send });
+    await queue.add(input());
+    await queue.idle();
+    expect(server.sent).toHaveLength(1);
+    expect(queue.list()[0]!.state).toBe('sent');
+  });
+});

@@ -48,12 +48,13 @@ export class SendQueue {
     this.start();
   }
 
-  /** Stores a new answer (resolves once it is on disk), then sends it in the background. */
+  /** Stores a new answer (resolves once it is on disk, or in memory if the disk refuses), then sends it in the background. */
   async add(input: EvaluationInput): Promise<PendingAnswer> {
     // A plain copy: the page's reactive arrays cannot be stored by IndexedDB.
     const answer = newAnswer(this.options.device, JSON.parse(JSON.stringify(input)) as EvaluationInput, this.now());
     this.answers.set(answer.submissionId, answer);
-    await this.options.store.put(answer);
+    // Storage failing (disk full) must not turn the citizen away: memory holds the answer while the page runs.
+    await this.options.store.put(answer).catch(() => undefined);
     this.changed();
     this.start();
     return answer;
