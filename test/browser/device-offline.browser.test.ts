@@ -188,7 +188,7 @@ describe('window evaluator with the network down (/window/:id)', () => {
     expect(await page.getAttribute('[data-testid=device]', 'data-phase')).toBe('idle');
   });
 
-  it('takes a lost reply as sent: the resend is answered ALREADY_RATED and nothing is stored twice (R9)', async () => {
+  it('takes a lost reply as sent: the resend (same submissionId) gets the stored rating, and nothing is stored twice (R9)', async () => {
     const projectNo = await present({ windowId: fx.window.id, staffNo: fx.staff.workNo });
     await page.waitForSelector('[data-testid=device-rating]');
     let lost = 0;

@@ -31,9 +31,10 @@ export type Delivery = { kind: 'sent'; duplicate: boolean } | { kind: 'retry'; r
 
 /**
  * Whether the server's SubmitEvaluationInput has `submissionId` (a resend with the same id returns the
- * stored rating). Until it does, the server refuses unknown input fields, so the id stays on the device.
+ * stored rating). A server without it refuses unknown input fields, so this must match the committed
+ * schema (test/dashboard/device-pending.test.ts checks it against schema/schema.graphql).
  */
-export const SERVER_TAKES_SUBMISSION_ID = false;
+export const SERVER_TAKES_SUBMISSION_ID = true;
 
 /** The variables of submitEvaluation for one answer: the one place the submissionId is sent or held back. */
 export function submissionVariables(a: Pick<PendingAnswer, 'input' | 'submissionId'>, takesId = SERVER_TAKES_SUBMISSION_ID): { input: EvaluationInput } {
