@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const SCREENSHOTS = resolve('test/screenshots');
 const AXE = readFileSync(resolve('node_modules/axe-core/axe.min.js'), 'utf8');
@@ -58,4 +59,73 @@ export function screenshotPath(name: string): string {
 
 export function dashboardBuilt(dir: string): boolean {
   return existsSync(join(dir, 'index.html'));
+}
+
+/** A kiosk browser with its own profile on disk, which the test can kill like a power cut and start again on the same profile. */
+export interface Kiosk {
+  browser: Browser;
+  context: BrowserContext;
+  /** SIGKILL to the browser's process group: no shutdown, no flush, as when the power goes. */
+  powerCut(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Debian's Chromium started by the test itself (so the test holds its process and can kill it),
+ * driven over CDP, with a persistent profile in `userDataDir`: IndexedDB, the service worker and its
+ * caches, and localStorage survive from one start to the next.
+ */
+export async function launchKiosk(userDataDir: string): Promise<Kiosk> {
+  const child = spawn(
+    process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    [
+      '--headless',
+      '--remote-debugging-port=0',
+      `--user-data-dir=${userDataDir}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+      '--no-default-browser-check',
+      '--window-size=1280,800',
+      'about:blank',
+    ],
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`chromium did not start: ${text.slice(-500)}`)), 30_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`chromium exited (${code}): ${text.slice(-500)}`)));
+  });
+  child.stderr!.resume();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const browser = await chromium.connectOverCDP(endpoint);
+  const kill = async () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    await exited;
+  };
+  return {
+    browser,
+    context: browser.contexts()[0]!,
+    powerCut: kill,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      await kill();
+    },
+  };
 }

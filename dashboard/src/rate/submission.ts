@@ -11,6 +11,8 @@ export interface EvaluationInput {
   dimensions?: Array<{ key: string; level: number }> | null;
   tags?: string[];
   comment?: string | null;
+  /** Chosen by the device per answer: a resend with the same id is recognised (devices only, see window/pending.ts). */
+  submissionId?: string;
 }
 
 export type Outcome = { kind: 'success'; duplicate: boolean } | { kind: 'retry'; reason: string } | { kind: 'failed'; code: string; message: string };

@@ -1,4 +1,4 @@
-import type { Presentation } from '../api/types.js';
+import type { DeviceInfo, Presentation } from '../api/types.js';
 
 /** How long a presented service waits for the citizen before the device returns to idle. */
 export const RATING_TIMEOUT_MS = 90_000;
@@ -23,4 +23,22 @@ export function rememberShown(seen: Set<string>, id: string, keep = 50): void {
 /** Error codes that mean the device key is wrong for this page (enter it again), not a passing fault. */
 export function isKeyRejected(code: string | undefined, closeCode?: number): boolean {
   return code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' || closeCode === 4403;
+}
+
+/** The idle screen's place and staff, kept on the device so it still shows them when the hall's network is down. */
+export function cachedDeviceInfo(kind: 'window' | 'terminal', id: number): DeviceInfo | null {
+  try {
+    const raw = localStorage.getItem(`hcp.device.${kind}.${id}`);
+    return raw ? (JSON.parse(raw) as DeviceInfo) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function cacheDeviceInfo(kind: 'window' | 'terminal', id: number, info: DeviceInfo): void {
+  try {
+    localStorage.setItem(`hcp.device.${kind}.${id}`, JSON.stringify(info));
+  } catch {
+    // No storage: the idle screen shows the place only while the server answers.
+  }
 }

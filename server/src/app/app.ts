@@ -4,6 +4,7 @@ import { TokenService } from '../auth/tokens.js';
 import { SessionStore } from '../auth/session.store.js';
 import { TagDictionary } from '../catalog/catalog.service.js';
 import { pfCodes, type Channel } from '../catalog/channel.logic.js';
+import { DemoTryLimiter } from '../case/demo-ticket.logic.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { loadConfig, type Config } from '../common/config.js';
 import type { PiiCipher } from '../common/crypto.js';
@@ -51,6 +52,8 @@ export interface App extends Kernel, Database {
   readonly ratingHooks: readonly RatingHook[];
   /** Process metrics for `/metrics` (Prometheus text format). */
   readonly metrics: MetricsRegistry;
+  /** Counts the home page's demo "try a rating" (one limiter per process). */
+  readonly demoTries: DemoTryLimiter;
   /** Closes everything above in the reverse order of building. */
   close(): Promise<void>;
 }
@@ -112,6 +115,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     messages: MessageGateways.fromConfig(config),
     groupCommit,
     channelCodes: pfCodes(config.pfCodes),
+    demoTries: new DemoTryLimiter(),
   };
   // The rating feature is given its after-store hooks here: a bad rating opens a rectification case (R13).
   const rectification = createRectificationHook(shared);

@@ -7,7 +7,8 @@ import { DepartmentSchema } from '../catalog/catalog.entities.js';
 import { isWithinRegion } from '../catalog/region.logic.js';
 import { ServiceSchema, type CaseKind } from './case.entities.js';
 import { CASE_KINDS, issueRatingToken, registerService } from './case.service.js';
-import { RatingTokenView, RegisterServiceInput, ServiceView } from './case.types.js';
+import { DemoRatingTicket, RatingTokenView, RegisterServiceInput, ServiceView } from './case.types.js';
+import { tryDemoRating, type DemoTicketDeps } from './demo-ticket.service.js';
 import { serviceView, toServiceView } from './case.view.js';
 
 @Resolver()
@@ -29,6 +30,15 @@ export class CaseResolver {
     @Ctx() { app, actor }: Context<CaseDeps>,
   ): Promise<RatingTokenView> {
     return issueRatingToken(app, actor, projectNo, serviceNumber);
+  }
+
+  @Authorized('public')
+  @Mutation(() => DemoRatingTicket, {
+    description:
+      'Demo only (演示数据): registers an invented service and issues its receipt rating token, so a newcomer can rate it and see it on the big screen. FORBIDDEN unless the demo data is loaded and NODE_ENV is not production; RATE_LIMITED past 30 a minute',
+  })
+  async tryDemoRating(@Ctx() { app }: Context<DemoTicketDeps>): Promise<DemoRatingTicket> {
+    return tryDemoRating(app);
   }
 
   @Authorized('public')

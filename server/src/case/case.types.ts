@@ -55,3 +55,14 @@ export class RatingTokenView {
   @Field(() => String, { description: 'Path of the rating page to encode in the receipt QR code' }) path!: string;
   @Field(() => GraphQLISODateTime) expiresAt!: Date;
 }
+
+@ObjectType({ description: 'Demo only (演示数据): an invented service and its receipt rating token, for the home page\'s "try a rating"' })
+export class DemoRatingTicket {
+  @Field(() => String, { description: '办件编号 of the invented service (DEMO-…)' }) projectNo!: string;
+  @Field(() => Int) serviceNumber!: number;
+  @Field(() => String) itemName!: string;
+  @Field(() => String) departmentName!: string;
+  @Field(() => String, { description: 'Signed single-use rating token bound to the service (R7)' }) token!: string;
+  @Field(() => String, { description: 'Path of the rating page, as the receipt QR code carries it' }) path!: string;
+  @Field(() => GraphQLISODateTime) expiresAt!: Date;
+}

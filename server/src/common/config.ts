@@ -41,7 +41,7 @@ export interface Config {
   /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
   smsGatewayUrl?: string;
   portalMessageUrl?: string;
-  /** NODE_ENV=production: no introspection, no "did you mean" hints in errors. */
+  /** NODE_ENV=production: no introspection, no "did you mean" hints in errors, no demo-only conveniences. */
   production: boolean;
   /** Largest HTTP request body accepted (bytes); larger ones get 413. */
   maxBodyBytes: number;

@@ -85,6 +85,9 @@ export class AccountLockedError extends DomainError {
 /** Too many requests of a kind from one caller, or the server at a bound it keeps; try again later. */
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
+  static perMinute(what: string, limit: number): RateLimitedError {
+    return new RateLimitedError(`at most ${limit} ${what} per minute on this server; try again in a minute`, { limit });
+  }
 }
 
 /** The server cannot take the request now (shutting down, a dependency down); sending it again later is safe. */

@@ -1,5 +1,6 @@
 import type { AuthDeps } from '../auth/auth.service.js';
 import type { CaseDeps } from '../case/case.service.js';
+import type { DemoTicketDeps } from '../case/demo-ticket.service.js';
 import type { CatalogDeps } from '../catalog/catalog.service.js';
 import type { NotifyDeps } from '../notify/notify.service.js';
 import type { RatingDeps } from '../rating/rating.service.js';
@@ -8,4 +9,4 @@ import type { ScreenDeps } from '../screen/screen.deps.js';
 import type { LiveDeps } from '../stats/live-topics.js';
 
 /** Every feature's declared needs: what the schema's resolvers find in `context.app`. The root's `App` satisfies it. */
-export type FeatureDeps = CatalogDeps & AuthDeps & CaseDeps & LiveDeps & RatingDeps & NotifyDeps & RectificationDeps & ScreenDeps;
+export type FeatureDeps = CatalogDeps & AuthDeps & CaseDeps & DemoTicketDeps & LiveDeps & RatingDeps & NotifyDeps & RectificationDeps & ScreenDeps;

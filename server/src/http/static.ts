@@ -17,7 +17,12 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** Serves the built dashboard; unknown paths get index.html so the client router can handle them. */
+/**
+ * Serves the built dashboard; unknown paths get index.html so the client router can handle them,
+ * except under /assets/: a build file that is not there is a 404, never a page that a script tag or
+ * the device service worker would take for the file. `/sw.js` (the device pages' service worker) is
+ * JavaScript at the root, so its scope may cover /window/ and /terminal/ without a Service-Worker-Allowed header.
+ */
 export function staticHandler(root: string): ((req: IncomingMessage, res: ServerResponse) => void) | null {
   const base = resolve(root);
   const index = join(base, 'index.html');
@@ -25,14 +30,20 @@ export function staticHandler(root: string): ((req: IncomingMessage, res: Server
   return (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(base, path));
-    const target = file.startsWith(base) && existsSync(file) && statSync(file).isFile() ? file : index;
+    const found = file.startsWith(base) && existsSync(file) && statSync(file).isFile();
+    if (!found && path.startsWith('/assets/')) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+      res.end('not found');
+      return;
+    }
+    const target = found ? file : index;
     const hashed = target.includes(`${join(base, 'assets')}`);
     const type = TYPES[extname(target)] ?? 'application/octet-stream';
     // Text compresses well; fonts and images are compressed already.
     const gzip = /text|javascript|json|svg/.test(type) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     res.writeHead(200, {
       'content-type': type,
-      // Vite puts a content hash in asset names, so they can be cached for good; pages never.
+      // Vite puts a content hash in asset names, so they can be cached for good; pages and sw.js never.
       'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
       vary: 'accept-encoding',
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
