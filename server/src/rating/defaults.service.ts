@@ -55,6 +55,7 @@ async function recordDefault(app: RatingDeps, service: Service): Promise<boolean
         dimensions: null,
         tags: '',
         comment: null,
+        commentSealed: null,
         channel: 'DEFAULT',
         pf: app.channelCodes.DEFAULT,
         isDefault: true,

@@ -13,7 +13,10 @@ export interface Rating {
   level: number;
   dimensions: string | null;
   tags: string;
+  /** The comment as shown: personal data typed into it (phone, ID, card numbers, e-mail) masked (R12). */
   comment: string | null;
+  /** The comment as typed, sealed, only when masking changed it (for the callback handler). */
+  commentSealed: string | null;
   channel: string;
   pf: number;
   isDefault: boolean;
@@ -49,6 +52,7 @@ export const RatingSchema = new EntitySchema<Rating>({
     dimensions: optStr(200),
     tags: str(200),
     comment: optText,
+    commentSealed: optText,
     channel: str(16),
     pf: int,
     isDefault: bool,

@@ -13,6 +13,7 @@ import {
   UnauthenticatedError,
 } from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
+import { maskPersonalDataInText } from '../common/pii-text.logic.js';
 import type { Database, Em } from '../db/orm.js';
 import { duplicateAs } from '../db/errors.js';
 import { insertRow, rowReader, sqlOf, type Sql } from '../db/sql.js';
@@ -279,6 +280,14 @@ interface Stored {
   deltas?: Counted;
 }
 
+/** R12: numbers and addresses typed into a comment are masked before anyone sees it; the original is sealed. */
+function sealedComment(app: RatingDeps, comment: string | null): Pick<Rating, 'comment' | 'commentSealed'> {
+  if (!comment) return { comment: null, commentSealed: null };
+  const masked = maskPersonalDataInText(comment);
+  if (masked.found.length === 0) return { comment, commentSealed: null };
+  return { comment: masked.text, commentSealed: app.cipher.encrypt(comment) };
+}
+
 function newRating(
   app: RatingDeps,
   actor: Actor,
@@ -297,7 +306,7 @@ function newRating(
     level: evaluation.level,
     dimensions: evaluation.dimensions ? JSON.stringify(evaluation.dimensions) : null,
     tags: evaluation.tags.join(','),
-    comment: evaluation.comment,
+    ...sealedComment(app, evaluation.comment),
     channel: evaluation.channel,
     pf: app.channelCodes[evaluation.channel],
     isDefault: false,

@@ -112,17 +112,20 @@ export async function caseNames(app: RectificationDeps, cases: RectCase[]) {
  * R12: the rater's contact data, decrypted, only for the callback handler (12345 hotline) of a case waiting
  * for its callback; every view is written to the audit log.
  */
-export async function raterContact(app: RectificationDeps, actor: Actor, caseId: number): Promise<{ name: string | null; mobile: string | null }> {
+export async function raterContact(
+  app: RectificationDeps,
+  actor: Actor,
+  caseId: number,
+): Promise<{ name: string | null; mobile: string | null; comment: string | null }> {
   if (actor.role !== 'hotline') throw ForbiddenError.role(['hotline'], actor.role);
   const kase = await getCase(app, actor, caseId);
   if (kase.state !== 'FED_BACK') {
     throw new ForbiddenError(`the rater's contact data is shown only while the callback is due (state FED_BACK); case ${caseId} is ${kase.state}`);
   }
   const em = app.orm.em.fork() as Em;
-  const rows = await em.execute<Array<{ rater_name_sealed: string | null; rater_mobile_sealed: string | null }>>(
-    'select rater_name_sealed, rater_mobile_sealed from rating where id = ?',
-    [kase.ratingId],
-  );
+  const rows = await em.execute<
+    Array<{ rater_name_sealed: string | null; rater_mobile_sealed: string | null; comment: string | null; comment_sealed: string | null }>
+  >('select rater_name_sealed, rater_mobile_sealed, comment, comment_sealed from rating where id = ?', [kase.ratingId]);
   const row = rows[0];
   // The view is recorded before the data is shown; if the record cannot be written, nothing is shown.
   await em.transactional((tx) =>
@@ -136,6 +139,7 @@ export async function raterContact(app: RectificationDeps, actor: Actor, caseId:
   return {
     name: row?.rater_name_sealed ? app.cipher.decrypt(row.rater_name_sealed) : null,
     mobile: row?.rater_mobile_sealed ? app.cipher.decrypt(row.rater_mobile_sealed) : null,
+    comment: row?.comment_sealed ? app.cipher.decrypt(row.comment_sealed) : (row?.comment ?? null),
   };
 }
 

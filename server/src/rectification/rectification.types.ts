@@ -225,6 +225,8 @@ export class RaterContactView {
   @Field(() => Int) caseId!: number;
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true }) mobile?: string | null;
+  @Field(() => String, { nullable: true, description: 'The comment as the rater typed it (numbers in it are masked everywhere else, R12)' })
+  comment?: string | null;
 }
 
 @ObjectType({ description: 'Assessment figures of rectification (R19, R22); exact counts behind every rate' })
