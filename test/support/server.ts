@@ -39,8 +39,9 @@ export async function startTestServer(config: Partial<Config> = {}, clock?: Cloc
       // Tests sign in many times from one address and move the clock by hours between steps; the
       // sign-in and session tests set their own limits.
       loginAttemptsPerMinute: 10_000,
-      sessionIdleMinutes: 24 * 60,
       sessionTtlHours: 12,
+      // Idle no shorter than the session: tests that move the clock by days keep their sign-in.
+      sessionIdleMinutes: (config.sessionTtlHours ?? 12) * 60,
       liveIntervalMs: 20,
       piiKey: Buffer.alloc(32, 7).toString('base64'),
       piiKeyId: 'test',

@@ -80,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     followUpDays: int(env, 'FOLLOW_UP_DAYS', 0, 0, 365),
     ratingTokenTtlHours: int(env, 'RATING_TOKEN_TTL_HOURS', 24 * 7, 1, 24 * 365),
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 8, 1, 24 * 30),
-    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
+    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 15, 1, 365 * 24 * 60),
     seedDemo: bool(env, 'SEED_DEMO', !env.DATABASE_URL),
     seedRatings: int(env, 'SEED_RATINGS', 20_000, 0, 1_000_000_000),
     liveIntervalMs: int(env, 'LIVE_INTERVAL_MS', 500, 10, 60_000),
