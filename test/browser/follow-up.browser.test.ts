@@ -75,8 +75,7 @@ async function stored(projectNo: string): Promise<{ first: number; followUps: nu
 }
 
 async function phone(name: string): Promise<Page> {
-  // bypassCSP: axe-core is injected as an inline script, which the server's CSP (script-src 'self') refuses.
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, bypassCSP: true });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   const page = await context.newPage();
   collectErrors(page, errors, name);
@@ -193,7 +192,7 @@ describe('rating, then one follow-up (追评) from the rater’s link (R9)', () 
 
 describe('window evaluator: the follow-up QR code on the thank-you (R7, R9)', () => {
   it('shows the rater’s follow-up link as a QR code once the answer is delivered, then returns to idle', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true, bypassCSP: true });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
     const page = await context.newPage();
     collectErrors(page, errors, 'window');
     await page.goto(`${server.url}/window/${fx.window.id}`);
