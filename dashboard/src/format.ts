@@ -73,6 +73,22 @@ export function formatDay(date: Date | string): string {
   return `${shanghai.getUTCFullYear()}-${pad(shanghai.getUTCMonth() + 1)}-${pad(shanghai.getUTCDate())}`;
 }
 
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A moment such as the end of a follow-up period, in Asia/Shanghai whatever the phone's own time zone:
+ * "2026年11月27日 10:00" in Chinese, "27 Nov 2026, 10:00" in English.
+ */
+export function formatDateTime(date: Date | string | null | undefined, lang: Lang = 'zh-CN'): string {
+  if (!date) return '—';
+  const d = typeof date === 'string' ? new Date(date) : date;
+  if (Number.isNaN(d.getTime())) return '—';
+  const s = new Date(d.getTime() + 8 * 3600_000);
+  const time = `${pad(s.getUTCHours())}:${pad(s.getUTCMinutes())}`;
+  if (lang === 'en') return `${s.getUTCDate()} ${MONTHS_EN[s.getUTCMonth()]} ${s.getUTCFullYear()}, ${time}`;
+  return `${s.getUTCFullYear()}年${s.getUTCMonth() + 1}月${s.getUTCDate()}日 ${time}`;
+}
+
 /** A trend period (YYYYMMDD) as "11-20". */
 export function formatPeriodDay(period: number): string {
   const s = String(period);

@@ -7,6 +7,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/screen', name: 'screen', component: () => import('./screen/ScreenPage.vue') },
   { path: '/widget', name: 'widget', component: () => import('./widget/WidgetPage.vue') },
   { path: '/rate', name: 'rate', component: () => import('./rate/RatePage.vue') },
+  { path: '/followup', name: 'followup', component: () => import('./followup/FollowUpPage.vue') },
   { path: '/rerate', name: 'rerate', component: () => import('./rerate/ReratePage.vue') },
   {
     path: '/window/:id(\\d+)',

@@ -241,8 +241,8 @@ describe('rating page (/rate?t=TOKEN)', () => {
     await page.goto(server.url + issueRatingToken.path);
     await page.waitForSelector('[data-testid=rate][data-phase=form]');
     await page.click('label[data-level="4"]');
-    // The first submission reaches the server but its answer is lost; the page must retry and take
-    // the ALREADY_RATED that follows as its own success, not as someone else's rating.
+    // The first submission reaches the server but its answer is lost; the page must retry with the
+    // same submissionId and get the stored rating back, never a second rating.
     let dropped = 0;
     await page.route('**/graphql', async (route) => {
       if (!route.request().postData()?.includes('SubmitEvaluation') || dropped > 0) return route.continue();

@@ -7,7 +7,6 @@ import {
   KEEP_FINISHED,
   KEEP_FINISHED_MS,
   newAnswer,
-  newSubmissionId,
   prunable,
   retryDelay,
   SERVER_TAKES_SUBMISSION_ID,
@@ -17,6 +16,7 @@ import {
   waitingOf,
   type PendingAnswer,
 } from '../../dashboard/src/window/pending.js';
+import { newSubmissionId } from '../../dashboard/src/common/submission-id.js';
 import { memoryAnswerStore } from '../../dashboard/src/window/pending-store.js';
 import { SendQueue } from '../../dashboard/src/window/send-queue.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NetworkError } from '../../dashboard/src/api/http.js';
-import { classifyAnswer, memoryRatingStore, sendRating, type PendingRating } from '../../dashboard/src/rate/submission.js';
+import { classifyAnswer, memoryRatingStore, newPendingRating, sendRating, type PendingRating } from '../../dashboard/src/rate/submission.js';
 
 const ok = { data: { submitEvaluation: { id: 1 } } };
 const err = (code: string) => ({ errors: [{ message: code, extensions: { code } }] });
@@ -77,5 +77,32 @@ describe('sendRating', () => {
     refused.save({ ...pending(), attempts: 2 });
     expect(await sendRating('mutation', refused)).toMatchObject({ kind: 'failed', code: 'BAD_USER_INPUT' });
     expect(refused.load()!.attempts).toBe(0);
+  });
+
+  it('sends the submissionId made once with the answer on every resend, and keeps the reply (R9)', async () => {
+    const sent: Array<{ input: { submissionId?: string } }> = [];
+    const reply = { submitEvaluation: { id: 7, followUpToken: 'f.t', followUpUntil: '2026-11-27T02:00:00.000Z' } };
+    const answers = [() => Promise.reject(new TypeError('Failed to fetch')), () => Promise.resolve(respond({ data: reply }))];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_url: string, init: RequestInit) => {
+        sent.push((JSON.parse(String(init.body)) as { variables: { input: { submissionId?: string } } }).variables);
+        return answers.shift()!();
+      }),
+    );
+    const store = memoryRatingStore();
+    store.save(newPendingRating({ token: 't', level: 4 }, 0));
+    const id = store.load()!.input.submissionId!;
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(await sendRating('mutation', store, { wait: async () => undefined })).toEqual({ kind: 'success', duplicate: false });
+    expect(sent.map((v) => v.input.submissionId)).toEqual([id, id]);
+    expect(store.load()).toMatchObject({ status: 'done', input: { submissionId: id }, reply });
+  });
+
+  it('makes a new submissionId for each new answer', () => {
+    const a = newPendingRating({ token: 't', level: 5 }, 0);
+    const b = newPendingRating({ token: 't', level: 5 }, 0);
+    expect(a.input.submissionId).not.toBe(b.input.submissionId);
+    expect(newPendingRating({ token: 't', level: 5 }, 0, 'fixed-id-123').input).toEqual({ token: 't', level: 5, submissionId: 'fixed-id-123' });
   });
 });

@@ -1,4 +1,5 @@
 import { backoffDelay } from '../api/backoff.js';
+import { newSubmissionId } from '../common/submission-id.js';
 import type { Credentials } from '../api/credentials.js';
 import { NetworkError, request, type GraphQLErrorShape, type GraphQLResult } from '../api/http.js';
 
@@ -11,7 +12,7 @@ export interface EvaluationInput {
   dimensions?: Array<{ key: string; level: number }> | null;
   tags?: string[];
   comment?: string | null;
-  /** Chosen by the device per answer: a resend with the same id is recognised (devices only, see window/pending.ts). */
+  /** Made once per answer and kept with it (R9): a resend with the same id gets the stored rating back, never a second one. */
   submissionId?: string;
 }
 
@@ -24,8 +25,8 @@ export const RETRYABLE: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 
 export interface AnswerRules {
   /** Codes meaning nothing was stored and sending again is safe. */
   retryable: ReadonlySet<string>;
-  /** The code of the refusal a resend gets once the server has the answer. */
-  duplicate: string;
+  /** The code of the refusal a resend gets once the server has the answer; null where a resend always gets the stored answer back. */
+  duplicate: string | null;
   /** The code a refusal is acted on by (default: `extensions.code`). */
   codeOf(error: GraphQLErrorShape): string | undefined;
 }
@@ -57,6 +58,13 @@ export interface PendingRating {
   attempts: number;
   status: 'pending' | 'done';
   savedAt: number;
+  /** The server's `data` for the answer once it has it: a page opened again shows what came back (the follow-up link). */
+  reply?: Record<string, unknown> | null;
+}
+
+/** A new answer to keep until the server has it, with its submissionId made once here: every resend carries the same id (R9). */
+export function newPendingRating(input: EvaluationInput, now: number, submissionId = newSubmissionId()): PendingRating {
+  return { input: { ...input, submissionId }, attempts: 0, status: 'pending', savedAt: now };
 }
 
 export interface RatingStore {
@@ -131,7 +139,8 @@ export async function sendRating(query: string, store: RatingStore, options: Sen
     }
     const outcome = classifyAnswer(answer, sentBefore, options.rules);
     if (outcome.kind === 'success') {
-      store.save({ ...pending, attempts: pending.attempts + 1, status: 'done' });
+      const reply = answer instanceof NetworkError ? null : ((answer.data as Record<string, unknown> | null | undefined) ?? null);
+      store.save({ ...pending, attempts: pending.attempts + 1, status: 'done', reply });
       return outcome;
     }
     if (outcome.kind === 'failed') {

@@ -4,6 +4,8 @@ import type { DeviceInfo, Presentation } from '../api/types.js';
 export const RATING_TIMEOUT_MS = 90_000;
 /** How long the thank-you stays up after sending. */
 export const THANKS_MS = 5_000;
+/** How long the thank-you stays once it shows the rater's follow-up QR code (追评, R9): long enough to scan it. */
+export const FOLLOW_UP_THANKS_MS = 20_000;
 
 /**
  * Whether a presentation should take over the screen: one the device has not shown yet. The server

@@ -1,5 +1,6 @@
 import { NetworkError, type GraphQLResult } from '../api/http.js';
 import { backoffDelay } from '../api/backoff.js';
+import { newSubmissionId } from '../common/submission-id.js';
 import type { EvaluationInput } from '../rate/submission.js';
 
 /**
@@ -48,11 +49,6 @@ export const RETRY_CODES: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR'
 export const KEEP_FINISHED_MS = 24 * 3600_000;
 /** At most this many sent and refused answers are kept (a busy window takes hundreds a day). */
 export const KEEP_FINISHED = 50;
-
-/** 32 hex characters from the platform's random source: works on plain-HTTP hall intranets, where crypto.randomUUID does not. */
-export function newSubmissionId(random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b)): string {
-  return Array.from(random(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export function newAnswer(device: string, input: EvaluationInput, now: number, submissionId = newSubmissionId()): PendingAnswer {
   return { submissionId, device, input, state: 'saved', attempts: 0, savedAt: now, updatedAt: now };

@@ -131,7 +131,7 @@ export async function issueFollowUpToken(
   checkFollowUp(prior, app.config, now, service);
   const link = await signFollowUp(app, service, first!, now);
   if (!link) throw new RatingWindowClosedError('the follow-up (追评) period has closed');
-  return { ...link, path: `/rate?t=${encodeURIComponent(link.token)}` };
+  return { ...link, path: `/followup?t=${encodeURIComponent(link.token)}` };
 }
 
 async function submitterOf(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput, kind: 'rating' | 'followup'): Promise<Submitter> {

@@ -118,7 +118,7 @@ describe('follow-up rating 追评 (R9)', () => {
     await submit(server, { ...service, level: 4 }, { apiKey: fx.keys.market });
     expect(codeOf(await issue(fx.keys.social))).toBe('FORBIDDEN');
     const issued = await issue(fx.keys.market);
-    expect(issued.data!.issueFollowUpToken.path).toMatch(/^\/rate\?t=/);
+    expect(issued.data!.issueFollowUpToken.path).toBe(`/followup?t=${encodeURIComponent(issued.data!.issueFollowUpToken.token)}`);
     const follow = await followUp(server, { token: issued.data!.issueFollowUpToken.token, level: 5 });
     expect(follow.data!.submitFollowUp.assessNumber).toBe(2);
     expect(codeOf(await issue(fx.keys.market))).toBe('ALREADY_RATED');
