@@ -1,4 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
+import type { AuditFields } from './audit.logic.js';
 import { bool, int, millis, optInt, optMillis, optStr, pk, str } from '../common/columns.js';
 
 /** A person who signs in: department officer, supervisor, hotline operator or admin. */
@@ -104,17 +105,8 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
  * hash-chained: each row's hash covers its fields and the previous row's hash, so an edit made behind
  * the application's back is found by `npm run audit:verify`.
  */
-export interface AuditEntry {
+export interface AuditEntry extends AuditFields {
   id: number;
-  at: number;
-  actor: string;
-  role: string;
-  ip: string | null;
-  action: string;
-  subject: string;
-  outcome: string;
-  detail: string | null;
-  requestId: string | null;
   prevHash: string;
   hash: string;
 }
