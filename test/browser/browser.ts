@@ -1,3 +1,7 @@
+import { execSync } from 'node:child_process';
+import type { Config } from '../../server/src/common/config.js';
+import { startServer, type RunningServer } from '../../server/src/app/server.js';
+import { throwawayDatabase } from '../support/database.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -129,4 +133,35 @@ export async function launchKiosk(userDataDir: string): Promise<Kiosk> {
       await kill();
     },
   };
+}
+
+/** Where `npm run build` puts the dashboard the browser tests load. */
+export const DASHBOARD = 'dist/dashboard';
+
+/**
+ * A real server on a free loopback port serving the built dashboard (built first when missing), on a
+ * throwaway database, with test keys; `config` adds or overrides settings. `drop` removes the database.
+ */
+export async function startDashboardServer(config: Partial<Config>): Promise<{ server: RunningServer; drop(): Promise<void> }> {
+  if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
+  const db = await throwawayDatabase();
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dashboardDir: DASHBOARD,
+    scheduleJobs: false,
+    sqliteFile: db.sqliteFile,
+    config: {
+      dataDir: db.dataDir,
+      databaseUrl: db.databaseUrl,
+      seedDemo: false,
+      liveIntervalMs: 100,
+      minPublicRatings: 0,
+      piiKey: Buffer.alloc(32, 7).toString('base64'),
+      piiKeyId: 'test',
+      authSecret: 'browser-secret-browser-secret-browser',
+      ...config,
+    },
+  });
+  return { server, drop: db.drop };
 }

@@ -1,19 +1,17 @@
-import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../server/src/app/server.js';
+import type { RunningServer } from '../../server/src/app/server.js';
 import { ServiceSchema } from '../../server/src/case/case.entities.js';
 import type { Em } from '../../server/src/db/orm.js';
 import { RatingSchema } from '../../server/src/rating/rating.entity.js';
-import { throwawayDatabase } from '../support/database.js';
 import { makeFixture, type Fixture } from '../support/fixture.js';
 import { operation } from '../support/operations.js';
 import { gql, type TestServer } from '../support/server.js';
 import { registerService } from '../support/services.js';
-import { axeViolations, collectErrors, dashboardBuilt, launchKiosk, screenshotPath, type Kiosk } from './browser.js';
+import { axeViolations, collectErrors, startDashboardServer, launchKiosk, screenshotPath, type Kiosk } from './browser.js';
 import { NetworkSwitch } from './network-switch.js';
 
 // Item 3 of issue 13 (R7, R9): a window evaluator and a terminal keep a citizen's answer on the device
@@ -22,7 +20,6 @@ import { NetworkSwitch } from './network-switch.js';
 // Debian's Chromium with a profile on disk, started by the test so it can be killed like a power cut;
 // the network is a relay the test cuts. Waits on the page, never sleeps.
 
-const DASHBOARD = 'dist/dashboard';
 let server: RunningServer;
 let drop: () => Promise<void>;
 let api: TestServer;
@@ -34,26 +31,7 @@ const errors: string[] = [];
 const metrics: Record<string, unknown> = {};
 
 beforeAll(async () => {
-  if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
-  const db = await throwawayDatabase();
-  drop = db.drop;
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    dashboardDir: DASHBOARD,
-    scheduleJobs: false,
-    sqliteFile: db.sqliteFile,
-    config: {
-      dataDir: db.dataDir,
-      databaseUrl: db.databaseUrl,
-      seedDemo: false,
-      liveIntervalMs: 100,
-      minPublicRatings: 0,
-      piiKey: Buffer.alloc(32, 7).toString('base64'),
-      piiKeyId: 'test',
-      authSecret: 'device-secret-device-secret-device-se',
-    },
-  });
+  ({ server, drop } = await startDashboardServer({}));
   api = {
     ...server,
     clock: { now: () => new Date() },

@@ -1,17 +1,15 @@
-import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../server/src/app/server.js';
+import type { RunningServer } from '../../server/src/app/server.js';
 import { ServiceSchema } from '../../server/src/case/case.entities.js';
 import type { Em } from '../../server/src/db/orm.js';
 import { RatingSchema } from '../../server/src/rating/rating.entity.js';
-import { throwawayDatabase } from '../support/database.js';
 import { makeFixture, sessionToken, type Fixture } from '../support/fixture.js';
 import { operation } from '../support/operations.js';
 import { gql, type TestServer } from '../support/server.js';
 import { newService, ratingToken, submit } from '../support/services.js';
-import { axeViolations, collectErrors, dashboardBuilt, launchChromium, screenshotPath } from './browser.js';
+import { axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
 
 // R9 in a real browser against a real server with follow-ups on (FOLLOW_UP_DAYS = 7): the rating page
 // sends its answer with a submissionId made once, so a resend after a lost reply gets the stored rating
@@ -19,7 +17,6 @@ import { axeViolations, collectErrors, dashboardBuilt, launchChromium, screensho
 // (追评) as its own step; the window evaluator shows the follow-up link as a QR code once its answer
 // is delivered. Waits on the pages, never sleeps.
 
-const DASHBOARD = 'dist/dashboard';
 let server: RunningServer;
 let drop: () => Promise<void>;
 let api: TestServer;
@@ -28,27 +25,7 @@ let browser: Browser;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
-  const db = await throwawayDatabase();
-  drop = db.drop;
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    dashboardDir: DASHBOARD,
-    scheduleJobs: false,
-    sqliteFile: db.sqliteFile,
-    config: {
-      dataDir: db.dataDir,
-      databaseUrl: db.databaseUrl,
-      seedDemo: false,
-      followUpDays: 7,
-      liveIntervalMs: 100,
-      minPublicRatings: 0,
-      piiKey: Buffer.alloc(32, 7).toString('base64'),
-      piiKeyId: 'test',
-      authSecret: 'follow-secret-follow-secret-follow-se',
-    },
-  });
+  ({ server, drop } = await startDashboardServer({ followUpDays: 7 }));
   api = {
     ...server,
     clock: { now: () => new Date() },

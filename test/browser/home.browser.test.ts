@@ -1,17 +1,15 @@
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../server/src/app/server.js';
+import type { RunningServer } from '../../server/src/app/server.js';
 import { DEMO_CREDENTIALS } from '../../seeds/seeder.js';
-import { throwawayDatabase } from '../support/database.js';
-import { axeViolations, collectErrors, dashboardBuilt, launchChromium, screenshotPath } from './browser.js';
+import { axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
 
 // Item 5 of issue 13: a newcomer's first minute. The home page of the demo lists every page, the
 // workspace with the demo accounts, and "try a rating": an invented receipt with its QR code, the
 // rating page, and the rating on the big screen. Real server with the demo city, Debian's Chromium.
 
-const DASHBOARD = 'dist/dashboard';
 let server: RunningServer;
 let drop: () => Promise<void>;
 let browser: Browser;
@@ -19,26 +17,7 @@ const errors: string[] = [];
 const metrics: Record<string, unknown> = {};
 
 beforeAll(async () => {
-  if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
-  const db = await throwawayDatabase();
-  drop = db.drop;
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    dashboardDir: DASHBOARD,
-    scheduleJobs: false,
-    sqliteFile: db.sqliteFile,
-    config: {
-      dataDir: db.dataDir,
-      databaseUrl: db.databaseUrl,
-      seedDemo: true,
-      seedRatings: 1000,
-      liveIntervalMs: 100,
-      piiKey: Buffer.alloc(32, 7).toString('base64'),
-      piiKeyId: 'test',
-      authSecret: 'home-secret-home-secret-home-secret-ho',
-    },
-  });
+  ({ server, drop } = await startDashboardServer({ seedDemo: true, seedRatings: 1000, minPublicRatings: 5 }));
   browser = await launchChromium();
 }, 300_000);
 

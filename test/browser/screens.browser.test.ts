@@ -1,22 +1,19 @@
-import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../server/src/app/server.js';
+import type { RunningServer } from '../../server/src/app/server.js';
 import { DepartmentSchema, ItemSchema, ServiceWindowSchema, StaffSchema } from '../../server/src/catalog/catalog.entities.js';
 import type { Em } from '../../server/src/db/orm.js';
 import { DEMO_CREDENTIALS } from '../../seeds/seeder.js';
-import { throwawayDatabase } from '../support/database.js';
 import { operation } from '../support/operations.js';
 import { gql, type Auth } from '../support/server.js';
-import { axeViolations, collectErrors, dashboardBuilt, launchChromium, screenshotPath } from './browser.js';
+import { axeViolations, collectErrors, DASHBOARD, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
 
 // R21, R7: the big screen, the rating page and the window evaluator in a real browser, against a real
 // server (demo city, in-process) serving the built dashboard. Waits on the pages' own updates, never sleeps.
 
-const DASHBOARD = 'dist/dashboard';
 let server: RunningServer;
 let drop: () => Promise<void>;
 let browser: Browser;
@@ -106,27 +103,7 @@ async function waitForTotal(page: Page, total: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
-  const db = await throwawayDatabase();
-  drop = db.drop;
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    dashboardDir: DASHBOARD,
-    scheduleJobs: false,
-    sqliteFile: db.sqliteFile,
-    config: {
-      dataDir: db.dataDir,
-      databaseUrl: db.databaseUrl,
-      seedDemo: true,
-      seedRatings: 4000,
-      liveIntervalMs: 100,
-      minPublicRatings: 0,
-      piiKey: Buffer.alloc(32, 7).toString('base64'),
-      piiKeyId: 'test',
-      authSecret: 'browser-secret-browser-secret-browser',
-    },
-  });
+  ({ server, drop } = await startDashboardServer({ seedDemo: true, seedRatings: 4000 }));
   const em = server.app.orm.em.fork() as Em;
   const win = await em.findOneOrFail(ServiceWindowSchema, { id: 1 });
   const dept = await em.findOneOrFail(DepartmentSchema, { id: win.departmentId! });

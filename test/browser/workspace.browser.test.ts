@@ -1,21 +1,18 @@
-import { execSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createUser } from '../../server/src/auth/auth.service.js';
 import type { Em } from '../../server/src/db/orm.js';
-import { startServer, type RunningServer } from '../../server/src/app/server.js';
-import { throwawayDatabase } from '../support/database.js';
+import type { RunningServer } from '../../server/src/app/server.js';
 import { CITY, makeFixture, type Fixture } from '../support/fixture.js';
 import { gql, type TestServer } from '../support/server.js';
 import { registerService, submit } from '../support/services.js';
 import { MessageStandIn } from '../server/rectification/rect-support.js';
-import { axeViolations, collectErrors, dashboardBuilt, launchChromium, screenshotPath } from './browser.js';
+import { axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
 
 // R13–R17: one bad review handled in the department workspace from dispatch to the 12345 callback, and
 // the rater rating the fix from the link in the reply's SMS, in Debian's Chromium against a real server
 // serving the built dashboard. Waits on the page, never sleeps.
 
-const DASHBOARD = 'dist/dashboard';
 let server: RunningServer;
 let drop: () => Promise<void>;
 let browser: Browser;
@@ -25,30 +22,9 @@ let messages: MessageStandIn;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
-  const db = await throwawayDatabase();
-  drop = db.drop;
   // The reply reaches the rater through the real notifiers, posting to a local SMS gateway and portal stand-in.
   messages = await new MessageStandIn().start();
-  server = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    dashboardDir: DASHBOARD,
-    scheduleJobs: false,
-    sqliteFile: db.sqliteFile,
-    config: {
-      dataDir: db.dataDir,
-      databaseUrl: db.databaseUrl,
-      seedDemo: false,
-      liveIntervalMs: 100,
-      minPublicRatings: 0,
-      piiKey: Buffer.alloc(32, 7).toString('base64'),
-      piiKeyId: 'test',
-      authSecret: 'workspace-secret-workspace-secret-ws',
-      smsGatewayUrl: `${messages.url}/sms`,
-      portalMessageUrl: `${messages.url}/portal`,
-    },
-  });
+  ({ server, drop } = await startDashboardServer({ smsGatewayUrl: `${messages.url}/sms`, portalMessageUrl: `${messages.url}/portal` }));
   // The test fixture needs only the app and a way to call the API.
   api = {
     ...server,
