@@ -396,6 +396,9 @@ class DemoActors {
         username: `demo-officer-${dept.id}`,
         // Not a password hash: no password matches it, so the account cannot sign in.
         passwordHash: 'disabled:demo-history',
+        disabled: true,
+        mustChangePassword: false,
+        totpEnabled: false,
         role: 'department',
         displayName: `${dept.name}经办人（演示）`.slice(0, 60),
         departmentId: dept.id,

@@ -36,6 +36,8 @@ export const DEMO_CREDENTIALS = {
   supervisor: { username: 'supervisor', password: 'demo-supervisor' },
   officer: { username: 'officer', password: 'demo-officer' },
   hotline: { username: 'hotline', password: 'demo-hotline' },
+  security: { username: 'security', password: 'demo-security' },
+  auditor: { username: 'auditor', password: 'demo-auditor' },
   systemKey: 'hcp_demo_system_key',
   windowKey: 'hcp_demo_window_key',
 };
@@ -78,6 +80,8 @@ export function printCredentials(): void {
       `  supervisor  ${c.supervisor.username} / ${c.supervisor.password}   (whole city)`,
       `  officer     ${c.officer.username} / ${c.officer.password}   (河清市公安局 and its sub-units)`,
       `  hotline     ${c.hotline.username} / ${c.hotline.password}   (12345 hotline operator, whole city: callbacks)`,
+      `  security    ${c.security.username} / ${c.security.password}   (安全管理员: accounts and API keys)`,
+      `  auditor     ${c.auditor.username} / ${c.auditor.password}   (审计管理员: the audit trail)`,
       `  system key  ${c.systemKey}   (x-api-key of 河清市公安局's business system)`,
       `  window key  ${c.windowKey}   (x-api-key of window evaluator 1)`,
       '',
@@ -169,6 +173,8 @@ async function writeAccounts(app: SeedDeps, em: Em, ids: Ids, c: DemoCatalog): P
   await createUser(em, { ...cred.supervisor, role: 'supervisor', displayName: `${c.city.name}政务服务和大数据管理局（演示）`, regionCode: c.city.code }, now);
   await createUser(em, { ...cred.officer, role: 'department', displayName: `${police.name}经办人（演示）`, departmentId: policeId }, now);
   await createUser(em, { ...cred.hotline, role: 'hotline', displayName: '12345热线话务员（演示）', regionCode: c.city.code }, now);
+  await createUser(em, { ...cred.security, role: 'security', displayName: '安全管理员（演示）' }, now);
+  await createUser(em, { ...cred.auditor, role: 'auditor', displayName: '审计管理员（演示）' }, now);
   await createApiKey(em, { role: 'system', name: `${police.name}业务系统（演示）`, departmentId: policeId, secret: cred.systemKey }, now);
   await createApiKey(em, { role: 'device', name: '窗口评价器 1（演示）', windowId: 1, secret: cred.windowKey }, now);
 }

@@ -20,7 +20,6 @@ let browser: Browser;
 let screen: Page;
 const errors: string[] = [];
 const metrics: Record<string, unknown> = {};
-let admin: string;
 let systemKey: string;
 let serviceSeq = 0;
 let window1: { id: number; departmentId: number; deptCode: string; taskCode: string; staffNo: string | null; staffName: string | null };
@@ -117,12 +116,12 @@ beforeAll(async () => {
     staffNo: staff?.workNo ?? null,
     staffName: staff?.name ?? null,
   };
-  admin = await login(DEMO_CREDENTIALS.admin);
+  const security = await login(DEMO_CREDENTIALS.security);
   systemKey = (
     await call<{ createApiKey: string }>(
       'mutation ($d: Int!) { createApiKey(role: "system", name: "窗口所属部门业务系统（测试）", departmentId: $d) }',
       { d: dept.id },
-      { token: admin },
+      { token: security },
     )
   ).createApiKey;
   browser = await launchChromium();

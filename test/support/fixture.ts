@@ -76,6 +76,8 @@ export async function makeFixture(server: TestServer) {
   await createUser(em, { username: 'market', password: 'market-pass', role: 'department', displayName: '市场监管经办人', departmentId: market.id }, now);
   await createUser(em, { username: 'super', password: 'super-pass', role: 'supervisor', displayName: '市政务服务管理局', regionCode: CITY }, now);
   await createUser(em, { username: 'admin', password: 'admin-pass', role: 'admin', displayName: '管理员' }, now);
+  await createUser(em, { username: 'security', password: 'security-pass', role: 'security', displayName: '安全管理员' }, now);
+  await createUser(em, { username: 'auditor', password: 'auditor-pass', role: 'auditor', displayName: '审计管理员' }, now);
   const keys = {
     police: await createApiKey(em, { role: 'system', name: '公安业务系统', departmentId: police.id }, now),
     market: await createApiKey(em, { role: 'system', name: '市场监管业务系统', departmentId: market.id }, now),

@@ -10,6 +10,7 @@ import { recordDueDefaults } from '../rating/defaults.service.js';
 import { escalateOverdue } from '../rectification/rectification.service.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
 import { createApp, type App, type AppOptions } from './app.js';
+import { productionProblems } from './production.js';
 
 export interface RunningServer {
   app: App;
@@ -27,12 +28,21 @@ export interface StartOptions extends AppOptions {
   scheduleJobs?: boolean;
 }
 
+/** NODE_ENV=production does not start with development keys, demo data or default passwords. */
+async function refuseUnsafeProduction(app: App): Promise<void> {
+  const problems = await productionProblems(app);
+  if (problems.length === 0) return;
+  await app.close();
+  throw new Error(`refusing to start in production (NODE_ENV=production):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
 const DEFAULTS_JOB_MS = 10 * 60_000;
 const RECTIFICATION_JOB_MS = 5 * 60_000;
 
 /** Starts one server: database (migrated), tag dictionary, demo data when empty, HTTP + WebSocket. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const app = await createApp(options);
+  if (app.config.production) await refuseUnsafeProduction(app);
   await ensureTagDictionary(app.orm.em.fork() as Em);
   if (app.config.seedDemo && !(await seedDemoIfEmpty(app)) && (await isDemo(app))) printCredentials();
   const dashboardDir = options.dashboardDir !== undefined ? options.dashboardDir : app.config.serveDashboard ? findDashboard() : null;

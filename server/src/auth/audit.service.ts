@@ -25,12 +25,12 @@ export async function appendAudit(tx: Em, dialect: Dialect, event: AuditEvent, n
     at: now,
     actor: event.actor.label.slice(0, 100),
     role: event.actor.role,
-    ip: event.ip?.slice(0, 64) ?? null,
+    ip: (event.ip ?? event.actor.ip)?.slice(0, 64) ?? null,
     action: event.action.slice(0, 60),
     subject: event.subject.slice(0, 100),
     outcome: event.outcome ?? 'ok',
     detail: event.detail?.slice(0, 500) ?? null,
-    requestId: event.requestId ?? null,
+    requestId: (event.requestId ?? event.actor.requestId)?.slice(0, 40) ?? null,
   };
   const prevHash = head.lastHash;
   const entry = tx.create(AuditEntrySchema, { ...fields, prevHash, hash: auditHash(prevHash, fields) });

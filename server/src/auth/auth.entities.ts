@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { AuditFields } from './audit.logic.js';
-import { bool, int, millis, optInt, optMillis, optStr, pk, str } from '../common/columns.js';
+import { bool, int, millis, optInt, optMillis, optStr, optText, pk, str } from '../common/columns.js';
 
 /** A person who signs in: department officer, supervisor, hotline operator or admin. */
 export interface AppUser {
@@ -12,6 +12,18 @@ export interface AppUser {
   departmentId: number | null;
   regionCode: string | null;
   createdAt: number;
+  /** A disabled account cannot sign in; its sessions ended when it was disabled. */
+  disabled: boolean;
+  /** JSON array of the last hashes (newest first), so the last five passwords are not used again. */
+  passwordHistory: string | null;
+  passwordChangedAt: number | null;
+  /** Set by a reset: the next sign-in may only change the password. */
+  mustChangePassword: boolean;
+  /** TOTP secret, sealed like personal data; enabled once a first code was confirmed. */
+  totpSecret: string | null;
+  totpEnabled: boolean;
+  /** The last time step whose code was accepted (a code is good once). */
+  totpLastStep: number | null;
 }
 export const AppUserSchema = new EntitySchema<AppUser>({
   name: 'AppUser',
@@ -25,6 +37,13 @@ export const AppUserSchema = new EntitySchema<AppUser>({
     departmentId: optInt,
     regionCode: optStr(12),
     createdAt: millis,
+    disabled: { ...bool, default: false },
+    passwordHistory: optText,
+    passwordChangedAt: optMillis,
+    mustChangePassword: { ...bool, default: false },
+    totpSecret: optText,
+    totpEnabled: { ...bool, default: false },
+    totpLastStep: optInt,
   },
 });
 
@@ -82,6 +101,9 @@ export interface ApiKey {
   terminalId: number | null;
   revoked: boolean;
   createdAt: number;
+  revokedAt: number | null;
+  /** A rotated key keeps working until then, so the system using it can switch without downtime. */
+  expiresAt: number | null;
 }
 export const ApiKeySchema = new EntitySchema<ApiKey>({
   name: 'ApiKey',
@@ -96,6 +118,8 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
     terminalId: optInt,
     revoked: bool,
     createdAt: millis,
+    revokedAt: optMillis,
+    expiresAt: optMillis,
   },
 });
 

@@ -5,6 +5,8 @@ import { shanghaiIso } from '../common/calendar.js';
 import { AuditEntrySchema } from './auth.entities.js';
 import type { Em } from '../db/orm.js';
 import { createApiKey, login, logout, type AuthDeps } from './auth.service.js';
+import { appendAudit } from './audit.service.js';
+import { PEOPLE } from './accounts.resolver.js';
 
 @ObjectType()
 export class SessionView {
@@ -12,6 +14,10 @@ export class SessionView {
   @Field(() => GraphQLISODateTime) expiresAt!: Date;
   @Field(() => String) role!: string;
   @Field(() => String) displayName!: string;
+  @Field(() => Boolean, { description: 'this session may only change the password (changePassword), then sign in again' })
+  mustChangePassword!: boolean;
+  @Field(() => Boolean, { description: 'this session may only enrol the second factor (setupTotp, enableTotp), then sign in again' })
+  mustEnrollTotp!: boolean;
 }
 
 @ObjectType({ description: 'Who the server thinks is calling' })
@@ -61,12 +67,13 @@ export class AuthResolver {
   async login(
     @Arg('username', () => String) username: string,
     @Arg('password', () => String) password: string,
+    @Arg('totp', () => String, { nullable: true, description: 'current 6-digit code, for accounts with a second factor' }) totp: string | null,
     @Ctx() { app, clientIp }: Context<AuthDeps>,
   ): Promise<SessionView> {
-    return login(app, username, password, clientIp);
+    return login(app, username, password, clientIp, totp);
   }
 
-  @Authorized('department', 'supervisor', 'hotline', 'admin')
+  @Authorized(...PEOPLE)
   @Mutation(() => Boolean, { description: 'Signs out: the session ends at once on every server, and its WebSocket connections are closed' })
   async logout(@Ctx() { app, actor }: Context<AuthDeps>): Promise<boolean> {
     return logout(app, actor);
@@ -78,7 +85,7 @@ export class AuthResolver {
     return { role: actor.role, departmentId: actor.departmentId ?? null, regionCode: actor.regionCode ?? null };
   }
 
-  @Authorized('admin')
+  @Authorized('security')
   @Mutation(() => String, { description: 'Creates a system or device API key; the secret is shown only this once' })
   async createApiKey(
     @Arg('role', () => String) role: string,
@@ -86,12 +93,22 @@ export class AuthResolver {
     @Arg('departmentId', () => Int, { nullable: true }) departmentId: number | null,
     @Arg('windowId', () => Int, { nullable: true }) windowId: number | null,
     @Arg('terminalId', () => Int, { nullable: true }) terminalId: number | null,
-    @Ctx() { app }: Context<AuthDeps>,
+    @Ctx() { app, actor }: Context<AuthDeps>,
   ): Promise<string> {
     if (role !== 'system' && role !== 'device') throw InvalidInputError.field('role', 'system or device', role);
     if (role === 'system' && !departmentId) throw InvalidInputError.field('departmentId', 'given for a system key', departmentId);
     if (role === 'device' && !windowId === !terminalId)
       throw InvalidInputError.field('windowId/terminalId', 'exactly one for a device key', { windowId, terminalId });
-    return createApiKey(app.orm.em.fork() as Em, { role, name, departmentId, windowId, terminalId }, app.clock.now().getTime());
+    const now = app.clock.now().getTime();
+    return (app.orm.em.fork() as Em).transactional(async (tx) => {
+      const secret = await createApiKey(tx as Em, { role, name, departmentId, windowId, terminalId }, now);
+      await appendAudit(
+        tx as Em,
+        app.dialect,
+        { actor, action: 'api-key.create', subject: `apikey:${name}`.slice(0, 100), detail: `${role} ${departmentId ?? windowId ?? terminalId}` },
+        now,
+      );
+      return secret;
+    });
   }
 }

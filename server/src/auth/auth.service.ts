@@ -1,6 +1,8 @@
 import type { Kernel } from '../common/kernel.js';
 import { digest, hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
-import { AccountLockedError, RateLimitedError, UnauthenticatedError } from '../common/errors.js';
+import { AccountLockedError, RateLimitedError, SecondFactorRequiredError, UnauthenticatedError } from '../common/errors.js';
+import type { PiiCipher } from '../common/crypto.js';
+import { checkTotp, TOTP_ROLES } from './totp.js';
 import type { Database, Em } from '../db/orm.js';
 import { DepartmentSchema } from '../catalog/catalog.entities.js';
 import { ApiKeySchema, AppUserSchema, LoginGuardSchema, type AppUser } from './auth.entities.js';
@@ -24,6 +26,8 @@ export interface AuthDeps extends Kernel, Database {
   readonly screenTokens: ScreenTokenCheck;
   readonly loginThrottle: AttemptThrottle;
   readonly sessions: SessionStore;
+  /** Seals TOTP secrets like personal data. */
+  readonly cipher: PiiCipher;
 }
 
 /**
@@ -63,17 +67,31 @@ const KEY_CACHE_MS = 30_000;
 
 /** API keys by digest, cached briefly; a revoked key stops working within 30 s. One per process. */
 export class ApiKeyCache {
-  private readonly entries = new Map<string, { actor: Actor | null; until: number }>();
+  private readonly entries = new Map<string, { found: ApiKeyFound | null; until: number }>();
 
-  async lookup(hash: string, load: () => Promise<Actor | null>): Promise<Actor | null> {
-    const now = Date.now();
+  /** The key's actor, or null for an unknown, revoked or (rotated and) expired key as of `now`. */
+  async lookup(hash: string, load: () => Promise<ApiKeyFound | null>, now: number): Promise<Actor | null> {
+    const wall = Date.now();
     let hit = this.entries.get(hash);
-    if (!hit || hit.until < now) {
-      hit = { actor: await load(), until: now + KEY_CACHE_MS };
+    if (!hit || hit.until < wall) {
+      hit = { found: await load(), until: wall + KEY_CACHE_MS };
       this.entries.set(hash, hit);
     }
-    return hit.actor;
+    const found = hit.found;
+    if (!found || (found.expiresAt !== null && found.expiresAt <= now)) return null;
+    return found.actor;
   }
+
+  /** Drops a key from this process's cache (revoked or rotated here: effective at once). */
+  forget(hash: string): void {
+    this.entries.delete(hash);
+  }
+}
+
+/** A key as the cache keeps it: who it speaks for, and when a rotated key runs out. */
+export interface ApiKeyFound {
+  actor: Actor;
+  expiresAt: number | null;
 }
 
 /** Reads the credentials of one request (HTTP headers or graphql-ws connection params). */
@@ -109,22 +127,23 @@ async function actorFromToken(app: AuthDeps, token: string): Promise<Actor> {
     departmentId: (claims.departmentId as number | null) ?? undefined,
     departmentPath: (claims.departmentPath as string | null) ?? undefined,
     regionCode: (claims.regionCode as string | null) ?? undefined,
+    limited: (claims.lim as Actor['limited'] | undefined) ?? undefined,
   };
 }
 
 async function actorFromApiKey(app: AuthDeps, secret: string): Promise<Actor> {
   const hash = digest(secret);
-  const actor = await app.apiKeys.lookup(hash, () => loadApiKeyActor(app, hash));
+  const actor = await app.apiKeys.lookup(hash, () => loadApiKeyActor(app, hash), app.clock.now().getTime());
   if (!actor) throw new UnauthenticatedError('the API key is unknown or revoked');
   return actor;
 }
 
-async function loadApiKeyActor(app: Database, hash: string): Promise<Actor | null> {
+async function loadApiKeyActor(app: Database, hash: string): Promise<ApiKeyFound | null> {
   const em = app.orm.em.fork() as Em;
   const key = await em.findOne(ApiKeySchema, { keyHash: hash, revoked: false });
   if (!key) return null;
   const dept = key.departmentId ? await em.findOne(DepartmentSchema, { id: key.departmentId }) : null;
-  return {
+  const actor: Actor = {
     role: key.role as Role,
     label: `apikey:${key.id}`,
     apiKeyId: key.id,
@@ -133,6 +152,7 @@ async function loadApiKeyActor(app: Database, hash: string): Promise<Actor | nul
     windowId: key.windowId ?? undefined,
     terminalId: key.terminalId ?? undefined,
   };
+  return { actor, expiresAt: key.expiresAt };
 }
 
 /**
@@ -142,7 +162,7 @@ async function loadApiKeyActor(app: Database, hash: string): Promise<Actor | nul
  * unknown username costs the same password check as a known one, so neither the answer nor its time
  * tells which accounts exist.
  */
-export async function login(app: AuthDeps, username: string, password: string, clientIp = 'unknown') {
+export async function login(app: AuthDeps, username: string, password: string, clientIp = 'unknown', totp?: string | null) {
   const now = app.clock.now().getTime();
   const name = username.trim().slice(0, 60);
   const allowed = app.loginThrottle.take(clientIp, now);
@@ -164,7 +184,13 @@ export async function login(app: AuthDeps, username: string, password: string, c
   }
   const user = await em.findOne(AppUserSchema, { username: name });
   const matches = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash()));
-  if (!user || !matches) {
+  // A disabled account answers like a wrong password (after the same work), so it cannot be probed either.
+  const factor = user && matches && !user.disabled ? await secondFactor(app, em, user, totp, now) : 'bad';
+  if (factor === 'missing') {
+    await audit('sign-in.totp-required', 'refused');
+    throw new SecondFactorRequiredError('this account has a second factor: send the current 6-digit code of the authenticator app as totp');
+  }
+  if (!user || !matches || factor === 'bad') {
     const failures = (guard?.failures ?? 0) + 1;
     const locks = failures >= app.config.loginMaxFailures;
     const lockedUntil = locks ? now + app.config.loginLockMinutes * 60_000 : null;
@@ -176,13 +202,34 @@ export async function login(app: AuthDeps, username: string, password: string, c
     throw new UnauthenticatedError('the username or password is wrong');
   }
   if (guard) await em.nativeDelete(LoginGuardSchema, { username: name });
-  const session = await issueSession(app, em, user);
+  const session = await issueSession(app, em, user, limitOf(app, user));
   await recordAudit(
     app,
     { actor: { role: user.role as Role, label: `user:${user.id}` }, action: 'sign-in.success', subject: `user:${user.id}`, ip: clientIp },
     now,
   );
   return session;
+}
+
+/**
+ * The second factor of an enrolled account: 'ok' (code right, step recorded so it is good once),
+ * 'missing' (no code sent: the client asks for it; not a failure) or 'bad' (counts as a failure).
+ */
+async function secondFactor(app: AuthDeps, em: Em, user: AppUser, code: string | null | undefined, now: number) {
+  if (!user.totpEnabled || !user.totpSecret) return 'ok' as const;
+  if (!code) return 'missing' as const;
+  const step = await checkTotp(app.cipher.decrypt(user.totpSecret), code.trim(), now, user.totpLastStep);
+  if (step === null) return 'bad' as const;
+  // Compare-and-set: two sign-ins racing with the same code cannot both pass.
+  const won = await em.nativeUpdate(AppUserSchema, { id: user.id, totpLastStep: user.totpLastStep }, { totpLastStep: step });
+  return won === 1 ? ('ok' as const) : ('bad' as const);
+}
+
+/** What a fresh session may do: only change a reset password, or only enrol a required second factor. */
+function limitOf(app: AuthDeps, user: AppUser): Actor['limited'] {
+  if (user.mustChangePassword) return 'password';
+  if (app.config.requireTotp && !user.totpEnabled && TOTP_ROLES.includes(user.role as Role)) return 'totp';
+  return undefined;
 }
 
 function lockedError(until: number, now: number): AccountLockedError {
@@ -193,16 +240,24 @@ function lockedError(until: number, now: number): AccountLockedError {
 }
 
 /** Signs the session token and records the session on the server (logout and the idle timeout end it there). */
-export async function issueSession(app: Pick<AuthDeps, 'tokens' | 'config' | 'sessions' | 'clock'>, em: Em, user: AppUser) {
+export async function issueSession(app: Pick<AuthDeps, 'tokens' | 'config' | 'sessions' | 'clock'>, em: Em, user: AppUser, limited?: Actor['limited']) {
   const dept = user.departmentId ? await em.findOne(DepartmentSchema, { id: user.departmentId }) : null;
   const { token, jti, expiresAt } = await app.tokens.sign('session', String(user.id), app.config.sessionTtlHours * 3600, {
     role: user.role,
     departmentId: user.departmentId,
     departmentPath: dept?.path ?? null,
     regionCode: user.regionCode,
+    ...(limited ? { lim: limited } : {}),
   });
   await app.sessions.open(em, jti, user.id, app.clock.now().getTime());
-  return { token, expiresAt: expiresAt!, role: user.role, displayName: user.displayName };
+  return {
+    token,
+    expiresAt: expiresAt!,
+    role: user.role,
+    displayName: user.displayName,
+    mustChangePassword: limited === 'password',
+    mustEnrollTotp: limited === 'totp',
+  };
 }
 
 /** Ends the caller's session at once, on every server; its WebSocket connections are closed. */
@@ -234,6 +289,13 @@ export async function createUser(
     departmentId: input.departmentId ?? null,
     regionCode: input.regionCode ?? null,
     createdAt: now,
+    disabled: false,
+    passwordHistory: null,
+    passwordChangedAt: now,
+    mustChangePassword: false,
+    totpSecret: null,
+    totpEnabled: false,
+    totpLastStep: null,
   });
   await em.flush();
   return user;
@@ -262,6 +324,8 @@ export async function createApiKey(
     terminalId: input.terminalId ?? null,
     revoked: false,
     createdAt: now,
+    revokedAt: null,
+    expiresAt: null,
   });
   await em.flush();
   return secret;

@@ -76,6 +76,15 @@ export class SessionStore {
     this.bus.publish({ kind: 'catalog', scopes: [`session:${sessionId}`], at: now, detail: { sessionEnded: sessionId } });
   }
 
+  /** Ends every open session of a person (disabled, role changed, password reset), except `keep`. */
+  async endAllOf(userId: number, now: number, keep?: string): Promise<number> {
+    const em = this.db.orm.em.fork() as Em;
+    const open = await em.find(AppSessionSchema, { userId, endedAt: null }, { fields: ['id'] });
+    const ids = open.map((s) => s.id).filter((id) => id !== keep);
+    for (const id of ids) await this.end(id, now);
+    return ids.length;
+  }
+
   /** Called with the id of every session that ends (here or on another server); returns the detach. */
   onEnded(listener: (sessionId: string) => void): () => void {
     this.ended.add(listener);

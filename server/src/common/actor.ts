@@ -1,5 +1,5 @@
 /** Every caller has exactly one role; resolvers list the roles they admit (`public` admits anyone). */
-export const ROLES = ['public', 'rater', 'device', 'department', 'supervisor', 'system', 'admin', 'screen', 'hotline', 'auditor'] as const;
+export const ROLES = ['public', 'rater', 'device', 'department', 'supervisor', 'system', 'admin', 'security', 'screen', 'hotline', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling, as established from the request's credentials. */
@@ -10,6 +10,14 @@ export interface Actor {
   userId?: number;
   /** A signed-in person's server-side session (ended by logout or when idle). */
   sessionId?: string;
+  /**
+   * A session that may only finish signing in: change a reset password (`password`) or enrol the
+   * second factor its role requires (`totp`). Every other operation is refused until then.
+   */
+  limited?: 'password' | 'totp';
+  /** The request this actor made: client address and request id, written on every audit record. */
+  ip?: string;
+  requestId?: string;
   apiKeyId?: number;
   /** department and system: their own department; officers also see its sub-units. */
   departmentId?: number;

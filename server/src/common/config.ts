@@ -30,6 +30,11 @@ export interface Config {
   seedRatings: number;
   /** Coalescing interval of live topics (ms). */
   liveIntervalMs: number;
+  /**
+   * Whether anonymous callers (and raters) may read figures (PUBLIC_FIGURES, default on). Off: big
+   * screens and portal widgets need a screen or embed token, and officials sign in.
+   */
+  publicFigures: boolean;
   /** Public callers never see a figure computed from fewer ratings than this. */
   minPublicRatings: number;
   /**
@@ -59,6 +64,11 @@ export interface Config {
   loginMaxFailures: number;
   loginLockMinutes: number;
   loginAttemptsPerMinute: number;
+  /**
+   * Officers, supervisors and administrators must enrol a TOTP second factor before they can work
+   * (REQUIRE_TOTP; on by default in production). An account that enrolled always needs its code.
+   */
+  requireTotp: boolean;
   /** Provincial `pf` codes that differ from the common order, "HOTLINE=6,SMS=7,DEFAULT=7" (parsed once by the root). */
   pfCodes: string;
 }
@@ -85,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedRatings: int(env, 'SEED_RATINGS', 20_000, 0, 1_000_000_000),
     liveIntervalMs: int(env, 'LIVE_INTERVAL_MS', 500, 10, 60_000),
     minPublicRatings: int(env, 'MIN_PUBLIC_RATINGS', 5, 0, 1_000_000),
+    publicFigures: bool(env, 'PUBLIC_FIGURES', true),
     feedBadDelayMinutes: int(env, 'FEED_BAD_DELAY_MINUTES', 30, 0, 24 * 60),
     serveDashboard: bool(env, 'SERVE_DASHBOARD', true),
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
@@ -96,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: int(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginAttemptsPerMinute: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 30, 1, 100_000),
+    requireTotp: bool(env, 'REQUIRE_TOTP', env.NODE_ENV === 'production'),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     wsMaxConnectionsPerIp: int(env, 'WS_MAX_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),

@@ -30,7 +30,7 @@ export class NotFoundError extends DomainError {
 export class ForbiddenError extends DomainError {
   readonly code = 'FORBIDDEN';
   static role(needed: readonly string[], has: string): ForbiddenError {
-    return new ForbiddenError(`this operation needs one of the roles ${needed.join(', ')}; the caller is ${has}`);
+    return new ForbiddenError(`this operation needs one of the roles ${needed.join(', ')}; the caller is ${has}`, { reason: 'ROLE' });
   }
   static scope(what: string): ForbiddenError {
     return new ForbiddenError(`${what} is outside the caller's scope`);
@@ -80,6 +80,31 @@ export class IllegalTransitionError extends DomainError {
 /** A username locked after too many wrong passwords; `retryAfter` (seconds) says when to try again. */
 export class AccountLockedError extends DomainError {
   readonly code = 'ACCOUNT_LOCKED';
+}
+
+/** A new password breaks the password rules; `reason` says which (length, kinds, weak, username, reused). */
+export class WeakPasswordError extends DomainError {
+  readonly code = 'WEAK_PASSWORD';
+}
+
+/** The account has a second factor: sign in again with the current code of the authenticator app. */
+export class SecondFactorRequiredError extends DomainError {
+  readonly code = 'TOTP_REQUIRED';
+}
+
+/** A session that may only finish signing in: change the reset password, or enrol the second factor. */
+export class SignInIncompleteError extends DomainError {
+  constructor(
+    readonly code: 'PASSWORD_CHANGE_REQUIRED' | 'TOTP_ENROLLMENT_REQUIRED',
+    message: string,
+  ) {
+    super(message);
+  }
+  static of(limited: 'password' | 'totp'): SignInIncompleteError {
+    return limited === 'password'
+      ? new SignInIncompleteError('PASSWORD_CHANGE_REQUIRED', 'this password was set by an administrator: change it first (changePassword), then sign in again')
+      : new SignInIncompleteError('TOTP_ENROLLMENT_REQUIRED', 'this account needs a second factor: enrol it first (setupTotp, enableTotp), then sign in again');
+  }
 }
 
 /** Too many requests of a kind from one caller, or the server at a bound it keeps; try again later. */

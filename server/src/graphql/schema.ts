@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { AccountsResolver } from '../auth/accounts.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { RatingResolver } from '../rating/rating.resolver.js';
@@ -15,6 +16,7 @@ import { authChecker } from './auth-checker.js';
 export const resolvers: NonEmptyArray<Function> = [
   SystemResolver,
   AuthResolver,
+  AccountsResolver,
   CatalogResolver,
   CaseResolver,
   RatingResolver,

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -104,7 +104,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
       context: (ctx, id) =>
         ({
           app,
-          actor: ctx.extra.actor!,
+          // Each operation gets its own request id, written on the audit records it causes.
+          actor: { ...ctx.extra.actor!, ip: ctx.extra.request.socket.remoteAddress ?? 'unknown', requestId: randomUUID() },
           clientIp: ctx.extra.request.socket.remoteAddress ?? 'unknown',
           ...liveContext(ctx.extra.socket, id, () => budgetOf(ctx.extra).takeNewTopic()),
         }) satisfies Context<App>,
@@ -241,9 +242,14 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
     const formatted = formatError({ message: 'credentials refused' }, err);
     return sendJson(res, 401, { errors: [formatted] });
   }
+  // A request id from a trusted proxy is kept when it looks like one; otherwise we make one. It is
+  // sent back and written on every audit record of this request.
+  const requestId = requestIdOf(headers.get('x-request-id'));
+  res.setHeader('x-request-id', requestId);
+  const ip = req.socket.remoteAddress ?? 'unknown';
   const result = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: async () => ({ app, actor, clientIp: req.socket.remoteAddress ?? 'unknown' }),
+    context: async () => ({ app, actor: { ...actor, ip, requestId }, clientIp: ip }),
   });
   for (const [key, value] of result.headers) res.setHeader(key, value);
   res.statusCode = result.status ?? 200;
@@ -253,6 +259,10 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
   }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+function requestIdOf(given: string | null | undefined): string {
+  return given && /^[A-Za-z0-9._-]{8,40}$/.test(given) ? given : randomUUID();
 }
 
 /** A refusal for too many requests is answered with HTTP 429 and Retry-After, not 200. */

@@ -1,6 +1,7 @@
 import type { RectificationDeps } from './rectification.deps.js';
 import { AppUserSchema } from '../auth/auth.entities.js';
 import { appendAudit } from '../auth/audit.service.js';
+import { assertFiguresOpen } from '../stats/access.logic.js';
 import type { Actor } from '../common/actor.js';
 import { DepartmentSchema, ItemSchema, StaffSchema } from '../catalog/catalog.entities.js';
 import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
@@ -155,6 +156,7 @@ export async function rectificationFigures(
   actor: Actor,
   scope: FiguresScope,
 ): Promise<{ scope: string; period: string; figures: RectFigures }> {
+  assertFiguresOpen(actor, app.config.publicFigures);
   const em = app.orm.em.fork() as Em;
   if (scope.regionCode && scope.departmentId) throw InvalidInputError.field('regionCode/departmentId', 'at most one of them', scope);
   // A screen or embed token without a scope of its own reads the one it was issued for.

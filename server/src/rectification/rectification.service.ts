@@ -1,5 +1,6 @@
 import type { RectificationDeps } from './rectification.deps.js';
 import type { Actor } from '../common/actor.js';
+import { appendAudit } from '../auth/audit.service.js';
 import { regionAncestors } from '../catalog/region.logic.js';
 import { DepartmentSchema, ItemSchema } from '../catalog/catalog.entities.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
@@ -221,6 +222,12 @@ export async function step(
   await tx.flush();
   const seq = await nextSeq(tx, kase.id);
   await insertStep(tx, kase, seq, cmd.action, outcome.from, actor, now, meta, data);
+  await appendAudit(
+    tx,
+    app.dialect,
+    { actor, action: `case.${cmd.action.toLowerCase()}`, subject: `case:${kase.id}`, detail: `${outcome.from} → ${kase.state}` },
+    now,
+  );
   await applyRectRollup(tx, rectRollupDeltas(kase, kase.openedAt, before, kase));
   after.events.push(caseEvent(app, kase, cmd.action, now));
   let siblings: RectCase[] = [];

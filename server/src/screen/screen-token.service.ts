@@ -1,3 +1,4 @@
+import { appendAudit } from '../auth/audit.service.js';
 import type { Actor } from '../common/actor.js';
 import type { ScreenTokenCheck } from '../auth/auth.service.js';
 import type { TokenService } from '../auth/tokens.js';
@@ -78,17 +79,24 @@ export async function issueScreenToken(app: ScreenTokenDeps, actor: Actor, input
   if (scope.regionCode !== null) claims.regionCode = scope.regionCode;
   if (scope.departmentId !== null) claims.departmentId = scope.departmentId;
   const { token, jti } = await app.tokens.sign(typ, sub, null, claims);
-  const row = em.create(ScreenTokenSchema, {
-    jti,
-    kind: input.kind,
-    label: input.label.trim(),
-    regionCode: scope.regionCode,
-    departmentId: scope.departmentId,
-    issuedBy: actor.label,
-    createdAt: app.clock.now().getTime(),
-    revokedAt: null,
+  const now = app.clock.now().getTime();
+  const row = await em.transactional(async (t) => {
+    const tx = t as Em;
+    const row = tx.create(ScreenTokenSchema, {
+      jti,
+      kind: input.kind,
+      label: input.label.trim(),
+      regionCode: scope.regionCode,
+      departmentId: scope.departmentId,
+      issuedBy: actor.label,
+      createdAt: now,
+      revokedAt: null,
+    });
+    await tx.flush();
+    const detail = `${input.kind} region ${scope.regionCode ?? '-'} department ${scope.departmentId ?? '-'}`;
+    await appendAudit(tx, app.dialect, { actor, action: 'screen-token.issue', subject: `screen-token:${jti}`, detail }, now);
+    return row;
   });
-  await em.flush();
   return { row, token };
 }
 
@@ -99,8 +107,13 @@ export async function revokeScreenToken(app: ScreenTokenDeps, actor: Actor, jti:
   if (!row) throw NotFoundError.of('screen token', jti);
   if (!mayManageToken(actor, row, await departmentRegion(em, row.departmentId))) throw ForbiddenError.scope(`screen token ${jti}`);
   if (row.revokedAt === null) {
-    row.revokedAt = app.clock.now().getTime();
-    await em.flush();
+    const now = app.clock.now().getTime();
+    await em.transactional(async (t) => {
+      const tx = t as Em;
+      await tx.nativeUpdate(ScreenTokenSchema, { jti, revokedAt: null }, { revokedAt: now });
+      await appendAudit(tx, app.dialect, { actor, action: 'screen-token.revoke', subject: `screen-token:${jti}` }, now);
+    });
+    row.revokedAt = now;
   }
   app.screenTokens.forget(jti);
   // No live topic listens to this scope: the event only reaches the token caches of every server.

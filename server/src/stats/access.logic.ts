@@ -1,5 +1,5 @@
 import type { Actor } from '../common/actor.js';
-import { ForbiddenError } from '../common/errors.js';
+import { ForbiddenError, UnauthenticatedError } from '../common/errors.js';
 import { isWithinRegion, regionLevelOf, type RegionLevel } from '../catalog/region.logic.js';
 import type { FilterScope, StatsFilter } from './stats.logic.js';
 
@@ -40,6 +40,12 @@ export function feedViewOf(audience: Audience, scope: FilterScope): FeedView {
   if (scope.kind === 'TOTAL') return 'delayed';
   if (scope.kind === 'REGION' && !HALL_REGION_LEVELS.includes(regionLevelOf(scope.code))) return 'delayed';
   return 'countsOnly';
+}
+
+/** With PUBLIC_FIGURES=false, anonymous callers and raters read no figures: screens and widgets need a token. */
+export function assertFiguresOpen(actor: Actor, publicFigures: boolean): void {
+  if (publicFigures || (actor.role !== 'public' && actor.role !== 'rater')) return;
+  throw new UnauthenticatedError('this deployment does not publish figures (PUBLIC_FIGURES=false): use a screen or embed token, or sign in');
 }
 
 /** The minimum count applied to a caller's figures. */

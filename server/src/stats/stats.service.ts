@@ -39,7 +39,7 @@ import {
   type StatsFilter,
   type StatsFilterInput,
 } from './stats.logic.js';
-import { accessFor, feedViewOf, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
+import { accessFor, assertFiguresOpen, feedViewOf, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
 
 /**
  * Read side of the live figures (R21). Every query reads rollup rows only, never the ratings table
@@ -167,6 +167,7 @@ export async function resolveStatsQuery(
   input: StatsFilterInput | null | undefined,
   perStaffBreakdown: boolean,
 ): Promise<StatsQuery> {
+  assertFiguresOpen(actor, app.config.publicFigures);
   const filter = withDefaultScope(actor, normalizeFilter(input));
   const facts = needsScopeFacts(actor, filter.scope) ? await scopeFacts(em, filter) : null;
   const audience = accessFor(actor, filter.scope, perStaffBreakdown || filter.scope.kind === 'STAFF', facts);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../server/src/auth/audit.service.js';
 import { auditHash, GENESIS_HASH, verifyChain, type ChainRow } from '../../../server/src/auth/audit.logic.js';
-import { createUser } from '../../../server/src/auth/auth.service.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { makeFixture, sessionToken } from '../../support/fixture.js';
 import { codeOf, startTestServer, type TestServer } from '../../support/server.js';
@@ -16,7 +15,6 @@ let auditor: string;
 beforeAll(async () => {
   server = await startTestServer();
   await makeFixture(server);
-  await createUser(server.app.orm.em.fork() as Em, { username: 'auditor', password: 'auditor-pass', role: 'auditor', displayName: '审计员' }, Date.now());
   auditor = await sessionToken(server, 'auditor', 'auditor-pass');
 });
 afterAll(() => server.close());
