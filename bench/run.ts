@@ -19,7 +19,11 @@
  *                10), system API key, pre-registered services each rated once, against `{ me { role } }`
  *                on the same server; --profile writes a CPU profile of the server during the rating run;
  *                --postgres URL (an admin URL) runs it on a throwaway database of that PostgreSQL server.
- *   all          queries (20000), subscribers, ingest (the default).
+ *   batch        submitEvaluations over HTTP in batches of 100 and of 1,000 (--batch-ratings per size,
+ *                default 5000), one system sending call after call, beside raw multi-row inserts of the
+ *                same rows into a scratch table of the rating table's shape (better-sqlite3 / pg);
+ *                --postgres URL as for ingest. Figures in bench/results/batch.json and batch.md.
+ *   all          queries (20000), subscribers, ingest (the default; not batch).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
  * processes) in bench/load/, shared helpers in bench/lib/; server code is reached through
@@ -28,12 +32,13 @@
 import { resolve } from 'node:path';
 import { saveResults } from './lib/results.js';
 import { DEFAULT_RESULTS_DIR } from './lib/util.js';
+import { benchBatch } from './scenarios/batch.js';
 import { benchIngest } from './scenarios/ingest.js';
 import { benchQueries } from './scenarios/queries.js';
 import { benchSubscribers } from './scenarios/subscribers.js';
 
 const SCENARIOS = ['queries', 'subscribers', 'ingest'] as const;
-type Scenario = (typeof SCENARIOS)[number];
+type Scenario = (typeof SCENARIOS)[number] | 'batch';
 
 interface Flags {
   ratings: number;
@@ -46,6 +51,7 @@ interface Flags {
   connections: number;
   duration: number;
   services: number;
+  batchRatings: number;
   profile: boolean;
   /** Admin URL of a PostgreSQL server: `ingest` then runs on a throwaway database there. */
   postgres: string | null;
@@ -77,6 +83,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     'connections',
     'duration',
     'services',
+    'batch-ratings',
     'profile',
     'postgres',
     'out',
@@ -97,8 +104,8 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     return values;
   };
   const command = positional[0] ?? 'all';
-  if (command !== 'all' && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest or all`);
+  if (command !== 'all' && command !== 'batch' && !(SCENARIOS as readonly string[]).includes(command)) {
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, batch or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -111,6 +118,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     connections: int('connections', 50),
     duration: int('duration', 10),
     services: int('services', 0, 0),
+    batchRatings: int('batch-ratings', 5000, 100),
     profile: named.get('profile') === 'true',
     postgres: named.get('postgres') ?? null,
     out: resolve(named.get('out') ?? DEFAULT_RESULTS_DIR),
@@ -124,7 +132,9 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
 
 /** Runs one scenario and merges its section into the results files. */
 async function run(name: Scenario, flags: Flags): Promise<void> {
-  if (name === 'queries') {
+  if (name === 'batch') {
+    await benchBatch(flags);
+  } else if (name === 'queries') {
     const result = await benchQueries(flags);
     saveResults(flags.out, (r) => {
       r.queries = { ...(r.queries ?? {}), [String(flags.ratings)]: result };

@@ -6,10 +6,10 @@ import type { Em } from '../db/orm.js';
 import { DepartmentSchema } from '../catalog/catalog.entities.js';
 import { isWithinRegion } from '../catalog/region.logic.js';
 import { ServiceSchema, type CaseKind } from './case.entities.js';
-import { CASE_KINDS, issueRatingToken, registerService } from './case.service.js';
-import { DemoRatingTicket, RatingTokenView, RegisterServiceInput, ServiceView } from './case.types.js';
+import { CASE_KINDS, issueRatingToken, registerService, registerServices } from './case.service.js';
+import { BatchRecordResult, DemoRatingTicket, RatingTokenView, RegisterServiceInput, ServiceView } from './case.types.js';
 import { tryDemoRating, type DemoTicketDeps } from './demo-ticket.service.js';
-import { serviceView, toServiceView } from './case.view.js';
+import { batchRecords, serviceView, toServiceView } from './case.view.js';
 
 @Resolver()
 export class CaseResolver {
@@ -20,6 +20,22 @@ export class CaseResolver {
       throw InvalidInputError.field('caseKind', CASE_KINDS.join(', '), input.caseKind);
     }
     return serviceView(await registerService(app, actor, { ...input, caseKind: (input.caseKind as CaseKind | undefined) ?? null }));
+  }
+
+  @Authorized('system', 'admin')
+  @Mutation(() => [BatchRecordResult], {
+    description: `Registers up to 1,000 service records in one call (R8): each answered on its own, in order (CREATED, UNCHANGED for a resend, UPDATED when its status advanced, REFUSED with code and message); a refused record never refuses the others. More than 1,000: BATCH_TOO_LARGE, nothing stored`,
+  })
+  async registerServices(
+    @Arg('inputs', () => [RegisterServiceInput]) inputs: RegisterServiceInput[],
+    @Ctx() { app, actor }: Context<CaseDeps>,
+  ): Promise<BatchRecordResult[]> {
+    const outcomes = await registerServices(
+      app,
+      actor,
+      inputs.map((input) => ({ ...input, caseKind: (input.caseKind as CaseKind | undefined) ?? null })),
+    );
+    return batchRecords(outcomes, inputs, (registered) => registered.service.id);
   }
 
   @Authorized('system', 'device', 'admin')

@@ -9,6 +9,7 @@ import { mapDatabaseError } from '../db/errors.js';
 import type { Database, Em } from '../db/orm.js';
 import { insertRow, rowReader, type Sql } from '../db/sql.js';
 import type { GroupRunner } from '../db/group-commit.js';
+import { checkBatchSize, runBatch, type BatchOutcome } from '../db/batch.js';
 import {
   DepartmentSchema,
   ItemSchema,
@@ -55,8 +56,11 @@ export interface RegisterServiceInput {
   staffNo?: string | null;
 }
 
-/** A registered service with the rows its view shows, read while registering (no second round trip). */
-export type RegisteredService = ServiceWithRefs;
+/**
+ * A registered service with the rows its view shows, read while registering (no second round trip),
+ * and what the record did: a new service, a status advanced, or nothing (a resend).
+ */
+export type RegisteredService = ServiceWithRefs & { outcome: 'CREATED' | 'UPDATED' | 'UNCHANGED' };
 
 /** What registering services and issuing rating tokens need. */
 export interface CaseDeps extends Kernel, Database {
@@ -93,7 +97,9 @@ async function register(app: CaseDeps, db: CaseRows, actor: Actor, input: Regist
   const existing = await db.one(ServiceSchema, 'select * from service where project_no = ? and service_number = ?', [input.projectNo, input.serviceNumber]);
   if (existing) {
     const [kase, refs] = [await db.one(CaseSchema, 'select * from case_record where id = ?', [existing.caseId]), await storedRefs(db, existing)];
-    return { service: await advanceService(db, existing, input, item, department, app.clock.now()), kind: kase!.kind, item, department, ...refs };
+    const service = await advanceService(db, existing, input, item, department, app.clock.now());
+    const outcome = service === existing ? 'UNCHANGED' : 'UPDATED';
+    return { service, kind: kase!.kind, item, department, ...refs, outcome };
   }
   const refs = await serviceRefs(db, input, department);
   const now = app.clock.now().getTime();
@@ -117,10 +123,11 @@ async function register(app: CaseDeps, db: CaseRows, actor: Actor, input: Regist
     createdAt: now,
   };
   const service = { id: await db.insert(ServiceSchema, row), ...row };
-  return { service, kind: input.caseKind ?? 'ORDINARY', item, department, ...refs };
+  return { service, kind: input.caseKind ?? 'ORDINARY', item, department, ...refs, outcome: 'CREATED' };
 }
 
 function validateServiceInput(input: RegisterServiceInput): void {
+  if (input.caseKind && !CASE_KINDS.includes(input.caseKind)) throw InvalidInputError.field('caseKind', CASE_KINDS.join(', '), input.caseKind);
   if (!/^[\w-]{1,50}$/.test(input.projectNo)) throw InvalidInputError.field('projectNo', '1–50 letters, digits, - or _', input.projectNo);
   if (!Number.isInteger(input.serviceNumber) || input.serviceNumber < 1 || input.serviceNumber > 99) {
     throw InvalidInputError.field('serviceNumber', 'an integer 1–99', input.serviceNumber);
@@ -132,6 +139,23 @@ function validateServiceInput(input: RegisterServiceInput): void {
   if (input.mobile && !/^1\d{10}$/.test(input.mobile)) throw InvalidInputError.field('mobile', 'an 11-digit mobile number starting with 1', input.mobile);
   if (input.caseKind === 'BATCH' && !input.batchNo) throw InvalidInputError.field('batchNo', 'given for a batch case (批量办件)', input.batchNo);
   if (!input.serviceName.trim()) throw InvalidInputError.field('serviceName', 'the node name', input.serviceName);
+}
+
+/**
+ * R8: a department system's batch of service records (at most BATCH_MAX), each answered on its own
+ * (created, unchanged, updated or refused with its code); one refused record never refuses the
+ * others. Records join the group commit together; records of one case run in batch order.
+ */
+export async function registerServices(app: CaseDeps, actor: Actor, inputs: readonly RegisterServiceInput[]): Promise<BatchOutcome<RegisteredService>[]> {
+  checkBatchSize(inputs.length, 'service records');
+  return runBatch(
+    inputs,
+    (input) => `case:${input.projectNo}`,
+    async (input) => {
+      const registered = await registerService(app, actor, input);
+      return { status: registered.outcome, value: registered };
+    },
+  );
 }
 
 /** Catalog and case rows, read and written with plain SQL on the group's transaction. */

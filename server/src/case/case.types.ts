@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, GraphQLISODateTime, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 @InputType({ description: 'One participating department and item of a joint (联办) or theme (主题式) case' })
 export class UnitInput {
@@ -65,4 +65,28 @@ export class DemoRatingTicket {
   @Field(() => String, { description: 'Signed single-use rating token bound to the service (R7)' }) token!: string;
   @Field(() => String, { description: 'Path of the rating page, as the receipt QR code carries it' }) path!: string;
   @Field(() => GraphQLISODateTime) expiresAt!: Date;
+}
+
+export enum BatchStatusEnum {
+  CREATED = 'CREATED',
+  UNCHANGED = 'UNCHANGED',
+  UPDATED = 'UPDATED',
+  REFUSED = 'REFUSED',
+}
+registerEnumType(BatchStatusEnum, {
+  name: 'BatchStatus',
+  description:
+    'What one record of a batch did: CREATED (stored now), UNCHANGED (already there: a resend), UPDATED (status advanced), REFUSED (see code and message)',
+});
+
+@ObjectType({ description: 'The answer for one record of a batch (registerServices, submitEvaluations, POST /api/v1/…), in batch order (R8)' })
+export class BatchRecordResult {
+  @Field(() => Int, { description: 'Position of the record in the batch (0-based)' }) index!: number;
+  @Field(() => BatchStatusEnum) status!: BatchStatusEnum;
+  @Field(() => String, { nullable: true, description: 'For REFUSED: the error code (BAD_USER_INPUT, NOT_FOUND, CONFLICT, ALREADY_RATED, FORBIDDEN, …)' })
+  code?: string | null;
+  @Field(() => String, { nullable: true, description: 'For REFUSED: why' }) message?: string | null;
+  @Field(() => Int, { nullable: true, description: 'Our id of the stored service or rating' }) id?: number | null;
+  @Field(() => String, { nullable: true }) projectNo?: string | null;
+  @Field(() => Int, { nullable: true }) serviceNumber?: number | null;
 }

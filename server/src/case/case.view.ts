@@ -12,7 +12,8 @@ import {
   type Terminal,
 } from '../catalog/catalog.entities.js';
 import { CaseSchema, type CaseKind, type Service } from './case.entities.js';
-import type { ServiceView } from './case.types.js';
+import type { BatchRecordResult, BatchStatusEnum, ServiceView } from './case.types.js';
+import type { BatchOutcome } from '../db/batch.js';
 
 /** A service with the rows its view names. */
 export interface ServiceWithRefs {
@@ -56,4 +57,24 @@ export function serviceView({ service, kind, item, department, staff, window, te
     completedAt: service.completedAt ? new Date(service.completedAt) : null,
     rated: service.ratingId !== null,
   };
+}
+
+/** The per-record answers of a batch, for GraphQL and /api/v1 alike: keys of the record as sent, our id if stored. */
+export function batchRecords<R>(
+  outcomes: readonly BatchOutcome<R>[],
+  sent: readonly { projectNo?: unknown; serviceNumber?: unknown }[],
+  idOf: (value: R) => number,
+): BatchRecordResult[] {
+  return outcomes.map((o) => {
+    const record = sent[o.index] ?? {};
+    return {
+      index: o.index,
+      status: o.status as BatchStatusEnum,
+      code: o.code,
+      message: o.message,
+      id: o.value === null ? null : idOf(o.value),
+      projectNo: typeof record.projectNo === 'string' ? record.projectNo : null,
+      serviceNumber: typeof record.serviceNumber === 'number' && Number.isInteger(record.serviceNumber) ? record.serviceNumber : null,
+    };
+  });
 }

@@ -1,5 +1,8 @@
 import type { Database, Em, Orm } from '../db/orm.js';
-import { TagSchema, type Tag } from './catalog.entities.js';
+import type { FilterQuery } from '@mikro-orm/core';
+import type { Actor } from '../common/actor.js';
+import { InvalidInputError, NotFoundError } from '../common/errors.js';
+import { DepartmentSchema, ItemSchema, TagSchema, type Item, type Tag } from './catalog.entities.js';
 import { NATIONAL_TAGS, TAG_DICTIONARY_VERSION, RETIRED_TAGS } from './tags.data.js';
 
 /** A tag a new rating may carry, with the levels it belongs to (R6). */
@@ -49,4 +52,59 @@ export async function ensureTagDictionary(em: Em): Promise<void> {
     em.create(TagSchema, { version: t.version, code: t.code, level: t.level, name: t.name, nameEn: t.nameEn, active: false });
   }
   await em.flush();
+}
+
+/** Items a page of `items` returns at most. */
+export const ITEMS_PAGE_MAX = 200;
+
+export interface ItemPageArgs {
+  departmentId: number | null;
+  search: string | null;
+  first: number;
+  after: string | null;
+}
+
+/**
+ * The item catalog (事项, R25) for integrators, by id, a page at a time. Public data (the catalog is
+ * published); a department system that names no department gets its own department and sub-units.
+ * `search` matches a part of the name or the start of the 实施编码 / 业务办理项编码.
+ */
+export async function listItems(app: Database, actor: Actor, args: ItemPageArgs): Promise<{ items: Item[]; endCursor: string | null; hasNextPage: boolean }> {
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > ITEMS_PAGE_MAX) {
+    throw InvalidInputError.field('first', `an integer 1–${ITEMS_PAGE_MAX}`, args.first);
+  }
+  const afterId = args.after === null ? 0 : cursorId(args.after);
+  const em = app.orm.em.fork() as Em;
+  const where: FilterQuery<Item> = { id: { $gt: afterId } };
+  const rootId = args.departmentId ?? (actor.role === 'system' ? (actor.departmentId ?? null) : null);
+  if (rootId !== null) {
+    const root = await em.findOne(DepartmentSchema, { id: rootId });
+    if (!root) throw NotFoundError.of('department', String(rootId));
+    const depts = await em.find(DepartmentSchema, { path: { $like: `${likeEscaped(root.path)}%` } }, { fields: ['id'] });
+    where.departmentId = { $in: depts.map((d) => d.id) };
+  }
+  const search = args.search?.trim();
+  if (search) {
+    if (search.length > 100) throw InvalidInputError.field('search', 'at most 100 characters', search);
+    const text = likeEscaped(search);
+    if (text) where.$or = [{ name: { $like: `%${text}%` } }, { taskCode: { $like: `${text}%` } }, { handleItemCode: { $like: `${text}%` } }];
+  }
+  const rows = await em.find(ItemSchema, where, { orderBy: { id: 'asc' }, limit: args.first + 1 });
+  const items = rows.slice(0, args.first);
+  return { items, endCursor: items.length ? itemCursor(items[items.length - 1]!.id) : null, hasNextPage: rows.length > args.first };
+}
+
+function itemCursor(id: number): string {
+  return Buffer.from(`item:${id}`).toString('base64url');
+}
+
+function cursorId(cursor: string): number {
+  const match = /^item:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw InvalidInputError.field('after', 'the endCursor of an earlier page', cursor);
+  return Number(match[1]);
+}
+
+/** LIKE wildcards typed by the caller are dropped (SQLite has no default escape character; names and codes hold none). */
+function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, '');
 }

@@ -40,3 +40,36 @@ export class TagView {
   @Field(() => String) name!: string;
   @Field(() => String) nameEn!: string;
 }
+
+@ObjectType({ description: 'A service item (事项) of the catalog, by the codes department systems send (R25)' })
+export class ItemView {
+  @Field(() => Int) id!: number;
+  @Field(() => String, { description: '实施编码 (taskCode of a service record)' }) taskCode!: string;
+  @Field(() => String, { nullable: true, description: '业务办理项编码, when the catalog has one' }) handleItemCode?: string | null;
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: '事项类型 (GB/T 39046: 01 行政许可 … 20 公共服务)' }) itemType!: string;
+  @Field(() => Int) departmentId!: number;
+}
+
+@ObjectType({ description: 'A page of items, in id order; pass endCursor as `after` for the next page' })
+export class ItemPage {
+  @Field(() => [ItemView]) items!: ItemView[];
+  @Field(() => String, { nullable: true }) endCursor?: string | null;
+  @Field(() => Boolean) hasNextPage!: boolean;
+}
+
+@ObjectType({ description: 'A service hall (政务服务大厅)' })
+export class HallView {
+  @Field(() => Int) id!: number;
+  @Field(() => String) name!: string;
+  @Field(() => String) regionCode!: string;
+}
+
+@ObjectType({ description: 'A window of a hall, by the ids department systems send as windowId (R7)' })
+export class HallWindowView {
+  @Field(() => Int) id!: number;
+  @Field(() => Int) hallId!: number;
+  @Field(() => String) no!: string;
+  @Field(() => String) name!: string;
+  @Field(() => Int, { nullable: true }) departmentId?: number | null;
+}

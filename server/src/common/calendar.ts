@@ -67,3 +67,13 @@ export function shanghaiIso(ms: number): string {
 export function shanghaiDateTime(ms: number): string {
   return shanghaiIso(ms).slice(0, 19).replace('T', ' ');
 }
+
+/** "2026-11-21 10:00:00" (Shanghai wall clock, the provincial interface's form) → epoch ms, or null when not a real time. */
+export function parseShanghaiDateTime(text: string): number | null {
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
+  if (!match) return null;
+  const ymd = parseYmd(match[1]!);
+  const [h, m, s] = [Number(match[2]), Number(match[3]), Number(match[4])];
+  if (ymd === null || h > 23 || m > 59 || s > 59) return null;
+  return dayStartMs(ymd) + ((h * 60 + m) * 60 + s) * 1000;
+}

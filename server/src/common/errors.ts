@@ -115,6 +115,11 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/** A batch of records larger than one call takes (registerServices, submitEvaluations, /api/v1); nothing of it was stored. */
+export class BatchTooLargeError extends DomainError {
+  readonly code = 'BATCH_TOO_LARGE';
+}
+
 /** The server cannot take the request now (shutting down, a dependency down); sending it again later is safe. */
 export class UnavailableError extends DomainError {
   readonly code = 'UNAVAILABLE';

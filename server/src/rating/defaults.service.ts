@@ -69,6 +69,7 @@ async function recordDefault(app: RatingDeps, service: Service): Promise<boolean
         tokenId: null,
         actorId: null,
         submissionKey: null,
+        externalKey: null,
         ratedAt,
       };
       const recorded = await recordFirstRating(app, tx as Em, kase, fresh, rating);

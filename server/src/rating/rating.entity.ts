@@ -36,6 +36,12 @@ export interface Rating {
    * guessed or reused by another sender can neither reveal nor claim this rating.
    */
   submissionKey: string | null;
+  /**
+   * `<sender>/<externalId>`: the id a department system gave this rating where it collected it (its own
+   * evaluator, an import), scoped like `submissionKey` to the sending key. Unique: the same id again is
+   * the same rating (R9), never a second one.
+   */
+  externalKey: string | null;
   ratedAt: number;
 }
 export const RatingSchema = new EntitySchema<Rating>({
@@ -66,6 +72,7 @@ export const RatingSchema = new EntitySchema<Rating>({
     tokenId: { ...optStr(64), unique: true },
     actorId: optInt,
     submissionKey: { ...optStr(100), unique: true },
+    externalKey: { ...optStr(100), unique: true },
     ratedAt: millis,
   },
 });

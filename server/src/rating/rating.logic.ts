@@ -164,7 +164,19 @@ export function submitterScope(sender: { role: string; label: string; serviceId?
   return `L${sender.label}`;
 }
 
-/** The stored, scoped key (see Rating.submissionKey). */
+const EXTERNAL_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A department system's own id of a rating it collected elsewhere: 1–64 letters, digits, `_ . : -`. */
+export function validateExternalId(id: string | null | undefined, role: string): string | null {
+  if (id == null) return null;
+  if (role !== 'system' && role !== 'device') {
+    throw InvalidInputError.field('externalId', 'sent only by a department system or device key (the id of the rating in its own system)', id);
+  }
+  if (!EXTERNAL_ID.test(id)) throw InvalidInputError.field('externalId', '1–64 characters of A–Z, a–z, 0–9, _, ., : or -', id);
+  return id;
+}
+
+/** The stored, scoped key (see Rating.submissionKey and Rating.externalKey). */
 export function submissionKeyOf(scope: string, submissionId: string): string {
   return `${scope}/${submissionId}`;
 }
@@ -180,14 +192,20 @@ export interface SubmissionFacts {
  * A resend of a stored answer returns it; the same key with another answer is refused (CONFLICT) and
  * says why, since storing it would lose the answer or count one twice.
  */
-export function checkResend(submissionId: string, stored: SubmissionFacts, sent: SubmissionFacts, storedService: string): void {
+export function checkResend(
+  submissionId: string,
+  stored: SubmissionFacts,
+  sent: SubmissionFacts,
+  storedService: string,
+  what: 'submissionId' | 'externalId' = 'submissionId',
+): void {
   const differences: string[] = [];
   if (stored.serviceId !== sent.serviceId) differences.push(`service ${storedService}`);
   if (stored.assessNumber !== sent.assessNumber) differences.push(stored.assessNumber === 1 ? 'a first rating' : 'a follow-up rating (追评)');
   if (stored.level !== sent.level) differences.push(`level ${stored.level}`);
   if (differences.length === 0) return;
   throw new ConflictError(
-    `submissionId ${submissionId} was already used for another answer (${differences.join(', ')}); send a new submissionId for a new answer, and the same one only when resending the same answer`,
-    { submissionId },
+    `${what} ${submissionId} was already used for another answer (${differences.join(', ')}); send a new ${what} for a new answer, and the same one only when resending the same answer`,
+    { [what]: submissionId },
   );
 }

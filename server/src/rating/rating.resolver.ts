@@ -8,9 +8,10 @@ import { isWithinRegion } from '../catalog/region.logic.js';
 import { ServiceSchema } from '../case/case.entities.js';
 import { CHANNELS, type Channel } from '../catalog/channel.logic.js';
 import { RatingSchema } from './rating.entity.js';
-import { issueFollowUpToken, submitEvaluation, submitFollowUp, type RatingDeps, type SubmittedRating } from './rating.service.js';
+import { issueFollowUpToken, submitEvaluation, submitEvaluations, submitFollowUp, type RatingDeps, type SubmittedRating } from './rating.service.js';
 import { RatingView, SubmitEvaluationInput, SubmitFollowUpInput, type DimensionInput } from './rating.types.js';
-import { RatingTokenView } from '../case/case.types.js';
+import { BatchRecordResult, RatingTokenView } from '../case/case.types.js';
+import { batchRecords } from '../case/case.view.js';
 import { toRatingView } from './rating.view.js';
 
 @Resolver()
@@ -26,6 +27,24 @@ export class RatingResolver {
   ): Promise<RatingView> {
     const submitted = await submitEvaluation(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions) });
     return answer(app, submitted, input.token ? RATER : actor);
+  }
+
+  @Authorized('system', 'device')
+  @Mutation(() => [BatchRecordResult], {
+    description:
+      'Rates up to 1,000 services in one call (R8, R9), for department systems and devices: each record answered on its own, in order: CREATED, UNCHANGED (already there: the same submissionId or externalId again, or without either the same level already given by this key), or REFUSED with code and message; a refused record never refuses the others. More than 1,000: BATCH_TOO_LARGE, nothing stored',
+  })
+  async submitEvaluations(
+    @Arg('inputs', () => [SubmitEvaluationInput]) inputs: SubmitEvaluationInput[],
+    @Ctx() { app, actor }: Context<RatingDeps>,
+  ): Promise<BatchRecordResult[]> {
+    // An unknown channel name is refused per record by the rules (checkChannel), not for the whole batch.
+    const outcomes = await submitEvaluations(
+      app,
+      actor,
+      inputs.map((input) => ({ ...input, channel: (input.channel as Channel | undefined) ?? null, dimensions: dimensionsOf(input.dimensions) })),
+    );
+    return batchRecords(outcomes, inputs, (submitted) => submitted.rating.id);
   }
 
   @Authorized('public', 'rater', 'device', 'system')

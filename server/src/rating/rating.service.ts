@@ -22,6 +22,7 @@ import type { TagDictionary } from '../catalog/catalog.service.js';
 import { rollupDeltas, scopesOf, type Attribution, type Counted } from '../stats/rollup.logic.js';
 import { loadAttribution } from '../stats/attribution.store.js';
 import type { GroupRunner } from '../db/group-commit.js';
+import { checkBatchSize, runBatch, type BatchOutcome } from '../db/batch.js';
 import type { Channel } from '../catalog/channel.logic.js';
 import {
   checkChannel,
@@ -33,6 +34,7 @@ import {
   submissionKeyOf,
   submitterScope,
   validateEvaluation,
+  validateExternalId,
   validateSubmissionId,
   type NormalizedEvaluation,
   type PriorRating,
@@ -52,6 +54,8 @@ export interface SubmitEvaluationInput {
   raterMobile?: string | null;
   /** The client's key for this answer: the same key again returns the stored rating (R9). */
   submissionId?: string | null;
+  /** A department system's own id of this rating (collected elsewhere); unique per sending key, the same id again returns the stored rating. */
+  externalId?: string | null;
 }
 
 /** A follow-up (追评, R9): the rater's own second say, by follow-up token, device key or system key. */
@@ -99,6 +103,53 @@ interface Submitter {
 export async function submitEvaluation(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput): Promise<SubmittedRating> {
   const submitter = await submitterOf(app, caller, input, 'rating');
   return submit(app, submitter, input, 'first');
+}
+
+/** A record of a batch: a first rating, or (assessNumber 2, over /api/v1) the follow-up (追评). */
+export type BatchEvaluationInput = SubmitEvaluationInput & { assessNumber?: number | null };
+
+/**
+ * R8, R9: a department system's (or device's) batch of ratings, at most BATCH_MAX, each answered on its
+ * own: CREATED, UNCHANGED (already there: the same submissionId or externalId again, or, for a record
+ * without either, the service's rating already came from this key with the same level and kind), or
+ * REFUSED with its code. The records join the group commit together (a batch of 1,000 is a few
+ * transactions, each record in its own savepoint); ratings of one service run in batch order.
+ */
+export async function submitEvaluations(app: RatingDeps, caller: Actor, inputs: readonly BatchEvaluationInput[]): Promise<BatchOutcome<SubmittedRating>[]> {
+  checkBatchSize(inputs.length, 'ratings');
+  return runBatch(
+    inputs,
+    (input) => (input.token ? `token:${input.token}` : `service:${input.projectNo}#${input.serviceNumber}`),
+    async (input) => {
+      const assessNumber = input.assessNumber ?? 1;
+      if (assessNumber !== 1 && assessNumber !== 2) throw InvalidInputError.field('assessNumber', '1 (first rating) or 2 (follow-up, 追评)', assessNumber);
+      try {
+        const submitted = assessNumber === 1 ? await submitEvaluation(app, caller, input) : await submitFollowUp(app, caller, input);
+        return { status: submitted.resent ? 'UNCHANGED' : 'CREATED', value: submitted };
+      } catch (err) {
+        const same =
+          err instanceof AlreadyRatedError && !input.submissionId && !input.externalId ? await sameRatingFromKey(app, caller, input, assessNumber) : null;
+        if (!same) throw err;
+        return { status: 'UNCHANGED', value: { ...same, resent: true, followUp: null } };
+      }
+    },
+  );
+}
+
+/** A record sent again without ids: the stored rating of its service, when this very key gave it with the same level. */
+async function sameRatingFromKey(
+  app: RatingDeps,
+  caller: Actor,
+  input: SubmitEvaluationInput,
+  assessNumber: number,
+): Promise<{ rating: Rating; service: Service } | null> {
+  if (caller.apiKeyId === undefined || !input.projectNo || input.serviceNumber == null) return null;
+  const em = app.orm.em.fork() as Em;
+  const service = await em.findOne(ServiceSchema, { projectNo: input.projectNo, serviceNumber: input.serviceNumber });
+  if (!service) return null;
+  const rating = await em.findOne(RatingSchema, { serviceId: service.id, assessNumber });
+  const same = rating && rating.actorId === caller.apiKeyId && rating.level === input.level && !rating.isDefault;
+  return same ? { rating, service } : null;
 }
 
 /**
@@ -163,7 +214,12 @@ async function submit(app: RatingDeps, { actor, expiredToken }: Submitter, input
   }
   const submissionId = validateSubmissionId(input.submissionId);
   const key = submissionId ? submissionKeyOf(submitterScope(actor), submissionId) : null;
+  const externalId = validateExternalId(input.externalId, actor.role);
+  const extKey = externalId ? submissionKeyOf(submitterScope(actor), externalId) : null;
   const sent = { level: input.level, assessNumber: kind === 'first' ? 1 : 2 };
+  const earlierOf = async (tx: Em, sql: Sql, serviceId: number) =>
+    (key ? await storedSubmission(sql, tx, { column: 'submission_key', key, id: submissionId! }, { ...sent, serviceId }) : null) ??
+    (extKey ? await storedSubmission(sql, tx, { column: 'external_key', key: extKey, id: externalId! }, { ...sent, serviceId }) : null);
   const tags = await app.tags.current();
   let stored: Stored['value'];
   try {
@@ -172,7 +228,7 @@ async function submit(app: RatingDeps, { actor, expiredToken }: Submitter, input
     stored = await app.groupCommit.run(async (tx, sql) => {
       const service = await findService(tx, sql, actor, input);
       // A resend of a stored answer returns it, whatever happened since (token used, window closed).
-      const earlier = key ? await storedSubmission(sql, tx, key, submissionId!, { ...sent, serviceId: service.id }) : null;
+      const earlier = await earlierOf(tx, sql, service.id);
       if (earlier) return { value: { ...earlier, attribution: null } };
       if (expiredToken) throw new TokenExpiredError('the token has expired; ask for a new one (a new receipt QR code or follow-up link)');
       await checkServiceScope(sql, actor, service);
@@ -181,16 +237,16 @@ async function submit(app: RatingDeps, { actor, expiredToken }: Submitter, input
       const evaluation = validateEvaluation({ ...input, channel }, tags);
       const now = app.clock.now().getTime();
       return kind === 'first'
-        ? storeFirstRating(app, tx, sql, actor, service, evaluation, input, key, now)
-        : storeFollowUp(app, tx, sql, actor, service, evaluation, key, now);
+        ? storeFirstRating(app, tx, sql, actor, service, evaluation, input, { submissionKey: key, externalKey: extKey }, now)
+        : storeFollowUp(app, tx, sql, actor, service, evaluation, { submissionKey: key, externalKey: extKey }, now);
     });
   } catch (err) {
     // Two sends of one answer raced in groups side by side (PostgreSQL): the unique keys let one in and
     // refused the other as a duplicate once the first committed. That one is answered with the winner.
-    if (!key || !(err instanceof AlreadyRatedError)) throw err;
+    if ((!key && !extKey) || !(err instanceof AlreadyRatedError)) throw err;
     stored = await app.groupCommit.run(async (tx, sql) => {
       const service = await findService(tx, sql, actor, input);
-      const earlier = await storedSubmission(sql, tx, key, submissionId!, { ...sent, serviceId: service.id });
+      const earlier = await earlierOf(tx, sql, service.id);
       if (!earlier) throw err;
       return { value: { ...earlier, attribution: null } };
     });
@@ -207,16 +263,15 @@ async function submit(app: RatingDeps, { actor, expiredToken }: Submitter, input
 async function storedSubmission(
   sql: Sql,
   em: Em,
-  key: string,
-  submissionId: string,
+  by: { column: 'submission_key' | 'external_key'; key: string; id: string },
   sent: { serviceId: number; level: number; assessNumber: number },
 ): Promise<{ rating: Rating; service: Service } | null> {
-  const [row] = await sql.all('select * from rating where submission_key = ?', [key]);
+  const [row] = await sql.all(`select * from rating where ${by.column} = ?`, [by.key]);
   if (!row) return null;
   const rating = rowReader(em, RatingSchema)(row);
   const [serviceRow] = await sql.all('select * from service where id = ?', [rating.serviceId]);
   const service = rowReader(em, ServiceSchema)(serviceRow!);
-  checkResend(submissionId, rating, sent, `${service.projectNo}#${service.serviceNumber}`);
+  checkResend(by.id, rating, sent, `${service.projectNo}#${service.serviceNumber}`, by.column === 'submission_key' ? 'submissionId' : 'externalId');
   return { rating, service };
 }
 
@@ -295,7 +350,7 @@ function newRating(
   evaluation: NormalizedEvaluation,
   assessNumber: number,
   rater: Pick<Rating, 'raterNameSealed' | 'raterNameMasked' | 'raterMobileSealed' | 'raterMobileMasked'>,
-  submissionKey: string | null,
+  keys: Pick<Rating, 'submissionKey' | 'externalKey'>,
   now: number,
 ): Rating {
   return {
@@ -316,7 +371,7 @@ function newRating(
     source: actor.role,
     tokenId: actor.tokenId ?? null,
     actorId: actor.apiKeyId ?? null,
-    submissionKey,
+    ...keys,
     ratedAt: now,
   };
 }
@@ -330,7 +385,7 @@ async function storeFirstRating(
   service: Service,
   evaluation: NormalizedEvaluation,
   input: SubmitEvaluationInput,
-  submissionKey: string | null,
+  keys: Pick<Rating, 'submissionKey' | 'externalKey'>,
   now: number,
 ): Promise<Stored> {
   const [caseRow] = await sql.all('select * from case_record where id = ?', [service.caseId]);
@@ -339,7 +394,7 @@ async function storeFirstRating(
   const prior = service.ratingId ? await priorRating(tx, service) : null;
   checkFirstRating(prior, app.config, service);
   checkRatingWindow(service, app.config, now);
-  const rating = newRating(app, actor, service, evaluation, 1, raterData(app, kase, input), submissionKey, now);
+  const rating = newRating(app, actor, service, evaluation, 1, raterData(app, kase, input), keys, now);
   try {
     const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
     return { value: { rating, attribution, service }, deltas: counted };
@@ -357,7 +412,7 @@ async function storeFollowUp(
   actor: Actor,
   service: Service,
   evaluation: NormalizedEvaluation,
-  submissionKey: string | null,
+  keys: Pick<Rating, 'submissionKey' | 'externalKey'>,
   now: number,
 ): Promise<Stored> {
   const first = service.ratingId ? await tx.findOneOrFail(RatingSchema, { id: service.ratingId }) : null;
@@ -369,7 +424,7 @@ async function storeFollowUp(
     raterMobileSealed: first!.raterMobileSealed,
     raterMobileMasked: first!.raterMobileMasked,
   };
-  const rating = newRating(app, actor, service, evaluation, 2, rater, submissionKey, now);
+  const rating = newRating(app, actor, service, evaluation, 2, rater, keys, now);
   try {
     rating.id = await insertRow(tx, sql, RatingSchema, rating);
     const attribution = emptyAttribution();

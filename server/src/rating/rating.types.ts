@@ -23,6 +23,12 @@ export class SubmitEvaluationInput {
   @Field(() => String, { nullable: true, description: 'Rater name when not the applicant (stored encrypted, R12)' }) raterName?: string;
   @Field(() => String, { nullable: true, description: 'Rater mobile when not the applicant (stored encrypted, R12)' }) raterMobile?: string;
   @Field(() => String, { nullable: true, description: SUBMISSION_ID }) submissionId?: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Department systems and devices: the rating's own id in the system where it was collected (1–64 of A–Z a–z 0–9 _ . : -), unique per sending key; the same id again returns the stored rating (UNCHANGED in a batch), with another answer it is CONFLICT",
+  })
+  externalId?: string;
 }
 
 @InputType({
