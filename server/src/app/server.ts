@@ -56,7 +56,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   return {
     app,
     port: actualPort,
-    url: `http://127.0.0.1:${actualPort}`,
+    url: `${app.config.tlsCert && app.config.tlsKey ? 'https' : 'http'}://127.0.0.1:${actualPort}`,
     // Reverse order of starting: jobs, then clients (HTTP and WebSocket), the Redis bridge, the app's parts.
     async close() {
       timers.forEach(clearInterval);

@@ -58,6 +58,9 @@ export interface Config {
   liveNewTopicsPerMinute: number;
   /** Bearer token a Prometheus scraper sends to `/metrics`; unset = no `/metrics`. */
   metricsToken?: string;
+  /** TLS_CERT and TLS_KEY: PEM files; when both are set the server speaks HTTPS and WSS itself (and sends HSTS). */
+  tlsCert?: string;
+  tlsKey?: string;
   /** Portal origins allowed to frame the widget (EMBED_ORIGINS, comma-separated). */
   embedOrigins: string[];
   /** Sign-in: wrong passwords in a row before a username is locked, for how long, and attempts per address a minute. */
@@ -103,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pfCodes: pfCodesSetting(env.PF_CODES ?? ''),
     production: env.NODE_ENV === 'production',
     embedOrigins: originsSetting(env.EMBED_ORIGINS ?? ''),
+    tlsCert: env.TLS_CERT || undefined,
+    tlsKey: env.TLS_KEY || undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: int(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual, scrypt as scryptCb } from 'node:crypto';
 import { promisify } from 'node:util';
+import { DataIntegrityError } from './errors.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 
@@ -36,9 +37,14 @@ export class PiiCipher {
     if (version !== 'v1' || !key || !iv || !tag || body === undefined) {
       throw new Error(`cannot decrypt a value sealed with key ${keyId ?? '?'}: unknown key or format`);
     }
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      // GCM's tag does not match: a byte of the stored value was changed behind the application's back.
+      throw new DataIntegrityError('a stored personal-data value failed its integrity check; it is not shown, and the event is recorded');
+    }
   }
 
   keyIdOf(sealed: string): string {

@@ -107,6 +107,11 @@ export class SignInIncompleteError extends DomainError {
   }
 }
 
+/** A stored value failed its integrity check (a changed ciphertext byte, a broken audit link): shown to nobody, recorded. */
+export class DataIntegrityError extends DomainError {
+  readonly code = 'DATA_INTEGRITY';
+}
+
 /** Too many requests of a kind from one caller, or the server at a bound it keeps; try again later. */
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
@@ -61,7 +61,7 @@ export function ormOptions(target: DbTarget, entities: EntityList): Options {
     return { ...common, driver: PostgreSqlDriver, clientUrl: target.databaseUrl, pool: { min: 0, max: 10 } };
   }
   const file = target.sqliteFile ?? ':memory:';
-  if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true });
+  if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   return {
     ...common,
     driver: BetterSqliteDriver,
@@ -75,15 +75,29 @@ export function ormOptions(target: DbTarget, entities: EntityList): Options {
         if (file !== ':memory:') conn.pragma(`wal_autocheckpoint = ${SAFETY_CHECKPOINT_PAGES}`);
         conn.pragma('busy_timeout = 5000');
         conn.pragma('foreign_keys = ON');
+        // Deleted rows (personal data, anonymised raters) are overwritten, not left in free pages.
+        conn.pragma('secure_delete = ON');
         done(null, conn);
       },
     },
   } as Options;
 }
 
+/**
+ * The database file holds sealed personal data and the audit trail: only the server's user may read
+ * it (0600). SQLite gives its -wal and -shm files the mode of the database file.
+ */
+function restrictFileModes(file: string | undefined): void {
+  if (!file || file === ':memory:') return;
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
+}
+
 /** Connects and applies every committed migration that has not run yet. */
 export async function openDatabase(target: DbTarget, entities: EntityList): Promise<Orm> {
   const orm = await MikroORM.init(ormOptions(target, entities));
   await orm.getMigrator().up();
+  if (dialectOf(target) === 'sqlite') restrictFileModes(target.sqliteFile);
   return orm;
 }

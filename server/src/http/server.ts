@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -33,7 +35,9 @@ export interface HttpServer {
 /** HTTP and WebSocket GraphQL on one port at /graphql, health checks, and the built dashboard. */
 export async function createHttpServer(app: App, dashboardDir: string | null): Promise<HttpServer> {
   const schema = await graphqlSchema();
-  const server = createServer();
+  const tls = tlsOptions(app.config);
+  // One port either way: HTTPS and WSS when TLS_CERT/TLS_KEY are set, else plain HTTP behind a TLS proxy.
+  const server = (tls ? createHttpsServer(tls) : createServer()) as Server;
   const refusals = app.metrics.counter('hcp_graphql_errors_total', 'Errors answered to clients, by extensions.code (HTTP and WebSocket)');
   const formatAndCount: typeof formatError = (formatted, error) => {
     const out = formatError(formatted, error);
@@ -188,7 +192,7 @@ async function route(
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  setSecurityHeaders(res, url.pathname, { embedOrigins: app.config.embedOrigins, tls: false });
+  setSecurityHeaders(res, url.pathname, { embedOrigins: app.config.embedOrigins, tls: !!(app.config.tlsCert && app.config.tlsKey) });
   if (url.pathname === '/healthz') return sendText(res, 200, 'ok');
   if (url.pathname === '/readyz') return readiness(app, res);
   if (url.pathname === '/metrics') return metrics(app, req, res);
@@ -261,6 +265,12 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
   }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+function tlsOptions(config: App['config']): { cert: Buffer; key: Buffer } | null {
+  if (!config.tlsCert && !config.tlsKey) return null;
+  if (!config.tlsCert || !config.tlsKey) throw new Error('set both TLS_CERT and TLS_KEY (PEM files), or neither');
+  return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
 }
 
 function requestIdOf(given: string | null | undefined): string {

@@ -1,11 +1,11 @@
 import type { RectificationDeps } from './rectification.deps.js';
 import { AppUserSchema } from '../auth/auth.entities.js';
-import { appendAudit } from '../auth/audit.service.js';
+import { appendAudit, recordAudit } from '../auth/audit.service.js';
 import { assertFiguresOpen } from '../stats/access.logic.js';
 import type { Actor } from '../common/actor.js';
 import { DepartmentSchema, ItemSchema, StaffSchema } from '../catalog/catalog.entities.js';
 import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
+import { DataIntegrityError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { periodOf } from '../stats/period.logic.js';
 import { figuresFrom, type RectFigures } from './figures.logic.js';
@@ -137,11 +137,19 @@ export async function raterContact(
       app.clock.now().getTime(),
     ),
   );
-  return {
-    name: row?.rater_name_sealed ? app.cipher.decrypt(row.rater_name_sealed) : null,
-    mobile: row?.rater_mobile_sealed ? app.cipher.decrypt(row.rater_mobile_sealed) : null,
-    comment: row?.comment_sealed ? app.cipher.decrypt(row.comment_sealed) : (row?.comment ?? null),
-  };
+  try {
+    return {
+      name: row?.rater_name_sealed ? app.cipher.decrypt(row.rater_name_sealed) : null,
+      mobile: row?.rater_mobile_sealed ? app.cipher.decrypt(row.rater_mobile_sealed) : null,
+      comment: row?.comment_sealed ? app.cipher.decrypt(row.comment_sealed) : (row?.comment ?? null),
+    };
+  } catch (err) {
+    if (err instanceof DataIntegrityError) {
+      const detail = `rating ${kase.ratingId}: a sealed value failed its integrity check`;
+      await recordAudit(app, { actor, action: 'integrity.failure', subject: `rect_case:${caseId}`, outcome: 'failed', detail }, app.clock.now().getTime());
+    }
+    throw err;
+  }
 }
 
 export interface FiguresScope {

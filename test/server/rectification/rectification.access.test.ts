@@ -93,6 +93,25 @@ describe('who sees which cases (R12, R15)', () => {
     expect(codeOf(await contact(id, env.tokens.hotline))).toBe('FORBIDDEN');
   });
 
+  it('answers DATA_INTEGRITY for a sealed value changed behind our back, shows nothing and records it (R12, 完整性)', async () => {
+    const id = await caseIdOf(env, await badReview(env, { userName: '王五', mobile: '13900002222' }));
+    await toFedBack(env, id);
+    const em = env.server.app.orm.em.fork() as Em;
+    const [row] = await em.execute<Array<{ rating_id: number }>>('select rating_id from rect_case where id = ?', [id]);
+    const [sealed] = await em.execute<Array<{ rater_mobile_sealed: string }>>('select rater_mobile_sealed from rating where id = ?', [row!.rating_id]);
+    const parts = sealed!.rater_mobile_sealed.split('.');
+    const body = parts[4]!;
+    parts[4] = (body[0] === 'A' ? 'B' : 'A') + body.slice(1);
+    await em.execute('update rating set rater_mobile_sealed = ? where id = ?', [parts.join('.'), row!.rating_id]);
+    const res = await contact(id, env.tokens.hotline);
+    expect(codeOf(res)).toBe('DATA_INTEGRITY');
+    expect(JSON.stringify(res)).not.toContain('13900002222');
+    const audit = await em.execute<Array<{ action: string; outcome: string }>>('select action, outcome from audit_log where subject = ? order by id', [
+      `rect_case:${id}`,
+    ]);
+    expect(audit.map((a) => `${a.action} ${a.outcome}`)).toEqual(['rater-contact.view ok', 'integrity.failure failed']);
+  });
+
   it('shows a department exact figures of its own, and of another department only what the public sees (R12, R21)', async () => {
     const q = (departmentId: number, token?: string) => env.server.gql(operation('rectification-figures'), { departmentId }, token ? { token } : {});
     const other = await q(env.fx.departments.police.id, env.tokens.market);
