@@ -53,6 +53,8 @@ export class ProvinceStandIn {
   readonly ackedKeys = new Set<string>();
   readonly services = new Set<string>();
   readonly evaluations = new Map<string, string>();
+  /** The body of every acknowledged record, by key. */
+  readonly bodies = new Map<string, Record<string, unknown>>();
   requests = 0;
   duplicates = 0;
   refused = 0;
@@ -147,6 +149,7 @@ export class ProvinceStandIn {
     }
     if (body.recordType === 'service') this.services.add(service);
     this.ackedKeys.add(key);
+    this.bodies.set(key, body);
     this.acknowledged.push({ key, recordType: String(body.recordType), projectNo: String(body.projectNo) });
     json(200, { code: 200, msg: '成功' });
   }
