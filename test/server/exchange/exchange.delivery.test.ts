@@ -6,7 +6,7 @@ import { recordDueDefaults } from '../../../server/src/rating/defaults.service.j
 import { operation } from '../../support/operations.js';
 import { codeOf } from '../../support/server.js';
 import { followUp, newService, submit } from '../../support/services.js';
-import { badReview, caseIdOf, ok, rectEnv, stepCase, type RectEnv } from '../rectification/rect-support.js';
+import { badReview, caseIdOf, ok, rectEnv, stepCase, toFedBack, type RectEnv } from '../rectification/rect-support.js';
 import { outboxRows, PROVINCE_WHERE, ProvinceStandIn, type OutboxRowLite } from './province-stand-in.js';
 
 let env: RectEnv;
@@ -212,6 +212,27 @@ describe('records for the provincial platform (R17, R26)', () => {
     );
     expect(audits.map((a) => a.action)).toEqual(['outbox.retry', 'outbox.discard']);
     expect(audits[1]!.detail).toContain('办件已撤销');
+  });
+
+  it('retries the SMS and portal message that failed after the commit, through the same worker (R17)', async () => {
+    const review = await badReview(env);
+    const id = await caseIdOf(env, review);
+    env.messages.failing = true;
+    try {
+      await toFedBack(env, id);
+    } finally {
+      env.messages.failing = false;
+    }
+    const sms = await byKey(`rect:${id}:6:sms`);
+    expect(sms).toMatchObject({ state: 'PENDING' });
+    expect(sms.last_error).toContain('503');
+    const received = env.messages.received.length;
+    await deliverAll();
+    expect((await byKey(`rect:${id}:6:sms`)).state).toBe('DELIVERED');
+    expect((await byKey(`rect:${id}:6:portal`)).state).toBe('DELIVERED');
+    const sent = env.messages.received.slice(received).find((m) => m.idempotencyKey === `rect:${id}:6:sms`)!;
+    // The sealed mobile number is opened only for the gateway.
+    expect(sent.body.mobile).toBe('13812341234');
   });
 
   it('keeps provincial records waiting while PROVINCE_URL is unset (R26)', async () => {
