@@ -110,15 +110,20 @@ export function outboxRow(r: Record<string, unknown>): OutboxRecord {
   };
 }
 
-/** The other side acknowledged: the record is never sent again. False when the claim was lost meanwhile. */
+/**
+ * The other side acknowledged: the record is never sent again. Marked even when the lease ran out and
+ * another worker claimed the record meanwhile (an acknowledgement is one whoever holds the claim); false
+ * when the claim had been lost, for the log.
+ */
 export async function completeOutbox(em: Em, id: number, owner: string, now: number): Promise<boolean> {
-  const changed = await em.execute(
+  const rows = await em.execute<Array<{ claimed_by: string | null }>>('select claimed_by from outbox where id = ?', [id]);
+  await em.execute(
     `update outbox set state = 'DELIVERED', attempts = attempts + 1, delivered_at = ?, last_error = null, claimed_by = null, lease_until = null
-      where id = ? and state = 'PENDING' and claimed_by = ?`,
-    [now, id, owner],
+      where id = ? and state = 'PENDING'`,
+    [now, id],
     'run',
   );
-  return affected(changed) > 0;
+  return rows[0]?.claimed_by === owner;
 }
 
 export interface FailedAttempt {
@@ -156,10 +161,4 @@ export async function releaseOutbox(em: Em, id: number, owner: string): Promise<
 export function retryDelay(attempts: number, policy: { baseMs: number; maxMs: number }, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
-function affected(result: unknown): number {
-  if (typeof result === 'number') return result;
-  const r = result as { affectedRows?: number; rowCount?: number; changes?: number } | undefined;
-  return Number(r?.affectedRows ?? r?.rowCount ?? r?.changes ?? 0);
 }
