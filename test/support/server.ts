@@ -3,6 +3,8 @@ import type { Config } from '../../server/src/common/config.js';
 import { startServer, type RunningServer } from '../../server/src/app/server.js';
 import { throwawayDatabase } from './database.js';
 
+export type ThrowawayDatabase = Awaited<ReturnType<typeof throwawayDatabase>>;
+
 export interface TestServer extends RunningServer {
   clock: ManualClock;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, auth?: Auth): Promise<GqlResult<T>>;
@@ -21,14 +23,20 @@ export interface GqlResult<T> {
 export const T0 = new Date('2026-11-20T02:00:00Z');
 
 /** A real server on a random loopback port with its own throwaway database and a manual clock. */
-export async function startTestServer(config: Partial<Config> = {}, clock?: Clock): Promise<TestServer> {
-  const db = await throwawayDatabase();
+export async function startTestServer(
+  config: Partial<Config> = {},
+  clock?: Clock,
+  options: { database?: ThrowawayDatabase; outboxWorker?: boolean } = {},
+): Promise<TestServer> {
+  // A database given by the caller outlives this server (restart tests); the caller drops it.
+  const db = options.database ?? (await throwawayDatabase());
   const manual = (clock as ManualClock | undefined) ?? new ManualClock(T0);
   const running = await startServer({
     port: 0,
     host: '127.0.0.1',
     dashboardDir: null,
     scheduleJobs: false,
+    outboxWorker: options.outboxWorker ?? false,
     clock: manual,
     sqliteFile: db.sqliteFile,
     config: {
@@ -55,7 +63,7 @@ export async function startTestServer(config: Partial<Config> = {}, clock?: Cloc
     gql: (query, variables, auth) => gql(running.url, query, variables, auth),
     close: async () => {
       await running.close();
-      await db.drop();
+      if (!options.database) await db.drop();
     },
   };
 }

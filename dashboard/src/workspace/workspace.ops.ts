@@ -14,6 +14,9 @@ import extend from '../../../schema/operations/extend-rectification-deadline.gra
 import raterContact from '../../../schema/operations/rater-contact.graphql?raw';
 import figures from '../../../schema/operations/rectification-figures.graphql?raw';
 import problems from '../../../schema/operations/common-problems.graphql?raw';
+import outboxStatus from '../../../schema/operations/outbox-status.graphql?raw';
+import retryOutbox from '../../../schema/operations/retry-outbox-record.graphql?raw';
+import discardOutbox from '../../../schema/operations/discard-outbox-record.graphql?raw';
 
 export const wsOps = {
   queue,
@@ -21,6 +24,9 @@ export const wsOps = {
   raterContact,
   figures,
   problems,
+  outboxStatus,
+  retryOutbox,
+  discardOutbox,
   actions: {
     DISPATCH: dispatch,
     VERIFY: verify,

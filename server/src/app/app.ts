@@ -18,7 +18,10 @@ import { startCheckpointer } from '../db/checkpointer.js';
 import { GroupCommit } from '../db/group-commit.js';
 import { dialectOf, openDatabase, type Database, type Dialect, type Em, type Orm } from '../db/orm.js';
 import { MessageGateways } from '../notify/notify.service.js';
+import { createExchangeHooks } from '../exchange/exchange.hooks.js';
 import type { RatingHook } from '../rating/rating.service.js';
+import type { ServiceHook } from '../case/case.service.js';
+import type { InvalidationHook } from '../rectification/invalidation.js';
 import { createRectificationHook } from '../rectification/rectification.module.js';
 import { PresentationRegistry } from '../screen/presentation.service.js';
 import { ScreenTokenCache } from '../screen/screen-token.service.js';
@@ -50,6 +53,8 @@ export interface App extends Kernel, Database {
   readonly groupCommit: GroupCommit<Counted>;
   readonly channelCodes: Readonly<Record<Channel, number>>;
   readonly ratingHooks: readonly RatingHook[];
+  readonly serviceHooks: readonly ServiceHook[];
+  readonly invalidationHooks: readonly InvalidationHook[];
   /** Process metrics for `/metrics` (Prometheus text format). */
   readonly metrics: MetricsRegistry;
   /** Counts the home page's demo "try a rating" (one limiter per process). */
@@ -117,17 +122,22 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     channelCodes: pfCodes(config.pfCodes),
     demoTries: new DemoTryLimiter(),
   };
+  // Every service record, rating and invalidation is written for the provincial platform in its own
+  // transaction (R26); the exchange worker (server.ts, `npm run job:outbox`) delivers them.
+  const exchange = createExchangeHooks({ cipher, clock: kernel.clock });
+  const withHooks = { ...shared, serviceHooks: [exchange.onServiceStored], invalidationHooks: [exchange.onRatingInvalidated] };
   // The rating feature is given its after-store hooks here: a bad rating opens a rectification case (R13).
-  const rectification = createRectificationHook(shared);
+  const rectification = createRectificationHook(withHooks);
   closers.add('rectification hook', () => rectification.close());
 
   const metrics = processMetrics(shared, bus);
   closers.add('metrics', () => metrics.close());
 
   const app = {
-    ...shared,
+    ...withHooks,
     metrics: metrics.registry,
-    ratingHooks: [rectification.onRatingStored],
+    // The evaluation record first, so it is written before the rectification record of the case it opens.
+    ratingHooks: [exchange.onRatingStored, rectification.onRatingStored],
     close: () => closers.closeAll(),
   } satisfies App & FeatureDeps;
   return app;
@@ -159,7 +169,9 @@ function processMetrics(app: Database & { groupCommit: GroupCommit<Counted>; liv
     help: 'Outbox records not yet delivered (provincial platform, SMS, portal messages)',
     type: 'gauge',
     read: async () =>
-      Number((await (app.orm.em.fork() as Em).execute<Array<{ n: number }>>('select count(*) as n from outbox where delivered_at is null'))[0]?.n ?? 0),
+      Number(
+        (await (app.orm.em.fork() as Em).execute<Array<{ n: number }>>("select count(*) as n from outbox where state in ('PENDING', 'POISON')"))[0]?.n ?? 0,
+      ),
   });
   registry.sample({
     name: 'hcp_event_loop_lag_seconds',

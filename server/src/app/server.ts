@@ -7,6 +7,7 @@ import { startRedisBridge } from '../common/redis-bridge.js';
 import type { Em } from '../db/orm.js';
 import { createHttpServer } from '../http/server.js';
 import { recordDueDefaults } from '../rating/defaults.service.js';
+import { OutboxWorker } from '../exchange/outbox.worker.js';
 import { escalateOverdue } from '../rectification/rectification.service.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
 import { createApp, type App, type AppOptions } from './app.js';
@@ -14,6 +15,8 @@ import { productionProblems } from './production.js';
 
 export interface RunningServer {
   app: App;
+  /** The outbox delivery worker of this server, or null when it does not run one. */
+  outboxWorker: OutboxWorker | null;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -26,6 +29,8 @@ export interface StartOptions extends AppOptions {
   dashboardDir?: string | null;
   /** Run the R11 default job on a timer (off in tests, which call it directly). */
   scheduleJobs?: boolean;
+  /** Run the outbox delivery worker (R17, R26); defaults to `scheduleJobs`. */
+  outboxWorker?: boolean;
 }
 
 /** NODE_ENV=production does not start with development keys, demo data or default passwords. */
@@ -53,13 +58,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const actualPort = (http.server.address() as AddressInfo).port;
   const timers: NodeJS.Timeout[] = [];
   if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app));
+  const worker = (options.outboxWorker ?? options.scheduleJobs ?? true) ? new OutboxWorker(app).start() : null;
   return {
     app,
+    outboxWorker: worker,
     port: actualPort,
     url: `${app.config.tlsCert && app.config.tlsKey ? 'https' : 'http'}://127.0.0.1:${actualPort}`,
     // Reverse order of starting: jobs, then clients (HTTP and WebSocket), the Redis bridge, the app's parts.
     async close() {
       timers.forEach(clearInterval);
+      // Records in flight are marked before the database closes: an acknowledged record is never sent again.
+      await worker?.close();
       await http.close();
       await new Promise<void>((done) => http.server.close(() => done()));
       await stopBridge();

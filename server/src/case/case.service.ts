@@ -62,11 +62,24 @@ export interface RegisterServiceInput {
  */
 export type RegisteredService = ServiceWithRefs & { outcome: 'CREATED' | 'UPDATED' | 'UNCHANGED' };
 
+/** A service stored or advanced, as the after-store hooks see it (inside the registration's transaction). */
+export interface StoredService {
+  service: Service;
+  item: Item;
+  department: Department;
+  input: RegisterServiceInput;
+}
+
+/** Runs inside the registration's transaction when a service is stored or its status advances (the exchange outbox, R26). */
+export type ServiceHook = (tx: Em, sql: Sql, stored: StoredService) => Promise<void>;
+
 /** What registering services and issuing rating tokens need. */
 export interface CaseDeps extends Kernel, Database {
   readonly cipher: PiiCipher;
   readonly tokens: TokenService;
   readonly groupCommit: GroupRunner;
+  /** Run in order inside the transaction of every new or advanced service (the root gives the exchange's here). */
+  readonly serviceHooks?: readonly ServiceHook[];
 }
 
 /**
@@ -99,6 +112,7 @@ async function register(app: CaseDeps, db: CaseRows, actor: Actor, input: Regist
     const [kase, refs] = [await db.one(CaseSchema, 'select * from case_record where id = ?', [existing.caseId]), await storedRefs(db, existing)];
     const service = await advanceService(db, existing, input, item, department, app.clock.now());
     const outcome = service === existing ? 'UNCHANGED' : 'UPDATED';
+    if (service !== existing) await runServiceHooks(app, db, { service, item, department, input });
     return { service, kind: kase!.kind, item, department, ...refs, outcome };
   }
   const refs = await serviceRefs(db, input, department);
@@ -123,7 +137,12 @@ async function register(app: CaseDeps, db: CaseRows, actor: Actor, input: Regist
     createdAt: now,
   };
   const service = { id: await db.insert(ServiceSchema, row), ...row };
+  await runServiceHooks(app, db, { service, item, department, input });
   return { service, kind: input.caseKind ?? 'ORDINARY', item, department, ...refs, outcome: 'CREATED' };
+}
+
+async function runServiceHooks(app: CaseDeps, db: CaseRows, stored: StoredService): Promise<void> {
+  for (const hook of app.serviceHooks ?? []) await hook(db.em, db.sql, stored);
 }
 
 function validateServiceInput(input: RegisterServiceInput): void {

@@ -46,6 +46,16 @@ export interface Config {
   /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
   smsGatewayUrl?: string;
   portalMessageUrl?: string;
+  /** R17, R26: endpoint of the provincial platform (POST JSON per record); unset = provincial records wait in the outbox. */
+  provinceUrl?: string;
+  /** Outbox delivery: poll interval, records claimed at once, per-request timeout, claim lease, backoff and poison threshold. */
+  outboxIntervalMs: number;
+  outboxBatch: number;
+  outboxTimeoutMs: number;
+  outboxLeaseMs: number;
+  outboxRetryBaseMs: number;
+  outboxRetryMaxMs: number;
+  outboxPoisonAfter: number;
   /** NODE_ENV=production: no introspection, no "did you mean" hints in errors, no demo-only conveniences. */
   production: boolean;
   /** Largest HTTP request body accepted (bytes); larger ones get 413. */
@@ -103,6 +113,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serveDashboard: bool(env, 'SERVE_DASHBOARD', true),
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
+    provinceUrl: env.PROVINCE_URL || undefined,
+    outboxIntervalMs: int(env, 'OUTBOX_INTERVAL_MS', 2_000, 10, 3_600_000),
+    outboxBatch: int(env, 'OUTBOX_BATCH', 20, 1, 1_000),
+    outboxTimeoutMs: int(env, 'OUTBOX_TIMEOUT_MS', 10_000, 10, 300_000),
+    outboxLeaseMs: int(env, 'OUTBOX_LEASE_MS', 60_000, 100, 3_600_000),
+    outboxRetryBaseMs: int(env, 'OUTBOX_RETRY_BASE_MS', 10_000, 1, 3_600_000),
+    outboxRetryMaxMs: int(env, 'OUTBOX_RETRY_MAX_MS', 3_600_000, 1, 86_400_000),
+    outboxPoisonAfter: int(env, 'OUTBOX_POISON_AFTER', 8, 1, 1_000),
     pfCodes: pfCodesSetting(env.PF_CODES ?? ''),
     production: env.NODE_ENV === 'production',
     embedOrigins: originsSetting(env.EMBED_ORIGINS ?? ''),

@@ -19,11 +19,20 @@ export interface OutboxRecord {
   attempts: number;
   deliveredAt: number | null;
   lastError: string | null;
+  /** PENDING (to deliver), DELIVERED (acknowledged: never sent again), POISON (refused too often), DISCARDED (by an administrator). */
+  state: OutboxState;
+  /** Answers of the other side that refused the record (not timeouts): POISON after OUTBOX_POISON_AFTER. */
+  refusals: number;
+  /** The worker holding the record while it is being sent, until `leaseUntil`. */
+  claimedBy: string | null;
+  leaseUntil: number | null;
 }
+
+export type OutboxState = 'PENDING' | 'DELIVERED' | 'POISON' | 'DISCARDED';
 export const OutboxSchema = new EntitySchema<OutboxRecord>({
   name: 'OutboxRecord',
   tableName: 'outbox',
-  indexes: [{ properties: ['deliveredAt', 'availableAt'] }, { properties: ['aggregateType', 'aggregateId'] }],
+  indexes: [{ properties: ['deliveredAt', 'availableAt'] }, { properties: ['state', 'availableAt'] }, { properties: ['aggregateType', 'aggregateId'] }],
   properties: {
     id: pk,
     topic: str(40),
@@ -36,6 +45,10 @@ export const OutboxSchema = new EntitySchema<OutboxRecord>({
     attempts: int,
     deliveredAt: optMillis,
     lastError: optStr(500),
+    state: { ...str(12), default: 'PENDING' },
+    refusals: { ...int, default: 0 },
+    claimedBy: optStr(60),
+    leaseUntil: optMillis,
   },
 });
 

@@ -5,6 +5,7 @@ import { AuthResolver } from '../auth/auth.resolver.js';
 import { AccountsResolver } from '../auth/accounts.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
+import { exchangeResolvers } from '../exchange/exchange.resolver.js';
 import { RatingResolver } from '../rating/rating.resolver.js';
 import { rectificationResolvers } from '../rectification/rectification.resolver.js';
 import { screenResolvers } from '../screen/screen.resolver.js';
@@ -23,6 +24,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...statsResolvers,
   ...screenResolvers,
   ...rectificationResolvers,
+  ...exchangeResolvers,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

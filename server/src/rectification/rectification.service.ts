@@ -233,7 +233,7 @@ export async function step(
   let siblings: RectCase[] = [];
   if (outcome.invalidateRating) {
     const reason = `${kase.invalidReason ?? 'invalid'}${meta.note ? `: ${meta.note}` : ''}`.slice(0, 200);
-    const invalidated = await invalidateRating(tx, kase.ratingId, reason);
+    const invalidated = await invalidateRating(tx, kase.ratingId, reason, app.invalidationHooks);
     if (invalidated) {
       after.events.push({ kind: 'invalidation', scopes: invalidated.scopes, at: now, detail: { ratingId: kase.ratingId } });
       // The rating no longer counts anywhere, so the other departments' cases of it end too.

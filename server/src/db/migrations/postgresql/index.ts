@@ -6,8 +6,9 @@ import { Migration20261130020000_sign_in as M3 } from './Migration20261130020000
 import { Migration20261130020333_submission as M4 } from './Migration20261130020333_submission.js';
 import { Migration20261130030000_audit as M5 } from './Migration20261130030000_audit.js';
 import { Migration20261130040000_comment_sealed as M6 } from './Migration20261130040000_comment_sealed.js';
-import { Migration20261130050200_external_id as M7 } from './Migration20261130050200_external_id.js';
-import { Migration20261130050700_accounts as M8 } from './Migration20261130050700_accounts.js';
+import { Migration20261130050100_outbox_delivery as M7 } from './Migration20261130050100_outbox_delivery.js';
+import { Migration20261130050200_external_id as M8 } from './Migration20261130050200_external_id.js';
+import { Migration20261130050700_accounts as M9 } from './Migration20261130050700_accounts.js';
 
 export const postgresMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
@@ -17,6 +18,7 @@ export const postgresMigrations = [
   { name: 'Migration20261130020333_submission', class: M4 },
   { name: 'Migration20261130030000_audit', class: M5 },
   { name: 'Migration20261130040000_comment_sealed', class: M6 },
-  { name: 'Migration20261130050200_external_id', class: M7 },
-  { name: 'Migration20261130050700_accounts', class: M8 },
+  { name: 'Migration20261130050100_outbox_delivery', class: M7 },
+  { name: 'Migration20261130050200_external_id', class: M8 },
+  { name: 'Migration20261130050700_accounts', class: M9 },
 ];

@@ -1,0 +1,110 @@
+import type { ServiceHook } from '../case/case.service.js';
+import { ServiceSchema } from '../case/case.entities.js';
+import type { PiiCipher } from '../common/crypto.js';
+import type { Clock } from '../common/clock.js';
+import { OutboxSchema, type OutboxRecord } from '../db/outbox.entities.js';
+import type { Em } from '../db/orm.js';
+import { insertRow, sqlOf, type Sql } from '../db/sql.js';
+import type { OutboxEntry } from '../db/outbox.store.js';
+import type { Rating } from '../rating/rating.entity.js';
+import type { RatingHook } from '../rating/rating.service.js';
+import type { InvalidationHook } from '../rectification/invalidation.js';
+import { CASE_AGGREGATE, evaluationRecord, PROVINCE_TOPICS, recordKeys, serviceRecord, type Sealed } from './records.logic.js';
+
+/** The after-store hooks that write the provincial records into the outbox, each in its change's own transaction (R26). */
+export interface ExchangeHooks {
+  readonly onServiceStored: ServiceHook;
+  readonly onRatingStored: RatingHook;
+  readonly onRatingInvalidated: InvalidationHook;
+}
+
+export function createExchangeHooks(deps: { cipher: PiiCipher; clock: Clock }): ExchangeHooks {
+  const seal = (value: string): Sealed => ({ $sealed: deps.cipher.encrypt(value) });
+  return {
+    onServiceStored: async (tx, sql, { service, item, department, input }) => {
+      const record = serviceRecord({
+        projectNo: service.projectNo,
+        serviceNumber: service.serviceNumber,
+        serviceName: service.nodeName,
+        taskCode: item.taskCode,
+        taskHandleItem: item.handleItemCode,
+        taskName: item.name,
+        taskType: item.itemType,
+        deptCode: department.creditCode,
+        deptName: department.name,
+        areaCode: service.regionCode,
+        proStatus: service.proStatus,
+        acceptedAt: service.acceptedAt,
+        completedAt: service.completedAt,
+        userProp: input.userProp ?? 1,
+        proChannel: service.proChannel,
+        userName: seal(input.userName),
+        certKey: input.certKey ? seal(input.certKey) : null,
+        mobile: input.mobile ? seal(input.mobile) : null,
+      });
+      await append(
+        tx,
+        sql,
+        {
+          topic: PROVINCE_TOPICS.service,
+          recordKey: recordKeys.service(service.id, service.proStatus),
+          aggregateType: CASE_AGGREGATE,
+          aggregateId: service.caseId,
+          payload: record,
+        },
+        deps.clock.now().getTime(),
+      );
+    },
+    onRatingStored: async (tx, rating, _attribution, service) => {
+      await append(tx, await sqlOf(tx), evaluationEntry(rating, service, recordKeys.evaluation(rating.id)), deps.clock.now().getTime());
+    },
+    onRatingInvalidated: async (tx, rating) => {
+      const service = await tx.findOneOrFail(ServiceSchema, { id: rating.serviceId });
+      await append(tx, await sqlOf(tx), evaluationEntry(rating, service, recordKeys.invalidation(rating.id)), deps.clock.now().getTime());
+    },
+  };
+}
+
+function evaluationEntry(rating: Rating, service: { projectNo: string; serviceNumber: number }, recordKey: string): OutboxEntry {
+  return {
+    topic: PROVINCE_TOPICS.evaluation,
+    recordKey,
+    aggregateType: CASE_AGGREGATE,
+    aggregateId: rating.caseId,
+    payload: evaluationRecord({
+      ratingId: rating.id,
+      projectNo: service.projectNo,
+      serviceNumber: service.serviceNumber,
+      assessNumber: rating.assessNumber,
+      pf: rating.pf,
+      level: rating.level,
+      tags: rating.tags,
+      comment: rating.comment,
+      ratedAt: rating.ratedAt,
+      isDefault: rating.isDefault,
+      valid: rating.valid,
+      invalidReason: rating.invalidReason,
+    }),
+  };
+}
+
+/** One plain prepared insert on the change's transaction (the rating hot path; no ORM unit of work). */
+async function append(tx: Em, sql: Sql, e: OutboxEntry, now: number): Promise<void> {
+  const row: Omit<OutboxRecord, 'id'> = {
+    topic: e.topic,
+    recordKey: e.recordKey,
+    aggregateType: e.aggregateType,
+    aggregateId: String(e.aggregateId),
+    payload: JSON.stringify(e.payload),
+    createdAt: now,
+    availableAt: e.availableAt ?? now,
+    attempts: 0,
+    deliveredAt: null,
+    lastError: null,
+    state: 'PENDING',
+    refusals: 0,
+    claimedBy: null,
+    leaseUntil: null,
+  };
+  await insertRow(tx, sql, OutboxSchema, row);
+}
