@@ -1,3 +1,4 @@
+import type { AssessmentDeps } from '../assessment/assessment.service.js';
 import type { AuthDeps } from '../auth/auth.service.js';
 import type { CaseDeps } from '../case/case.service.js';
 import type { DemoTicketDeps } from '../case/demo-ticket.service.js';
@@ -9,4 +10,4 @@ import type { ScreenDeps } from '../screen/screen.deps.js';
 import type { LiveDeps } from '../stats/live-topics.js';
 
 /** Every feature's declared needs: what the schema's resolvers find in `context.app`. The root's `App` satisfies it. */
-export type FeatureDeps = CatalogDeps & AuthDeps & CaseDeps & DemoTicketDeps & LiveDeps & RatingDeps & NotifyDeps & RectificationDeps & ScreenDeps;
+export type FeatureDeps = CatalogDeps & AuthDeps & CaseDeps & DemoTicketDeps & LiveDeps & RatingDeps & NotifyDeps & RectificationDeps & ScreenDeps & AssessmentDeps;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
+import { assessmentResolvers } from '../assessment/assessment.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
@@ -21,6 +22,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...statsResolvers,
   ...screenResolvers,
   ...rectificationResolvers,
+  ...assessmentResolvers,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;
