@@ -224,7 +224,12 @@ export function dimensionsOf(c: UnitCounts, rules: AssessmentRules): Dimension[]
   const points = c.levels.reduce((sum, n, i) => sum + n * (rules.levelPoints[i] ?? 0), 0);
   const dim = (key: DimensionKey, numerator: number, n: number): Dimension =>
     n === 0 ? { key, value: null, lower: null, sample: 0 } : { key, value: numerator / n, lower: wilsonLower(numerator, n, rules.z), sample: n };
-  return [dim('quality', points, total), dim('active', c.active, total), dim('rectification', c.rectOnTime, c.rectDue), dim('callback', c.callbackSatisfied, c.callbacks)];
+  return [
+    dim('quality', points, total),
+    dim('active', c.active, total),
+    dim('rectification', c.rectOnTime, c.rectDue),
+    dim('callback', c.callbackSatisfied, c.callbacks),
+  ];
 }
 
 /**
@@ -430,7 +435,11 @@ export interface RectFacts {
  * it was settled in. A callback counts in the period it was made in. Overdue = deadline passed before
  * the end and not resolved before the end. Invalidated cases (R18) count nowhere.
  */
-export function rectContribution(c: RectFacts, startMs: number, endMs: number): Pick<UnitCounts, 'rectDue' | 'rectOnTime' | 'callbacks' | 'callbackSatisfied' | 'overdue'> {
+export function rectContribution(
+  c: RectFacts,
+  startMs: number,
+  endMs: number,
+): Pick<UnitCounts, 'rectDue' | 'rectOnTime' | 'callbacks' | 'callbackSatisfied' | 'overdue'> {
   const out = { rectDue: 0, rectOnTime: 0, callbacks: 0, callbackSatisfied: 0, overdue: 0 };
   if (c.state === 'INVALIDATED') return out;
   const inTime = c.resolvedAt !== null && c.onTime === true;

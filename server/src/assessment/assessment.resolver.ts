@@ -72,7 +72,9 @@ function entryView(e: SupervisionView): SupervisionEntryView {
 @Resolver()
 export class AssessmentResolver {
   @Authorized('department', 'supervisor', 'admin')
-  @Query(() => [AssessmentScore], { description: 'Composite scores on the four dimensions of R22 for a peer group (or one unit of it) in a month YYYY-MM or quarter YYYY-Qn' })
+  @Query(() => [AssessmentScore], {
+    description: 'Composite scores on the four dimensions of R22 for a peer group (or one unit of it) in a month YYYY-MM or quarter YYYY-Qn',
+  })
   async assessmentScores(
     @Arg('filter', () => AssessmentFilter) filter: AssessmentFilter,
     @Arg('period', () => String) period: string,

@@ -59,7 +59,9 @@ const CHILD_LABEL: Record<string, string> = { PROVINCE: '各市', CITY: '各区�
 async function resolveGroup(em: Em, input: GroupInput): Promise<Group> {
   if (input.kind === 'HALL_STAFF') {
     if (!input.hallId) throw InvalidInputError.field('group.hallId', 'the hall of a HALL_STAFF group', input.hallId);
-    const rows = await em.execute<Array<{ id: number; name: string; region_code: string }>>('select id, name, region_code from hall where id = ?', [input.hallId]);
+    const rows = await em.execute<Array<{ id: number; name: string; region_code: string }>>('select id, name, region_code from hall where id = ?', [
+      input.hallId,
+    ]);
     const hall = rows[0];
     if (!hall) throw NotFoundError.of('hall', String(input.hallId));
     return { key: `H:${hall.id}`, kind: 'HALL_STAFF', label: `${hall.name}工作人员`, regionCode: hall.region_code, hallId: Number(hall.id) };
@@ -67,7 +69,8 @@ async function resolveGroup(em: Em, input: GroupInput): Promise<Group> {
   const code = input.regionCode ?? '';
   if (!isValidRegionCode(code)) throw InvalidInputError.field('group.regionCode', 'a 12-digit region code', code);
   const level = regionLevelOf(code);
-  if (input.kind === 'DEPARTMENTS') return { key: `D:${code}`, kind: 'DEPARTMENTS', label: `${LEVEL_LABEL[level] ?? ''}级部门`, regionCode: code, hallId: null };
+  if (input.kind === 'DEPARTMENTS')
+    return { key: `D:${code}`, kind: 'DEPARTMENTS', label: `${LEVEL_LABEL[level] ?? ''}级部门`, regionCode: code, hallId: null };
   if (level === 'VILLAGE') throw InvalidInputError.field('group.regionCode', 'a region with smaller regions (not a village)', code);
   return { key: `R:${code}`, kind: 'REGIONS', label: CHILD_LABEL[level] ?? '下级区域', regionCode: code, hallId: null };
 }
@@ -372,7 +375,12 @@ export async function reviewSupervisionEntry(app: AssessmentDeps, actor: Actor, 
     e.decidedBy = actor.label.slice(0, 100);
     e.decidedAt = now;
     await tx.flush();
-    await appendAudit(tx as Em, app.dialect, { actor, action: 'supervision.review', subject: `supervision:${id}`, detail: `${decision} ${e.unitKey} ${e.period}: ${text}` }, now);
+    await appendAudit(
+      tx as Em,
+      app.dialect,
+      { actor, action: 'supervision.review', subject: `supervision:${id}`, detail: `${decision} ${e.unitKey} ${e.period}: ${text}` },
+      now,
+    );
     return e;
   });
   return { ...entry, reasonList: JSON.parse(entry.reasons) as string[], groupLabel: entry.groupKey };
@@ -385,11 +393,22 @@ export async function reviewSupervisionEntry(app: AssessmentDeps, actor: Actor, 
 export async function assessmentSettings(app: AssessmentDeps, regionCode: string) {
   if (!isValidRegionCode(regionCode)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', regionCode);
   const { values } = await loadRules(app.orm.em.fork() as Em, regionCode);
-  return ASSESSMENT_SETTING_KEYS.map((key) => ({ key, value: values[key].value, defaultValue: ASSESSMENT_DEFAULTS[key] as string, regionCode: values[key].regionCode }));
+  return ASSESSMENT_SETTING_KEYS.map((key) => ({
+    key,
+    value: values[key].value,
+    defaultValue: ASSESSMENT_DEFAULTS[key] as string,
+    regionCode: values[key].regionCode,
+  }));
 }
 
 /** Sets (or with value null removes) a region's override; applies to periods not yet frozen. Audited. */
-export async function setAssessmentSetting(app: AssessmentDeps, actor: Actor, regionCode: string, key: string, value: string | null | undefined): Promise<void> {
+export async function setAssessmentSetting(
+  app: AssessmentDeps,
+  actor: Actor,
+  regionCode: string,
+  key: string,
+  value: string | null | undefined,
+): Promise<void> {
   if (!isValidRegionCode(regionCode)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', regionCode);
   if (actor.role !== 'admin' && !(actor.role === 'supervisor' && actor.regionCode && isWithinRegion(regionCode, actor.regionCode))) {
     throw ForbiddenError.scope(`region ${regionCode}`);
@@ -400,11 +419,23 @@ export async function setAssessmentSetting(app: AssessmentDeps, actor: Actor, re
   const now = app.clock.now().getTime();
   await (app.orm.em.fork() as Em).transactional(async (tx) => {
     if (normalized === null) await tx.nativeDelete(AssessmentSettingSchema, { regionCode, key });
-    else await tx.upsert(AssessmentSettingSchema, { regionCode, key: key as AssessmentSettingKey, value: normalized, updatedAt: now, updatedBy: actor.label.slice(0, 100) });
+    else
+      await tx.upsert(AssessmentSettingSchema, {
+        regionCode,
+        key: key as AssessmentSettingKey,
+        value: normalized,
+        updatedAt: now,
+        updatedBy: actor.label.slice(0, 100),
+      });
     await appendAudit(
       tx as Em,
       app.dialect,
-      { actor, action: 'setting.change', subject: `assessment:${regionCode}:${key}`.slice(0, 100), detail: normalized === null ? 'back to the default' : `set to ${normalized}` },
+      {
+        actor,
+        action: 'setting.change',
+        subject: `assessment:${regionCode}:${key}`.slice(0, 100),
+        detail: normalized === null ? 'back to the default' : `set to ${normalized}`,
+      },
       now,
     );
   });

@@ -15,7 +15,10 @@ export enum SupervisionDecisionEnum {
   CONFIRMED = 'CONFIRMED',
   DISMISSED = 'DISMISSED',
 }
-registerEnumType(SupervisionDecisionEnum, { name: 'SupervisionDecision', description: 'R23: a supervisor confirms (确认) or dismisses (撤销) a key-supervision entry' });
+registerEnumType(SupervisionDecisionEnum, {
+  name: 'SupervisionDecision',
+  description: 'R23: a supervisor confirms (确认) or dismisses (撤销) a key-supervision entry',
+});
 
 @InputType({ description: 'A peer group: regionCode for DEPARTMENTS and REGIONS, hallId for HALL_STAFF' })
 export class PeerGroupInput {
@@ -59,7 +62,8 @@ export class Ranking {
   @Field(() => String) groupKey!: string;
   @Field(() => String) groupLabel!: string;
   @Field(() => String) period!: string;
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When a closed period’s figures were frozen; null for an open period' }) frozenAt!: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When a closed period’s figures were frozen; null for an open period' })
+  frozenAt!: Date | null;
   @Field(() => Int) minSample!: number;
   @Field(() => Int, { description: 'Confidence of the lower bound, %' }) confidence!: number;
   @Field(() => String, { description: 'The tie-break order, in Chinese' }) tieBreakOrder!: string;
