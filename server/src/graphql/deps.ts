@@ -10,4 +10,13 @@ import type { ScreenDeps } from '../screen/screen.deps.js';
 import type { LiveDeps } from '../stats/live-topics.js';
 
 /** Every feature's declared needs: what the schema's resolvers find in `context.app`. The root's `App` satisfies it. */
-export type FeatureDeps = CatalogDeps & AuthDeps & CaseDeps & DemoTicketDeps & LiveDeps & RatingDeps & NotifyDeps & RectificationDeps & ScreenDeps & AssessmentDeps;
+export type FeatureDeps = CatalogDeps &
+  AuthDeps &
+  CaseDeps &
+  DemoTicketDeps &
+  LiveDeps &
+  RatingDeps &
+  NotifyDeps &
+  RectificationDeps &
+  ScreenDeps &
+  AssessmentDeps;
