@@ -13,6 +13,9 @@ import decideAppeal from '../../../schema/operations/decide-appeal.graphql?raw';
 import extend from '../../../schema/operations/extend-rectification-deadline.graphql?raw';
 import raterContact from '../../../schema/operations/rater-contact.graphql?raw';
 import figures from '../../../schema/operations/rectification-figures.graphql?raw';
+import ranking from '../../../schema/operations/assessment-ranking.graphql?raw';
+import supervisionList from '../../../schema/operations/supervision-list.graphql?raw';
+import reviewSupervision from '../../../schema/operations/review-supervision-entry.graphql?raw';
 import problems from '../../../schema/operations/common-problems.graphql?raw';
 
 export const wsOps = {
@@ -21,6 +24,9 @@ export const wsOps = {
   raterContact,
   figures,
   problems,
+  ranking,
+  supervisionList,
+  reviewSupervision,
   actions: {
     DISPATCH: dispatch,
     VERIFY: verify,

@@ -3,24 +3,16 @@ import { createUser } from '../../../server/src/auth/auth.service.js';
 import { ManualClock } from '../../../server/src/common/clock.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { CITY, DISTRICT_A, DISTRICT_B, makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
+import { operation } from '../../support/operations.js';
 import { codeOf, startTestServer, type TestServer } from '../../support/server.js';
 import { newService, submit } from '../../support/services.js';
 
-const RANKING = `query ($group: PeerGroupInput!, $period: String!) {
-  rankings(group: $group, period: $period) {
-    groupKey groupLabel period frozenAt minSample confidence tieBreakOrder
-    rows { unitKey name total score fairScore rank ranked note overdue dimensions { key name value lower sample weight } }
-  }
-}`;
+const RANKING = operation('assessment-ranking');
 const SCORES = `query ($filter: AssessmentFilter!, $period: String!) {
   assessmentScores(filter: $filter, period: $period) { unitKey name total score fairScore rank }
 }`;
-const SUPERVISION = `query ($region: String!, $period: String!) {
-  supervisionList(region: $region, period: $period) { id groupKey groupLabel unitKey unitName reasons decision note decidedBy }
-}`;
-const REVIEW = `mutation ($id: Int!, $decision: SupervisionDecision!, $note: String!) {
-  reviewSupervisionEntry(id: $id, decision: $decision, note: $note) { id decision note decidedBy }
-}`;
+const SUPERVISION = operation('supervision-list');
+const REVIEW = operation('review-supervision-entry');
 const SET = `mutation ($regionCode: String!, $key: String!, $value: String) { setAssessmentSetting(regionCode: $regionCode, key: $key, value: $value) }`;
 
 interface Row {
