@@ -16,6 +16,7 @@ import figures from '../../../schema/operations/rectification-figures.graphql?ra
 import ranking from '../../../schema/operations/assessment-ranking.graphql?raw';
 import supervisionList from '../../../schema/operations/supervision-list.graphql?raw';
 import reviewSupervision from '../../../schema/operations/review-supervision-entry.graphql?raw';
+import departmentFigures from '../../../schema/operations/department-figures.graphql?raw';
 import problems from '../../../schema/operations/common-problems.graphql?raw';
 
 export const wsOps = {
@@ -25,6 +26,7 @@ export const wsOps = {
   figures,
   problems,
   ranking,
+  departmentFigures,
   supervisionList,
   reviewSupervision,
   actions: {
