@@ -19,6 +19,7 @@ interface Figures {
   items: { rows: Array<{ name: string; total: number }> };
   staff: { rows: Array<{ name: string; total: number }> } | null;
   hotTags: { tags: Array<{ code: string; count: number }> };
+  dimensions: { dimensions: Array<{ key: string; name: string; rated: number | null; average: number | null; goodRate: number | null }> };
 }
 
 let server: TestServer;
@@ -33,7 +34,12 @@ beforeAll(async () => {
   police = await sessionToken(server, 'police', 'police-pass');
   for (const level of [5, 4, 1]) {
     const service = await newService(server, fx, { windowId: fx.window.id, staffNo: fx.staff.workNo });
-    const res = await submit(server, { ...service, level, ...(level === 1 ? { tags: ['115'], comment: '等候时间太长' } : {}) }, { apiKey: fx.keys.market });
+    const dimensions = [{ key: 'attitude', level }, ...(level === 5 ? [{ key: 'efficiency', level: 4 }] : [])];
+    const res = await submit(
+      server,
+      { ...service, level, dimensions, ...(level === 1 ? { tags: ['115'], comment: '等候时间太长' } : {}) },
+      { apiKey: fx.keys.market },
+    );
     expect(res.errors).toBeUndefined();
   }
 });
@@ -53,6 +59,13 @@ describe("a department's own figures in the workspace (R21, R22)", () => {
     expect(f.items.rows.map((r) => [r.name, r.total])).toEqual([[fx.items.business.name, 3]]);
     expect(f.staff?.rows.map((r) => [r.name, r.total])).toEqual([['王晓明', 3]]);
     expect(f.hotTags.tags.map((t) => [t.code, t.count])).toEqual([['115', 1]]);
+    // R3: attitude scored 5, 4 and 1 (mean 10/3, 2 of 3 good); efficiency once, 4; the other five never.
+    const dims = Object.fromEntries(f.dimensions.dimensions.map((d) => [d.key, d]));
+    expect(f.dimensions.dimensions.map((d) => d.key)).toEqual(['commitment', 'attitude', 'materials', 'efficiency', 'trips', 'mechanism', 'integrity']);
+    expect(dims.attitude).toMatchObject({ name: '服务态度', rated: 3, goodRate: 2 / 3 });
+    expect(dims.attitude!.average).toBeCloseTo(10 / 3, 10);
+    expect(dims.efficiency).toMatchObject({ rated: 1, average: 4, goodRate: 1 });
+    expect(dims.trips).toMatchObject({ rated: 0, average: null });
   });
 
   it("refuses another department's per-staff figures to an officer (R12)", async () => {
@@ -61,5 +74,6 @@ describe("a department's own figures in the workspace (R21, R22)", () => {
     // Without staff the officer sees the other department only as the public does.
     const publicView = await server.gql<Figures>(FIGURES, { filter: { departmentId: fx.departments.market.id }, staff: false }, { token: police });
     expect(publicView.data?.overview.total).toBe(3);
+    expect(publicView.data?.dimensions.dimensions.find((d) => d.key === 'attitude')?.rated).toBe(3);
   });
 });
