@@ -47,7 +47,8 @@ import { accessFor, feedViewOf, minCountFor, needsScopeFacts, withDefaultScope, 
  * Read side of the live figures (R21). Every query reads rollup rows only, never the ratings table
  * (except the rating feed, which reads the latest N rows by primary key), in a small constant number
  * of statements whatever the data size: overview 1, breakdown 1, trend 1, hot tags 2, plus at most
- * one catalog lookup when an official's scope has to be checked.
+ * one catalog lookup when an official's scope has to be checked. The seven dimensions (R3) are the
+ * exception: they are counted from the valid ratings of a bounded day range (`dimensionFigures`).
  */
 
 /** A filter resolved for one caller: defaults applied, access checked, suppression decided. */
