@@ -60,6 +60,8 @@ describe('workspace figures and assessment pages', () => {
     expect(await page.textContent('[data-testid=dept-overview]')).toContain('4');
     expect(await page.textContent('[data-testid=dept-staff]')).toContain('王晓明');
     expect(await page.textContent('[data-testid=dept-dimensions]')).toContain('服务态度');
+    // Compared with its own previous period of the same length (nothing rated then).
+    expect(await page.textContent('[data-testid=dept-previous-total]')).toBe('上一周期：0');
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath('workspace-department.png'), fullPage: true });
     await page.close();

@@ -212,6 +212,7 @@ export const en: Messages = {
       trend: 'Daily trend',
       hotTags: 'Hot tags',
       day: 'Day',
+      previous: 'Previous period: {value}',
       dimensions: 'The seven dimensions',
       rated: 'Scored',
       average: 'Mean level',

@@ -198,6 +198,7 @@ export const zhCN = {
       trend: '每日趋势',
       hotTags: '热门评价标签',
       day: '日期',
+      previous: '上一周期：{value}',
       dimensions: '七个评价维度',
       rated: '评价次数',
       average: '平均等级',

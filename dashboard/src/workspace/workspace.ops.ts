@@ -27,6 +27,7 @@ export const wsOps = {
   problems,
   ranking,
   departmentFigures,
+  previousOverview: 'query ($filter: StatsFilter) { overview(filter: $filter) { total goodRate bad } }',
   supervisionList,
   reviewSupervision,
   actions: {
