@@ -190,10 +190,12 @@ async function computeUnits(em: Em, g: Group, p: Period): Promise<UnitFacts[]> {
  * A group's figures in a period. A period that has ended is frozen the first time it is read (R22:
  * reproducible): later reads return the frozen counts and rules, whatever arrived or changed since.
  */
-export async function groupFigures(app: AssessmentDeps, input: GroupInput, periodText: string): Promise<GroupFigures> {
+export async function groupFigures(app: AssessmentDeps, input: GroupInput, periodText: string, actor?: Actor): Promise<GroupFigures> {
   const em = app.orm.em.fork() as Em;
   const period = parsePeriod(periodText);
   const group = await resolveGroup(em, input);
+  // Checked before anything is computed or frozen.
+  if (actor) checkGroupAccess(actor, group);
   const now = app.clock.now().getTime();
   const closed = now >= period.endMs;
   if (closed) {
@@ -245,8 +247,7 @@ export interface RankingResult {
 }
 
 export async function rankings(app: AssessmentDeps, actor: Actor, input: GroupInput, periodText: string, unitKey?: string | null): Promise<RankingResult> {
-  const figures = await groupFigures(app, input, periodText);
-  checkGroupAccess(actor, figures.group);
+  const figures = await groupFigures(app, input, periodText, actor);
   const ranked = rankUnits(figures.units, figures.rules);
   if (unitKey) {
     const unit = ranked.find((u) => u.key === unitKey);
