@@ -6,6 +6,7 @@ import {
   nextScrollOffset,
   parentRegion,
   rankDepartments,
+  wilsonLower,
   regionPath,
   screenScope,
   stageFit,
@@ -35,16 +36,28 @@ const row = (key: string, total: number | null, goodRate: number | null, suppres
   code: null,
   regionLevel: null,
   total,
-  good: null,
+  good: total !== null && goodRate !== null ? Math.round(total * goodRate) : null,
   bad: null,
   goodRate,
   suppressed,
 });
 
 describe('rankDepartments', () => {
-  it('ranks by good rate, ties by volume, withheld departments last (R22 数据晾晒)', () => {
-    const ranked = rankDepartments([row('a', 50, 0.99), row('b', 10, 1), row('c', 80, 1), row('d', null, null, true), row('e', 0, null)]);
-    expect(ranked.map((r) => r.key)).toEqual(['c', 'b', 'a', 'd', 'e']);
+  it('ranks by the Wilson lower bound of the good rate, small samples unranked after, withheld last (R22 数据晾晒)', () => {
+    const ranked = rankDepartments([row('a', 50, 0.98), row('b', 10, 1), row('c', 80, 1), row('d', null, null, true), row('e', 0, null)]);
+    expect(ranked.map((r) => [r.key, r.ranked])).toEqual([
+      ['c', true],
+      ['a', true],
+      ['b', false],
+      ['d', false],
+      ['e', false],
+    ]);
+  });
+
+  it('puts 3 ratings at 100% below 3,000 at 99.8% even when both are ranked (R22)', () => {
+    const ranked = rankDepartments([row('few', 3, 1), row('many', 3000, 0.998)], 1);
+    expect(ranked.map((r) => r.key)).toEqual(['many', 'few']);
+    expect(wilsonLower(3, 3)).toBeCloseTo(0.4385, 4);
   });
 });
 

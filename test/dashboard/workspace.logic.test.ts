@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachmentNames, clockText, deadlineDay, QUEUES, shanghaiTime } from '../../dashboard/src/workspace/workspace.logic.js';
+import { attachmentNames, clockText, deadlineDay, QUEUES, shanghaiTime, toCsv } from '../../dashboard/src/workspace/workspace.logic.js';
 
 const due = '2026-12-05T16:00:00.000Z'; // end of 5 Dec in Shanghai
 const at = (text: string) => new Date(`${text}+08:00`).getTime();
@@ -25,5 +25,17 @@ describe('workspace clock (R16)', () => {
 
   it('gives the hotline only the callback queues', () => {
     expect(QUEUES.filter((q) => q.roles.includes('hotline')).map((q) => q.path)).toEqual(['callbacks', 'all']);
+  });
+});
+
+describe('toCsv', () => {
+  it('quotes fields with commas, quotes and line breaks; null is empty (every table exportable)', () => {
+    expect(
+      toCsv([
+        ['名称', '好评率'],
+        ['东城区市场监督管理局', 0.998],
+        ['a,"b"', null],
+      ]),
+    ).toBe('名称,好评率\r\n东城区市场监督管理局,0.998\r\n"a,""b""",\r\n');
   });
 });

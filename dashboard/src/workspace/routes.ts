@@ -18,6 +18,8 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       { path: 'cases/:id(\\d+)', name: 'workspace-case', component: () => import('./WorkspaceCasePage.vue'), props: (r) => ({ id: Number(r.params.id) }) },
       { path: 'figures', name: 'workspace-figures', component: () => import('./WorkspaceFigures.vue') },
       { path: 'outbox', name: 'workspace-outbox', component: () => import('./WorkspaceOutbox.vue') },
+      { path: 'department', name: 'workspace-department', component: () => import('./WorkspaceDepartment.vue') },
+      { path: 'assessment', name: 'workspace-assessment', component: () => import('./WorkspaceAssessment.vue') },
     ],
   },
 ];

@@ -94,3 +94,12 @@ export const QUEUES: QueueView[] = [
 export function attachmentNames(files: ArrayLike<{ name: string }> | null): string[] {
   return files ? Array.from(files, (f) => f.name).slice(0, 10) : [];
 }
+
+/** RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled; null is empty. */
+export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string {
+  const cell = (v: string | number | null | undefined) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}

@@ -13,6 +13,10 @@ import decideAppeal from '../../../schema/operations/decide-appeal.graphql?raw';
 import extend from '../../../schema/operations/extend-rectification-deadline.graphql?raw';
 import raterContact from '../../../schema/operations/rater-contact.graphql?raw';
 import figures from '../../../schema/operations/rectification-figures.graphql?raw';
+import ranking from '../../../schema/operations/assessment-ranking.graphql?raw';
+import supervisionList from '../../../schema/operations/supervision-list.graphql?raw';
+import reviewSupervision from '../../../schema/operations/review-supervision-entry.graphql?raw';
+import departmentFigures from '../../../schema/operations/department-figures.graphql?raw';
 import problems from '../../../schema/operations/common-problems.graphql?raw';
 import outboxStatus from '../../../schema/operations/outbox-status.graphql?raw';
 import retryOutbox from '../../../schema/operations/retry-outbox-record.graphql?raw';
@@ -27,6 +31,11 @@ export const wsOps = {
   outboxStatus,
   retryOutbox,
   discardOutbox,
+  ranking,
+  departmentFigures,
+  previousOverview: 'query ($filter: StatsFilter) { overview(filter: $filter) { total goodRate bad } }',
+  supervisionList,
+  reviewSupervision,
   actions: {
     DISPATCH: dispatch,
     VERIFY: verify,

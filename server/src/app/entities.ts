@@ -1,3 +1,4 @@
+import { assessmentEntities } from '../assessment/assessment.entities.js';
 import { authEntities } from '../auth/auth.entities.js';
 import { caseEntities } from '../case/case.entities.js';
 import { catalogEntities } from '../catalog/catalog.entities.js';
@@ -17,6 +18,7 @@ export const allEntities = [
   ...statsEntities,
   ...screenEntities,
   ...rectificationEntities,
+  ...assessmentEntities,
   ...outboxEntities,
   MetaSchema,
 ];

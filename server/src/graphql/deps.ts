@@ -1,3 +1,4 @@
+import type { AssessmentDeps } from '../assessment/assessment.service.js';
 import type { AuthDeps } from '../auth/auth.service.js';
 import type { CaseDeps } from '../case/case.service.js';
 import type { DemoTicketDeps } from '../case/demo-ticket.service.js';
@@ -19,4 +20,5 @@ export type FeatureDeps = CatalogDeps &
   NotifyDeps &
   RectificationDeps &
   ScreenDeps &
-  ExchangeDeps;
+  ExchangeDeps &
+  AssessmentDeps;

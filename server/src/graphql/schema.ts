@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
+import { assessmentResolvers } from '../assessment/assessment.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { AccountsResolver } from '../auth/accounts.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
@@ -25,6 +26,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...screenResolvers,
   ...rectificationResolvers,
   ...exchangeResolvers,
+  ...assessmentResolvers,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -549,3 +549,53 @@ export function breakdownRelevance(by: BreakdownBy, scope: FilterScope): string[
   // so a staff ranking listens to every staff change rather than to its parent scope only.
   return by === 'STAFF' ? [scopeKeyOf(scope), scopeKey.anyStaff] : [scopeKeyOf(scope)];
 }
+
+// ---------------------------------------------------------------------------------------------
+// The seven dimensions (R3)
+// ---------------------------------------------------------------------------------------------
+
+export interface DimensionFigure {
+  key: string;
+  name: string;
+  /** Ratings that scored this dimension. */
+  rated: number | null;
+  /** Mean level 1–5 over them; null without any (or withheld). */
+  average: number | null;
+  /** Levels 5–3 on this dimension (R2's good). */
+  good: number | null;
+  goodRate: number | null;
+}
+
+/**
+ * Counts the seven optional dimensions (R3) from the stored `dimensions` JSON of valid ratings, in the
+ * guide's order; a dimension scored by fewer than `minCount` ratings is withheld (public minimum).
+ */
+export function countDimensions(
+  stored: Iterable<string | null>,
+  definitions: ReadonlyArray<{ key: string; name: string }>,
+  minCount: number,
+): DimensionFigure[] {
+  const sums = new Map(definitions.map((d) => [d.key, { rated: 0, sum: 0, good: 0 }]));
+  for (const text of stored) {
+    if (!text) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if (!parsed || typeof parsed !== 'object') continue;
+    for (const [key, level] of Object.entries(parsed as Record<string, unknown>)) {
+      const s = sums.get(key);
+      if (!s || typeof level !== 'number' || !Number.isInteger(level) || level < 1 || level > 5) continue;
+      s.rated++;
+      s.sum += level;
+      if (level >= GOOD_MIN_LEVEL) s.good++;
+    }
+  }
+  return definitions.map((d) => {
+    const s = sums.get(d.key)!;
+    if (isSuppressed(s.rated, minCount)) return { key: d.key, name: d.name, rated: null, average: null, good: null, goodRate: null };
+    return { key: d.key, name: d.name, rated: s.rated, average: ratio(s.sum, s.rated), good: s.good, goodRate: ratio(s.good, s.rated) };
+  });
+}

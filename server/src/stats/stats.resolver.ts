@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../common/context.js';
 import { liveSnapshots, type LiveDeps } from './live-topics.js';
-import { breakdown, hotTags, overview, trend } from './stats.service.js';
-import { Breakdown, BreakdownByEnum, HotTags, Overview, RatingFeed, StatsFilter, Trend, TrendGranularityEnum } from './stats.types.js';
+import { breakdown, dimensionFigures, hotTags, overview, trend } from './stats.service.js';
+import { Breakdown, BreakdownByEnum, Dimensions, HotTags, Overview, RatingFeed, StatsFilter, Trend, TrendGranularityEnum } from './stats.types.js';
 
 // Every field admits any caller: who may read which scope (per-staff figures, a department's own
 // subtree, a supervisor's region, the public minimum) is decided in stats.service, for queries and
@@ -45,6 +45,12 @@ export class StatsQueryResolver {
     @Ctx() { app, actor }: Context<LiveDeps>,
   ): Promise<HotTags> {
     return hotTags(app, actor, filter, limit);
+  }
+
+  @Authorized('public')
+  @Query(() => Dimensions, { description: 'The seven optional dimensions (R3) over a day range (default: the last 30 days)' })
+  dimensions(@Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null, @Ctx() { app, actor }: Context<LiveDeps>): Promise<Dimensions> {
+    return dimensionFigures(app, actor, filter);
   }
 }
 

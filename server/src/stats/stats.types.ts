@@ -120,6 +120,24 @@ export class HotTags {
   @Field(() => String) asOf!: string;
 }
 
+@ObjectType({ description: 'One of the seven optional dimensions (R3): how often and how well it was scored' })
+export class DimensionFigure {
+  @Field(() => String, { description: 'commitment, attitude, materials, efficiency, trips, mechanism or integrity' }) key!: string;
+  @Field(() => String) name!: string;
+  @Field(() => Int, { nullable: true, description: 'Ratings that scored it; null when withheld (public minimum)' }) rated!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Mean level 1–5' }) average!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Levels 5–3' }) good!: number | null;
+  @Field(() => Float, { nullable: true }) goodRate!: number | null;
+}
+
+@ObjectType()
+export class Dimensions {
+  @Field(() => String) scope!: string;
+  @Field(() => [DimensionFigure]) dimensions!: DimensionFigure[];
+  @Field(() => Float) seq!: number;
+  @Field(() => String) asOf!: string;
+}
+
 @ObjectType({ description: 'A recent rating: never the rater or the comment; window and staff only for officials (R12)' })
 export class FeedEntry {
   @Field(() => Int) id!: number;

@@ -20,11 +20,12 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   rectification: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify'],
   screen: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating'],
   exchange: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification'],
-  graphql: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange'],
-  http: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql'],
+  graphql: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'assessment'],
+  http: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'assessment'],
   seeds: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen'],
-  app: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'http', 'seeds'],
-  cli: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'http', 'seeds', 'app'],
+  app: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'http', 'seeds', 'assessment'],
+  cli: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'http', 'seeds', 'app', 'assessment'],
+  assessment: ['common', 'db', 'catalog', 'auth', 'stats', 'rating', 'rectification'],
   main: ['common', 'app'],
 };
 

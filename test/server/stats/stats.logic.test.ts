@@ -3,6 +3,7 @@ import type { Actor } from '../../../server/src/common/actor.js';
 import { DomainError } from '../../../server/src/common/errors.js';
 import { addDays, coverDays } from '../../../server/src/stats/period.logic.js';
 import {
+  countDimensions,
   addMonths,
   bucketStartIso,
   buildBreakdownRows,
@@ -410,5 +411,20 @@ describe('snapshot sequencing', () => {
     expect(isNewerSnapshot(5, null)).toBe(true);
     expect(isNewerSnapshot(5, 5)).toBe(false);
     expect(isNewerSnapshot(6, 5)).toBe(true);
+  });
+});
+
+describe('countDimensions (R3)', () => {
+  const defs = [
+    { key: 'attitude', name: '服务态度' },
+    { key: 'trips', name: '跑趟次数' },
+  ];
+  it('counts each dimension, ignores unknown keys and bad JSON, withholds small counts from the public', () => {
+    const stored = ['{"attitude":5,"trips":2}', '{"attitude":2}', null, 'not json', '{"speed":5}'];
+    expect(countDimensions(stored, defs, 0)).toEqual([
+      { key: 'attitude', name: '服务态度', rated: 2, average: 3.5, good: 1, goodRate: 0.5 },
+      { key: 'trips', name: '跑趟次数', rated: 1, average: 2, good: 0, goodRate: 0 },
+    ]);
+    expect(countDimensions(stored, defs, 2)[1]).toEqual({ key: 'trips', name: '跑趟次数', rated: null, average: null, good: null, goodRate: null });
   });
 });
