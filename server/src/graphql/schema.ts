@@ -5,6 +5,7 @@ import { AuthResolver } from '../auth/auth.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { RatingResolver } from '../rating/rating.resolver.js';
+import { integrityResolvers } from '../integrity/integrity.resolver.js';
 import { rectificationResolvers } from '../rectification/rectification.resolver.js';
 import { screenResolvers } from '../screen/screen.resolver.js';
 import { livePubSub, statsResolvers } from '../stats/stats.resolver.js';
@@ -21,6 +22,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...statsResolvers,
   ...screenResolvers,
   ...rectificationResolvers,
+  ...integrityResolvers,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

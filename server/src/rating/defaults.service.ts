@@ -69,6 +69,9 @@ async function recordDefault(app: RatingDeps, service: Service): Promise<boolean
         tokenId: null,
         actorId: null,
         submissionKey: null,
+        raterMobileHash: null,
+        clientIpHash: null,
+        tokenIssuer: null,
         ratedAt,
       };
       const recorded = await recordFirstRating(app, tx as Em, kase, fresh, rating);

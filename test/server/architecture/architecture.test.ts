@@ -19,11 +19,12 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   notify: ['common', 'db'],
   rectification: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify'],
   screen: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating'],
-  graphql: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen'],
-  http: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'graphql'],
+  integrity: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification'],
+  graphql: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'integrity'],
+  http: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'integrity', 'graphql'],
   seeds: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen'],
-  app: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'graphql', 'http', 'seeds'],
-  cli: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'graphql', 'http', 'seeds', 'app'],
+  app: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'integrity', 'graphql', 'http', 'seeds'],
+  cli: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'integrity', 'graphql', 'http', 'seeds', 'app'],
   main: ['common', 'app'],
 };
 
