@@ -159,7 +159,8 @@ const BURST_SOURCES = [
   { key: 'DEVICE', name: '同一评价设备', of: (r: DetectRow) => (r.source === 'device' && r.actorId != null ? `apikey:${r.actorId}` : null) },
   { key: 'PHONE', name: '同一手机号', of: (r: DetectRow) => r.raterMobileHash },
   { key: 'ISSUER', name: '同一评价码签发方', of: (r: DetectRow) => r.tokenIssuer },
-  { key: 'IP', name: '同一网络地址', of: (r: DetectRow) => r.clientIpHash },
+  // Only ratings made with a rating token: a device or system is known by its key (a system relays many raters from one address).
+  { key: 'IP', name: '同一网络地址', of: (r: DetectRow) => (r.source === 'rater' ? r.clientIpHash : null) },
 ] as const;
 
 /** BURST: many top ratings from one device, phone, token issuer or network address within minutes. */
