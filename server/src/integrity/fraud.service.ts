@@ -1,5 +1,5 @@
 import type { Actor } from '../common/actor.js';
-import { dayStartMs, parseYmd } from '../common/calendar.js';
+import { dayStartMs, parseYmd, ymdOf } from '../common/calendar.js';
 import { ForbiddenError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { isDuplicateOrStale } from '../db/errors.js';
@@ -346,4 +346,25 @@ export async function reviewFraudSignal(app: IntegrityDeps, actor: Actor, id: nu
   });
   if (result.after) await publishAfterCommit(app, result.after);
   return result.signal;
+}
+
+export const FRAUD_JOB_ACTOR: Actor = { role: 'system', label: 'system:fraud-detection' };
+
+/** `YYYY-MM` of an instant (Asia/Shanghai). */
+export function monthOfMs(ms: number): string {
+  const ymd = ymdOf(ms);
+  return `${Math.floor(ymd / 10000)}-${String(Math.floor(ymd / 100) % 100).padStart(2, '0')}`;
+}
+
+/**
+ * The scheduled run (and `npm run job:fraud` without a period): this month, and last month too during
+ * the first three days of a month (late ratings of its last days). Idempotent, like every run.
+ */
+export async function runFraudJob(app: IntegrityDeps, period: string | null = null, regionCode: string | null = null): Promise<DetectionReport[]> {
+  const now = app.clock.now().getTime();
+  const periods = period ? [period] : [monthOfMs(now)];
+  if (!period && ymdOf(now) % 100 <= 3) periods.unshift(monthOfMs(now - 4 * 86_400_000));
+  const reports: DetectionReport[] = [];
+  for (const p of periods) reports.push(await detectFraudSignals(app, FRAUD_JOB_ACTOR, p, regionCode));
+  return reports;
 }

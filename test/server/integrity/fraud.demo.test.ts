@@ -12,7 +12,7 @@ const ADMIN = { role: 'admin' as const, label: 'test:admin' };
 beforeAll(async () => {
   server = await startTestServer();
   await seedDemo(server.app, { ratings: 20_000, days: 30 });
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await server?.close();
 });
