@@ -14,6 +14,11 @@ import extend from '../../../schema/operations/extend-rectification-deadline.gra
 import raterContact from '../../../schema/operations/rater-contact.graphql?raw';
 import figures from '../../../schema/operations/rectification-figures.graphql?raw';
 import problems from '../../../schema/operations/common-problems.graphql?raw';
+import fraudSignals from '../../../schema/operations/fraud-signals.graphql?raw';
+import reviewFraudSignal from '../../../schema/operations/review-fraud-signal.graphql?raw';
+import detectFraudSignals from '../../../schema/operations/detect-fraud-signals.graphql?raw';
+import commentThemes from '../../../schema/operations/comment-themes.graphql?raw';
+import confirmTheme from '../../../schema/operations/confirm-theme.graphql?raw';
 
 export const wsOps = {
   queue,
@@ -21,6 +26,11 @@ export const wsOps = {
   raterContact,
   figures,
   problems,
+  fraudSignals,
+  reviewFraudSignal,
+  detectFraudSignals,
+  commentThemes,
+  confirmTheme,
   actions: {
     DISPATCH: dispatch,
     VERIFY: verify,
