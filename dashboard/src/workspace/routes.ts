@@ -17,6 +17,7 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       })),
       { path: 'cases/:id(\\d+)', name: 'workspace-case', component: () => import('./WorkspaceCasePage.vue'), props: (r) => ({ id: Number(r.params.id) }) },
       { path: 'figures', name: 'workspace-figures', component: () => import('./WorkspaceFigures.vue') },
+      { path: 'problems', name: 'workspace-problems', component: () => import('./WorkspaceProblems.vue') },
       { path: 'integrity', name: 'workspace-integrity', component: () => import('./WorkspaceIntegrity.vue') },
     ],
   },

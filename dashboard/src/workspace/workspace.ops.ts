@@ -19,6 +19,8 @@ import reviewFraudSignal from '../../../schema/operations/review-fraud-signal.gr
 import detectFraudSignals from '../../../schema/operations/detect-fraud-signals.graphql?raw';
 import commentThemes from '../../../schema/operations/comment-themes.graphql?raw';
 import confirmTheme from '../../../schema/operations/confirm-theme.graphql?raw';
+import analyseProblem from '../../../schema/operations/analyse-common-problem.graphql?raw';
+import closeProblem from '../../../schema/operations/close-common-problem.graphql?raw';
 
 export const wsOps = {
   queue,
@@ -31,6 +33,8 @@ export const wsOps = {
   detectFraudSignals,
   commentThemes,
   confirmTheme,
+  analyseProblem,
+  closeProblem,
   actions: {
     DISPATCH: dispatch,
     VERIFY: verify,
