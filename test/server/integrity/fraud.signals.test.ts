@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../server/src/auth/auth.service.js';
 import type { Em } from '../../../server/src/db/orm.js';
+import { runFraudJob } from '../../../server/src/integrity/fraud.service.js';
 import { diffRollups, readRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
 import { recountRectRollup, storedRectRollup } from '../../../server/src/rectification/figures.store.js';
 import { countRows, rollupTotal } from '../../support/rollups.js';
@@ -293,9 +294,14 @@ describe('reviewing a signal (R18)', () => {
     expect(Object.fromEntries(await storedRectRollup(em()))).toEqual(Object.fromEntries(await recountRectRollup(em())));
   });
 
-  it('detection after a review stores nothing again', async () => {
+  it('detection after a review stores nothing again, neither by the mutation nor by the job (npm run job:fraud)', async () => {
     const again = await detect(tokens.super);
     expect(again.data!.detectFraudSignals.created).toBe(0);
+    const [report] = await runFraudJob(server.app, '2026-11');
+    // The two upheld patterns are invalid now and no longer found, nor is the staff-device one, which knew the
+    // window device's address from the burst's (now invalid) ratings; the four others are, stored already.
+    expect(report).toMatchObject({ period: '2026-11', regionCode: null, found: 4, created: 0, updated: 0 });
+    expect(await countRows(server.app, 'fraud_signal')).toBe(7);
   });
 });
 
