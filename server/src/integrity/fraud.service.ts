@@ -4,7 +4,7 @@ import { ForbiddenError, IllegalTransitionError, InvalidInputError, NotFoundErro
 import type { Em } from '../db/orm.js';
 import { isDuplicateOrStale } from '../db/errors.js';
 import { appendAudit } from '../auth/audit.service.js';
-import { isWithinRegion } from '../catalog/region.logic.js';
+import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
 import { regionLikePattern } from '../rectification/rectification.access.js';
 import type { RectificationDeps } from '../rectification/rectification.deps.js';
 import { invalidateRatingsInTx, publishAfterCommit } from '../rectification/rectification.service.js';
@@ -36,8 +36,14 @@ export function parsePeriod(text: string): Period {
   throw InvalidInputError.field('period', 'a month YYYY-MM or a day YYYY-MM-DD', text);
 }
 
+/** A region code given by a caller, checked before it reaches a scope pattern. */
+export function checkRegionCode(code: string | null | undefined): void {
+  if (code != null && !isValidRegionCode(code)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', code);
+}
+
 /** The region a caller may detect or review in: a supervisor's own, any for admin and system. */
 function regionOf(actor: Actor, requested: string | null): string | null {
+  checkRegionCode(requested);
   if (actor.role === 'admin' || actor.role === 'system') return requested;
   if (actor.role === 'supervisor' && actor.regionCode) {
     if (requested && !isWithinRegion(requested, actor.regionCode)) throw ForbiddenError.scope(`region ${requested}`);
@@ -264,6 +270,7 @@ export function canSeeSignal(actor: Actor, s: Pick<FraudSignal, 'regionCode' | '
 }
 
 export async function listSignals(app: IntegrityDeps, actor: Actor, filter: SignalFilter): Promise<{ total: number; items: FraudSignal[] }> {
+  checkRegionCode(filter.regionCode);
   const scope = scopeSql(actor);
   const where = [scope.sql];
   const params = [...scope.params];

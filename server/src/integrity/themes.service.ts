@@ -5,10 +5,10 @@ import { ForbiddenError, InvalidInputError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { isDuplicateOrStale } from '../db/errors.js';
 import { appendAudit } from '../auth/audit.service.js';
-import { isWithinRegion } from '../catalog/region.logic.js';
+import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
 import { regionLikePattern } from '../rectification/rectification.access.js';
 import { CommentThemeSchema, type CommentTheme } from './integrity.entities.js';
-import type { IntegrityDeps } from './fraud.service.js';
+import { checkRegionCode, type IntegrityDeps } from './fraud.service.js';
 import { addMonths, countThemes, themeTerms, type ThemeComment, type ThemeCount } from './themes.logic.js';
 
 interface JiebaLike {
@@ -61,6 +61,7 @@ function monthStart(month: string): number {
 function themeScope(actor: Actor, filter: ThemeFilter): { sql: string; params: unknown[]; regionCode: string | null } {
   const where: string[] = [];
   const params: unknown[] = [];
+  checkRegionCode(filter.regionCode);
   let regionCode = filter.regionCode ?? null;
   if (actor.role === 'supervisor') {
     if (!actor.regionCode) throw ForbiddenError.scope('comment themes');
@@ -97,10 +98,10 @@ function themeScope(actor: Actor, filter: ThemeFilter): { sql: string; params: u
  * previous months, top departments and items, rising ones flagged and whether a supervisor confirmed them.
  * Reads the stored comment, which has personal data masked (R12); it is masked again before cutting.
  */
-export async function commentThemes(app: IntegrityDeps, actor: Actor, filter: ThemeFilter): Promise<ThemeResult[]> {
+export async function commentThemes(app: IntegrityDeps, actor: Actor, filter: ThemeFilter, monthsShown = MONTHS_SHOWN): Promise<ThemeResult[]> {
   const month = filter.month ?? currentMonth(app.clock.now().getTime());
   const scope = themeScope(actor, filter);
-  const first = addMonths(month, -(MONTHS_SHOWN - 1));
+  const first = addMonths(month, -(monthsShown - 1));
   const from = monthStart(first);
   const to = monthStart(addMonths(month, 1));
   const em = app.orm.em.fork() as Em;
@@ -124,7 +125,7 @@ export async function commentThemes(app: IntegrityDeps, actor: Actor, filter: Th
     itemId: Number(r.item_id),
     itemName: r.item_name,
   }));
-  const months = Array.from({ length: MONTHS_SHOWN }, (_, i) => addMonths(first, i));
+  const months = Array.from({ length: monthsShown }, (_, i) => addMonths(first, i));
   const themes = countThemes(comments, month, addMonths(month, -1), months, {
     minCount: app.config.themeMinCount,
     riseRatio: app.config.themeRiseRatio,
@@ -146,6 +147,7 @@ export async function confirmTheme(app: IntegrityDeps, actor: Actor, term: strin
   const word = term.trim();
   if (!word || [...word].length > 20 || !/^[\p{Script=Han}A-Za-z]+$/u.test(word))
     throw InvalidInputError.field('term', 'a word of 1–20 Chinese characters or letters', term);
+  checkRegionCode(requestedRegion);
   let regionCode = requestedRegion ?? actor.regionCode ?? null;
   if (!regionCode) throw InvalidInputError.field('regionCode', 'the region the theme is confirmed for', requestedRegion);
   if (actor.role === 'supervisor' && !isWithinRegion(regionCode, actor.regionCode ?? '\0')) throw ForbiddenError.scope(`region ${regionCode}`);
@@ -173,11 +175,13 @@ export async function confirmTheme(app: IntegrityDeps, actor: Actor, term: strin
  * the region (no figure below `minPublicRatings`, R21). Nothing personal: terms are cut from masked comments.
  */
 export async function publicThemes(app: IntegrityDeps, regionCode: string, month: string | null): Promise<Array<{ term: string; count: number }>> {
+  if (!isValidRegionCode(regionCode)) throw InvalidInputError.field('regionCode', 'a 12-digit region code', regionCode);
   const em = app.orm.em.fork() as Em;
   const confirmed = await confirmedTerms(em, regionCode);
   if (confirmed.size === 0) return [];
   const admin: Actor = { role: 'admin', label: 'public-themes' };
-  const themes = await commentThemes(app, admin, { regionCode, month, limit: 200 });
+  // One month only: a public request reads no more comments than it shows (nothing is cached).
+  const themes = await commentThemes(app, admin, { regionCode, month, limit: 200 }, 1);
   const min = Math.max(app.config.minPublicRatings, 1);
   return themes.filter((t) => t.confirmed && t.count >= min).map((t) => ({ term: t.term, count: t.count }));
 }

@@ -311,6 +311,7 @@ describe('who sees the signals', () => {
     expect(await signals(tokens.police)).toEqual([]);
     expect(await signals(tokens.districtB)).toEqual([]);
     expect((await signals(tokens.super, { state: 'OPEN' })).length).toBe(4);
+    expect(codeOf(await server.gql(`{ fraudSignals(filter: { regionCode: "41x" }) { total } }`, {}, { token: tokens.super }))).toBe('BAD_USER_INPUT');
     const anon = await server.gql(`{ fraudSignals { total } }`);
     expect(codeOf(anon)).toBe('UNAUTHENTICATED');
   });
