@@ -21,6 +21,13 @@ import problems from '../../../schema/operations/common-problems.graphql?raw';
 import outboxStatus from '../../../schema/operations/outbox-status.graphql?raw';
 import retryOutbox from '../../../schema/operations/retry-outbox-record.graphql?raw';
 import discardOutbox from '../../../schema/operations/discard-outbox-record.graphql?raw';
+import fraudSignals from '../../../schema/operations/fraud-signals.graphql?raw';
+import reviewFraudSignal from '../../../schema/operations/review-fraud-signal.graphql?raw';
+import detectFraudSignals from '../../../schema/operations/detect-fraud-signals.graphql?raw';
+import commentThemes from '../../../schema/operations/comment-themes.graphql?raw';
+import confirmTheme from '../../../schema/operations/confirm-theme.graphql?raw';
+import analyseProblem from '../../../schema/operations/analyse-common-problem.graphql?raw';
+import closeProblem from '../../../schema/operations/close-common-problem.graphql?raw';
 
 export const wsOps = {
   queue,
@@ -36,6 +43,13 @@ export const wsOps = {
   previousOverview: 'query ($filter: StatsFilter) { overview(filter: $filter) { total goodRate bad } }',
   supervisionList,
   reviewSupervision,
+  fraudSignals,
+  reviewFraudSignal,
+  detectFraudSignals,
+  commentThemes,
+  confirmTheme,
+  analyseProblem,
+  closeProblem,
   actions: {
     DISPATCH: dispatch,
     VERIFY: verify,

@@ -4,6 +4,7 @@ import { caseEntities } from '../case/case.entities.js';
 import { catalogEntities } from '../catalog/catalog.entities.js';
 import { outboxEntities } from '../db/outbox.entities.js';
 import { RatingSchema } from '../rating/rating.entity.js';
+import { integrityEntities } from '../integrity/integrity.entities.js';
 import { rectificationEntities } from '../rectification/rectification.entities.js';
 import { screenEntities } from '../screen/screen-token.entity.js';
 import { statsEntities } from '../stats/rollup.entities.js';
@@ -19,6 +20,7 @@ export const allEntities = [
   ...screenEntities,
   ...rectificationEntities,
   ...assessmentEntities,
+  ...integrityEntities,
   ...outboxEntities,
   MetaSchema,
 ];

@@ -8,6 +8,7 @@ import type { Em } from '../db/orm.js';
 import { createHttpServer } from '../http/server.js';
 import { recordDueDefaults } from '../rating/defaults.service.js';
 import { OutboxWorker } from '../exchange/outbox.worker.js';
+import { runFraudJob } from '../integrity/fraud.service.js';
 import { escalateOverdue } from '../rectification/rectification.service.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
 import { createApp, type App, type AppOptions } from './app.js';
@@ -43,6 +44,8 @@ async function refuseUnsafeProduction(app: App): Promise<void> {
 
 const DEFAULTS_JOB_MS = 10 * 60_000;
 const RECTIFICATION_JOB_MS = 5 * 60_000;
+/** R18: fraud detection over this month, a few times a day (a run reads the month's ratings). */
+const FRAUD_JOB_MS = 6 * 3_600_000;
 
 /** Starts one server: database (migrated), tag dictionary, demo data when empty, HTTP + WebSocket. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -57,7 +60,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   await new Promise<void>((done) => http.server.listen(port, options.host ?? app.config.host, done));
   const actualPort = (http.server.address() as AddressInfo).port;
   const timers: NodeJS.Timeout[] = [];
-  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app));
+  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app), scheduleFraudDetection(app));
   const worker = (options.outboxWorker ?? options.scheduleJobs ?? true) ? new OutboxWorker(app).start() : null;
   return {
     app,
@@ -82,6 +85,12 @@ function scheduleRectification(app: App): NodeJS.Timeout {
   const run = () => escalateOverdue(app).catch((err) => app.logger.error('rectification overdue job failed', { error: String(err) }));
   void run();
   return setInterval(run, RECTIFICATION_JOB_MS).unref();
+}
+
+/** R18: the fraud detectors run over this month every few hours (not at start: a run reads a month of ratings). */
+function scheduleFraudDetection(app: App): NodeJS.Timeout {
+  const run = () => runFraudJob(app).catch((err) => app.logger.error('fraud detection job failed', { error: String(err) }));
+  return setInterval(run, FRAUD_JOB_MS).unref();
 }
 
 function scheduleDefaults(app: App): NodeJS.Timeout {

@@ -301,7 +301,8 @@ export async function issueRatingToken(app: CaseDeps, actor: Actor, projectNo: s
   await checkIssuer(em, actor, service);
   if (service.ratingId) throw AlreadyRatedError.service(projectNo, serviceNumber);
   const ttl = app.config.ratingTokenTtlHours * 3600;
-  const { token, expiresAt } = await app.tokens.sign('rating', String(service.id), ttl);
+  // `iby`: who issued it (R18: bursts of top ratings through one issuer's tokens are a fraud signal).
+  const { token, expiresAt } = await app.tokens.sign('rating', String(service.id), ttl, { iby: actor.label });
   return { token, expiresAt: expiresAt!, path: `/rate?t=${encodeURIComponent(token)}` };
 }
 

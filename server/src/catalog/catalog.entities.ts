@@ -58,12 +58,26 @@ export interface ServiceWindow {
   no: string;
   name: string;
   departmentId: number | null;
+  /**
+   * When the window serves (R18: ratings at the window outside these hours are suspicious), as
+   * `<weekdays> <HH:MM>-<HH:MM>`, weekdays 1 (Monday) … 7, e.g. `1-5 08:30-17:30` (the default) or `1-6 09:00-17:00`.
+   */
+  openingHours?: string;
 }
+/** Weekdays 08:30–17:30, the usual hours of a government service hall. */
+export const DEFAULT_OPENING_HOURS = '1-5 08:30-17:30';
 export const ServiceWindowSchema = new EntitySchema<ServiceWindow>({
   name: 'ServiceWindow',
   tableName: 'service_window',
   uniques: [{ properties: ['hallId', 'no'] }],
-  properties: { id: pk, hallId: int, no: str(20), name: str(100), departmentId: optInt },
+  properties: {
+    id: pk,
+    hallId: int,
+    no: str(20),
+    name: str(100),
+    departmentId: optInt,
+    openingHours: { ...str(40), default: DEFAULT_OPENING_HOURS, onCreate: (w: ServiceWindow) => w.openingHours ?? DEFAULT_OPENING_HOURS },
+  },
 });
 
 export interface Terminal {

@@ -84,6 +84,21 @@ export interface Config {
   requireTotp: boolean;
   /** Provincial `pf` codes that differ from the common order, "HOTLINE=6,SMS=7,DEFAULT=7" (parsed once by the root). */
   pfCodes: string;
+  /** R18 fraud-signal thresholds (FRAUD_*); docs/assessment-integrity.md gives the reason for each default. */
+  fraud: {
+    burstCount: number;
+    burstMinutes: number;
+    commentMinChars: number;
+    commentMinCases: number;
+    offHoursGraceMinutes: number;
+    offHoursMinRatings: number;
+    outlierZ: number;
+    outlierMinRatings: number;
+    outlierMinPeers: number;
+  };
+  /** Comment themes (社情民意): least mentions of a term in a period, and the rise over the previous period that flags it. */
+  themeMinCount: number;
+  themeRiseRatio: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -136,7 +151,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),
     liveMaxTopics: int(env, 'LIVE_MAX_TOPICS', 5_000, 1, 1_000_000),
     liveNewTopicsPerMinute: int(env, 'LIVE_NEW_TOPICS_PER_MINUTE', 60, 1, 1_000_000),
+    fraud: {
+      burstCount: int(env, 'FRAUD_BURST_COUNT', 5, 2, 10_000),
+      burstMinutes: int(env, 'FRAUD_BURST_MINUTES', 10, 1, 24 * 60),
+      commentMinChars: int(env, 'FRAUD_COMMENT_MIN_CHARS', 15, 1, 1_000),
+      commentMinCases: int(env, 'FRAUD_COMMENT_MIN_CASES', 3, 2, 10_000),
+      offHoursGraceMinutes: int(env, 'FRAUD_OFF_HOURS_GRACE_MINUTES', 30, 0, 12 * 60),
+      offHoursMinRatings: int(env, 'FRAUD_OFF_HOURS_MIN_RATINGS', 3, 1, 10_000),
+      outlierZ: num(env, 'FRAUD_OUTLIER_Z', 3.5, 1, 100),
+      outlierMinRatings: int(env, 'FRAUD_OUTLIER_MIN_RATINGS', 100, 1, 1_000_000),
+      outlierMinPeers: int(env, 'FRAUD_OUTLIER_MIN_PEERS', 5, 3, 100_000),
+    },
+    themeMinCount: int(env, 'THEME_MIN_COUNT', 3, 1, 1_000_000),
+    themeRiseRatio: num(env, 'THEME_RISE_RATIO', 2, 1, 1_000),
   };
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw InvalidInputError.field(`environment variable ${name}`, `a number ${min}–${max}`, raw);
+  }
+  return value;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual, scrypt as scryptCb } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual, scrypt as scryptCb } from 'node:crypto';
 import { promisify } from 'node:util';
 import { DataIntegrityError } from './errors.js';
 
@@ -46,6 +46,19 @@ export class PiiCipher {
       throw new DataIntegrityError('a stored personal-data value failed its integrity check; it is not shown, and the event is recorded');
     }
   }
+
+  /**
+   * A keyed hash (blind index) of a personal value, for finding equal values without storing them (R18:
+   * bursts from one phone or address). Keyed with a key derived from the current PII key: it cannot be
+   * reversed by hashing every phone number without that key. A new current key gives new hashes (signals
+   * then only match values hashed under the same key).
+   */
+  blindIndex(value: string): string {
+    this.indexKey ??= createHmac('sha256', this.keys.get(this.currentKeyId)!).update('haochaping/blind-index/v1').digest();
+    return createHmac('sha256', this.indexKey).update(value).digest('hex').slice(0, 40);
+  }
+
+  private indexKey: Buffer | undefined;
 
   keyIdOf(sealed: string): string {
     return sealed.split('.')[1] ?? '';

@@ -4,6 +4,7 @@ import type { CaseDeps } from '../case/case.service.js';
 import type { DemoTicketDeps } from '../case/demo-ticket.service.js';
 import type { CatalogDeps } from '../catalog/catalog.service.js';
 import type { ExchangeDeps } from '../exchange/outbox.worker.js';
+import type { IntegrityDeps } from '../integrity/fraud.service.js';
 import type { NotifyDeps } from '../notify/notify.service.js';
 import type { RatingDeps } from '../rating/rating.service.js';
 import type { RectificationDeps } from '../rectification/rectification.deps.js';
@@ -21,4 +22,5 @@ export type FeatureDeps = CatalogDeps &
   RectificationDeps &
   ScreenDeps &
   ExchangeDeps &
-  AssessmentDeps;
+  AssessmentDeps &
+  IntegrityDeps;

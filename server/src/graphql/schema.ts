@@ -8,6 +8,7 @@ import { CaseResolver } from '../case/case.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { exchangeResolvers } from '../exchange/exchange.resolver.js';
 import { RatingResolver } from '../rating/rating.resolver.js';
+import { integrityResolvers } from '../integrity/integrity.resolver.js';
 import { rectificationResolvers } from '../rectification/rectification.resolver.js';
 import { screenResolvers } from '../screen/screen.resolver.js';
 import { livePubSub, statsResolvers } from '../stats/stats.resolver.js';
@@ -27,6 +28,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...rectificationResolvers,
   ...exchangeResolvers,
   ...assessmentResolvers,
+  ...integrityResolvers,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

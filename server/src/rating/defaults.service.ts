@@ -70,6 +70,9 @@ async function recordDefault(app: RatingDeps, service: Service): Promise<boolean
         actorId: null,
         submissionKey: null,
         externalKey: null,
+        raterMobileHash: null,
+        clientIpHash: null,
+        tokenIssuer: null,
         ratedAt,
       };
       const recorded = await recordFirstRating(app, tx as Em, kase, fresh, rating);

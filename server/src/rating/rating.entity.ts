@@ -42,6 +42,12 @@ export interface Rating {
    * the same rating (R9), never a second one.
    */
   externalKey: string | null;
+  /** R18: keyed hash (blind index) of the rater's mobile, never the number itself: finds bursts from one phone. */
+  raterMobileHash: string | null;
+  /** R18: keyed hash of the network address the rating came from (the address itself is not kept). */
+  clientIpHash: string | null;
+  /** R18: who issued the rating token used (`apikey:3`, the issuer's actor label); null without a token. */
+  tokenIssuer: string | null;
   ratedAt: number;
 }
 export const RatingSchema = new EntitySchema<Rating>({
@@ -73,6 +79,9 @@ export const RatingSchema = new EntitySchema<Rating>({
     actorId: optInt,
     submissionKey: { ...optStr(100), unique: true },
     externalKey: { ...optStr(100), unique: true },
+    raterMobileHash: optStr(64),
+    clientIpHash: optStr(64),
+    tokenIssuer: optStr(100),
     ratedAt: millis,
   },
 });

@@ -23,9 +23,9 @@ export class RatingResolver {
   })
   async submitEvaluation(
     @Arg('input', () => SubmitEvaluationInput) input: SubmitEvaluationInput,
-    @Ctx() { app, actor }: Context<RatingDeps>,
+    @Ctx() { app, actor, clientIp }: Context<RatingDeps>,
   ): Promise<RatingView> {
-    const submitted = await submitEvaluation(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions) });
+    const submitted = await submitEvaluation(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions), clientIp });
     return answer(app, submitted, input.token ? RATER : actor);
   }
 
@@ -52,8 +52,11 @@ export class RatingResolver {
     description:
       'Adds the one follow-up rating (追评, R9) to a rated service where FOLLOW_UP_DAYS allows it: with the follow-up token given with the first rating, or a device or system key naming the service. Kept outside the figures; a bad one opens a rectification case (R13)',
   })
-  async submitFollowUp(@Arg('input', () => SubmitFollowUpInput) input: SubmitFollowUpInput, @Ctx() { app, actor }: Context<RatingDeps>): Promise<RatingView> {
-    const submitted = await submitFollowUp(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions) });
+  async submitFollowUp(
+    @Arg('input', () => SubmitFollowUpInput) input: SubmitFollowUpInput,
+    @Ctx() { app, actor, clientIp }: Context<RatingDeps>,
+  ): Promise<RatingView> {
+    const submitted = await submitFollowUp(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions), clientIp });
     return answer(app, submitted, input.token ? RATER : actor);
   }
 

@@ -56,6 +56,8 @@ export interface SubmitEvaluationInput {
   submissionId?: string | null;
   /** A department system's own id of this rating (collected elsewhere); unique per sending key, the same id again returns the stored rating. */
   externalId?: string | null;
+  /** The network address the request came from (R18: kept only as a keyed hash). */
+  clientIp?: string | null;
 }
 
 /** A follow-up (追评, R9): the rater's own second say, by follow-up token, device key or system key. */
@@ -93,6 +95,8 @@ type Kind = 'first' | 'followUp';
 interface Submitter {
   actor: Actor;
   expiredToken: boolean;
+  /** Who issued the token used (its `iby` claim), for fraud signals (R18). */
+  tokenIssuer?: string | null;
 }
 
 /**
@@ -200,10 +204,11 @@ async function submitterOf(app: RatingDeps, caller: Actor, input: SubmitEvaluati
   return {
     actor: { role: 'rater', label: `${kind}-token:${claims.jti}`, serviceId: Number(claims.sub), tokenId: claims.jti },
     expiredToken: claims.expired,
+    tokenIssuer: typeof claims.iby === 'string' ? claims.iby.slice(0, 100) : null,
   };
 }
 
-async function submit(app: RatingDeps, { actor, expiredToken }: Submitter, input: SubmitEvaluationInput, kind: Kind): Promise<SubmittedRating> {
+async function submit(app: RatingDeps, { actor, expiredToken, tokenIssuer }: Submitter, input: SubmitEvaluationInput, kind: Kind): Promise<SubmittedRating> {
   if (!['rater', 'device', 'system'].includes(actor.role)) {
     if (actor.role !== 'public') throw ForbiddenError.role(['rater', 'device', 'system'], actor.role);
     throw new UnauthenticatedError(
@@ -236,9 +241,10 @@ async function submit(app: RatingDeps, { actor, expiredToken }: Submitter, input
       checkChannel(actor.role, channel, actor);
       const evaluation = validateEvaluation({ ...input, channel }, tags);
       const now = app.clock.now().getTime();
+      const origin: Origin = { tokenIssuer: tokenIssuer ?? null, clientIpHash: input.clientIp ? app.cipher.blindIndex(input.clientIp) : null };
       return kind === 'first'
-        ? storeFirstRating(app, tx, sql, actor, service, evaluation, input, { submissionKey: key, externalKey: extKey }, now)
-        : storeFollowUp(app, tx, sql, actor, service, evaluation, { submissionKey: key, externalKey: extKey }, now);
+        ? storeFirstRating(app, tx, sql, actor, service, evaluation, input, { submissionKey: key, externalKey: extKey }, now, origin)
+        : storeFollowUp(app, tx, sql, actor, service, evaluation, { submissionKey: key, externalKey: extKey }, now, origin);
     });
   } catch (err) {
     // Two sends of one answer raced in groups side by side (PostgreSQL): the unique keys let one in and
@@ -343,15 +349,19 @@ function sealedComment(app: RatingDeps, comment: string | null): Pick<Rating, 'c
   return { comment: masked.text, commentSealed: app.cipher.encrypt(comment) };
 }
 
+/** Where a rating came from, kept for fraud signals (R18): the token's issuer and the address's keyed hash. */
+type Origin = Pick<Rating, 'tokenIssuer' | 'clientIpHash'>;
+
 function newRating(
   app: RatingDeps,
   actor: Actor,
   service: Service,
   evaluation: NormalizedEvaluation,
   assessNumber: number,
-  rater: Pick<Rating, 'raterNameSealed' | 'raterNameMasked' | 'raterMobileSealed' | 'raterMobileMasked'>,
+  rater: Pick<Rating, 'raterNameSealed' | 'raterNameMasked' | 'raterMobileSealed' | 'raterMobileMasked' | 'raterMobileHash'>,
   keys: Pick<Rating, 'submissionKey' | 'externalKey'>,
   now: number,
+  origin: Origin,
 ): Rating {
   return {
     id: 0,
@@ -372,6 +382,7 @@ function newRating(
     tokenId: actor.tokenId ?? null,
     actorId: actor.apiKeyId ?? null,
     ...keys,
+    ...origin,
     ratedAt: now,
   };
 }
@@ -387,6 +398,7 @@ async function storeFirstRating(
   input: SubmitEvaluationInput,
   keys: Pick<Rating, 'submissionKey' | 'externalKey'>,
   now: number,
+  origin: Origin,
 ): Promise<Stored> {
   const [caseRow] = await sql.all('select * from case_record where id = ?', [service.caseId]);
   if (!caseRow) throw NotFoundError.of(`case of service ${service.projectNo}#${service.serviceNumber}`, String(service.caseId));
@@ -394,7 +406,7 @@ async function storeFirstRating(
   const prior = service.ratingId ? await priorRating(tx, service) : null;
   checkFirstRating(prior, app.config, service);
   checkRatingWindow(service, app.config, now);
-  const rating = newRating(app, actor, service, evaluation, 1, raterData(app, kase, input), keys, now);
+  const rating = newRating(app, actor, service, evaluation, 1, raterData(app, kase, input), keys, now, origin);
   try {
     const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
     return { value: { rating, attribution, service }, deltas: counted };
@@ -414,6 +426,7 @@ async function storeFollowUp(
   evaluation: NormalizedEvaluation,
   keys: Pick<Rating, 'submissionKey' | 'externalKey'>,
   now: number,
+  origin: Origin,
 ): Promise<Stored> {
   const first = service.ratingId ? await tx.findOneOrFail(RatingSchema, { id: service.ratingId }) : null;
   checkFollowUp(first ? await priorRating(tx, service, first) : null, app.config, now, service);
@@ -423,8 +436,9 @@ async function storeFollowUp(
     raterNameMasked: first!.raterNameMasked,
     raterMobileSealed: first!.raterMobileSealed,
     raterMobileMasked: first!.raterMobileMasked,
+    raterMobileHash: first!.raterMobileHash,
   };
-  const rating = newRating(app, actor, service, evaluation, 2, rater, keys, now);
+  const rating = newRating(app, actor, service, evaluation, 2, rater, keys, now, origin);
   try {
     rating.id = await insertRow(tx, sql, RatingSchema, rating);
     const attribution = emptyAttribution();
@@ -516,6 +530,7 @@ function raterData(app: RatingDeps, kase: CaseRecord, input: SubmitEvaluationInp
       raterNameMasked: maskName(input.raterName),
       raterMobileSealed: input.raterMobile ? app.cipher.encrypt(input.raterMobile) : null,
       raterMobileMasked: input.raterMobile ? maskPhone(input.raterMobile) : null,
+      raterMobileHash: input.raterMobile ? mobileHash(app, input.raterMobile) : null,
     };
   }
   return {
@@ -523,7 +538,18 @@ function raterData(app: RatingDeps, kase: CaseRecord, input: SubmitEvaluationInp
     raterNameMasked: kase.applicantNameMasked,
     raterMobileSealed: kase.applicantMobileSealed,
     raterMobileMasked: kase.applicantMobileMasked,
+    raterMobileHash: kase.applicantMobileSealed ? mobileHash(app, kase.applicantMobileSealed, true) : null,
   };
+}
+
+/** R18: the keyed hash of the rater's mobile (digits only), never the number; null when it cannot be read. */
+function mobileHash(app: RatingDeps, mobile: string, sealed = false): string | null {
+  try {
+    const digits = (sealed ? app.cipher.decrypt(mobile) : mobile).replace(/\D/g, '').replace(/^86(?=1\d{10}$)/, '');
+    return digits ? app.cipher.blindIndex(`mobile:${digits}`) : null;
+  } catch {
+    return null;
+  }
 }
 
 function emptyAttribution(): Attribution {

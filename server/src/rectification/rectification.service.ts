@@ -32,7 +32,7 @@ export interface StepMeta {
 }
 
 /** What happened in a committed transaction, published and delivered after it. */
-interface AfterCommit {
+export interface AfterCommit {
   events: ChangeEvent[];
   messages: number[];
 }
@@ -391,6 +391,39 @@ async function afterCommit(app: RectificationDeps, after: AfterCommit): Promise<
       log.error('message delivery failed', { error: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+/**
+ * R18 outside an appeal: ratings found fake (刷好评) or malicious by an upheld fraud signal become invalid
+ * inside the caller's transaction, good ratings included. Each leaves every statistic exactly as an
+ * upheld appeal does (`invalidateRating`), and its rectification cases still open end as INVALIDATED.
+ * Returns the ratings this call invalidated (not those invalid already) and what to publish after commit.
+ */
+export async function invalidateRatingsInTx(
+  app: RectificationDeps,
+  tx: Em,
+  ratingIds: readonly number[],
+  reason: string,
+  now: number,
+): Promise<{ invalidated: number[]; after: AfterCommit }> {
+  const after: AfterCommit = { events: [], messages: [] };
+  const invalidated: number[] = [];
+  for (const ratingId of ratingIds) {
+    const done = await invalidateRating(tx, ratingId, reason);
+    if (!done) continue;
+    invalidated.push(ratingId);
+    after.events.push({ kind: 'invalidation', scopes: done.scopes, at: now, detail: { ratingId } });
+    const cases = await tx.find(RectCaseSchema, { ratingId, state: { $ne: 'INVALIDATED' } });
+    for (const kase of cases) {
+      await step(app, tx, kase, SYSTEM_ACTOR, { action: 'INVALIDATE', reason: reason.slice(0, 200) }, { note: reason, attachments: [] }, now, after);
+    }
+  }
+  return { invalidated, after };
+}
+
+/** Publishes and delivers what a committed transaction of `invalidateRatingsInTx` produced. */
+export async function publishAfterCommit(app: RectificationDeps, after: AfterCommit): Promise<void> {
+  await afterCommit(app, after);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -20,12 +20,13 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   rectification: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify'],
   screen: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating'],
   exchange: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification'],
-  graphql: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'assessment'],
-  http: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'assessment'],
+  graphql: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'assessment', 'integrity'],
+  http: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'assessment', 'integrity'],
   seeds: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen'],
-  app: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'http', 'seeds', 'assessment'],
-  cli: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'http', 'seeds', 'app', 'assessment'],
+  app: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'http', 'seeds', 'assessment', 'integrity'],
+  cli: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'exchange', 'graphql', 'http', 'seeds', 'app', 'assessment', 'integrity'],
   assessment: ['common', 'db', 'catalog', 'auth', 'stats', 'rating', 'rectification'],
+  integrity: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification'],
   main: ['common', 'app'],
 };
 
