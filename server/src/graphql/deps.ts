@@ -7,6 +7,16 @@ import type { RatingDeps } from '../rating/rating.service.js';
 import type { RectificationDeps } from '../rectification/rectification.deps.js';
 import type { ScreenDeps } from '../screen/screen.deps.js';
 import type { LiveDeps } from '../stats/live-topics.js';
+import type { QualityDeps } from '../quality/quality.service.js';
 
 /** Every feature's declared needs: what the schema's resolvers find in `context.app`. The root's `App` satisfies it. */
-export type FeatureDeps = CatalogDeps & AuthDeps & CaseDeps & DemoTicketDeps & LiveDeps & RatingDeps & NotifyDeps & RectificationDeps & ScreenDeps;
+export type FeatureDeps = CatalogDeps &
+  AuthDeps &
+  CaseDeps &
+  DemoTicketDeps &
+  LiveDeps &
+  RatingDeps &
+  NotifyDeps &
+  RectificationDeps &
+  ScreenDeps &
+  QualityDeps;

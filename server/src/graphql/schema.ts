@@ -9,6 +9,7 @@ import { rectificationResolvers } from '../rectification/rectification.resolver.
 import { screenResolvers } from '../screen/screen.resolver.js';
 import { livePubSub, statsResolvers } from '../stats/stats.resolver.js';
 import { SystemResolver } from './system.resolver.js';
+import { QualityResolver } from '../quality/quality.resolver.js';
 import { authChecker } from './auth-checker.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -21,6 +22,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...statsResolvers,
   ...screenResolvers,
   ...rectificationResolvers,
+  QualityResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

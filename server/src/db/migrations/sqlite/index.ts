@@ -6,6 +6,7 @@ import { Migration20261130020000_sign_in as M3 } from './Migration20261130020000
 import { Migration20261130020331_submission as M4 } from './Migration20261130020331_submission.js';
 import { Migration20261130030000_audit as M5 } from './Migration20261130030000_audit.js';
 import { Migration20261130040000_comment_sealed as M6 } from './Migration20261130040000_comment_sealed.js';
+import { Migration20261130050300_quality_finding as M7 } from './Migration20261130050300_quality_finding.js';
 
 export const sqliteMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
@@ -15,4 +16,5 @@ export const sqliteMigrations = [
   { name: 'Migration20261130020331_submission', class: M4 },
   { name: 'Migration20261130030000_audit', class: M5 },
   { name: 'Migration20261130040000_comment_sealed', class: M6 },
+  { name: 'Migration20261130050300_quality_finding', class: M7 },
 ];
