@@ -2,6 +2,7 @@ import type { AuthDeps } from '../auth/auth.service.js';
 import type { CaseDeps } from '../case/case.service.js';
 import type { DemoTicketDeps } from '../case/demo-ticket.service.js';
 import type { CatalogDeps } from '../catalog/catalog.service.js';
+import type { CatalogImportDeps } from '../catalog/import/import.resolver.js';
 import type { NotifyDeps } from '../notify/notify.service.js';
 import type { RatingDeps } from '../rating/rating.service.js';
 import type { RectificationDeps } from '../rectification/rectification.deps.js';
@@ -19,4 +20,5 @@ export type FeatureDeps = CatalogDeps &
   NotifyDeps &
   RectificationDeps &
   ScreenDeps &
-  QualityDeps;
+  QualityDeps &
+  CatalogImportDeps;

@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
+import { CatalogImportResolver } from '../catalog/import/import.resolver.js';
 import { RatingResolver } from '../rating/rating.resolver.js';
 import { rectificationResolvers } from '../rectification/rectification.resolver.js';
 import { screenResolvers } from '../screen/screen.resolver.js';
@@ -17,6 +18,7 @@ export const resolvers: NonEmptyArray<Function> = [
   SystemResolver,
   AuthResolver,
   CatalogResolver,
+  CatalogImportResolver,
   CaseResolver,
   RatingResolver,
   ...statsResolvers,
