@@ -84,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   const target = { databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'haochaping.sqlite') };
   const orm = await openDatabase(target, allEntities);
   const bar = progressBar(statSync(file).size);
+  const started = performance.now();
   try {
     const report = await importCatalog(
       { orm, dialect: dialectOf(target) },
@@ -97,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
       },
     );
     bar.done();
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(`${report.rows} rows in ${seconds.toFixed(1)} s (${Math.round(report.rows / seconds)} rows/s)\n`);
     if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else printReport(report, process.stdout);
     return report.rejectedCount > 0 ? 1 : 0;
