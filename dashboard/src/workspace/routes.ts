@@ -17,6 +17,8 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       })),
       { path: 'cases/:id(\\d+)', name: 'workspace-case', component: () => import('./WorkspaceCasePage.vue'), props: (r) => ({ id: Number(r.params.id) }) },
       { path: 'figures', name: 'workspace-figures', component: () => import('./WorkspaceFigures.vue') },
+      { path: 'quality', name: 'workspace-quality', component: () => import('./WorkspaceQuality.vue') },
+      { path: 'import', name: 'workspace-import', component: () => import('./WorkspaceImport.vue') },
     ],
   },
 ];

@@ -14,8 +14,14 @@ import extend from '../../../schema/operations/extend-rectification-deadline.gra
 import raterContact from '../../../schema/operations/rater-contact.graphql?raw';
 import figures from '../../../schema/operations/rectification-figures.graphql?raw';
 import problems from '../../../schema/operations/common-problems.graphql?raw';
+import qualityFindings from '../../../schema/operations/quality-findings.graphql?raw';
+import qualityFindingsCsv from '../../../schema/operations/quality-findings-csv.graphql?raw';
+import importCatalog from '../../../schema/operations/import-catalog.graphql?raw';
 
 export const wsOps = {
+  qualityFindings,
+  qualityFindingsCsv,
+  importCatalog,
   queue,
   caseDetail,
   raterContact,
