@@ -39,6 +39,10 @@ const itemsFile = join(dir, 'items.csv');
 writeFileSync(itemsFile, iconv.encode(lines.join('\r\n'), 'gbk'));
 
 async function main(): Promise<void> {
+  if (argv.includes('--files-only')) {
+    console.log(dir);
+    return;
+  }
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, SEED_DEMO: 'false', LOG_LEVEL: 'error' };
   let scratch: string | null = null;
   let client: pg.Client | null = null;
