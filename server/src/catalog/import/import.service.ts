@@ -154,7 +154,7 @@ class Applier {
   constructor(
     private readonly em: Em,
     private readonly sql: Sql,
-    /** PostgreSQL takes a batch as arrays (`any`, `unnest`): one short statement instead of hundreds of parameters. */
+    /** PostgreSQL inserts a batch as arrays (`unnest`): one short statement instead of thousands of parameters. */
     private readonly arrays: boolean,
     private readonly state: CatalogState,
     private readonly countsOf: (kind: ImportKind) => KindCounts,
@@ -340,11 +340,11 @@ class Applier {
     if (!valid.length) return;
     const existing = new Map<string, { id: number; handle_item_code: string; name: string; item_type: string; department_id: number }>();
     const codes = valid.map((v) => v.row.taskCode);
-    const columns = 'select id, task_code, handle_item_code, name, item_type, department_id from item';
-    const found = await this.sql.all<{ id: number; task_code: string; handle_item_code: string; name: string; item_type: string; department_id: number }>(
-      this.arrays ? `${columns} where task_code = any(?::text[])` : `${columns} where task_code in (${codes.map(() => '?').join(', ')})`,
-      this.arrays ? [codes] : codes,
-    );
+    type Found = { id: number; task_code: string; handle_item_code: string; name: string; item_type: string; department_id: number };
+    const lookup = `select id, task_code, handle_item_code, name, item_type, department_id from item where task_code in (${codes.map(() => '?').join(', ')})`;
+    // On PostgreSQL unnamed (planned with this batch's values): a named statement keeps the plan made
+    // while the table was still empty, a sequential scan, and the import slows down as the table grows.
+    const found = this.arrays ? await this.em.execute<Found[]>(lookup, codes) : await this.sql.all<Found>(lookup, codes);
     for (const f of found) existing.set(f.task_code, f);
     const inserts: unknown[][] = [];
     for (const { raw, row } of valid) {
