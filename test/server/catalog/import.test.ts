@@ -7,6 +7,7 @@ import { makeCreditCode } from '../../../server/src/catalog/credit-code.logic.js
 import { importCatalog, type ImportOptions, type ImportReport } from '../../../server/src/catalog/import/import.service.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { makeFixture, sessionToken } from '../../support/fixture.js';
+import { operation } from '../../support/operations.js';
 import { codeOf, startTestServer, type TestServer } from '../../support/server.js';
 
 const SOUTH = '419903000000';
@@ -151,21 +152,28 @@ describe('catalog import (R4, R25)', () => {
 
   it('importCatalog takes base64 content from administrators only, with a size limit (R25)', async () => {
     const admin = await sessionToken(server, 'admin', 'admin-pass');
-    const query = `mutation ($f: String!, $c: String!, $d: Boolean!) { importCatalog(fileName: $f, contentBase64: $c, dryRun: $d) {
-      format rows rejectedCount committed dryRun kinds { kind created updated unchanged rejected } rejected { row column code message } } }`;
+    const query = operation('import-catalog');
     const csv = `code,name\n419906000000,新区\n`;
     const ok = await server.gql<{ importCatalog: { committed: boolean; kinds: Array<{ created: number }> } }>(
       query,
-      { f: 'regions.csv', c: Buffer.from(csv).toString('base64'), d: false },
+      { fileName: 'regions.csv', content: Buffer.from(csv).toString('base64'), dryRun: false, skipRejected: false },
       { token: admin },
     );
     expect(ok.errors).toBeUndefined();
     expect(ok.data!.importCatalog).toMatchObject({ committed: true, kinds: [{ kind: 'regions', created: 1, updated: 0, unchanged: 0, rejected: 0 }] });
     const officer = await sessionToken(server, 'police', 'police-pass');
-    expect(codeOf(await server.gql(query, { f: 'regions.csv', c: '', d: true }, { token: officer }))).toBe('FORBIDDEN');
-    const malformed = await server.gql(query, { f: 'regions.csv', c: Buffer.from('a,b\n"x').toString('base64'), d: false }, { token: admin });
+    expect(codeOf(await server.gql(query, { fileName: 'regions.csv', content: '', dryRun: true, skipRejected: false }, { token: officer }))).toBe('FORBIDDEN');
+    const malformed = await server.gql(
+      query,
+      { fileName: 'regions.csv', content: Buffer.from('a,b\n"x').toString('base64'), dryRun: false, skipRejected: false },
+      { token: admin },
+    );
     expect(codeOf(malformed)).toBe('MALFORMED_FILE');
-    const huge = await server.gql(query, { f: 'regions.csv', c: 'A'.repeat(server.app.config.importMaxBytes * 2), d: true }, { token: admin });
+    const huge = await server.gql(
+      query,
+      { fileName: 'regions.csv', content: 'A'.repeat(server.app.config.importMaxBytes * 2), dryRun: true, skipRejected: false },
+      { token: admin },
+    );
     expect(['BAD_USER_INPUT', 'PAYLOAD_TOO_LARGE']).toContain(codeOf(huge));
   });
 });

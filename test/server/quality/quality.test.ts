@@ -193,8 +193,8 @@ describe('数据质检: quality findings of department systems’ records (R25)'
 
   it('exports the findings in scope as CSV with a byte-order mark (R25)', async () => {
     const res = await server.gql<{ qualityFindingsCsv: string }>(
-      'query ($f: QualityFindingFilter) { qualityFindingsCsv(filter: $f) }',
-      { f: { kind: 'HANDLE_ITEM_MISMATCH' } },
+      operation('quality-findings-csv'),
+      { filter: { kind: 'HANDLE_ITEM_MISMATCH' } },
       { token: admin },
     );
     const csv = res.data!.qualityFindingsCsv;
