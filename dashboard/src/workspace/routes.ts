@@ -22,6 +22,8 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       { path: 'assessment', name: 'workspace-assessment', component: () => import('./WorkspaceAssessment.vue') },
       { path: 'problems', name: 'workspace-problems', component: () => import('./WorkspaceProblems.vue') },
       { path: 'integrity', name: 'workspace-integrity', component: () => import('./WorkspaceIntegrity.vue') },
+      { path: 'quality', name: 'workspace-quality', component: () => import('./WorkspaceQuality.vue') },
+      { path: 'import', name: 'workspace-import', component: () => import('./WorkspaceImport.vue') },
     ],
   },
 ];

@@ -28,8 +28,14 @@ import commentThemes from '../../../schema/operations/comment-themes.graphql?raw
 import confirmTheme from '../../../schema/operations/confirm-theme.graphql?raw';
 import analyseProblem from '../../../schema/operations/analyse-common-problem.graphql?raw';
 import closeProblem from '../../../schema/operations/close-common-problem.graphql?raw';
+import qualityFindings from '../../../schema/operations/quality-findings.graphql?raw';
+import qualityFindingsCsv from '../../../schema/operations/quality-findings-csv.graphql?raw';
+import importCatalog from '../../../schema/operations/import-catalog.graphql?raw';
 
 export const wsOps = {
+  qualityFindings,
+  qualityFindingsCsv,
+  importCatalog,
   queue,
   caseDetail,
   raterContact,

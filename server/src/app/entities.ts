@@ -9,6 +9,7 @@ import { rectificationEntities } from '../rectification/rectification.entities.j
 import { screenEntities } from '../screen/screen-token.entity.js';
 import { statsEntities } from '../stats/rollup.entities.js';
 import { MetaSchema } from '../db/meta.entity.js';
+import { qualityEntities } from '../quality/quality.entities.js';
 
 /** Every table MikroORM knows about; the migrations are generated from these definitions. */
 export const allEntities = [
@@ -22,5 +23,6 @@ export const allEntities = [
   ...assessmentEntities,
   ...integrityEntities,
   ...outboxEntities,
+  ...qualityEntities,
   MetaSchema,
 ];

@@ -23,6 +23,8 @@ import {
 import { explainCreditCode } from '../catalog/credit-code.logic.js';
 import { isValidRegionCode } from '../catalog/region.logic.js';
 import { type ServiceWithRefs } from './case.view.js';
+import { catalogFindings, requireFields, timelineFindings, type FindingDraft } from '../quality/quality.logic.js';
+import { keepRefusal, storeFindings, type QualityDeps } from '../quality/quality.service.js';
 import { CaseSchema, CaseUnitSchema, ServiceSchema, type CaseKind, type Service } from './case.entities.js';
 
 export const CASE_KINDS: readonly CaseKind[] = ['ORDINARY', 'BATCH', 'JOINT', 'THEME', 'CONSULTATION'];
@@ -54,6 +56,10 @@ export interface RegisterServiceInput {
   windowId?: number | null;
   terminalId?: number | null;
   staffNo?: string | null;
+  /** 业务办理项编码, item name and department name as the sender has them: compared with the catalog, never stored (R25). */
+  taskHandleItem?: string | null;
+  taskName?: string | null;
+  deptName?: string | null;
 }
 
 /**
@@ -74,7 +80,7 @@ export interface StoredService {
 export type ServiceHook = (tx: Em, sql: Sql, stored: StoredService) => Promise<void>;
 
 /** What registering services and issuing rating tokens need. */
-export interface CaseDeps extends Kernel, Database {
+export interface CaseDeps extends Kernel, Database, QualityDeps {
   readonly cipher: PiiCipher;
   readonly tokens: TokenService;
   readonly groupCommit: GroupRunner;
@@ -88,17 +94,47 @@ export interface CaseDeps extends Kernel, Database {
  * would cap them far below the rate ratings arrive at.
  */
 export async function registerService(app: CaseDeps, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
-  validateServiceInput(input);
   try {
-    return await app.groupCommit.run(async (tx, sql) => ({ value: await register(app, new CaseRows(tx, sql), actor, input) }));
+    requireFields(input as unknown as Record<string, unknown>, REQUIRED_FIELDS);
+    validateServiceInput(input);
+    try {
+      return await app.groupCommit.run(async (tx, sql) => ({ value: await register(app, new CaseRows(tx, sql), actor, input) }));
+    } catch (err) {
+      // Another record of the same case or service committed at the same moment (several servers, or
+      // PostgreSQL groups side by side): nothing was stored; sent again, it joins or advances that one.
+      throw mapDatabaseError(
+        err,
+        () =>
+          new ConflictError(`case ${input.projectNo} was being registered by another request at the same moment; nothing was stored, send this record again`),
+      );
+    }
   } catch (err) {
-    // Another record of the same case or service committed at the same moment (several servers, or
-    // PostgreSQL groups side by side): nothing was stored; sent again, it joins or advances that one.
-    throw mapDatabaseError(
-      err,
-      () => new ConflictError(`case ${input.projectNo} was being registered by another request at the same moment; nothing was stored, send this record again`),
-    );
+    // R25: a refused record is kept as a quality finding, in a transaction of its own.
+    await keepRefusal(app, err, { source: 'service', recordKey: `${input.projectNo}#${input.serviceNumber}`, actor, departmentId: null }, { ...input });
+    throw err;
   }
+}
+
+const REQUIRED_FIELDS = ['projectNo', 'serviceName', 'taskCode', 'deptCode', 'userName'] as const;
+
+/** R25: what the record says that disagrees with the catalog or with itself; the record keeps the catalog's values. */
+async function recordFindings(db: CaseRows, input: RegisterServiceInput, item: Item, department: Department): Promise<FindingDraft[]> {
+  const itemDept =
+    item.departmentId === department.id ? department : await db.one(DepartmentSchema, 'select * from department where id = ?', [item.departmentId]);
+  const drafts = [
+    ...catalogFindings(input, item, department, itemDept),
+    ...timelineFindings(input.acceptDate?.getTime() ?? null, input.resultDate?.getTime() ?? null),
+  ];
+  if (input.areaCode && !(await db.sql.all('select code from region where code = ?', [input.areaCode])).length) {
+    drafts.push({
+      kind: 'REGION_UNKNOWN',
+      field: 'areaCode',
+      given: input.areaCode,
+      expected: `a region of the catalog (the department's is ${department.regionCode})`,
+      message: `region code ${input.areaCode} does not exist in the catalog`,
+    });
+  }
+  return drafts;
 }
 
 async function register(app: CaseDeps, db: CaseRows, actor: Actor, input: RegisterServiceInput): Promise<RegisteredService> {
@@ -107,7 +143,11 @@ async function register(app: CaseDeps, db: CaseRows, actor: Actor, input: Regist
     throw ForbiddenError.scope(`department ${input.deptCode}`);
   }
   const item = await db.itemByCode(input.taskCode);
+  const findings = await recordFindings(db, input, item, department);
+  const source = { source: 'service' as const, recordKey: `${input.projectNo}#${input.serviceNumber}`, actor, departmentId: department.id };
   const existing = await db.one(ServiceSchema, 'select * from service where project_no = ? and service_number = ?', [input.projectNo, input.serviceNumber]);
+  // A resend that changes nothing adds no findings either (they were kept the first time).
+  if (!existing || input.proStatus > existing.proStatus) await storeFindings(db.em, db.sql, findings, source, app.clock.now().getTime());
   if (existing) {
     const [kase, refs] = [await db.one(CaseSchema, 'select * from case_record where id = ?', [existing.caseId]), await storedRefs(db, existing)];
     const service = await advanceService(db, existing, input, item, department, app.clock.now());

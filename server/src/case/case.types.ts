@@ -28,6 +28,13 @@ export class RegisterServiceInput {
   @Field(() => Int, { nullable: true }) windowId?: number;
   @Field(() => Int, { nullable: true }) terminalId?: number;
   @Field(() => String, { nullable: true, description: '工号 of the staff member who served' }) staffNo?: string;
+  @Field(() => String, {
+    nullable: true,
+    description: '业务办理项编码 as the sender has it: compared with the catalog (a mismatch is a quality finding, R25), not stored',
+  })
+  taskHandleItem?: string;
+  @Field(() => String, { nullable: true, description: 'Item name as the sender has it: compared with the catalog (R25), not stored' }) taskName?: string;
+  @Field(() => String, { nullable: true, description: 'Department name as the sender has it: compared with the catalog (R25), not stored' }) deptName?: string;
 }
 
 @ObjectType({ description: 'One rateable service node of a case (R9)' })

@@ -60,6 +60,8 @@ export interface Config {
   production: boolean;
   /** Largest HTTP request body accepted (bytes); larger ones get 413. */
   maxBodyBytes: number;
+  /** Largest catalog file the `importCatalog` mutation takes (bytes, before base64); the CLI has no limit. */
+  importMaxBytes: number;
   /** WebSocket limits: connections per client address, subscriptions per connection. */
   wsMaxConnectionsPerIp: number;
   wsMaxSubscriptions: number;
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginAttemptsPerMinute: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 30, 1, 100_000),
     requireTotp: bool(env, 'REQUIRE_TOTP', env.NODE_ENV === 'production'),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 768 * 1024, 1024, 48 * 1024 * 1024),
     wsMaxConnectionsPerIp: int(env, 'WS_MAX_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),
     liveMaxTopics: int(env, 'LIVE_MAX_TOPICS', 5_000, 1, 1_000_000),

@@ -125,6 +125,11 @@ export class BatchTooLargeError extends DomainError {
   readonly code = 'BATCH_TOO_LARGE';
 }
 
+/** An uploaded or imported file that cannot be read as a whole (broken CSV/XLSX/JSON, unknown layout, wrong encoding); nothing of it was stored. */
+export class MalformedFileError extends DomainError {
+  readonly code = 'MALFORMED_FILE';
+}
+
 /** The server cannot take the request now (shutting down, a dependency down); sending it again later is safe. */
 export class UnavailableError extends DomainError {
   readonly code = 'UNAVAILABLE';

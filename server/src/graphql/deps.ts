@@ -5,11 +5,13 @@ import type { DemoTicketDeps } from '../case/demo-ticket.service.js';
 import type { CatalogDeps } from '../catalog/catalog.service.js';
 import type { ExchangeDeps } from '../exchange/outbox.worker.js';
 import type { IntegrityDeps } from '../integrity/fraud.service.js';
+import type { CatalogImportDeps } from '../catalog/import/import.resolver.js';
 import type { NotifyDeps } from '../notify/notify.service.js';
 import type { RatingDeps } from '../rating/rating.service.js';
 import type { RectificationDeps } from '../rectification/rectification.deps.js';
 import type { ScreenDeps } from '../screen/screen.deps.js';
 import type { LiveDeps } from '../stats/live-topics.js';
+import type { QualityDeps } from '../quality/quality.service.js';
 
 /** Every feature's declared needs: what the schema's resolvers find in `context.app`. The root's `App` satisfies it. */
 export type FeatureDeps = CatalogDeps &
@@ -23,4 +25,6 @@ export type FeatureDeps = CatalogDeps &
   ScreenDeps &
   ExchangeDeps &
   AssessmentDeps &
-  IntegrityDeps;
+  IntegrityDeps &
+  QualityDeps &
+  CatalogImportDeps;

@@ -7,12 +7,14 @@ import { AccountsResolver } from '../auth/accounts.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { exchangeResolvers } from '../exchange/exchange.resolver.js';
+import { CatalogImportResolver } from '../catalog/import/import.resolver.js';
 import { RatingResolver } from '../rating/rating.resolver.js';
 import { integrityResolvers } from '../integrity/integrity.resolver.js';
 import { rectificationResolvers } from '../rectification/rectification.resolver.js';
 import { screenResolvers } from '../screen/screen.resolver.js';
 import { livePubSub, statsResolvers } from '../stats/stats.resolver.js';
 import { SystemResolver } from './system.resolver.js';
+import { QualityResolver } from '../quality/quality.resolver.js';
 import { authChecker } from './auth-checker.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -21,6 +23,7 @@ export const resolvers: NonEmptyArray<Function> = [
   AuthResolver,
   AccountsResolver,
   CatalogResolver,
+  CatalogImportResolver,
   CaseResolver,
   RatingResolver,
   ...statsResolvers,
@@ -29,6 +32,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...exchangeResolvers,
   ...assessmentResolvers,
   ...integrityResolvers,
+  QualityResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -40,6 +40,8 @@ import {
   type PriorRating,
 } from './rating.logic.js';
 import { RatingSchema, type Rating } from './rating.entity.js';
+import { ratedBeforeCompletion } from '../quality/quality.logic.js';
+import { keepFindings, keepRefusal } from '../quality/quality.service.js';
 
 export interface SubmitEvaluationInput {
   token?: string | null;
@@ -106,7 +108,42 @@ interface Submitter {
  */
 export async function submitEvaluation(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput): Promise<SubmittedRating> {
   const submitter = await submitterOf(app, caller, input, 'rating');
-  return submit(app, submitter, input, 'first');
+  return withFindings(app, submitter.actor, input, () => submit(app, submitter, input, 'first'));
+}
+
+/**
+ * R25 数据质检 for ratings that department systems and devices send: a refusal is kept as a finding (in
+ * its own transaction), and a rating stored for a service not completed yet is reported. Citizens'
+ * own refusals (a used token, a closed window) are answered to them, not kept.
+ */
+async function withFindings(app: RatingDeps, actor: Actor, input: SubmitEvaluationInput, run: () => Promise<SubmittedRating>): Promise<SubmittedRating> {
+  const kept = actor.role === 'system' || actor.role === 'device';
+  let submitted: SubmittedRating;
+  try {
+    submitted = await run();
+  } catch (err) {
+    if (kept) {
+      const recordKey = `${input.projectNo ?? ''}#${input.serviceNumber ?? ''}`;
+      await keepRefusal(
+        app,
+        err,
+        { source: 'rating', recordKey, actor, departmentId: null },
+        { projectNo: input.projectNo, serviceNumber: input.serviceNumber },
+      );
+    }
+    throw err;
+  }
+  const early = kept && !submitted.resent ? ratedBeforeCompletion(submitted.service, submitted.rating.ratedAt) : null;
+  if (early) {
+    const { service } = submitted;
+    await keepFindings(app, [early], {
+      source: 'rating',
+      recordKey: `${service.projectNo}#${service.serviceNumber}`,
+      actor,
+      departmentId: service.departmentId,
+    });
+  }
+  return submitted;
 }
 
 /** A record of a batch: a first rating, or (assessNumber 2, over /api/v1) the follow-up (追评). */

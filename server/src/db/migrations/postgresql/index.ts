@@ -8,9 +8,10 @@ import { Migration20261130030000_audit as M5 } from './Migration20261130030000_a
 import { Migration20261130040000_comment_sealed as M6 } from './Migration20261130040000_comment_sealed.js';
 import { Migration20261130050100_outbox_delivery as M7 } from './Migration20261130050100_outbox_delivery.js';
 import { Migration20261130050200_external_id as M8 } from './Migration20261130050200_external_id.js';
-import { Migration20261130050400_assessment as M9 } from './Migration20261130050400_assessment.js';
-import { Migration20261130050500_fraud_signals as M10 } from './Migration20261130050500_fraud_signals.js';
-import { Migration20261130050700_accounts as M11 } from './Migration20261130050700_accounts.js';
+import { Migration20261130050300_quality_finding as M9 } from './Migration20261130050300_quality_finding.js';
+import { Migration20261130050400_assessment as M10 } from './Migration20261130050400_assessment.js';
+import { Migration20261130050500_fraud_signals as M11 } from './Migration20261130050500_fraud_signals.js';
+import { Migration20261130050700_accounts as M12 } from './Migration20261130050700_accounts.js';
 
 export const postgresMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
@@ -22,7 +23,8 @@ export const postgresMigrations = [
   { name: 'Migration20261130040000_comment_sealed', class: M6 },
   { name: 'Migration20261130050100_outbox_delivery', class: M7 },
   { name: 'Migration20261130050200_external_id', class: M8 },
-  { name: 'Migration20261130050400_assessment', class: M9 },
-  { name: 'Migration20261130050500_fraud_signals', class: M10 },
-  { name: 'Migration20261130050700_accounts', class: M11 },
+  { name: 'Migration20261130050300_quality_finding', class: M9 },
+  { name: 'Migration20261130050400_assessment', class: M10 },
+  { name: 'Migration20261130050500_fraud_signals', class: M11 },
+  { name: 'Migration20261130050700_accounts', class: M12 },
 ];
