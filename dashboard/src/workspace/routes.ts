@@ -1,6 +1,6 @@
 import type { RouteRecordRaw } from 'vue-router';
 import { session } from './session.js';
-import { QUEUES } from './workspace.logic.js';
+import { QUEUES, startPage } from './workspace.logic.js';
 
 /** Department workspace (差评整改工作台): queues by role, the case page with its next actions, and the figures. */
 export const workspaceRoutes: RouteRecordRaw[] = [
@@ -8,7 +8,7 @@ export const workspaceRoutes: RouteRecordRaw[] = [
     path: '/workspace',
     component: () => import('./WorkspaceLayout.vue'),
     children: [
-      { path: '', name: 'workspace', redirect: () => ({ name: session.value?.role === 'hotline' ? 'workspace-callbacks' : 'workspace-queue' }) },
+      { path: '', name: 'workspace', redirect: () => ({ name: startPage(session.value?.role) }) },
       ...QUEUES.map((q): RouteRecordRaw => ({
         path: q.path,
         name: q.name,
@@ -17,6 +17,10 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       })),
       { path: 'cases/:id(\\d+)', name: 'workspace-case', component: () => import('./WorkspaceCasePage.vue'), props: (r) => ({ id: Number(r.params.id) }) },
       { path: 'figures', name: 'workspace-figures', component: () => import('./WorkspaceFigures.vue') },
+      { path: 'users', name: 'workspace-users', component: () => import('./WorkspaceUsers.vue') },
+      { path: 'keys', name: 'workspace-keys', component: () => import('./WorkspaceApiKeys.vue') },
+      { path: 'audit', name: 'workspace-audit', component: () => import('./WorkspaceAudit.vue') },
+      { path: 'account', name: 'workspace-account', component: () => import('./WorkspaceMyAccount.vue') },
     ],
   },
 ];
