@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.js';
+import { totpCode } from '../../server/src/auth/totp.js';
 import { makeFixture, type Fixture } from '../support/fixture.js';
 import { gql, type TestServer } from '../support/server.js';
 import { axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
 
-// 身份鉴别, 访问控制, 安全审计 in the workspace: the security administrator creates an account, its owner must
-// change the initial password at the first sign-in, and the auditor reads the audit trail of both; each sees
-// only the pages of the role. Debian's Chromium against a real server serving the built dashboard.
+// 身份鉴别, 访问控制, 安全审计 in the workspace: with the second factor required, the security administrator
+// enrols TOTP at the first sign-in and creates an account, its owner changes the initial password and enrols
+// too, and the auditor reads the audit trail of both; each sees only the pages of the role. Debian's Chromium
+// against a real server serving the built dashboard.
 
 let server: RunningServer;
 let drop: () => Promise<void>;
@@ -16,7 +18,7 @@ let fx: Fixture;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  ({ server, drop } = await startDashboardServer({}));
+  ({ server, drop } = await startDashboardServer({ requireTotp: true }));
   const api = {
     ...server,
     clock: { now: () => new Date() },
@@ -46,12 +48,36 @@ async function fillSignIn(page: Page, username: string, password: string): Promi
   await page.click('button[type=submit]');
 }
 
+/**
+ * The enrolment a limited session shows: the QR code is drawn, the secret is shown as text; the code of the
+ * previous 30-second step confirms it (one step of drift is accepted), so the sign-in that follows can use
+ * the current step's code without waiting (a code is accepted once).
+ */
+async function enrolAndSignIn(page: Page, screenshot?: string): Promise<void> {
+  await page.waitForSelector('[data-testid=ws-totp-enroll]');
+  await page.click('[data-testid=ws-totp-start]');
+  await page.waitForSelector('[data-testid=ws-totp-secret]');
+  const secret = (await page.locator('[data-testid=ws-totp-secret]').innerText()).trim();
+  await expect.poll(() => page.locator('[data-testid=ws-totp-qr]').evaluate((c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(100);
+  if (screenshot) {
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: screenshotPath(screenshot), fullPage: true });
+  }
+  await page.fill('#totp-code', await totpCode(secret, Date.now() - 30_000));
+  await page.click('[data-testid=ws-totp-enroll] button[type=submit]');
+  await page.waitForSelector('#ws-totp');
+  await page.fill('#ws-totp', await totpCode(secret, Date.now()));
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-testid=ws-user]');
+}
+
 const navTexts = (page: Page) => page.locator('.ws-head nav a').allInnerTexts();
 
 describe('accounts and audit in the workspace', () => {
-  it('the security administrator creates a department officer, who must change the initial password first', async () => {
+  it('the security administrator enrols TOTP and creates a department officer, who must change the initial password and enrol first', async () => {
     const page = await newPage('security');
     await fillSignIn(page, 'security', 'security-pass');
+    await enrolAndSignIn(page, 'workspace-totp-enrol.png');
     await page.waitForSelector('[data-testid=ws-users]');
     expect(await navTexts(page)).toEqual(['账号管理', '接口密钥', '修改密码']);
 
@@ -83,7 +109,7 @@ describe('accounts and audit in the workspace', () => {
     await clerk.fill('#pw-next', 'Qing!2026river');
     await clerk.fill('#pw-again', 'Qing!2026river');
     await clerk.click('[data-testid=ws-change-password] button[type=submit]');
-    await clerk.waitForSelector('[data-testid=ws-user]');
+    await enrolAndSignIn(clerk);
     expect(await clerk.locator('[data-testid=ws-user]').innerText()).toBe('窗口经办员');
     expect(await navTexts(clerk)).not.toContain('账号管理');
     await page.close();
@@ -99,6 +125,7 @@ describe('accounts and audit in the workspace', () => {
     expect(actions).toContain('user.create');
     expect(actions).toContain('user.change-password');
     expect(actions).toContain('sign-in.success');
+    expect(actions).toContain('user.totp-enable');
 
     await page.fill('#a-action', 'user.create');
     await page.click('.filter button[type=submit]');
