@@ -112,6 +112,35 @@ describe('accounts and audit in the workspace', () => {
     await enrolAndSignIn(clerk);
     expect(await clerk.locator('[data-testid=ws-user]').innerText()).toBe('窗口经办员');
     expect(await navTexts(clerk)).not.toContain('账号管理');
+
+    // 接口密钥: a new key's secret is shown once with a warning; rotating shows the new one; revoking asks first.
+    await page.click('.ws-head nav a:text("接口密钥")');
+    await page.waitForSelector('[data-testid=ws-keys]');
+    await page.selectOption('#k-role', 'system');
+    await page.fill('#k-name', '公安局业务系统');
+    await page.fill('#k-dept', String(fx.departments.police.id));
+    await page.click('.create button[type=submit]');
+    await page.waitForSelector('[data-testid=ws-key-secret]');
+    const box = page.locator('[data-testid=ws-key-secret]');
+    expect(await box.innerText()).toContain('密钥只显示这一次');
+    const first = (await box.locator('code').innerText()).trim();
+    expect(first.length).toBeGreaterThan(20);
+    const keyRow = page.locator('[data-testid=ws-keys] tr', { hasText: '公安局业务系统' });
+    expect(await keyRow.innerText()).toContain('有效');
+    await page.click('text=我已保存');
+    expect(await box.count()).toBe(0);
+    await keyRow.locator('button:text("轮换")').click();
+    await keyRow.locator('input[type=number]').fill('5');
+    await keyRow.locator('button:text("确认轮换")').click();
+    await page.waitForSelector('[data-testid=ws-key-secret]');
+    expect((await box.locator('code').innerText()).trim()).not.toBe(first);
+    await page.screenshot({ path: screenshotPath('workspace-keys-security.png'), fullPage: true });
+    await page.click('text=我已保存');
+    const rotated = page.locator('[data-testid=ws-keys] tr', { hasText: '公安局业务系统' }).filter({ hasText: '有效' });
+    page.once('dialog', (d) => void d.accept());
+    await rotated.locator('button:text("吊销")').click();
+    await expect.poll(() => page.locator('[data-testid=ws-keys] tr', { hasText: '公安局业务系统' }).filter({ hasText: '已吊销' }).count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
     await clerk.close();
   }, 120_000);
@@ -126,6 +155,7 @@ describe('accounts and audit in the workspace', () => {
     expect(actions).toContain('user.change-password');
     expect(actions).toContain('sign-in.success');
     expect(actions).toContain('user.totp-enable');
+    expect(actions).toContain('api-key.create');
 
     await page.fill('#a-action', 'user.create');
     await page.click('.filter button[type=submit]');
