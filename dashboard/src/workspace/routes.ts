@@ -1,6 +1,6 @@
 import type { RouteRecordRaw } from 'vue-router';
 import { session } from './session.js';
-import { QUEUES } from './workspace.logic.js';
+import { QUEUES, startPage } from './workspace.logic.js';
 
 /** Department workspace (差评整改工作台): queues by role, the case page with its next actions, and the figures. */
 export const workspaceRoutes: RouteRecordRaw[] = [
@@ -8,7 +8,7 @@ export const workspaceRoutes: RouteRecordRaw[] = [
     path: '/workspace',
     component: () => import('./WorkspaceLayout.vue'),
     children: [
-      { path: '', name: 'workspace', redirect: () => ({ name: session.value?.role === 'hotline' ? 'workspace-callbacks' : 'workspace-queue' }) },
+      { path: '', name: 'workspace', redirect: () => ({ name: startPage(session.value?.role) }) },
       ...QUEUES.map((q): RouteRecordRaw => ({
         path: q.path,
         name: q.name,
@@ -24,6 +24,10 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       { path: 'integrity', name: 'workspace-integrity', component: () => import('./WorkspaceIntegrity.vue') },
       { path: 'quality', name: 'workspace-quality', component: () => import('./WorkspaceQuality.vue') },
       { path: 'import', name: 'workspace-import', component: () => import('./WorkspaceImport.vue') },
+      { path: 'users', name: 'workspace-users', component: () => import('./WorkspaceUsers.vue') },
+      { path: 'keys', name: 'workspace-keys', component: () => import('./WorkspaceApiKeys.vue') },
+      { path: 'audit', name: 'workspace-audit', component: () => import('./WorkspaceAudit.vue') },
+      { path: 'account', name: 'workspace-account', component: () => import('./WorkspaceMyAccount.vue') },
     ],
   },
 ];

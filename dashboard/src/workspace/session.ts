@@ -1,6 +1,7 @@
 import { ref } from 'vue';
 import { errorCode, request, type GraphQLResult } from '../api/http.js';
 import { useI18n } from '../i18n/index.js';
+import { accountOps } from './account.ops.js';
 import { wsOps } from './workspace.ops.js';
 
 export interface Session {
@@ -8,6 +9,14 @@ export interface Session {
   role: string;
   displayName: string;
   expiresAt: string;
+  /** Signed in with a one-time code: the account has a second factor. */
+  totp?: boolean;
+}
+
+/** What the server answers to a sign-in: a full session, or one limited to changing the password or enrolling TOTP. */
+export interface SignIn extends Session {
+  mustChangePassword: boolean;
+  mustEnrollTotp: boolean;
 }
 
 const KEY = 'hcp.workspace.session';
@@ -40,16 +49,40 @@ export class WorkspaceError extends Error {
   constructor(
     message: string,
     readonly code?: string,
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'WorkspaceError';
   }
 }
 
-export async function login(username: string, password: string): Promise<void> {
-  const res = await request<{ login: Session }>(wsOps.login, { u: username, p: password });
-  if (!res.data) throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.login.failed'), errorCode(res));
-  save(res.data.login);
+/**
+ * Signs in. A full session is kept; a limited one (the password must change, or TOTP must be enrolled) is
+ * returned to the sign-in page, which holds its token only for that step. Coded errors (TOTP_REQUIRED,
+ * ACCOUNT_LOCKED, …) reject with their code.
+ */
+export async function login(username: string, password: string, totp?: string): Promise<SignIn> {
+  const res = await request<{ login: SignIn }>(accountOps.login, { u: username, p: password, totp: totp || null });
+  if (!res.data) throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.login.failed'), errorCode(res), res.errors?.[0]?.extensions?.reason as string);
+  const s = res.data.login;
+  if (!s.mustChangePassword && !s.mustEnrollTotp) {
+    save({ token: s.token, role: s.role, displayName: s.displayName, expiresAt: s.expiresAt, totp: Boolean(totp) });
+  }
+  return s;
+}
+
+/** Marks the signed-in person as having a second factor (after enableTotp). */
+export function markTotpEnabled(): void {
+  if (session.value) save({ ...session.value, totp: true });
+}
+
+/** A query or mutation with a given token (a limited session's, during sign-in). */
+export async function callWith<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res: GraphQLResult<T> = await request<T>(query, variables, { token });
+  if (res.errors?.length || !res.data) {
+    throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.requestFailed'), errorCode(res), res.errors?.[0]?.extensions?.reason as string);
+  }
+  return res.data;
 }
 
 /** Signs out here and ends the session on the server (its WebSocket connections close too). */
@@ -66,7 +99,19 @@ export async function call<T>(query: string, variables: Record<string, unknown> 
   if (res.errors?.length || !res.data) {
     const code = errorCode(res);
     if (code === 'UNAUTHENTICATED' || code === 'TOKEN_EXPIRED') save(null);
-    throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.requestFailed'), code);
+    throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.requestFailed'), code, res.errors?.[0]?.extensions?.reason as string);
   }
   return res.data;
+}
+
+/** The message to show for a failed request: the catalog's for known codes (weak password, locked account), else the server's. */
+export function errorText(err: unknown): string {
+  if (err instanceof WorkspaceError) {
+    if (err.code === 'WEAK_PASSWORD' && err.reason) {
+      const text = t(`ws.pw.weak.${err.reason}`);
+      if (text !== `ws.pw.weak.${err.reason}`) return text;
+    }
+    if (err.code === 'ACCOUNT_LOCKED') return t('ws.signin.locked');
+  }
+  return err instanceof Error ? err.message : String(err);
 }

@@ -90,6 +90,29 @@ export const QUEUES: QueueView[] = [
   { name: 'workspace-all', path: 'all', labelKey: 'ws.queues.all', filter: {}, roles: ['department', 'supervisor', 'hotline', 'admin'] },
 ];
 
+/** The other pages of the navigation, by role (every signed-in person also has 修改密码). */
+export const PAGES: Array<{ name: string; labelKey: string; roles: string[] }> = [
+  { name: 'workspace-figures', labelKey: 'ws.figuresNav', roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-department', labelKey: 'ws.deptNav', roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-assessment', labelKey: 'ws.assessmentNav', roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-problems', labelKey: 'ws.problemsNav', roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-integrity', labelKey: 'ws.integrityNav', roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-quality', labelKey: 'ws.qualityNav', roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-outbox', labelKey: 'ws.outboxNav', roles: ['admin'] },
+  { name: 'workspace-import', labelKey: 'ws.importNav', roles: ['admin'] },
+  { name: 'workspace-users', labelKey: 'ws.accountsNav', roles: ['security'] },
+  { name: 'workspace-keys', labelKey: 'ws.keysNav', roles: ['security'] },
+  { name: 'workspace-audit', labelKey: 'ws.auditNav', roles: ['auditor'] },
+];
+
+/** Where a role starts after signing in. */
+export function startPage(role: string | undefined): string {
+  if (role === 'hotline') return 'workspace-callbacks';
+  if (role === 'security') return 'workspace-users';
+  if (role === 'auditor') return 'workspace-audit';
+  return 'workspace-queue';
+}
+
 /** Names of attached files (only the names are recorded, R15). */
 export function attachmentNames(files: ArrayLike<{ name: string }> | null): string[] {
   return files ? Array.from(files, (f) => f.name).slice(0, 10) : [];
