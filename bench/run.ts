@@ -19,7 +19,11 @@
  *                10), system API key, pre-registered services each rated once, against `{ me { role } }`
  *                on the same server; --profile writes a CPU profile of the server during the rating run;
  *                --postgres URL (an admin URL) runs it on a throwaway database of that PostgreSQL server.
- *   all          queries (20000), subscribers, ingest (the default).
+ *                The load comes from autocannon (bench/load/autocannon-load.ts) in a child process;
+ *                --register also measures registerService.
+ *   p1           ingest on SQLite, then on PostgreSQL (--postgres URL, or DATABASE_URL from the
+ *                environment, as an admin URL): the issue's P1 figure, each beside its own no-op.
+ *   all          queries (20000), subscribers, p1 (the default).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
  * processes) in bench/load/, shared helpers in bench/lib/; server code is reached through
@@ -32,7 +36,7 @@ import { benchIngest } from './scenarios/ingest.js';
 import { benchQueries } from './scenarios/queries.js';
 import { benchSubscribers } from './scenarios/subscribers.js';
 
-const SCENARIOS = ['queries', 'subscribers', 'ingest'] as const;
+const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Flags {
@@ -47,6 +51,7 @@ interface Flags {
   duration: number;
   services: number;
   profile: boolean;
+  register: boolean;
   /** Admin URL of a PostgreSQL server: `ingest` then runs on a throwaway database there. */
   postgres: string | null;
   out: string;
@@ -63,7 +68,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     }
     const [key, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
     if (inline !== undefined) named.set(key, inline);
-    else if (['fresh', 'profile'].includes(key)) named.set(key, 'true');
+    else if (['fresh', 'profile', 'register'].includes(key)) named.set(key, 'true');
     else named.set(key, argv[++i] ?? '');
   }
   const known = [
@@ -78,6 +83,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     'duration',
     'services',
     'profile',
+    'register',
     'postgres',
     'out',
   ];
@@ -98,7 +104,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
   };
   const command = positional[0] ?? 'all';
   if (command !== 'all' && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest or all`);
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1 or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -112,6 +118,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     duration: int('duration', 10),
     services: int('services', 0, 0),
     profile: named.get('profile') === 'true',
+    register: named.get('register') === 'true',
     postgres: named.get('postgres') ?? null,
     out: resolve(named.get('out') ?? DEFAULT_RESULTS_DIR),
   };
@@ -134,6 +141,11 @@ async function run(name: Scenario, flags: Flags): Promise<void> {
     saveResults(flags.out, (r) => {
       r.subscribers = result;
     });
+  } else if (name === 'p1') {
+    await run('ingest', { ...flags, postgres: null });
+    const postgres = flags.postgres ?? process.env.DATABASE_URL ?? null;
+    if (postgres) await run('ingest', { ...flags, postgres });
+    else process.stderr.write('p1: no PostgreSQL (give --postgres URL or DATABASE_URL): SQLite only\n');
   } else {
     const result = await benchIngest(flags);
     saveResults(flags.out, (r) => {
@@ -145,7 +157,7 @@ async function run(name: Scenario, flags: Flags): Promise<void> {
 
 async function main(): Promise<void> {
   const { command, flags } = parseFlags(process.argv.slice(2));
-  for (const name of command === 'all' ? SCENARIOS : [command]) await run(name, flags);
+  for (const name of command === 'all' ? (['queries', 'subscribers', 'p1'] as const) : [command]) await run(name, flags);
   process.exit(0);
 }
 
