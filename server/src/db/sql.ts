@@ -115,6 +115,13 @@ function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sq
 
 /** Names of statements prepared on PostgreSQL connections: the same text has the same name everywhere. */
 const pgNames = new Map<string, { name: string | undefined; text: string }>();
+/** Off behind a pooler that moves clients between server connections (the PG_NAMED_STATEMENTS setting). */
+let namedStatements = true;
+
+/** Set once by the composition root from the configuration: whether PostgreSQL statements are prepared under a name. */
+export function useNamedStatements(on: boolean): void {
+  namedStatements = on;
+}
 
 function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
   const query = async (text: string, params: readonly unknown[]) => {
@@ -126,7 +133,11 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
       pgNames.set(text, known);
     }
     try {
-      return await client.query({ name: known.name, text: known.text, values: params.map((v) => (v === undefined ? null : v)) });
+      return await client.query({
+        name: namedStatements ? known.name : undefined,
+        text: known.text,
+        values: params.map((v) => (v === undefined ? null : v)),
+      });
     } catch (err) {
       throw convert(err);
     }
