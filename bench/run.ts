@@ -19,11 +19,15 @@
  *                10), system API key, pre-registered services each rated once, against `{ me { role } }`
  *                on the same server; --profile writes a CPU profile of the server during the rating run;
  *                --postgres URL (an admin URL) runs it on a throwaway database of that PostgreSQL server.
+ *                The load comes from autocannon (bench/load/autocannon-load.ts) in a child process;
+ *                --register also measures registerService.
+ *   p1           ingest on SQLite, then on PostgreSQL (--postgres URL, or DATABASE_URL from the
+ *                environment, as an admin URL): the issue's P1 figure, each beside its own no-op.
  *   batch        submitEvaluations over HTTP in batches of 100 and of 1,000 (--batch-ratings per size,
  *                default 5000), one system sending call after call, beside raw multi-row inserts of the
  *                same rows into a scratch table of the rating table's shape (better-sqlite3 / pg);
  *                --postgres URL as for ingest. Figures in bench/results/batch.json and batch.md.
- *   all          queries (20000), subscribers, ingest (the default; not batch).
+ *   all          queries (20000), subscribers, p1 (the default; not batch).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
  * processes) in bench/load/, shared helpers in bench/lib/; server code is reached through
@@ -37,7 +41,7 @@ import { benchIngest } from './scenarios/ingest.js';
 import { benchQueries } from './scenarios/queries.js';
 import { benchSubscribers } from './scenarios/subscribers.js';
 
-const SCENARIOS = ['queries', 'subscribers', 'ingest'] as const;
+const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1'] as const;
 type Scenario = (typeof SCENARIOS)[number] | 'batch';
 
 interface Flags {
@@ -53,6 +57,7 @@ interface Flags {
   services: number;
   batchRatings: number;
   profile: boolean;
+  register: boolean;
   /** Admin URL of a PostgreSQL server: `ingest` then runs on a throwaway database there. */
   postgres: string | null;
   out: string;
@@ -69,7 +74,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     }
     const [key, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
     if (inline !== undefined) named.set(key, inline);
-    else if (['fresh', 'profile'].includes(key)) named.set(key, 'true');
+    else if (['fresh', 'profile', 'register'].includes(key)) named.set(key, 'true');
     else named.set(key, argv[++i] ?? '');
   }
   const known = [
@@ -85,6 +90,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     'services',
     'batch-ratings',
     'profile',
+    'register',
     'postgres',
     'out',
   ];
@@ -105,7 +111,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
   };
   const command = positional[0] ?? 'all';
   if (command !== 'all' && command !== 'batch' && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, batch or all`);
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, batch or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -120,6 +126,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     services: int('services', 0, 0),
     batchRatings: int('batch-ratings', 5000, 100),
     profile: named.get('profile') === 'true',
+    register: named.get('register') === 'true',
     postgres: named.get('postgres') ?? null,
     out: resolve(named.get('out') ?? DEFAULT_RESULTS_DIR),
   };
@@ -144,6 +151,11 @@ async function run(name: Scenario, flags: Flags): Promise<void> {
     saveResults(flags.out, (r) => {
       r.subscribers = result;
     });
+  } else if (name === 'p1') {
+    await run('ingest', { ...flags, postgres: null });
+    const postgres = flags.postgres ?? process.env.DATABASE_URL ?? null;
+    if (postgres) await run('ingest', { ...flags, postgres });
+    else process.stderr.write('p1: no PostgreSQL (give --postgres URL or DATABASE_URL): SQLite only\n');
   } else {
     const result = await benchIngest(flags);
     saveResults(flags.out, (r) => {
@@ -155,7 +167,7 @@ async function run(name: Scenario, flags: Flags): Promise<void> {
 
 async function main(): Promise<void> {
   const { command, flags } = parseFlags(process.argv.slice(2));
-  for (const name of command === 'all' ? SCENARIOS : [command]) await run(name, flags);
+  for (const name of command === 'all' ? (['queries', 'subscribers', 'p1'] as const) : [command]) await run(name, flags);
   process.exit(0);
 }
 

@@ -67,6 +67,9 @@ export interface Grouping {
   meanGroup: number;
   /** The committer's largest group since the server started: an upper bound for the rating run. */
   maxGroup: number;
+  /** PostgreSQL: statements sent (one round trip each) per rating, warm-up included, and the commonest ones. */
+  roundTripsPerRating?: number;
+  commonStatements?: Array<{ sql: string; n: number; perRating: number }>;
   /** Mean time per transaction (only in results written before the committer's counters were used). */
   meanMs?: number;
 }
@@ -78,6 +81,8 @@ export interface IngestResult {
   services: number;
   registration: { count: number; ms: number; perSec: number };
   noop: LoadResult;
+  /** The no-op again after the ratings; `ratio` is the ratings against the mean of both no-op runs. */
+  noopAfter?: LoadResult;
   ratings: LoadResult;
   ratio: number;
   /** `registerService` over HTTP with the same connections (new cases, one service each). */
@@ -117,7 +122,20 @@ export function saveResults(out: string, update: (r: Results) => void): void {
   results.updatedAt = new Date().toISOString();
   writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(out, 'latest.md'), renderMarkdown(results));
-  say(`\nwrote ${shown(jsonFile)} and ${shown(join(out, 'latest.md'))}`);
+  // The day's own file: only the sections run that day (latest.json keeps older ones beside them).
+  const dayFile = join(out, `${results.updatedAt.slice(0, 10)}.json`);
+  let day: Results = {};
+  if (existsSync(dayFile)) {
+    try {
+      day = JSON.parse(readFileSync(dayFile, 'utf8')) as Results;
+    } catch {
+      /* start over */
+    }
+  }
+  update(day);
+  day.updatedAt = results.updatedAt;
+  writeFileSync(dayFile, `${JSON.stringify(day, null, 2)}\n`);
+  say(`\nwrote ${shown(jsonFile)}, ${shown(dayFile)} and ${shown(join(out, 'latest.md'))}`);
 }
 
 const ms = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : '–');
@@ -218,6 +236,11 @@ function renderIngest(out: string[], title: string, g: IngestResult): void {
   );
   out.push('| operation | requests/s | p50 ms | p99 ms | failed |', '|---|---:|---:|---:|---:|');
   out.push(`| no-op query \`{ me { role } }\` | ${int(g.noop.perSec)} | ${ms(g.noop.latency.p50)} | ${ms(g.noop.latency.p99)} | ${g.noop.failed} |`);
+  if (g.noopAfter) {
+    out.push(
+      `| no-op again, after the ratings | ${int(g.noopAfter.perSec)} | ${ms(g.noopAfter.latency.p50)} | ${ms(g.noopAfter.latency.p99)} | ${g.noopAfter.failed} |`,
+    );
+  }
   if (g.register)
     out.push(
       `| \`registerService\` (new case) | ${int(g.register.perSec)} | ${ms(g.register.latency.p50)} | ${ms(g.register.latency.p99)} | ${g.register.failed} |`,
@@ -236,6 +259,10 @@ function renderIngest(out: string[], title: string, g: IngestResult): void {
       `Group commit during the rating run: ${int(g.grouping.transactions)} transactions for ${int(g.grouping.ratings)} ratings ` +
         `(mean ${g.grouping.meanGroup} and at most ${g.grouping.maxGroup} ratings per transaction${g.grouping.meanMs !== undefined ? `, ${ms(g.grouping.meanMs)} ms per transaction` : ''}).`,
     );
+    if (g.grouping.roundTripsPerRating !== undefined) {
+      out.push('', `PostgreSQL round trips per rating: **${g.grouping.roundTripsPerRating}**; the commonest statements, per rating:`, '');
+      for (const s of g.grouping.commonStatements ?? []) out.push(`- ${s.perRating.toFixed(2)} \`${s.sql.replace(/`/g, "'")}\``);
+    }
   }
   if (g.profile) {
     out.push(

@@ -24,6 +24,8 @@ export interface LoadResult {
   latency: Summary;
   exhausted: boolean;
   seconds: number;
+  /** How the load was made (autocannon's settings); absent for the older Node `http` generator. */
+  generator?: string;
 }
 
 // --- paced-ratings.ts: one rating every `everyMs` over one socket ------------------------------

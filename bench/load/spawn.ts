@@ -16,8 +16,17 @@ const forkWorker = (name: string): ChildProcess => fork(workerFile(name), [], { 
 
 /** Runs the HTTP load in a child process (like autocannon would), keep-alive, `connections` sockets. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return loadFrom('http-load', spec);
+}
+
+/** Runs the HTTP load with autocannon in a child process (the generator the issue's targets are measured with). */
+export function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
+  return loadFrom('autocannon-load', spec);
+}
+
+function loadFrom(worker: 'http-load' | 'autocannon-load', spec: LoadSpec): Promise<LoadResult> {
   return new Promise((done, fail) => {
-    const child = forkWorker('http-load');
+    const child = forkWorker(worker);
     const timer = setTimeout(
       () => {
         child.kill();

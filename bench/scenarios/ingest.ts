@@ -1,10 +1,11 @@
 /**
- * Scenario `ingest`: submitEvaluation over HTTP with `connections` keep-alive sockets for `duration`
- * seconds (from a child process), system API key, pre-registered services each rated once, against
- * the no-op `{ me { role } }` and registerService on the same server; SQLite, or a throwaway
- * PostgreSQL database with `postgres`.
+ * Scenario `ingest` (P1): submitEvaluation over HTTP with `connections` keep-alive sockets for
+ * `duration` seconds, driven by autocannon in a child process, system API key, pre-registered
+ * services each rated once (autocannon's setupRequest gives every request the next service), against
+ * the no-op `{ me { role } }` on the same server in the same run (and registerService with
+ * `register`); SQLite, or a throwaway PostgreSQL database with `postgres`.
  */
-import { runLoad } from '../load/spawn.js';
+import { runAutocannon as runLoad } from '../load/spawn.js';
 import { seededDatabase, seededPostgres } from '../lib/database.js';
 import { environment, finishEnvironment } from '../lib/machine.js';
 import { startProfile, type ProfileSummary } from '../lib/profile.js';
@@ -12,6 +13,7 @@ import type { Grouping, IngestResult } from '../lib/results.js';
 import { actorFromCredentials, DEMO_CREDENTIALS, freshEm, groupCommitStats, startBenchServer, type GroupCommitStats } from '../lib/server.js';
 import { cloneServices, registerServices, registerTemplate } from '../lib/services.js';
 import { say, sleep } from '../lib/util.js';
+import { countRoundTrips } from '../lib/round-trips.js';
 
 export interface IngestOptions {
   /** Keep-alive connections of the load generator. */
@@ -24,6 +26,8 @@ export interface IngestOptions {
   profile: boolean;
   /** Admin URL of a PostgreSQL server: run on a throwaway database there instead of SQLite. */
   postgres: string | null;
+  /** Also measure registerService over HTTP (new cases) between the no-op and the ratings. */
+  register?: boolean;
 }
 
 const INGEST_MUTATION = 'mutation ($input: SubmitEvaluationInput!) { submitEvaluation(input: $input) { id } }';
@@ -53,27 +57,47 @@ export async function benchIngest(options: IngestOptions): Promise<IngestResult>
     const before = Number((await em.execute<Array<{ n: number }>>('select count(*) as n from rating'))[0]!.n);
     const headers = { 'content-type': 'application/json', 'x-api-key': DEMO_CREDENTIALS.systemKey };
     const common = { url: `${server.url}/graphql`, headers, connections: options.connections, durationS: options.duration, warmupS: 1 };
-    const noop = await runLoad({ ...common, body: { kind: 'fixed', text: JSON.stringify({ query: '{ me { role } }' }) } });
+    const noopSpec = { ...common, body: { kind: 'fixed', text: JSON.stringify({ query: '{ me { role } }' }) } } as const;
+    const noop = await runLoad(noopSpec);
     say(
       `  no-op { me { role } }: ${Math.round(noop.perSec).toLocaleString('en')}/s (p50 ${noop.latency.p50.toFixed(1)} ms, p99 ${noop.latency.p99.toFixed(1)} ms, ${noop.failed} failed)`,
     );
     await sleep(1000);
-    const register = await runLoad({
-      ...common,
-      body: { kind: 'register', prefix: `${prefix}H`, count: services, query: REGISTER_MUTATION, input: await registerTemplate(app, system) },
-    });
-    say(
-      `  registerService: ${Math.round(register.perSec).toLocaleString('en')}/s (p50 ${register.latency.p50.toFixed(1)} ms, p99 ${register.latency.p99.toFixed(1)} ms, ${register.failed} failed)`,
-    );
-    await sleep(1000);
+    let register: Awaited<ReturnType<typeof runLoad>> | undefined;
+    if (options.register) {
+      register = await runLoad({
+        ...common,
+        body: { kind: 'register', prefix: `${prefix}H`, count: services, query: REGISTER_MUTATION, input: await registerTemplate(app, system) },
+      });
+      say(
+        `  registerService: ${Math.round(register.perSec).toLocaleString('en')}/s (p50 ${register.latency.p50.toFixed(1)} ms, p99 ${register.latency.p99.toFixed(1)} ms, ${register.failed} failed)`,
+      );
+      await sleep(1000);
+    }
     const profiler = options.profile ? await startProfile('ingest') : null;
+    const trips = countRoundTrips();
+    trips.reset();
     const groupsBefore = groupCommitStats(app);
     const ratings = await runLoad({ ...common, body: { kind: 'ratings', prefix, count: services, query: INGEST_MUTATION } });
     const grouping = groupingBetween(groupsBefore, groupCommitStats(app));
+    if (grouping && options.postgres) {
+      // Warm-up ratings included: the group counters also count them.
+      grouping.roundTripsPerRating = Math.round((trips.total() / grouping.ratings) * 100) / 100;
+      grouping.commonStatements = trips.top(12).map((s) => ({ ...s, perRating: Math.round((s.n / grouping.ratings) * 100) / 100 }));
+      say(`  PostgreSQL round trips per rating: ${grouping.roundTripsPerRating}`);
+      for (const s of grouping.commonStatements) say(`    ${s.perRating.toFixed(2)}  ${s.sql}`);
+    }
     let profile: ProfileSummary | undefined;
     if (profiler) profile = await profiler.stop();
     say(
-      `  submitEvaluation: ${Math.round(ratings.perSec).toLocaleString('en')}/s (p50 ${ratings.latency.p50.toFixed(1)} ms, p99 ${ratings.latency.p99.toFixed(1)} ms, ${ratings.failed} failed${ratings.exhausted ? ', RAN OUT OF SERVICES: use --services' : ''})`,
+      `  submitEvaluation: ${Math.round(ratings.perSec).toLocaleString('en')}/s (p50 ${ratings.latency.p50.toFixed(1)} ms, p99 ${ratings.latency.p99.toFixed(1)} ms, ${ratings.failed} failed${ratings.exhausted ? ', RAN OUT OF SERVICES: use --services' : ''}${ratings.firstError ? `, first error: ${ratings.firstError}` : ''}); ${Math.round((ratings.perSec / noop.perSec) * 100)}% of the no-op`,
+    );
+    // The reference again after the ratings: on a shared machine the load of others drifts during a run.
+    await sleep(1000);
+    const noopAfter = await runLoad(noopSpec);
+    const reference = (noop.perSec + noopAfter.perSec) / 2;
+    say(
+      `  no-op again: ${Math.round(noopAfter.perSec).toLocaleString('en')}/s; ratings are ${Math.round((ratings.perSec / reference) * 100)}% of the no-op's mean`,
     );
     const after = Number((await em.execute<Array<{ n: number }>>('select count(*) as n from rating'))[0]!.n);
     const rollupTotal = Number(
@@ -86,9 +110,10 @@ export async function benchIngest(options: IngestOptions): Promise<IngestResult>
       services,
       registration: { count: 200, ms: Math.round(regMs), perSec: Math.round(200 / (regMs / 1000)) },
       noop,
+      noopAfter,
       ratings,
       register,
-      ratio: Math.round((ratings.perSec / noop.perSec) * 1000) / 1000,
+      ratio: Math.round((ratings.perSec / reference) * 1000) / 1000,
       check: { ratingsStored: after - before, rollupTotal },
       grouping,
       profile,

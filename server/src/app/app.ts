@@ -17,6 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startCheckpointer } from '../db/checkpointer.js';
 import { GroupCommit } from '../db/group-commit.js';
 import { dialectOf, openDatabase, type Database, type Dialect, type Em, type Orm } from '../db/orm.js';
+import { useNamedStatements } from '../db/sql.js';
 import { MessageGateways } from '../notify/notify.service.js';
 import { createExchangeHooks } from '../exchange/exchange.hooks.js';
 import type { RatingHook } from '../rating/rating.service.js';
@@ -79,6 +80,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
 
   const target = { databaseUrl: config.databaseUrl, sqliteFile: options.sqliteFile ?? join(config.dataDir, 'haochaping.sqlite') };
   const orm: Orm = await openDatabase(target, allEntities);
+  useNamedStatements(config.pgNamedStatements);
   closers.add('database', () => orm.close(true));
   const dialect: Dialect = dialectOf(target);
   if (dialect === 'sqlite' && target.sqliteFile !== ':memory:') {

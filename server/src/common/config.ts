@@ -6,6 +6,12 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /**
+   * PostgreSQL: keep the rating path's statements prepared on each connection under a name (parsed and
+   * planned once). Off behind a pooler that moves a client between server connections (PgBouncer in
+   * transaction mode before 1.21, or without max_prepared_statements): every statement then goes unnamed.
+   */
+  pgNamedStatements: boolean;
   redisUrl?: string;
   /** AES-256-GCM key for personal data (base64, 32 bytes) and its id; dev default generated under dataDir. */
   piiKey?: string;
@@ -110,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     dataDir: env.DATA_DIR ?? 'data',
     databaseUrl: env.DATABASE_URL || undefined,
+    pgNamedStatements: bool(env, 'PG_NAMED_STATEMENTS', true),
     redisUrl: env.REDIS_URL || undefined,
     piiKey: env.PII_KEY || undefined,
     piiKeyId: env.PII_KEY_ID ?? 'k1',

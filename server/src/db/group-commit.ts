@@ -147,21 +147,26 @@ export class GroupCommit<D> implements GroupRunner<D> {
       const sql = await sqlOf(tx);
       const deferred = deferOn(tx);
       const deltas: D[] = [];
+      // The savepoint `rating_job` marks the state before the current job. After a job that succeeded
+      // it is moved past it (release and set again: one round trip on PostgreSQL); after one that was
+      // rolled back to it, it already marks the right state. The last job's is released by the commit.
+      let savepoint: 'none' | 'before' | 'behind' = 'none';
       for (const job of jobs) {
-        await sql.run('savepoint rating_job');
+        if (savepoint === 'none') await sql.run('savepoint rating_job');
+        else if (savepoint === 'behind') await sql.script('release savepoint rating_job; savepoint rating_job');
+        savepoint = 'behind';
         const mark = deferred.mark();
         try {
           // A fresh identity map for each job: an earlier one in the group may have claimed the
           // same service through plain SQL, which cached entities would not show.
           const done = await job.work(tx.fork({ clear: true, keepTransactionContext: true }) as Em, sql);
-          await sql.run('release savepoint rating_job');
           if (done.deltas !== undefined) deltas.push(done.deltas);
           outcomes.push({ ok: true, value: done.value });
         } catch (error) {
           if (isTransientDbError(error)) throw error;
           deferred.rollback(mark);
           await sql.run('rollback to savepoint rating_job');
-          await sql.run('release savepoint rating_job');
+          savepoint = 'before';
           outcomes.push({ ok: false, error });
         }
       }

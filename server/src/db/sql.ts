@@ -14,6 +14,11 @@ export interface Sql {
   all<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs a statement without rows; resolves to the number of rows it changed. */
   run(text: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs parameterless statements separated by `;` in one round trip on PostgreSQL (the simple query
+   * protocol, nothing prepared: works behind PgBouncer); one after another on SQLite.
+   */
+  script(text: string): Promise<void>;
 }
 
 interface SqliteStatement {
@@ -23,13 +28,14 @@ interface SqliteStatement {
 }
 interface SqliteConnection {
   prepare(text: string): SqliteStatement;
+  exec(text: string): unknown;
 }
 interface KnexTransaction {
   client: { acquireConnection(): Promise<unknown> };
 }
 
 interface PgClient {
-  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
 /** Prepared statements per connection; bounded, since multi-row upserts vary in their row count. */
@@ -63,6 +69,9 @@ function viaOrm(em: Em): Sql {
       const result = await em.execute<{ affectedRows: number }>(text, [...params], 'run');
       return result.affectedRows;
     },
+    script: async (text: string) => {
+      for (const statement of text.split(';')) if (statement.trim()) await em.execute(statement, [], 'run');
+    },
   };
 }
 
@@ -94,11 +103,25 @@ function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sq
         throw convert(err);
       }
     },
+    script: async (text: string) => {
+      try {
+        conn.exec(text);
+      } catch (err) {
+        throw convert(err);
+      }
+    },
   };
 }
 
 /** Names of statements prepared on PostgreSQL connections: the same text has the same name everywhere. */
 const pgNames = new Map<string, { name: string | undefined; text: string }>();
+/** Off behind a pooler that moves clients between server connections (the PG_NAMED_STATEMENTS setting). */
+let namedStatements = true;
+
+/** Set once by the composition root from the configuration: whether PostgreSQL statements are prepared under a name. */
+export function useNamedStatements(on: boolean): void {
+  namedStatements = on;
+}
 
 function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
   const query = async (text: string, params: readonly unknown[]) => {
@@ -110,7 +133,11 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
       pgNames.set(text, known);
     }
     try {
-      return await client.query({ name: known.name, text: known.text, values: params.map((v) => (v === undefined ? null : v)) });
+      return await client.query({
+        name: namedStatements ? known.name : undefined,
+        text: known.text,
+        values: params.map((v) => (v === undefined ? null : v)),
+      });
     } catch (err) {
       throw convert(err);
     }
@@ -118,6 +145,14 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
   return {
     all: async <T>(text: string, params: readonly unknown[] = []) => (await query(text, params)).rows as T[],
     run: async (text: string, params: readonly unknown[] = []) => (await query(text, params)).rowCount ?? 0,
+    script: async (text: string) => {
+      try {
+        // No values, no name: node-postgres sends it as one simple query, all statements in one round trip.
+        await client.query({ text });
+      } catch (err) {
+        throw convert(err);
+      }
+    },
   };
 }
 
@@ -159,19 +194,50 @@ export function rowReader<T extends object>(em: Em, schema: EntitySchema<T>): (r
 
 const inserts = new WeakMap<EntitySchema<never>, { text: string; names: string[] }>();
 
-/** `insert … returning id` of an entity's plain object (without its id), through `sql`. */
-export async function insertRow<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, row: Omit<T, 'id'>): Promise<number> {
+/** `insert into <table> (<columns>) values (?, …)` of an entity (its id left to the database), and the property names in order. */
+export function insertStatement<T extends { id: number }>(em: Em, schema: EntitySchema<T>): { text: string; names: string[] } {
   let insert = inserts.get(schema as unknown as EntitySchema<never>);
   if (!insert) {
     const meta = em.getMetadata().get(schema.meta.className) as EntityMetadata<T>;
     const props = meta.props.filter((p) => p.fieldNames?.length === 1 && !p.primary);
     insert = {
-      text: `insert into ${meta.tableName} (${props.map((p) => p.fieldNames[0]).join(', ')}) values (${props.map(() => '?').join(', ')}) returning id`,
+      text: `insert into ${meta.tableName} (${props.map((p) => p.fieldNames[0]).join(', ')}) values (${props.map(() => '?').join(', ')})`,
       names: props.map((p) => p.name as string),
     };
     inserts.set(schema as unknown as EntitySchema<never>, insert);
   }
-  const values = insert.names.map((name) => (row as Record<string, unknown>)[name] ?? null);
-  const rows = await sql.all<{ id: number }>(insert.text, values);
+  return insert;
+}
+
+/** The values of `row` in the order of insertStatement's columns. */
+export function insertValues<T extends { id: number }>(em: Em, schema: EntitySchema<T>, row: Omit<T, 'id'>): unknown[] {
+  return insertStatement(em, schema).names.map((name) => (row as Record<string, unknown>)[name] ?? null);
+}
+
+/** `insert … returning id` of an entity's plain object (without its id), through `sql`. */
+export async function insertRow<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, row: Omit<T, 'id'>): Promise<number> {
+  const rows = await sql.all<{ id: number }>(`${insertStatement(em, schema).text} returning id`, insertValues(em, schema, row));
   return Number(rows[0]!.id);
+}
+
+/**
+ * The columns of an entity's table as `<alias>.<column> as <prefix><column>`, for a select that
+ * reads it beside another table's `*` in one statement; `prefixedReader` reads them back.
+ */
+export function prefixedColumns<T extends object>(em: Em, schema: EntitySchema<T>, alias: string, prefix: string): string {
+  const meta = em.getMetadata().get(schema.meta.className) as EntityMetadata<T>;
+  return meta.props
+    .filter((p) => p.fieldNames?.length === 1)
+    .map((p) => `${alias}.${p.fieldNames[0]} as ${prefix}${p.fieldNames[0]}`)
+    .join(', ');
+}
+
+/** Reads the columns selected by prefixedColumns back into the entity's plain object. */
+export function prefixedReader<T extends object>(em: Em, schema: EntitySchema<T>, prefix: string): (row: Record<string, unknown>) => T {
+  const read = rowReader(em, schema);
+  return (row) => {
+    const own: Record<string, unknown> = {};
+    for (const key in row) if (key.startsWith(prefix)) own[key.slice(prefix.length)] = row[key];
+    return read(own);
+  };
 }

@@ -16,11 +16,11 @@ import { maskName, maskPhone } from '../common/mask.logic.js';
 import { maskPersonalDataInText } from '../common/pii-text.logic.js';
 import type { Database, Em } from '../db/orm.js';
 import { duplicateAs } from '../db/errors.js';
-import { insertRow, rowReader, sqlOf, type Sql } from '../db/sql.js';
+import { insertRow, insertStatement, insertValues, prefixedColumns, prefixedReader, rowReader, sqlOf, type Sql } from '../db/sql.js';
 import { CaseSchema, ServiceSchema, type CaseRecord, type Service } from '../case/case.entities.js';
 import type { TagDictionary } from '../catalog/catalog.service.js';
 import { rollupDeltas, scopesOf, type Attribution, type Counted } from '../stats/rollup.logic.js';
-import { loadAttribution } from '../stats/attribution.store.js';
+import { attributionFromUnits, loadAttribution, type UnitRow } from '../stats/attribution.store.js';
 import type { GroupRunner } from '../db/group-commit.js';
 import { checkBatchSize, runBatch, type BatchOutcome } from '../db/batch.js';
 import type { Channel } from '../catalog/channel.logic.js';
@@ -268,19 +268,19 @@ async function submit(app: RatingDeps, { actor, expiredToken, tokenIssuer }: Sub
     // Every read happens inside the group's transaction: on SQLite the one connection belongs to the
     // running group, so reads made before joining it would queue one by one and no group would form.
     stored = await app.groupCommit.run(async (tx, sql) => {
-      const service = await findService(tx, sql, actor, input);
+      const { service, context } = await findTarget(tx, sql, actor, input);
       // A resend of a stored answer returns it, whatever happened since (token used, window closed).
       const earlier = await earlierOf(tx, sql, service.id);
       if (earlier) return { value: { ...earlier, attribution: null } };
       if (expiredToken) throw new TokenExpiredError('the token has expired; ask for a new one (a new receipt QR code or follow-up link)');
-      await checkServiceScope(sql, actor, service);
+      await checkServiceScope(sql, actor, service, context.departmentPath);
       const channel = input.channel ?? defaultChannel(actor);
       checkChannel(actor.role, channel, actor);
       const evaluation = validateEvaluation({ ...input, channel }, tags);
       const now = app.clock.now().getTime();
       const origin: Origin = { tokenIssuer: tokenIssuer ?? null, clientIpHash: input.clientIp ? app.cipher.blindIndex(input.clientIp) : null };
       return kind === 'first'
-        ? storeFirstRating(app, tx, sql, actor, service, evaluation, input, { submissionKey: key, externalKey: extKey }, now, origin)
+        ? storeFirstRating(app, tx, actor, service, context, evaluation, input, { submissionKey: key, externalKey: extKey }, now, origin)
         : storeFollowUp(app, tx, sql, actor, service, evaluation, { submissionKey: key, externalKey: extKey }, now, origin);
     });
   } catch (err) {
@@ -327,19 +327,77 @@ async function signFollowUp(app: RatingDeps, service: Service, rating: Rating, n
   return { token, expiresAt: expiresAt! };
 }
 
+/** What the rating path reads with its service, in the same statement: the case, its units (R10), the service's department path (R8). */
+interface ServiceContext {
+  kase: CaseRecord | null;
+  units: UnitRow[];
+  departmentPath: string | null;
+}
+
+const targetSql = new WeakMap<object, { byId: string; byNumber: string }>();
+
+/**
+ * The service being rated with its context, in one statement (one round trip on PostgreSQL instead
+ * of four): one row per unit of its case, the service's and the case's columns repeated.
+ */
+async function findTarget(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluationInput): Promise<{ service: Service; context: ServiceContext }> {
+  const metadata = em.getMetadata();
+  let texts = targetSql.get(metadata);
+  if (!texts) {
+    const head =
+      `select s.*, sd.path as target_department_path, ${prefixedColumns(em, CaseSchema, 'c', 'c__')}, ` +
+      `cu.department_id as u__department_id, cu.item_id as u__item_id, ud.region_code as u__region_code, ud.path as u__path ` +
+      `from service s left join department sd on sd.id = s.department_id left join case_record c on c.id = s.case_id ` +
+      `left join case_unit cu on cu.case_id = c.id left join department ud on ud.id = cu.department_id `;
+    texts = { byId: `${head}where s.id = ?`, byNumber: `${head}where s.project_no = ? and s.service_number = ?` };
+    targetSql.set(metadata, texts);
+  }
+  let rows: Record<string, unknown>[];
+  if (actor.role === 'rater') rows = await sql.all(texts.byId, [actor.serviceId!]);
+  else if (!input.projectNo || input.serviceNumber == null) return { service: await findService(em, sql, actor, input), context: emptyContext() };
+  else rows = await sql.all(texts.byNumber, [input.projectNo, input.serviceNumber]);
+  if (rows.length === 0) return { service: await findService(em, sql, actor, input), context: emptyContext() }; // the refusal, worded as before
+  const service = rowReader(em, ServiceSchema)(rows[0]!);
+  if (actor.role === 'rater') checkTokenService(service, input);
+  const first = rows[0]!;
+  return {
+    service,
+    context: {
+      kase: first.c__id == null ? null : prefixedReader(em, CaseSchema, 'c__')(first),
+      departmentPath: (first.target_department_path as string | null) ?? null,
+      units: rows
+        .filter((r) => r.u__department_id != null)
+        .map((r) => ({
+          department_id: Number(r.u__department_id),
+          item_id: Number(r.u__item_id),
+          region_code: String(r.u__region_code),
+          path: String(r.u__path),
+        })),
+    },
+  };
+}
+
+function emptyContext(): ServiceContext {
+  return { kase: null, units: [], departmentPath: null };
+}
+
+function checkTokenService(service: Service, input: SubmitEvaluationInput): void {
+  if (input.projectNo && (input.projectNo !== service.projectNo || (input.serviceNumber ?? service.serviceNumber) !== service.serviceNumber)) {
+    throw InvalidInputError.field(
+      'projectNo/serviceNumber',
+      `the service of the token (${service.projectNo}#${service.serviceNumber})`,
+      `${input.projectNo}#${input.serviceNumber ?? ''}`,
+    );
+  }
+}
+
 async function findService(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluationInput): Promise<Service> {
   const read = rowReader(em, ServiceSchema);
   if (actor.role === 'rater') {
     const [row] = await sql.all('select * from service where id = ?', [actor.serviceId!]);
     const service = row ? read(row) : null;
     if (!service) throw NotFoundError.of('service bound to this token', String(actor.serviceId));
-    if (input.projectNo && (input.projectNo !== service.projectNo || (input.serviceNumber ?? service.serviceNumber) !== service.serviceNumber)) {
-      throw InvalidInputError.field(
-        'projectNo/serviceNumber',
-        `the service of the token (${service.projectNo}#${service.serviceNumber})`,
-        `${input.projectNo}#${input.serviceNumber ?? ''}`,
-      );
-    }
+    checkTokenService(service, input);
     return service;
   }
   if (!input.projectNo || input.serviceNumber == null) {
@@ -353,14 +411,17 @@ async function findService(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluati
 }
 
 /** A device rates only services at its own window or terminal; a system only its department's (R8). */
-async function checkServiceScope(sql: Sql, actor: Actor, service: Service): Promise<void> {
+async function checkServiceScope(sql: Sql, actor: Actor, service: Service, departmentPath?: string | null): Promise<void> {
   if (actor.role === 'device') {
     const own = actor.windowId ? service.windowId === actor.windowId : service.terminalId === actor.terminalId;
     if (!own) throw ForbiddenError.scope(`service ${service.projectNo}#${service.serviceNumber} (not served at this device)`);
   }
   if (actor.role === 'system') {
-    const [dept] = await sql.all<{ path: string }>('select path from department where id = ?', [service.departmentId]);
-    if (!actor.departmentPath || !dept?.path.startsWith(actor.departmentPath)) {
+    const path =
+      departmentPath !== undefined
+        ? departmentPath
+        : (await sql.all<{ path: string }>('select path from department where id = ?', [service.departmentId]))[0]?.path;
+    if (!actor.departmentPath || !path?.startsWith(actor.departmentPath)) {
       throw ForbiddenError.scope(`service ${service.projectNo}#${service.serviceNumber} (another department's)`);
     }
   }
@@ -428,24 +489,23 @@ function newRating(
 async function storeFirstRating(
   app: RatingDeps,
   tx: Em,
-  sql: Sql,
   actor: Actor,
   service: Service,
+  context: ServiceContext,
   evaluation: NormalizedEvaluation,
   input: SubmitEvaluationInput,
   keys: Pick<Rating, 'submissionKey' | 'externalKey'>,
   now: number,
   origin: Origin,
 ): Promise<Stored> {
-  const [caseRow] = await sql.all('select * from case_record where id = ?', [service.caseId]);
-  if (!caseRow) throw NotFoundError.of(`case of service ${service.projectNo}#${service.serviceNumber}`, String(service.caseId));
-  const kase = rowReader(tx, CaseSchema)(caseRow);
+  const kase = context.kase;
+  if (!kase) throw NotFoundError.of(`case of service ${service.projectNo}#${service.serviceNumber}`, String(service.caseId));
   const prior = service.ratingId ? await priorRating(tx, service) : null;
   checkFirstRating(prior, app.config, service);
   checkRatingWindow(service, app.config, now);
   const rating = newRating(app, actor, service, evaluation, 1, raterData(app, kase, input), keys, now, origin);
   try {
-    const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating);
+    const { attribution, counted } = await recordFirstRating(app, tx, kase, service, rating, context.units);
     return { value: { rating, attribution, service }, deltas: counted };
   } catch (err) {
     // A deadlock must reach the group commit as it is: it runs the whole group again.
@@ -527,20 +587,44 @@ export async function recordFirstRating(
   kase: CaseRecord,
   service: Service,
   rating: Rating,
+  /** The units of the service's case when the caller read them already (a batch reads its cases' own). */
+  units?: UnitRow[],
 ): Promise<{ attribution: Attribution; counted: Counted }> {
   const sql = await sqlOf(tx);
-  rating.id = await insertRow(tx, sql, RatingSchema, rating);
   const covered = await coveredServices(tx, kase, service);
-  await markRated(
-    sql,
-    covered.map((s) => s.id),
-    rating.id,
-    service,
-  );
-  const attribution = await loadAttribution(tx, [...new Set(covered.map((s) => s.caseId))], kase.kind, service.staffId);
+  const serviceIds = covered.map((s) => s.id);
+  if (app.dialect === 'postgresql') {
+    // Stored and claimed in one statement (one round trip); a refused claim rolls back with the job.
+    const [row] = await sql.all<{ id: number; claimed: number }>(insertAndClaimSql(tx, serviceIds.length), [
+      ...insertValues(tx, RatingSchema, rating),
+      ...serviceIds,
+    ]);
+    rating.id = Number(row!.id);
+    if (Number(row!.claimed) !== serviceIds.length) throw AlreadyRatedError.service(service.projectNo, service.serviceNumber);
+  } else {
+    rating.id = await insertRow(tx, sql, RatingSchema, rating);
+    await markRated(sql, serviceIds, rating.id, service);
+  }
+  const caseIds = [...new Set(covered.map((s) => s.caseId))];
+  const attribution =
+    units && caseIds.length === 1 && caseIds[0] === service.caseId
+      ? attributionFromUnits(units, kase.kind, service.staffId)
+      : await loadAttribution(tx, caseIds, kase.kind, service.staffId);
   const counted = rollupDeltas(attribution, { ...rating, tags: rating.tags ? rating.tags.split(',') : [] }, 1);
   await runHooks(app, tx, rating, attribution, service);
   return { attribution, counted };
+}
+
+/**
+ * PostgreSQL: the rating's insert and the claim of its services (see markRated) as one statement.
+ * The update reads the new id from the insert's `returning`; the count says how many were claimed.
+ */
+function insertAndClaimSql(em: Em, services: number): string {
+  return (
+    `with r as (${insertStatement(em, RatingSchema).text} returning id), ` +
+    `u as (update service set rating_id = (select id from r) where id in (${Array.from({ length: services }, () => '?').join(', ')}) and coalesce(rating_id, 0) = 0 returning 1) ` +
+    `select (select id from r) as id, (select count(*) from u) as claimed`
+  );
 }
 
 async function runHooks(app: RatingDeps, tx: Em, rating: Rating, attribution: Attribution, service: Service): Promise<void> {

@@ -3,7 +3,8 @@ import { sqlOf } from '../db/sql.js';
 import { regionAncestors } from '../catalog/region.logic.js';
 import type { Attribution } from './rollup.logic.js';
 
-interface UnitRow {
+/** One unit of a case as the attribution reads it (a case_unit row with its department's region and path). */
+export interface UnitRow {
   department_id: number;
   item_id: number;
   region_code: string;
