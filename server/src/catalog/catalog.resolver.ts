@@ -12,6 +12,7 @@ export class CatalogResolver {
   @Authorized('public')
   @Query(() => [RegionView], { description: 'Regions under a parent (the top level when no parent is given)' })
   async regions(@Arg('parentCode', () => String, { nullable: true }) parentCode: string | null, @Ctx() { app }: Context<CatalogDeps>): Promise<RegionView[]> {
+    if (parentCode !== null && !isValidRegionCode(parentCode)) throw InvalidInputError.field('parentCode', 'a 12-digit region code', parentCode);
     return (app.orm.em.fork() as Em).find(RegionSchema, { parentCode: parentCode ?? null }, { orderBy: { code: 'asc' } });
   }
 

@@ -62,6 +62,29 @@ export function checkDocumentText(query: unknown, limits: DocumentLimits = DEFAU
   return null;
 }
 
+/**
+ * Text no store can keep: NUL characters (PostgreSQL refuses them) and lone UTF-16 surrogates (what
+ * invalid UTF-8 decodes into). Found anywhere in the document or the variables, the request is refused
+ * as BAD_USER_INPUT before anything runs; the value itself is never echoed.
+ */
+const BAD_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function checkText(query: unknown, variables: unknown): GraphQLError | null {
+  if (hasBadText(query, 0) || hasBadText(variables, 0)) {
+    return new GraphQLError('the request contains characters that cannot be stored (NUL or invalid UTF-8); remove them and send it again', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return null;
+}
+
+function hasBadText(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return BAD_TEXT.test(value);
+  if (depth > 50 || value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some((v) => hasBadText(v, depth + 1));
+  return Object.entries(value).some(([k, v]) => BAD_TEXT.test(k) || hasBadText(v, depth + 1));
+}
+
 /** The validation rule that measures every operation of the document against `limits`. */
 export function documentLimitsRule(limits: DocumentLimits = DEFAULT_LIMITS): ValidationRule {
   return (context: ValidationContext): ASTVisitor => ({

@@ -6,7 +6,7 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, parse, validate, type ExecutionArgs, type DocumentNode } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
+import { getOperationAST, getVariableValues, GraphQLError, parse, validate, type ExecutionArgs, type DocumentNode } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
 import type { Actor } from '../common/actor.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
 import type { Context } from '../common/context.js';
@@ -14,7 +14,7 @@ import { log } from '../common/logger.js';
 import type { FeatureDeps } from '../graphql/deps.js';
 import type { MetricsRegistry } from '../common/metrics.js';
 import { formatError } from '../graphql/format-error.js';
-import { allRules, checkDocumentText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
+import { allRules, checkDocumentText, checkText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
 import { CLOSE_SESSION_ENDED, CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
 import { BadBodyError, BodyTooLargeError, readJsonBody } from './body.js';
 import { setSecurityHeaders } from './headers.js';
@@ -133,6 +133,12 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         }
         const errors = validate(schema, document, allRules, { maxErrors: 10 });
         if (errors.length) return errors.map((e) => clientError('GRAPHQL_VALIDATION_FAILED', e.message));
+        const badText = checkText(payload.query, payload.variables);
+        if (badText) return [badText];
+        // Variables of the wrong type are the client's error, as on HTTP (graphql-ws would report them uncoded).
+        const operation = getOperationAST(document, payload.operationName);
+        const coerced = operation ? getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 }) : null;
+        if (coerced?.errors) return coerced.errors.map((e) => clientError('BAD_USER_INPUT', e.message.slice(0, 300)));
         budget.subscriptions.add(id);
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName } as ExecutionArgs;
       },
@@ -238,8 +244,11 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
     const message = err instanceof BadBodyError ? err.message : 'the request body could not be read';
     return sendJson(res, 400, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
   }
-  const tooLong = checkDocumentText(req.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query'));
-  if (tooLong) return sendJson(res, 400, { errors: [{ message: tooLong.message, extensions: tooLong.extensions }] });
+  const query = req.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query');
+  const refused =
+    checkDocumentText(query) ??
+    checkText(query, req.method === 'POST' ? (body as { variables?: unknown } | undefined)?.variables : url.searchParams.get('variables'));
+  if (refused) return sendJson(res, 400, { errors: [{ message: refused.message, extensions: refused.extensions }] });
   let actor: Actor;
   try {
     actor = await actorFromCredentials(app, headers.get('authorization'), headers.get('x-api-key'));
