@@ -47,6 +47,10 @@ export async function startTestServer(
       // Tests sign in many times from one address and move the clock by hours between steps; the
       // sign-in and session tests set their own limits.
       loginAttemptsPerMinute: 10_000,
+      ratingsPerMinutePerAddress: 1_000_000,
+      tokensPerMinutePerKey: 1_000_000,
+      // Each test server counts alone, also when the suite shares one Redis.
+      rateLimitNamespace: `t${Math.random().toString(36).slice(2, 10)}`,
       sessionTtlHours: 12,
       // Idle no shorter than the session: tests that move the clock by days keep their sign-in.
       sessionIdleMinutes: (config.sessionTtlHours ?? 12) * 60,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ApiKeyCache, AttemptThrottle } from '../auth/auth.service.js';
+import { ApiKeyCache } from '../auth/auth.service.js';
+import { RateLimits } from '../common/rate-limit.js';
 import { TokenService } from '../auth/tokens.js';
 import { SessionStore } from '../auth/session.store.js';
 import { TagDictionary } from '../catalog/catalog.service.js';
@@ -45,7 +46,7 @@ export interface App extends Kernel, Database {
   readonly instanceId: string;
   readonly tags: TagDictionary;
   readonly apiKeys: ApiKeyCache;
-  readonly loginThrottle: AttemptThrottle;
+  readonly rateLimits: RateLimits;
   readonly sessions: SessionStore;
   readonly screenTokens: ScreenTokenCache;
   readonly presentations: PresentationRegistry;
@@ -102,6 +103,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   closers.add('screen token cache', () => screenTokens.close());
   const sessions = new SessionStore(db, bus, { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionTtlHours * 3_600_000 });
   closers.add('sessions', () => sessions.close());
+  const rateLimits = new RateLimits(
+    { signIn: config.loginAttemptsPerMinute, ratingPerAddress: config.ratingsPerMinutePerAddress, tokenIssue: config.tokensPerMinutePerKey },
+    config.redisUrl,
+    config.rateLimitNamespace,
+  );
+  closers.add('rate limits', () => rateLimits.close());
   const presentations = new PresentationRegistry(bus, kernel.clock);
   closers.add('presentations', () => presentations.close());
 
@@ -114,7 +121,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     instanceId: bus.origin,
     tags: new TagDictionary(orm),
     apiKeys: new ApiKeyCache(),
-    loginThrottle: new AttemptThrottle(config.loginAttemptsPerMinute),
+    rateLimits,
     sessions,
     screenTokens,
     presentations,

@@ -1,4 +1,5 @@
 import type { Kernel } from '../common/kernel.js';
+import type { RateLimits } from '../common/rate-limit.js';
 import { digest, hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
 import { AccountLockedError, RateLimitedError, SecondFactorRequiredError, UnauthenticatedError } from '../common/errors.js';
 import type { PiiCipher } from '../common/crypto.js';
@@ -24,36 +25,10 @@ export interface AuthDeps extends Kernel, Database {
   readonly tokens: TokenService;
   readonly apiKeys: ApiKeyCache;
   readonly screenTokens: ScreenTokenCheck;
-  readonly loginThrottle: AttemptThrottle;
+  readonly rateLimits: RateLimits;
   readonly sessions: SessionStore;
   /** Seals TOTP secrets like personal data. */
   readonly cipher: PiiCipher;
-}
-
-/**
- * A token bucket per key (a client address): at most `perMinute` attempts a minute, refilled evenly.
- * One per process; bounded (the emptiest old entries are dropped first when it is full).
- */
-export class AttemptThrottle {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
-  constructor(
-    private readonly perMinute: number,
-    private readonly maxKeys = 100_000,
-  ) {}
-
-  /** Takes one attempt for `key`; when none is left, says how many seconds until the next one. */
-  take(key: string, now: number): { ok: true } | { ok: false; retryAfterS: number } {
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + ((now - bucket.at) * this.perMinute) / 60_000);
-    bucket.at = now;
-    this.buckets.delete(key);
-    if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
-    this.buckets.set(key, bucket);
-    if (bucket.tokens < 1) return { ok: false, retryAfterS: Math.ceil(((1 - bucket.tokens) * 60) / this.perMinute) };
-    bucket.tokens -= 1;
-    return { ok: true };
-  }
 }
 
 /** A password hash nobody knows: unknown usernames are checked against it, so they take as long as known ones. */
@@ -165,16 +140,17 @@ async function loadApiKeyActor(app: Database, hash: string): Promise<ApiKeyFound
 export async function login(app: AuthDeps, username: string, password: string, clientIp = 'unknown', totp?: string | null) {
   const now = app.clock.now().getTime();
   const name = username.trim().slice(0, 60);
-  const allowed = app.loginThrottle.take(clientIp, now);
   const audit = (action: string, outcome: 'ok' | 'refused', detail?: string) =>
     recordAudit(
       app,
       { actor: { role: 'public', label: `sign-in:${name}`.slice(0, 100) }, action, subject: `user:${name}`.slice(0, 100), outcome, ip: clientIp, detail },
       now,
     );
-  if (!allowed.ok) {
-    await audit('sign-in.throttled', 'refused');
-    throw new RateLimitedError(`too many sign-in attempts from this address; try again in ${allowed.retryAfterS} s`, { retryAfter: allowed.retryAfterS });
+  try {
+    await app.rateLimits.take('signIn', clientIp);
+  } catch (err) {
+    if (err instanceof RateLimitedError) await audit('sign-in.throttled', 'refused');
+    throw err;
   }
   const em = app.orm.em.fork() as Em;
   const guard = await em.findOne(LoginGuardSchema, { username: name });

@@ -45,6 +45,7 @@ export class CaseResolver {
     @Arg('serviceNumber', () => Int) serviceNumber: number,
     @Ctx() { app, actor }: Context<CaseDeps>,
   ): Promise<RatingTokenView> {
+    await app.rateLimits.take('tokenIssue', actor.label);
     return issueRatingToken(app, actor, projectNo, serviceNumber);
   }
 

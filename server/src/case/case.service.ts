@@ -1,6 +1,7 @@
 import type { Actor } from '../common/actor.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { PiiCipher } from '../common/crypto.js';
+import type { RateLimits } from '../common/rate-limit.js';
 import type { Kernel } from '../common/kernel.js';
 import { AlreadyRatedError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { maskName, maskPhone } from '../common/mask.logic.js';
@@ -86,6 +87,8 @@ export interface CaseDeps extends Kernel, Database, QualityDeps {
   readonly groupCommit: GroupRunner;
   /** Run in order inside the transaction of every new or advanced service (the root gives the exchange's here). */
   readonly serviceHooks?: readonly ServiceHook[];
+  /** Per-key limits on issuing rating tokens (shared through Redis when configured). */
+  readonly rateLimits: RateLimits;
 }
 
 /**

@@ -85,6 +85,12 @@ export interface Config {
   loginMaxFailures: number;
   loginLockMinutes: number;
   loginAttemptsPerMinute: number;
+  /** Ratings and follow-ups sent anonymously or with a rating token, per client address a minute (a hall's network shares one). */
+  ratingsPerMinutePerAddress: number;
+  /** Rating and follow-up tokens one machine key may issue a minute. */
+  tokensPerMinutePerKey: number;
+  /** Prefix of the rate-limit counters in Redis: the servers of one deployment share it. */
+  rateLimitNamespace: string;
   /**
    * Officers, supervisors and administrators must enrol a TOTP second factor before they can work
    * (REQUIRE_TOTP; on by default in production). An account that enrolled always needs its code.
@@ -154,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: int(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     loginAttemptsPerMinute: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 30, 1, 100_000),
+    ratingsPerMinutePerAddress: int(env, 'RATINGS_PER_MINUTE_PER_ADDRESS', 120, 1, 10_000_000),
+    tokensPerMinutePerKey: int(env, 'TOKENS_PER_MINUTE_PER_KEY', 6_000, 1, 10_000_000),
+    rateLimitNamespace: env.RATE_LIMIT_NAMESPACE || 'hcp',
     requireTotp: bool(env, 'REQUIRE_TOTP', env.NODE_ENV === 'production'),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 768 * 1024, 1024, 48 * 1024 * 1024),

@@ -67,6 +67,7 @@ export function checkDocumentText(query: unknown, limits: DocumentLimits = DEFAU
  * invalid UTF-8 decodes into). Found anywhere in the document or the variables, the request is refused
  * as BAD_USER_INPUT before anything runs; the value itself is never echoed.
  */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const BAD_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function checkText(query: unknown, variables: unknown): GraphQLError | null {

@@ -14,6 +14,11 @@ import { BatchRecordResult, RatingTokenView } from '../case/case.types.js';
 import { batchRecords } from '../case/case.view.js';
 import { toRatingView } from './rating.view.js';
 
+/** Citizens rate without a key: their ratings are limited per client address (machine keys are trusted senders). */
+async function limitAnonymous(app: RatingDeps, actor: Actor, clientIp: string | undefined): Promise<void> {
+  if (actor.role === 'public' || actor.role === 'rater') await app.rateLimits.take('ratingPerAddress', clientIp ?? 'unknown');
+}
+
 @Resolver()
 export class RatingResolver {
   @Authorized('public', 'rater', 'device', 'system')
@@ -25,6 +30,7 @@ export class RatingResolver {
     @Arg('input', () => SubmitEvaluationInput) input: SubmitEvaluationInput,
     @Ctx() { app, actor, clientIp }: Context<RatingDeps>,
   ): Promise<RatingView> {
+    await limitAnonymous(app, actor, clientIp);
     const submitted = await submitEvaluation(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions), clientIp });
     return answer(app, submitted, input.token ? RATER : actor);
   }
@@ -56,6 +62,7 @@ export class RatingResolver {
     @Arg('input', () => SubmitFollowUpInput) input: SubmitFollowUpInput,
     @Ctx() { app, actor, clientIp }: Context<RatingDeps>,
   ): Promise<RatingView> {
+    await limitAnonymous(app, actor, clientIp);
     const submitted = await submitFollowUp(app, actor, { ...input, channel: channelOf(input.channel), dimensions: dimensionsOf(input.dimensions), clientIp });
     return answer(app, submitted, input.token ? RATER : actor);
   }
@@ -69,6 +76,7 @@ export class RatingResolver {
     @Arg('serviceNumber', () => Int) serviceNumber: number,
     @Ctx() { app, actor }: Context<RatingDeps>,
   ): Promise<RatingTokenView> {
+    await app.rateLimits.take('tokenIssue', actor.label);
     return issueFollowUpToken(app, actor, projectNo, serviceNumber);
   }
 

@@ -1,6 +1,7 @@
 import type { Actor } from '../common/actor.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { PiiCipher } from '../common/crypto.js';
+import type { RateLimits } from '../common/rate-limit.js';
 import type { Kernel } from '../common/kernel.js';
 import type { ChangeBus } from '../common/pubsub.js';
 import {
@@ -79,6 +80,8 @@ export interface RatingDeps extends Kernel, Database {
   readonly channelCodes: Readonly<Record<Channel, number>>;
   /** Run inside the rating's transaction, in order (the root gives rectification's here, R13). */
   readonly ratingHooks: readonly RatingHook[];
+  /** Per-address and per-key limits (shared through Redis when configured). */
+  readonly rateLimits: RateLimits;
 }
 
 /** The stored rating and the service it rated (the resolver needs the service's keys; no second read). */
