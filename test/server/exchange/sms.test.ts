@@ -4,7 +4,9 @@ import type { Em } from '../../../server/src/db/orm.js';
 import { sendDueSmsInvites } from '../../../server/src/exchange/sms.service.js';
 import { rectEnv, type RectEnv } from '../rectification/rect-support.js';
 import { newService, ratingToken, submit } from '../../support/services.js';
-import { codeOf } from '../../support/server.js';
+import { codeOf, startTestServer } from '../../support/server.js';
+import { createUser } from '../../../server/src/auth/auth.service.js';
+import { DISTRICT_B, sessionToken } from '../../support/fixture.js';
 
 const SECRET = 'sms-inbound-test-secret';
 const HOUR = 3_600_000;
@@ -128,6 +130,20 @@ describe('SMS invitations, SMS replies and 12345 phone ratings (R5, R17)', () =>
       auth,
     );
     expect(codeOf(follow)).toBe('FORBIDDEN');
+    // Only services of the operator's region.
+    const em = env.server.app.orm.em.fork() as Em;
+    await createUser(
+      em,
+      { username: 'hotline-b', password: 'hotline-b-pass', role: 'hotline', displayName: '西城区热线', regionCode: DISTRICT_B },
+      env.server.clock.now().getTime(),
+    );
+    const other = await newService(env.server, env.fx, { mobile: '13900000009' });
+    const outside = await submit(
+      env.server,
+      { ...other, level: 5, channel: 'HOTLINE' },
+      { token: await sessionToken(env.server, 'hotline-b', 'hotline-b-pass') },
+    );
+    expect(codeOf(outside)).toBe('FORBIDDEN');
   });
 
   it('draws the receipt QR code of a rating token as an SVG image, and nothing for other tokens (R7)', async () => {
@@ -147,5 +163,15 @@ describe('SMS invitations, SMS replies and 12345 phone ratings (R5, R17)', () =>
     env.server.clock.advance(8 * 24 * HOUR);
     await job();
     expect(sms('13900000008')).toHaveLength(0);
+  });
+
+  it('has no inbound route while SMS_INBOUND_SECRET is unset (R5)', async () => {
+    const bare = await startTestServer();
+    try {
+      const res = await fetch(`${bare.url}/sms/inbound`, { method: 'POST', body: '{}', headers: { 'x-signature': 'f'.repeat(64) } });
+      expect(res.status).toBe(404);
+    } finally {
+      await bare.close();
+    }
   });
 });
