@@ -13,6 +13,9 @@ describe('workspace menu by role (访问控制)', () => {
       expect(menu(role)).not.toContain('workspace-audit');
     }
     expect(menu('hotline')).not.toContain('workspace-figures');
+    // R5: 12345 operators enter phone ratings; nobody else has that page.
+    expect(menu('hotline')).toContain('workspace-hotline');
+    for (const role of ['department', 'supervisor', 'admin', 'security', 'auditor']) expect(menu(role)).not.toContain('workspace-hotline');
   });
 
   it('starts each role at a page it may use', () => {

@@ -17,6 +17,7 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       })),
       { path: 'cases/:id(\\d+)', name: 'workspace-case', component: () => import('./WorkspaceCasePage.vue'), props: (r) => ({ id: Number(r.params.id) }) },
       { path: 'figures', name: 'workspace-figures', component: () => import('./WorkspaceFigures.vue') },
+      { path: 'hotline', name: 'workspace-hotline', component: () => import('./WorkspaceHotline.vue') },
       { path: 'outbox', name: 'workspace-outbox', component: () => import('./WorkspaceOutbox.vue') },
       { path: 'department', name: 'workspace-department', component: () => import('./WorkspaceDepartment.vue') },
       { path: 'assessment', name: 'workspace-assessment', component: () => import('./WorkspaceAssessment.vue') },

@@ -98,6 +98,7 @@ export const PAGES: Array<{ name: string; labelKey: string; roles: string[] }> =
   { name: 'workspace-problems', labelKey: 'ws.problemsNav', roles: ['department', 'supervisor', 'admin'] },
   { name: 'workspace-integrity', labelKey: 'ws.integrityNav', roles: ['department', 'supervisor', 'admin'] },
   { name: 'workspace-quality', labelKey: 'ws.qualityNav', roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-hotline', labelKey: 'ws.hotlineNav', roles: ['hotline'] },
   { name: 'workspace-outbox', labelKey: 'ws.outboxNav', roles: ['admin'] },
   { name: 'workspace-import', labelKey: 'ws.importNav', roles: ['admin'] },
   { name: 'workspace-users', labelKey: 'ws.accountsNav', roles: ['security'] },

@@ -10,6 +10,7 @@ import { screenEntities } from '../screen/screen-token.entity.js';
 import { statsEntities } from '../stats/rollup.entities.js';
 import { MetaSchema } from '../db/meta.entity.js';
 import { qualityEntities } from '../quality/quality.entities.js';
+import { smsEntities } from '../exchange/sms.entities.js';
 
 /** Every table MikroORM knows about; the migrations are generated from these definitions. */
 export const allEntities = [
@@ -24,5 +25,6 @@ export const allEntities = [
   ...integrityEntities,
   ...outboxEntities,
   ...qualityEntities,
+  ...smsEntities,
   MetaSchema,
 ];

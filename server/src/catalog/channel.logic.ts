@@ -36,6 +36,8 @@ export function channelsFor(role: string, device?: { windowId?: number; terminal
       return ['QR', 'PC', 'APP', 'MINI_PROGRAM', 'SMS'];
     case 'device':
       return device?.terminalId ? ['TERMINAL'] : ['WINDOW'];
+    case 'hotline':
+      return ['HOTLINE'];
     case 'system':
       return ['PC', 'APP', 'MINI_PROGRAM', 'QR', 'SMS', 'HOTLINE', 'IMPORT', 'WINDOW', 'TERMINAL'];
     default:

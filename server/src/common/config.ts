@@ -51,6 +51,10 @@ export interface Config {
   serveDashboard: boolean;
   /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
   smsGatewayUrl?: string;
+  /** R5: hours after completion (or acceptance) an unrated service gets its one SMS invitation to rate (Bozhou: 72). */
+  smsInviteAfterHours: number;
+  /** R5: HMAC-SHA256 key of inbound SMS replies (`X-Signature` over the raw body); unset = `POST /sms/inbound` does not exist. */
+  smsInboundSecret?: string;
   portalMessageUrl?: string;
   /** R17, R26: endpoint of the provincial platform (POST JSON per record); unset = provincial records wait in the outbox. */
   provinceUrl?: string;
@@ -142,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedBadDelayMinutes: int(env, 'FEED_BAD_DELAY_MINUTES', 30, 0, 24 * 60),
     serveDashboard: bool(env, 'SERVE_DASHBOARD', true),
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
+    smsInviteAfterHours: int(env, 'SMS_INVITE_AFTER_HOURS', 72, 0, 365 * 24),
+    smsInboundSecret: env.SMS_INBOUND_SECRET || undefined,
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
     provinceUrl: env.PROVINCE_URL || undefined,
     outboxIntervalMs: int(env, 'OUTBOX_INTERVAL_MS', 2_000, 10, 3_600_000),

@@ -21,10 +21,10 @@ async function limitAnonymous(app: RatingDeps, actor: Actor, clientIp: string | 
 
 @Resolver()
 export class RatingResolver {
-  @Authorized('public', 'rater', 'device', 'system')
+  @Authorized('public', 'rater', 'device', 'system', 'hotline')
   @Mutation(() => RatingView, {
     description:
-      'Rates one service once (R9); a token in the input identifies a citizen rater. A second first rating is ALREADY_RATED (a follow-up is submitFollowUp); a resend with the same submissionId returns the stored rating',
+      'Rates one service once (R9); a token in the input identifies a citizen rater; a 12345 hotline operator enters a phone rating (channel HOTLINE) for a service in their region. A second first rating is ALREADY_RATED (a follow-up is submitFollowUp); a resend with the same submissionId returns the stored rating',
   })
   async submitEvaluation(
     @Arg('input', () => SubmitEvaluationInput) input: SubmitEvaluationInput,

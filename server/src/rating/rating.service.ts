@@ -1,4 +1,5 @@
 import type { Actor } from '../common/actor.js';
+import { isWithinRegion } from '../catalog/region.logic.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { PiiCipher } from '../common/crypto.js';
 import type { RateLimits } from '../common/rate-limit.js';
@@ -249,8 +250,10 @@ async function submitterOf(app: RatingDeps, caller: Actor, input: SubmitEvaluati
 }
 
 async function submit(app: RatingDeps, { actor, expiredToken, tokenIssuer }: Submitter, input: SubmitEvaluationInput, kind: Kind): Promise<SubmittedRating> {
-  if (!['rater', 'device', 'system'].includes(actor.role)) {
-    if (actor.role !== 'public') throw ForbiddenError.role(['rater', 'device', 'system'], actor.role);
+  // 12345 operators (R5) enter phone ratings, first ratings only.
+  const roles = kind === 'first' ? ['rater', 'device', 'system', 'hotline'] : ['rater', 'device', 'system'];
+  if (!roles.includes(actor.role)) {
+    if (actor.role !== 'public') throw ForbiddenError.role(roles, actor.role);
     throw new UnauthenticatedError(
       kind === 'first'
         ? 'rating needs a rating token (receipt QR code), a device key or a system key'
@@ -419,6 +422,9 @@ async function checkServiceScope(sql: Sql, actor: Actor, service: Service, depar
     const own = actor.windowId ? service.windowId === actor.windowId : service.terminalId === actor.terminalId;
     if (!own) throw ForbiddenError.scope(`service ${service.projectNo}#${service.serviceNumber} (not served at this device)`);
   }
+  if (actor.role === 'hotline' && !(actor.regionCode && isWithinRegion(service.regionCode, actor.regionCode))) {
+    throw ForbiddenError.scope(`service ${service.projectNo}#${service.serviceNumber} (outside this hotline's region)`);
+  }
   if (actor.role === 'system') {
     const path =
       departmentPath !== undefined
@@ -433,6 +439,7 @@ async function checkServiceScope(sql: Sql, actor: Actor, service: Service, depar
 function defaultChannel(actor: Actor): Channel {
   if (actor.role === 'device') return actor.terminalId ? 'TERMINAL' : 'WINDOW';
   if (actor.role === 'rater') return 'QR';
+  if (actor.role === 'hotline') return 'HOTLINE';
   return 'IMPORT';
 }
 

@@ -92,8 +92,9 @@ export const RULES: Record<string, typeof ANYONE | readonly Role[]> = {
   'mutation setRectificationSetting': ['supervisor', 'admin'],
   'mutation setUserDisabled': ['security'],
   'mutation setupTotp': ['department', 'supervisor', 'hotline', 'admin', 'security', 'auditor'],
-  // The rating page sends it anonymously; a rating token, a device or a system key speaks for the rater.
-  'mutation submitEvaluation': ['public', 'rater', 'device', 'system'],
+  // The rating page sends it anonymously; a rating token, a device or a system key speaks for the rater;
+  // a 12345 operator enters a phone rating (HOTLINE only, R5).
+  'mutation submitEvaluation': ['public', 'rater', 'device', 'system', 'hotline'],
   'mutation submitEvaluations': ['system', 'device'],
   'mutation submitFollowUp': ['public', 'rater', 'device', 'system'],
   'mutation tryDemoRating': ANYONE,
