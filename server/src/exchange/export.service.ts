@@ -103,6 +103,32 @@ function checkRegion(actor: Actor, code: string): void {
   if (actor.role === 'supervisor' && !(actor.regionCode && isWithinRegion(code, actor.regionCode))) throw ForbiddenError.scope(`region ${code}`);
 }
 
+function add(w: Where, condition: string, ...params: unknown[]): void {
+  w.parts.push(condition);
+  w.params.push(...params);
+}
+
+/**
+ * Rows joined to their department `d` (path, for officers and the department filter) and a region
+ * column (for supervisors and the region filter): the caller's scope, then the filter within it.
+ */
+async function scopedWhere(em: Em, actor: Actor, f: ExportFilter, regionColumn: string): Promise<Where> {
+  const w: Where = { parts: [], params: [] };
+  if (actor.role === 'department') {
+    if (actor.departmentPath) add(w, 'd.path like ?', `${actor.departmentPath}%`);
+    else add(w, '1 = 0');
+  } else if (actor.role === 'supervisor') {
+    if (actor.regionCode) add(w, `${regionColumn} like ?`, regionLikePattern(actor.regionCode));
+    else add(w, '1 = 0');
+  }
+  if (f.departmentId !== null) add(w, 'd.path like ?', `${await departmentPathOf(em, actor, f.departmentId)}%`);
+  if (f.regionCode !== null) {
+    checkRegion(actor, f.regionCode);
+    add(w, `${regionColumn} like ?`, regionLikePattern(f.regionCode));
+  }
+  return w;
+}
+
 function period(f: ExportFilter, column: string, w: Where): void {
   if (f.from !== null) {
     w.parts.push(`${column} >= ?`);
@@ -156,16 +182,7 @@ export const RATING_COLUMNS = [
 ] as const;
 
 async function ratingSource(em: Em, actor: Actor, f: ExportFilter, pageSize: number): Promise<ExportSource> {
-  const w: Where = { parts: [], params: [] };
-  if (actor.role === 'department') {
-    if (!actor.departmentPath) w.parts.push('1 = 0');
-    else (w.parts.push('d.path like ?'), w.params.push(`${actor.departmentPath}%`));
-  } else if (actor.role === 'supervisor') {
-    if (!actor.regionCode) w.parts.push('1 = 0');
-    else (w.parts.push('s.region_code like ?'), w.params.push(regionLikePattern(actor.regionCode)));
-  }
-  if (f.departmentId !== null) (w.parts.push('d.path like ?'), w.params.push(`${await departmentPathOf(em, actor, f.departmentId)}%`));
-  if (f.regionCode !== null) (checkRegion(actor, f.regionCode), w.parts.push('s.region_code like ?'), w.params.push(regionLikePattern(f.regionCode)));
+  const w = await scopedWhere(em, actor, f, 's.region_code');
   period(f, 'r.rated_at', w);
   const select =
     'select r.id, r.assess_number, r.pf, r.channel, r.level, r.tags, r.comment, r.rated_at, r.is_default, r.valid, r.invalid_reason,' +
@@ -254,7 +271,10 @@ async function rectificationSource(em: Em, actor: Actor, f: ExportFilter, pageSi
     w.parts.push('(rc.department_path like ? or rc.handling_department_path like ?)');
     w.params.push(path, path);
   }
-  if (f.regionCode !== null) (checkRegion(actor, f.regionCode), w.parts.push('rc.region_code like ?'), w.params.push(regionLikePattern(f.regionCode)));
+  if (f.regionCode !== null) {
+    checkRegion(actor, f.regionCode);
+    add(w, 'rc.region_code like ?', regionLikePattern(f.regionCode));
+  }
   period(f, 'rc.opened_at', w);
   const select =
     'select rc.*, st.seq as last_seq, st.action as last_action, st.at as last_at, r.assess_number as r_assess_number, r.rated_at as r_rated_at,' +
@@ -303,18 +323,8 @@ export const FINDING_COLUMNS = [
 ] as const;
 
 async function findingSource(em: Em, actor: Actor, f: ExportFilter, pageSize: number): Promise<ExportSource> {
-  const w: Where = { parts: [], params: [] };
-  if (actor.role === 'department') {
-    if (!actor.departmentPath) w.parts.push('1 = 0');
-    else (w.parts.push('d.path like ?'), w.params.push(`${actor.departmentPath}%`));
-  } else if (actor.role === 'supervisor') {
-    if (!actor.regionCode) w.parts.push('1 = 0');
-    else (w.parts.push('d.region_code like ?'), w.params.push(regionLikePattern(actor.regionCode)));
-  }
-  if (f.departmentId !== null) (w.parts.push('d.path like ?'), w.params.push(`${await departmentPathOf(em, actor, f.departmentId)}%`));
-  if (f.regionCode !== null) (checkRegion(actor, f.regionCode), w.parts.push('d.region_code like ?'), w.params.push(regionLikePattern(f.regionCode)));
+  const w = await scopedWhere(em, actor, f, 'd.region_code');
   period(f, 'q.at', w);
-  if (w.parts.length === 0) w.parts.push('1 = 1');
   const select =
     'select q.id, q.kind, q.record_key, q.field, q.given_value, q.expected, q.message, q.refused, q.source, q.sender, q.at,' +
     ' d.credit_code, d.name as dept_name, d.region_code from quality_finding q left join department d on d.id = q.department_id';

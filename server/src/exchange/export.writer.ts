@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Actor } from '../common/actor.js';
 import type { Clock } from '../common/clock.js';
@@ -25,7 +25,10 @@ async function put(out: Writable, chunk: string): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
 }
 
-/** Streams the rows of `source` to `out` in `format`; resolves to the number of rows written (it does not end `out` for csv/json). */
+/**
+ * Streams the rows of `source` to `out` in `format`; resolves to the number of rows written. Never ends
+ * `out`: the caller audits first and then ends it, so no export is complete without its audit record.
+ */
 export async function writeExport(source: ExportSource, format: ExportFormat, filter: ExportFilter, out: Writable): Promise<number> {
   let n = 0;
   const values = (row: Record<string, unknown>) => source.columns.map((c) => row[c] ?? null);
@@ -53,8 +56,10 @@ export async function writeExport(source: ExportSource, format: ExportFormat, fi
     await put(out, `\n],"count":${n}}\n`);
     return n;
   }
-  // exceljs writes each committed row to the stream (no whole workbook in memory); it ends `out`.
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+  // exceljs writes each committed row to the stream (no whole workbook in memory); it ends its stream, not `out`.
+  const zip = new PassThrough();
+  zip.pipe(out, { end: false });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: zip, useStyles: false, useSharedStrings: false });
   const sheet = workbook.addWorksheet(SHEET_NAMES[source.kind]);
   sheet.addRow([...source.columns]).commit();
   for await (const row of source.rows) {
@@ -63,6 +68,7 @@ export async function writeExport(source: ExportSource, format: ExportFormat, fi
   }
   sheet.commit();
   await workbook.commit();
+  if (!zip.readableEnded) await once(zip, 'end');
   return n;
 }
 

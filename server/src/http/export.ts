@@ -59,8 +59,9 @@ export async function exportRequest(app: FeatureDeps, req: IncomingMessage, res:
   let rows = 0;
   try {
     rows = await writeExport(source, format, filter, res);
-    if (!res.writableEnded) res.end();
+    // Audited before the download completes: an export whose audit record cannot be written is cut off.
     await auditExport(app, actor, source, format, filter, rows, 'ok');
+    res.end();
   } catch (err) {
     // Headers are sent: the best we can do is cut the response (the client sees a broken download) and audit the failure.
     log.error('export failed', { kind, format, error: err instanceof Error ? err.message : String(err) });

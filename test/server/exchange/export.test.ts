@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { CITY, DISTRICT_A, makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
 import { operation } from '../../support/operations.js';
 import { countRows } from '../../support/rollups.js';
+import type { Em } from '../../../server/src/db/orm.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { newService, registerService, submit } from '../../support/services.js';
 
@@ -29,7 +30,12 @@ beforeAll(async () => {
     const res = await submit(server, { ...service, ...input }, { apiKey: key });
     if (!res.data) throw new Error(JSON.stringify(res.errors));
   };
-  await rate(1, fx.keys.market, fx.departments.market, fx.items.business.taskCode, { level: 5, comment: '=HYPERLINK("http://x")', raterName: '张小三', raterMobile: '13812345678' });
+  await rate(1, fx.keys.market, fx.departments.market, fx.items.business.taskCode, {
+    level: 5,
+    comment: '=HYPERLINK("http://x")',
+    raterName: '张小三',
+    raterMobile: '13812345678',
+  });
   await rate(2, fx.keys.market, fx.departments.market, fx.items.business.taskCode, { level: 1, tags: ['115'], comment: '窗口人员态度差' });
   await rate(3, fx.keys.social, fx.departments.social, fx.items.pension.taskCode, { level: 4, comment: '很好' });
   // A refused record (unknown item code) is kept as a quality finding of the market department.
@@ -61,7 +67,14 @@ describe('exports of ratings, rectification records and quality findings (R12, R
     );
     expect(rows.map((r) => r.projectNo).sort()).toEqual([`${prefix}-1`, `${prefix}-2`, `${prefix}-3`]);
     const first = rows.find((r) => r.projectNo === `${prefix}-1`)!;
-    expect(first).toMatchObject({ satisfaction: '5', satisfactionName: '非常满意', deptName: '东城区市场监督管理局', areaCode: DISTRICT_A, isdefault: '0', effectivEvalua: '1' });
+    expect(first).toMatchObject({
+      satisfaction: '5',
+      satisfactionName: '非常满意',
+      deptName: '东城区市场监督管理局',
+      areaCode: DISTRICT_A,
+      isdefault: '0',
+      effectivEvalua: '1',
+    });
     expect(first.writingEvaluation).toBe(`'=HYPERLINK("http://x")`);
     expect(first.userName).not.toContain('张小三');
     expect(first.mobile).not.toContain('13812345678');
@@ -125,7 +138,20 @@ describe('exports of ratings, rectification records and quality findings (R12, R
     expect(body.dataSet).toContain('表9');
     expect(body.count).toBe(body.records.length);
     const record = body.records.find((r) => r.projectNo === `${prefix}-2`)!;
-    for (const field of ['projectNo', 'serviceNumber', 'assessNumber', 'pf', 'satisfaction', 'evalDetail', 'writingEvaluation', 'assessTime', 'isdefault', 'effectivEvalua', 'areaCode', 'userName']) {
+    for (const field of [
+      'projectNo',
+      'serviceNumber',
+      'assessNumber',
+      'pf',
+      'satisfaction',
+      'evalDetail',
+      'writingEvaluation',
+      'assessTime',
+      'isdefault',
+      'effectivEvalua',
+      'areaCode',
+      'userName',
+    ]) {
       expect(record).toHaveProperty(field);
     }
     expect(record).toMatchObject({ satisfaction: 1, writingEvaluation: '窗口人员态度差', isdefault: '0' });
@@ -158,7 +184,7 @@ describe('exports of ratings, rectification records and quality findings (R12, R
     const { rows } = await csvRows(`/export/ratings.csv?regionCode=${DISTRICT_A}`, tokens.super!);
     expect(rows.length).toBe(2);
     expect(await countRows(server.app, 'audit_log', 'action = ?', ['export.ratings'])).toBe(before + 1);
-    const em = server.app.orm.em.fork();
+    const em = server.app.orm.em.fork() as Em;
     const [last] = await em.execute<Array<{ detail: string; actor: string; subject: string }>>(
       "select detail, actor, subject from audit_log where action = 'export.ratings' order by id desc limit 1",
     );
@@ -183,10 +209,18 @@ describe('exports of ratings, rectification records and quality findings (R12, R
         userProp: 1,
         proChannel: 2,
       }));
-      const reg = await server.gql<{ registerServices: Array<{ status: string }> }>(operation('register-services'), { inputs: services }, { apiKey: fx.keys.police });
+      const reg = await server.gql<{ registerServices: Array<{ status: string }> }>(
+        operation('register-services'),
+        { inputs: services },
+        { apiKey: fx.keys.police },
+      );
       expect(reg.data!.registerServices.every((r) => r.status === 'CREATED')).toBe(true);
       const ratings = services.map((s, i) => ({ projectNo: s.projectNo, serviceNumber: 1, level: 3 + (i % 3) }));
-      const rated = await server.gql<{ submitEvaluations: Array<{ status: string }> }>(operation('submit-evaluations'), { inputs: ratings }, { apiKey: fx.keys.police });
+      const rated = await server.gql<{ submitEvaluations: Array<{ status: string }> }>(
+        operation('submit-evaluations'),
+        { inputs: ratings },
+        { apiKey: fx.keys.police },
+      );
       expect(rated.data!.submitEvaluations.every((r) => r.status === 'CREATED')).toBe(true);
     }
     const res = await download(`/export/ratings.csv?departmentId=${fx.departments.police.id}`, tokens.police);
