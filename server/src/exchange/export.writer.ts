@@ -20,9 +20,26 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 const SHEET_NAMES = { ratings: '评价数据', rectifications: '整改记录', 'quality-findings': '数据质检' } as const;
 
+/** Waits until `out` takes more; rejects when the receiver went away (a closed download stops the reading). */
+async function drained(out: Writable): Promise<void> {
+  if (out.destroyed) throw new Error('the receiver closed the connection');
+  const stop = new AbortController();
+  try {
+    await Promise.race([
+      once(out, 'drain', { signal: stop.signal }),
+      once(out, 'close', { signal: stop.signal }).then(() => {
+        throw new Error('the receiver closed the connection');
+      }),
+    ]);
+  } finally {
+    stop.abort();
+  }
+}
+
 /** Writes with backpressure: waits for `drain` when the stream's buffer is full. */
 async function put(out: Writable, chunk: string): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain');
+  if (out.destroyed) throw new Error('the receiver closed the connection');
+  if (!out.write(chunk)) await drained(out);
 }
 
 /**
@@ -64,7 +81,12 @@ export async function writeExport(source: ExportSource, format: ExportFormat, fi
   sheet.addRow([...source.columns]).commit();
   for await (const row of source.rows) {
     sheet.addRow(values(row).map((v) => (v === null ? '' : (v as ExcelJS.CellValue)))).commit();
-    n++;
+    // exceljs writes without backpressure: every 500 rows the zip gets a turn and a slow receiver is waited for.
+    if (++n % 500 === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (out.destroyed) throw new Error('the receiver closed the connection');
+      if (out.writableNeedDrain) await drained(out);
+    }
   }
   sheet.commit();
   await workbook.commit();

@@ -231,5 +231,13 @@ describe('exports of ratings, rectification records and quality findings (R12, R
     expect(new Set(rows.map((r) => r.evaluationId)).size).toBe(total);
     const json = (await (await download(`/export/ratings.json?departmentId=${fx.departments.police.id}`, tokens.police)).json()) as { count: number };
     expect(json.count).toBeGreaterThanOrEqual(total);
+    const xlsx = await download(`/export/ratings.xlsx?departmentId=${fx.departments.police.id}`, tokens.police);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as unknown as ArrayBuffer);
+    let inSheet = 0;
+    workbook.worksheets[0]!.eachRow((row) => {
+      if (String(row.getCell(2).value).startsWith(big)) inSheet++;
+    });
+    expect(inSheet).toBe(total);
   });
 });
