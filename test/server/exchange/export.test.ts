@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
@@ -191,6 +195,25 @@ describe('exports of ratings, rectification records and quality findings (R12, R
     expect(last!.subject).toBe('ratings.csv');
     expect(JSON.parse(last!.detail)).toMatchObject({ regionCode: DISTRICT_A, format: 'csv' });
     expect(JSON.parse(last!.detail).rows).toBeGreaterThanOrEqual(2);
+  });
+
+  it('npm run export writes the same CSV to stdout, the row count to stderr, and is audited', { timeout: 120_000 }, async () => {
+    const { dataDir, databaseUrl } = server.app.config;
+    const sqlite = join(dataDir, 'haochaping.sqlite');
+    if (!databaseUrl && !existsSync(sqlite)) symlinkSync(join(dataDir, 'test.sqlite'), sqlite);
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+    if (databaseUrl) env.DATABASE_URL = databaseUrl;
+    else delete env.DATABASE_URL;
+    const { stdout, stderr } = await promisify(execFile)(
+      'npx',
+      ['tsx', 'server/src/cli/export.ts', '--kind', 'ratings', '--format', 'csv', '--region', DISTRICT_A],
+      { env, maxBuffer: 10_000_000 },
+    );
+    expect(stdout.charCodeAt(0)).toBe(0xfeff);
+    const rows = (parse(stdout, { bom: true, columns: true }) as Record<string, string>[]).map((r) => r.projectNo);
+    expect(rows.sort()).toEqual([`${prefix}-1`, `${prefix}-2`]);
+    expect(stderr).toMatch(/^2 rows$/m);
+    expect(await countRows(server.app, 'audit_log', 'action = ? and actor = ?', ['export.ratings', 'cli:export'])).toBe(1);
   });
 
   it('streams a large export page by page: 5,000 ratings, every row once', { timeout: 300_000 }, async () => {
