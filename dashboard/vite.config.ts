@@ -85,5 +85,5 @@ export default defineConfig({
     // Font subsets are already compressed and loaded only when a page shows their glyphs.
     assetsInlineLimit: 0,
   },
-  server: { proxy: { '/graphql': { target: 'http://127.0.0.1:4000', ws: true } } },
+  server: { proxy: { '/graphql': { target: 'http://127.0.0.1:4000', ws: true }, '/export': 'http://127.0.0.1:4000' } },
 });

@@ -303,6 +303,7 @@ export const en: Messages = {
       decisions: { CONFIRMED: 'Confirmed', DISMISSED: 'Dismissed' },
       pending: 'Pending',
     },
+    export: { label: 'Export', jsonTitle: 'GB/T 39046 table 9 evaluation data set (JSON)', failed: 'Export failed' },
     qualityNav: 'Data quality',
     importNav: 'Catalog import',
     quality: {

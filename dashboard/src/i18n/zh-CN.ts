@@ -289,6 +289,7 @@ export const zhCN = {
       decisions: { CONFIRMED: '已确认', DISMISSED: '已撤销' },
       pending: '待处理',
     },
+    export: { label: '导出', jsonTitle: 'GB/T 39046 表9 评价数据集（JSON）', failed: '导出失败' },
     qualityNav: '数据质检',
     importNav: '事项库导入',
     quality: {

@@ -20,6 +20,7 @@ import { BadBodyError, BodyTooLargeError, readJsonBody } from './body.js';
 import { setSecurityHeaders } from './headers.js';
 import { apiV1Request } from './api-v1.js';
 import { smsRequest } from './sms-inbound.js';
+import { exportRequest } from './export.js';
 import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import { liveTopicSpec } from '../stats/live-topics.js';
@@ -206,6 +207,7 @@ async function route(
   if (url.pathname === '/graphql') return graphqlRequest(app, apollo, req, res, url);
   if (url.pathname.startsWith('/api/v1/')) return apiV1Request(app, req, res, url.pathname);
   if (/^\/(sms|r|qr)\//.test(url.pathname) && (await smsRequest(app, req, res, url.pathname))) return;
+  if (url.pathname.startsWith('/export/')) return exportRequest(app, req, res, url);
   if (serveStatic && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(req, res);
   return sendText(res, 404, serveStatic ? 'not found' : 'not found (the dashboard is not built: run `npm run build`)');
 }
