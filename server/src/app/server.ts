@@ -10,6 +10,7 @@ import { recordDueDefaults } from '../rating/defaults.service.js';
 import { OutboxWorker } from '../exchange/outbox.worker.js';
 import { runFraudJob } from '../integrity/fraud.service.js';
 import { escalateOverdue } from '../rectification/rectification.service.js';
+import { anonymiseExpired } from '../db/retention.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
 import { createApp, type App, type AppOptions } from './app.js';
 import { productionProblems } from './production.js';
@@ -46,6 +47,8 @@ const DEFAULTS_JOB_MS = 10 * 60_000;
 const RECTIFICATION_JOB_MS = 5 * 60_000;
 /** R18: fraud detection over this month, a few times a day (a run reads the month's ratings). */
 const FRAUD_JOB_MS = 6 * 3_600_000;
+/** Retention (PIPL): personal data older than RETENTION_DAYS is erased once a day. */
+const RETENTION_JOB_MS = 24 * 3_600_000;
 
 /** Starts one server: database (migrated), tag dictionary, demo data when empty, HTTP + WebSocket. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -60,7 +63,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   await new Promise<void>((done) => http.server.listen(port, options.host ?? app.config.host, done));
   const actualPort = (http.server.address() as AddressInfo).port;
   const timers: NodeJS.Timeout[] = [];
-  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app), scheduleFraudDetection(app));
+  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app), scheduleFraudDetection(app), scheduleRetention(app));
   const worker = (options.outboxWorker ?? options.scheduleJobs ?? true) ? new OutboxWorker(app).start() : null;
   return {
     app,
@@ -91,6 +94,16 @@ function scheduleRectification(app: App): NodeJS.Timeout {
 function scheduleFraudDetection(app: App): NodeJS.Timeout {
   const run = () => runFraudJob(app).catch((err) => app.logger.error('fraud detection job failed', { error: String(err) }));
   return setInterval(run, FRAUD_JOB_MS).unref();
+}
+
+/** Retention: once a day (and not at start: several servers restarting together need not all run it). */
+function scheduleRetention(app: App): NodeJS.Timeout {
+  const run = () =>
+    anonymiseExpired(app.orm.em.fork() as Em, app.clock.now(), app.config.retentionDays).then(
+      (r) => r.ratings + r.cases > 0 && app.logger.info('retention job anonymised old personal data', { ratings: r.ratings, cases: r.cases }),
+      (err: unknown) => app.logger.error('retention job failed', { error: String(err) }),
+    );
+  return setInterval(run, RETENTION_JOB_MS).unref();
 }
 
 function scheduleDefaults(app: App): NodeJS.Timeout {
