@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'haochaping.sqlite') }, allEntities);
   try {
     const report = await rotateSealedValues(orm.em.fork() as Em, cipher, { batch });
-    process.stdout.write(`rows read: ${report.rows}; values resealed under key ${config.piiKeyId}: ${report.resealed}\n`);
+    process.stdout.write(`rows read: ${report.rows}; values resealed under key ${config.piiKey ? config.piiKeyId : 'dev'}: ${report.resealed}\n`);
     if (report.failed.length === 0) {
       process.stdout.write('every sealed value is under the current key: the old key may be dropped from PII_OLD_KEYS\n');
       return 0;
