@@ -11,6 +11,7 @@ import { OutboxWorker } from '../exchange/outbox.worker.js';
 import { runFraudJob } from '../integrity/fraud.service.js';
 import { sendDueSmsInvites } from '../exchange/sms.service.js';
 import { escalateOverdue } from '../rectification/rectification.service.js';
+import { anonymiseExpired } from '../db/retention.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
 import { createApp, type App, type AppOptions } from './app.js';
 import { productionProblems } from './production.js';
@@ -49,6 +50,8 @@ const RECTIFICATION_JOB_MS = 5 * 60_000;
 const FRAUD_JOB_MS = 6 * 3_600_000;
 /** R5: SMS invitations for services unrated SMS_INVITE_AFTER_HOURS after completion. */
 const SMS_INVITE_JOB_MS = 15 * 60_000;
+/** Retention (PIPL): personal data older than RETENTION_DAYS is erased once a day. */
+const RETENTION_JOB_MS = 24 * 3_600_000;
 
 /** Starts one server: database (migrated), tag dictionary, demo data when empty, HTTP + WebSocket. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -63,7 +66,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   await new Promise<void>((done) => http.server.listen(port, options.host ?? app.config.host, done));
   const actualPort = (http.server.address() as AddressInfo).port;
   const timers: NodeJS.Timeout[] = [];
-  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app), scheduleFraudDetection(app), scheduleSmsInvites(app));
+  if (options.scheduleJobs ?? true) {
+    timers.push(scheduleDefaults(app), scheduleRectification(app), scheduleFraudDetection(app), scheduleSmsInvites(app), scheduleRetention(app));
+  }
   const worker = (options.outboxWorker ?? options.scheduleJobs ?? true) ? new OutboxWorker(app).start() : null;
   return {
     app,
@@ -100,6 +105,16 @@ function scheduleFraudDetection(app: App): NodeJS.Timeout {
 function scheduleSmsInvites(app: App): NodeJS.Timeout {
   const run = () => sendDueSmsInvites(app).catch((err) => app.logger.error('SMS invitation job failed', { error: String(err) }));
   return setInterval(run, SMS_INVITE_JOB_MS).unref();
+}
+
+/** Retention: once a day (and not at start: several servers restarting together need not all run it). */
+function scheduleRetention(app: App): NodeJS.Timeout {
+  const run = () =>
+    anonymiseExpired(app.orm.em.fork() as Em, app.clock.now(), app.config.retentionDays).then(
+      (r) => r.ratings + r.cases > 0 && app.logger.info('retention job anonymised old personal data', { ratings: r.ratings, cases: r.cases }),
+      (err: unknown) => app.logger.error('retention job failed', { error: String(err) }),
+    );
+  return setInterval(run, RETENTION_JOB_MS).unref();
 }
 
 function scheduleDefaults(app: App): NodeJS.Timeout {

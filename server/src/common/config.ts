@@ -117,6 +117,8 @@ export interface Config {
   /** Comment themes (社情民意): least mentions of a term in a period, and the rise over the previous period that flags it. */
   themeMinCount: number;
   themeRiseRatio: number;
+  /** PIPL retention: days after which raters' and applicants' sealed personal data is erased (masked forms and figures stay). */
+  retentionDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -189,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     themeMinCount: int(env, 'THEME_MIN_COUNT', 3, 1, 1_000_000),
     themeRiseRatio: num(env, 'THEME_RISE_RATIO', 2, 1, 1_000),
+    retentionDays: int(env, 'RETENTION_DAYS', 730, 180, 36_500),
   };
 }
 

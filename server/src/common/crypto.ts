@@ -60,6 +60,14 @@ export class PiiCipher {
 
   private indexKey: Buffer | undefined;
 
+  /**
+   * The value sealed again under the current key, or null when it already is (key rotation: old keys
+   * stay readable through PII_OLD_KEYS until `npm run keys:rotate` has resealed everything).
+   */
+  reseal(sealed: string): string | null {
+    return this.keyIdOf(sealed) === this.currentKeyId ? null : this.encrypt(this.decrypt(sealed));
+  }
+
   keyIdOf(sealed: string): string {
     return sealed.split('.')[1] ?? '';
   }
