@@ -12,6 +12,7 @@ import { Migration20261130050300_quality_finding as M9 } from './Migration202611
 import { Migration20261130050400_assessment as M10 } from './Migration20261130050400_assessment.js';
 import { Migration20261130050500_fraud_signals as M11 } from './Migration20261130050500_fraud_signals.js';
 import { Migration20261130050700_accounts as M12 } from './Migration20261130050700_accounts.js';
+import { Migration20261130060400_bulletin as M13 } from './Migration20261130060400_bulletin.js';
 
 export const postgresMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
@@ -27,4 +28,5 @@ export const postgresMigrations = [
   { name: 'Migration20261130050400_assessment', class: M10 },
   { name: 'Migration20261130050500_fraud_signals', class: M11 },
   { name: 'Migration20261130050700_accounts', class: M12 },
+  { name: 'Migration20261130060400_bulletin', class: M13 },
 ];
