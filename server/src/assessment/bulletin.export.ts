@@ -37,14 +37,16 @@ export async function bulletinXlsx(c: BulletinContent): Promise<Buffer> {
     for (const r of rows) ws.addRow(r);
     widths.forEach((w, i) => (ws.getColumn(i + 1).width = w));
   };
-  sheet('概况', ['项目', '数值'], [['通报', c.title], ['地区', `${c.regionName}（${c.regionCode}）`], ['期间', c.period], ...headlineRows(c.headline)], [16, 40]);
+  sheet(
+    '概况',
+    ['项目', '数值'],
+    [['通报', c.title], ['地区', `${c.regionName}（${c.regionCode}）`], ['期间', c.period], ...headlineRows(c.headline)],
+    [16, 40],
+  );
   sheet(
     '排名',
     ['分组', '名次', '单位', '评价数', '综合得分', '公平得分', '说明'],
-    [
-      ...(c.regionRanking ?? []).map((r) => [c.regionRankingLabel ?? '', ...rankingCells(r)]),
-      ...c.ranking.map((r) => [c.rankingLabel, ...rankingCells(r)]),
-    ],
+    [...(c.regionRanking ?? []).map((r) => [c.regionRankingLabel ?? '', ...rankingCells(r)]), ...c.ranking.map((r) => [c.rankingLabel, ...rankingCells(r)])],
     [14, 6, 30, 10, 10, 10, 40],
   );
   sheet(

@@ -108,10 +108,25 @@ export async function buildBulletinContent(app: BulletinDeps, regionCode: string
   const ranked = rankUnits(figures.units, figures.rules);
   const children = await em.execute<Array<{ n: number | string }>>('select count(*) as n from region where parent_code = ?', [regionCode]);
   const regionFigures = Number(children[0]?.n ?? 0) > 0 ? await groupFigures(app, { kind: 'REGIONS', regionCode }, period.key) : null;
-  const row = (u: ReturnType<typeof rankUnits>[number]) => ({ rank: u.rank, name: u.name, total: u.total, score: u.score, fairScore: u.fairScore, note: u.note });
+  const row = (u: ReturnType<typeof rankUnits>[number]) => ({
+    rank: u.rank,
+    name: u.name,
+    total: u.total,
+    score: u.score,
+    fairScore: u.fairScore,
+    note: u.note,
+  });
 
   const problems = await em.execute<
-    Array<{ group_by: string; item_name: string | null; department_name: string; state: string; opened_at: number | string; cause: string | null; measures: string | null }>
+    Array<{
+      group_by: string;
+      item_name: string | null;
+      department_name: string;
+      state: string;
+      opened_at: number | string;
+      cause: string | null;
+      measures: string | null;
+    }>
   >(
     `select p.group_by, i.name as item_name, d.name as department_name, p.state, p.opened_at, p.cause, p.measures
        from rect_problem p join department d on d.id = p.department_id left join item i on i.id = p.item_id
@@ -123,7 +138,15 @@ export async function buildBulletinContent(app: BulletinDeps, regionCode: string
 
   // Typical cases: bad reviews of the period, rectified ones first (their outcome is the lesson).
   const typical = await em.execute<
-    Array<{ item_name: string; department_name: string; level: number; opened_at: number | string; state: string; on_time: number | boolean | null; reply: string | null }>
+    Array<{
+      item_name: string;
+      department_name: string;
+      level: number;
+      opened_at: number | string;
+      state: string;
+      on_time: number | boolean | null;
+      reply: string | null;
+    }>
   >(
     `select i.name as item_name, d.name as department_name, c.level, c.opened_at, c.state, c.on_time, c.reply
        from rect_case c join item i on i.id = c.item_id join department d on d.id = c.department_id
@@ -179,7 +202,8 @@ export async function generateBulletin(app: BulletinDeps, actor: Actor, regionCo
   const em = app.orm.em.fork() as Em;
   const existing = await em.findOne(BulletinSchema, { regionCode, period: period.key });
   if (existing) {
-    if (existing.status === 'APPROVED') throw new ConflictError(`the bulletin of ${regionCode} for ${period.key} is approved and published; it is not regenerated`);
+    if (existing.status === 'APPROVED')
+      throw new ConflictError(`the bulletin of ${regionCode} for ${period.key} is approved and published; it is not regenerated`);
     existing.content = content;
     existing.generatedAt = now;
     existing.generatedBy = actor.label.slice(0, 100);

@@ -115,7 +115,11 @@ describe('bulletins (通报, R21–R23)', () => {
     expect(district.ranking.find((r) => r.name === fx.departments.market.name)?.total).toBe(5);
     // Regenerating a draft replaces it; the list shows one bulletin per period.
     await generate(tokens.supervisor);
-    const list = await server.gql<{ bulletins: Array<{ id: number; period: string; status: string }> }>(LIST, { regionCode: CITY }, { token: tokens.supervisor });
+    const list = await server.gql<{ bulletins: Array<{ id: number; period: string; status: string }> }>(
+      LIST,
+      { regionCode: CITY },
+      { token: tokens.supervisor },
+    );
     expect(list.data?.bulletins).toEqual([{ id: b.id, period: '2026-11', status: 'DRAFT' }]);
   });
 
