@@ -9,6 +9,7 @@ import { createHttpServer } from '../http/server.js';
 import { recordDueDefaults } from '../rating/defaults.service.js';
 import { OutboxWorker } from '../exchange/outbox.worker.js';
 import { runFraudJob } from '../integrity/fraud.service.js';
+import { draftLastMonthBulletins } from '../assessment/bulletin.service.js';
 import { escalateOverdue } from '../rectification/rectification.service.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
 import { createApp, type App, type AppOptions } from './app.js';
@@ -46,6 +47,7 @@ const DEFAULTS_JOB_MS = 10 * 60_000;
 const RECTIFICATION_JOB_MS = 5 * 60_000;
 /** R18: fraud detection over this month, a few times a day (a run reads the month's ratings). */
 const FRAUD_JOB_MS = 6 * 3_600_000;
+const BULLETIN_JOB_MS = 3_600_000;
 
 /** Starts one server: database (migrated), tag dictionary, demo data when empty, HTTP + WebSocket. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -60,7 +62,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   await new Promise<void>((done) => http.server.listen(port, options.host ?? app.config.host, done));
   const actualPort = (http.server.address() as AddressInfo).port;
   const timers: NodeJS.Timeout[] = [];
-  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app), scheduleFraudDetection(app));
+  if (options.scheduleJobs ?? true) timers.push(scheduleDefaults(app), scheduleRectification(app), scheduleFraudDetection(app), scheduleBulletins(app));
   const worker = (options.outboxWorker ?? options.scheduleJobs ?? true) ? new OutboxWorker(app).start() : null;
   return {
     app,
@@ -91,6 +93,15 @@ function scheduleRectification(app: App): NodeJS.Timeout {
 function scheduleFraudDetection(app: App): NodeJS.Timeout {
   const run = () => runFraudJob(app).catch((err) => app.logger.error('fraud detection job failed', { error: String(err) }));
   return setInterval(run, FRAUD_JOB_MS).unref();
+}
+
+/** Bulletins (通报): last month's draft of every city, checked hourly (so on the 1st, and after downtime). */
+function scheduleBulletins(app: App): NodeJS.Timeout {
+  const run = () =>
+    draftLastMonthBulletins(app)
+      .then((n) => n && app.logger.info('bulletin drafts generated', { count: n }))
+      .catch((err) => app.logger.error('bulletin job failed', { error: String(err) }));
+  return setInterval(run, BULLETIN_JOB_MS).unref();
 }
 
 function scheduleDefaults(app: App): NodeJS.Timeout {

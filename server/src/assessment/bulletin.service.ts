@@ -1,7 +1,7 @@
 import type { Actor } from '../common/actor.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
-import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
+import { isValidRegionCode, isWithinRegion, regionLevelOf } from '../catalog/region.logic.js';
 import { LEVELS } from '../catalog/levels.logic.js';
 import { shanghaiIso } from '../common/calendar.js';
 import { regionPrefix } from '../stats/stats.logic.js';
@@ -265,4 +265,25 @@ export async function publicBulletins(app: BulletinDeps, regionCode: string): Pr
 export function lastMonthKey(nowMs: number): string {
   const today = shanghaiIso(nowMs).slice(0, 7);
   return previousPeriod(parsePeriod(today)).key;
+}
+
+/**
+ * The monthly schedule: last month's draft for every city (and province) region that has none yet. Run
+ * hourly, so it drafts on the 1st and catches up after downtime; a supervisor still approves each.
+ */
+export async function draftLastMonthBulletins(app: BulletinDeps): Promise<number> {
+  const period = lastMonthKey(app.clock.now().getTime());
+  const em = app.orm.em.fork() as Em;
+  const regions = (await em.execute<Array<{ code: string }>>('select code from region order by code')).filter((r) => {
+    const level = regionLevelOf(r.code);
+    return level === 'CITY' || level === 'PROVINCE';
+  });
+  const existing = new Set((await em.find(BulletinSchema, { period })).map((b) => b.regionCode));
+  let created = 0;
+  for (const r of regions) {
+    if (existing.has(r.code)) continue;
+    await generateBulletin(app, BULLETIN_SYSTEM, r.code, period);
+    created += 1;
+  }
+  return created;
 }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../server/src/common/clock.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { bulletinPdf, bulletinXlsx, chromiumAvailable } from '../../../server/src/assessment/bulletin.export.js';
+import { draftLastMonthBulletins } from '../../../server/src/assessment/bulletin.service.js';
 import { maskPersonal, percent, type BulletinContent } from '../../../server/src/assessment/bulletin.logic.js';
 import { CITY, DISTRICT_A, makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
 import { codeOf, startTestServer, type TestServer } from '../../support/server.js';
@@ -185,6 +186,17 @@ describe('bulletins (通报, R21–R23)', () => {
       expect(pdf.toString('latin1')).toMatch(/\/Type\s*\/Page\b/);
       expect(existsSync('/usr/bin/pdftotext')).toBe(false);
     }
+  });
+});
+
+describe('the monthly schedule', () => {
+  it('drafts last month’s bulletin of each city once; a supervisor still approves it', async () => {
+    await rate(5);
+    server.clock.set(DEC);
+    expect(await draftLastMonthBulletins(server.app)).toBe(1);
+    expect(await draftLastMonthBulletins(server.app)).toBe(0);
+    const list = await server.gql<{ bulletins: Array<{ period: string; status: string }> }>(LIST, { regionCode: CITY }, { token: tokens.supervisor });
+    expect(list.data?.bulletins).toEqual([{ id: expect.any(Number), period: '2026-11', status: 'DRAFT' }]);
   });
 });
 
