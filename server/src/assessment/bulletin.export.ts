@@ -7,12 +7,9 @@ import { pathToFileURL } from 'node:url';
 import ExcelJS from 'exceljs';
 import { headlineRows, renderBulletinHtml, type BulletinContent, type BulletinRankingRow } from './bulletin.logic.js';
 
-/** The Chromium the PDF is printed with: CHROMIUM_PATH, else the system's. */
-export function chromiumPath(): string {
-  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-}
-export function chromiumAvailable(): boolean {
-  return existsSync(chromiumPath());
+/** Whether the Chromium the PDF is printed with (setting CHROMIUM_PATH) is installed. */
+export function chromiumAvailable(chromiumPath: string): boolean {
+  return existsSync(chromiumPath);
 }
 
 /** The stylesheet of the CJK font the dashboard bundles (its unicode-range subsets cover Chinese), if installed. */
@@ -80,10 +77,10 @@ export async function bulletinXlsx(c: BulletinContent): Promise<Buffer> {
  * The bulletin printed to PDF by Chromium (playwright-core, a development dependency: the CLI and the
  * server's export need it installed). The page is written to a temporary file so the file:// font loads.
  */
-export async function bulletinPdf(c: BulletinContent, status?: string): Promise<Buffer> {
+export async function bulletinPdf(chromiumPath: string, c: BulletinContent, status?: string): Promise<Buffer> {
   const { chromium } = await import('playwright-core');
   const dir = await mkdtemp(join(tmpdir(), 'bulletin-'));
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const file = join(dir, 'bulletin.html');
     await writeFile(file, renderBulletinHtml(c, { fontCss: fontCssUrl(), status }));

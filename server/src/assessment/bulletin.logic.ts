@@ -198,13 +198,13 @@ export function renderBulletinHtml(c: BulletinContent, opts: { fontCss?: string 
   const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(2));
   const barH = 18;
   const chartOf = (rows: BulletinRankingRow[]) => {
-    const top = rows.filter((r) => r.score !== null).slice(0, 15);
+    const top = rows.filter((r) => r.fairScore !== null).slice(0, 15);
     return top.length
       ? `<svg width="640" height="${top.length * (barH + 6) + 10}" xmlns="http://www.w3.org/2000/svg">${top
           .map((r, i) => {
             const y = 5 + i * (barH + 6);
-            const w = Math.max(1, Math.round(((r.score ?? 0) / 100) * 400));
-            return `<text x="0" y="${y + 13}" font-size="11">${esc(r.name.slice(0, 14))}</text><rect x="180" y="${y}" width="${w}" height="${barH}" fill="#2f6fd6"/><text x="${186 + w}" y="${y + 13}" font-size="11">${(r.score ?? 0).toFixed(2)}</text>`;
+            const w = Math.max(1, Math.round(((r.fairScore ?? 0) / 100) * 400));
+            return `<text x="0" y="${y + 13}" font-size="11">${esc(r.name.slice(0, 14))}</text><rect x="180" y="${y}" width="${w}" height="${barH}" fill="#2f6fd6"/><text x="${186 + w}" y="${y + 13}" font-size="11">${(r.fairScore ?? 0).toFixed(2)}</text>`;
           })
           .join('')}</svg>`
       : '';

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createApp } from '../app/app.js';
 import { BulletinSchema } from '../assessment/bulletin.entities.js';
-import { bulletinPdf, bulletinXlsx, chromiumAvailable, chromiumPath } from '../assessment/bulletin.export.js';
+import { bulletinPdf, bulletinXlsx, chromiumAvailable } from '../assessment/bulletin.export.js';
 import type { BulletinContent } from '../assessment/bulletin.logic.js';
 import { BULLETIN_SYSTEM, generateBulletin, lastMonthKey } from '../assessment/bulletin.service.js';
 import { parsePeriod } from '../assessment/assessment.logic.js';
@@ -37,11 +37,11 @@ try {
   const base = join(dir, `${region}-${period}`);
   await writeFile(`${base}.xlsx`, await bulletinXlsx(content));
   console.log(`${base}.xlsx`);
-  if (chromiumAvailable()) {
-    await writeFile(`${base}.pdf`, await bulletinPdf(content, b.status));
+  if (chromiumAvailable(app.config.chromiumPath)) {
+    await writeFile(`${base}.pdf`, await bulletinPdf(app.config.chromiumPath, content, b.status));
     console.log(`${base}.pdf`);
   } else {
-    console.error(`no Chromium at ${chromiumPath()} (set CHROMIUM_PATH): PDF not written`);
+    console.error(`no Chromium at ${app.config.chromiumPath} (set CHROMIUM_PATH): PDF not written`);
     process.exitCode = 1;
   }
 } finally {

@@ -45,8 +45,8 @@ export async function bulletinFileRequest(app: BulletinDeps & AuthDeps, req: Inc
       });
       return void res.end(body);
     }
-    if (!chromiumAvailable()) return fail(res, 503, 'no Chromium on the server (CHROMIUM_PATH): the PDF cannot be printed');
-    const body = await bulletinPdf(content, b.status);
+    if (!chromiumAvailable(app.config.chromiumPath)) return fail(res, 503, 'no Chromium on the server (CHROMIUM_PATH): the PDF cannot be printed');
+    const body = await bulletinPdf(app.config.chromiumPath, content, b.status);
     res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename*=UTF-8''${name}`, 'cache-control': 'no-store' });
     res.end(body);
   } catch (err) {

@@ -173,8 +173,8 @@ describe('bulletins (通报, R21–R23)', () => {
     summary.eachRow((row) => cells.set(String(row.getCell(1).value), String(row.getCell(2).value)));
     expect(cells.get('评价总数')).toBe('3');
     expect(cells.get('好评率')).toBe(percent(2 / 3));
-    if (!chromiumAvailable()) return; // No Chromium on this machine: the PDF is not tested here.
-    const pdf = await bulletinPdf(c);
+    if (!chromiumAvailable(server.app.config.chromiumPath)) return; // No Chromium on this machine: the PDF is not tested here.
+    const pdf = await bulletinPdf(server.app.config.chromiumPath, c);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     // Read back without a PDF library (no pdftotext here): the ToUnicode maps of Chromium's fonts.
     const text = pdfText(pdf);
