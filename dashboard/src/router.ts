@@ -9,6 +9,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/rate', name: 'rate', component: () => import('./rate/RatePage.vue') },
   { path: '/followup', name: 'followup', component: () => import('./followup/FollowUpPage.vue') },
   { path: '/rerate', name: 'rerate', component: () => import('./rerate/ReratePage.vue') },
+  { path: '/bulletin', name: 'bulletin', component: () => import('./bulletin/BulletinPage.vue') },
   {
     path: '/window/:id(\\d+)',
     name: 'window',

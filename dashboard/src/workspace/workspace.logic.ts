@@ -95,6 +95,7 @@ export const PAGES: Array<{ name: string; labelKey: string; roles: string[] }> =
   { name: 'workspace-figures', labelKey: 'ws.figuresNav', roles: ['department', 'supervisor', 'admin'] },
   { name: 'workspace-department', labelKey: 'ws.deptNav', roles: ['department', 'supervisor', 'admin'] },
   { name: 'workspace-assessment', labelKey: 'ws.assessmentNav', roles: ['department', 'supervisor', 'admin'] },
+  { name: 'workspace-bulletins', labelKey: 'ws.bulletinsNav', roles: ['supervisor', 'admin'] },
   { name: 'workspace-problems', labelKey: 'ws.problemsNav', roles: ['department', 'supervisor', 'admin'] },
   { name: 'workspace-integrity', labelKey: 'ws.integrityNav', roles: ['department', 'supervisor', 'admin'] },
   { name: 'workspace-quality', labelKey: 'ws.qualityNav', roles: ['department', 'supervisor', 'admin'] },

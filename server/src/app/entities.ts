@@ -1,4 +1,5 @@
 import { assessmentEntities } from '../assessment/assessment.entities.js';
+import { bulletinEntities } from '../assessment/bulletin.entities.js';
 import { authEntities } from '../auth/auth.entities.js';
 import { caseEntities } from '../case/case.entities.js';
 import { catalogEntities } from '../catalog/catalog.entities.js';
@@ -22,6 +23,7 @@ export const allEntities = [
   ...screenEntities,
   ...rectificationEntities,
   ...assessmentEntities,
+  ...bulletinEntities,
   ...integrityEntities,
   ...outboxEntities,
   ...qualityEntities,

@@ -10,6 +10,7 @@ import { recordDueDefaults } from '../rating/defaults.service.js';
 import { OutboxWorker } from '../exchange/outbox.worker.js';
 import { runFraudJob } from '../integrity/fraud.service.js';
 import { sendDueSmsInvites } from '../exchange/sms.service.js';
+import { draftLastMonthBulletins } from '../assessment/bulletin.service.js';
 import { escalateOverdue } from '../rectification/rectification.service.js';
 import { anonymiseExpired } from '../db/retention.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
@@ -52,6 +53,7 @@ const FRAUD_JOB_MS = 6 * 3_600_000;
 const SMS_INVITE_JOB_MS = 15 * 60_000;
 /** Retention (PIPL): personal data older than RETENTION_DAYS is erased once a day. */
 const RETENTION_JOB_MS = 24 * 3_600_000;
+const BULLETIN_JOB_MS = 3_600_000;
 
 /** Starts one server: database (migrated), tag dictionary, demo data when empty, HTTP + WebSocket. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -67,7 +69,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const actualPort = (http.server.address() as AddressInfo).port;
   const timers: NodeJS.Timeout[] = [];
   if (options.scheduleJobs ?? true) {
-    timers.push(scheduleDefaults(app), scheduleRectification(app), scheduleFraudDetection(app), scheduleSmsInvites(app), scheduleRetention(app));
+    timers.push(
+      scheduleDefaults(app),
+      scheduleRectification(app),
+      scheduleFraudDetection(app),
+      scheduleSmsInvites(app),
+      scheduleRetention(app),
+      scheduleBulletins(app),
+    );
   }
   const worker = (options.outboxWorker ?? options.scheduleJobs ?? true) ? new OutboxWorker(app).start() : null;
   return {
@@ -115,6 +124,15 @@ function scheduleRetention(app: App): NodeJS.Timeout {
       (err: unknown) => app.logger.error('retention job failed', { error: String(err) }),
     );
   return setInterval(run, RETENTION_JOB_MS).unref();
+}
+
+/** Bulletins (通报): last month's draft of every city, checked hourly (so on the 1st, and after downtime). */
+function scheduleBulletins(app: App): NodeJS.Timeout {
+  const run = () =>
+    draftLastMonthBulletins(app)
+      .then((n) => n && app.logger.info('bulletin drafts generated', { count: n }))
+      .catch((err) => app.logger.error('bulletin job failed', { error: String(err) }));
+  return setInterval(run, BULLETIN_JOB_MS).unref();
 }
 
 function scheduleDefaults(app: App): NodeJS.Timeout {

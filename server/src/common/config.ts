@@ -5,6 +5,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** The Chromium that prints bulletins to PDF (playwright-core drives it). */
+  chromiumPath: string;
   databaseUrl?: string;
   /**
    * PostgreSQL: keep the rating path's statements prepared on each connection under a name (parsed and
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: int(env, 'PORT', 4000, 0, 65535),
     host: env.HOST ?? '0.0.0.0',
     dataDir: env.DATA_DIR ?? 'data',
+    chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
     databaseUrl: env.DATABASE_URL || undefined,
     pgNamedStatements: bool(env, 'PG_NAMED_STATEMENTS', true),
     redisUrl: env.REDIS_URL || undefined,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { assessmentResolvers } from '../assessment/assessment.resolver.js';
+import { bulletinResolvers } from '../assessment/bulletin.resolver.js';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { AccountsResolver } from '../auth/accounts.resolver.js';
 import { CaseResolver } from '../case/case.resolver.js';
@@ -31,6 +32,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ...rectificationResolvers,
   ...exchangeResolvers,
   ...assessmentResolvers,
+  ...bulletinResolvers,
   ...integrityResolvers,
   QualityResolver,
 ];

@@ -9,6 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { getOperationAST, getVariableValues, GraphQLError, parse, validate, type ExecutionArgs, type DocumentNode } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
 import type { Actor } from '../common/actor.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
+import { BULLETIN_FILE, bulletinFileRequest } from './bulletin-files.js';
 import type { Context } from '../common/context.js';
 import { log } from '../common/logger.js';
 import type { FeatureDeps } from '../graphql/deps.js';
@@ -208,6 +209,7 @@ async function route(
   if (url.pathname.startsWith('/api/v1/')) return apiV1Request(app, req, res, url.pathname);
   if (/^\/(sms|r|qr)\//.test(url.pathname) && (await smsRequest(app, req, res, url.pathname))) return;
   if (url.pathname.startsWith('/export/')) return exportRequest(app, req, res, url);
+  if (BULLETIN_FILE.test(url.pathname)) return bulletinFileRequest(app, req, res, url.pathname);
   if (serveStatic && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(req, res);
   return sendText(res, 404, serveStatic ? 'not found' : 'not found (the dashboard is not built: run `npm run build`)');
 }

@@ -13,6 +13,7 @@ import { Migration20261130050400_assessment as M10 } from './Migration2026113005
 import { Migration20261130050500_fraud_signals as M11 } from './Migration20261130050500_fraud_signals.js';
 import { Migration20261130050700_accounts as M12 } from './Migration20261130050700_accounts.js';
 import { Migration20261130060200_sms_invitation as M13 } from './Migration20261130060200_sms_invitation.js';
+import { Migration20261130060400_bulletin as M14 } from './Migration20261130060400_bulletin.js';
 
 export const postgresMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
@@ -29,4 +30,5 @@ export const postgresMigrations = [
   { name: 'Migration20261130050500_fraud_signals', class: M11 },
   { name: 'Migration20261130050700_accounts', class: M12 },
   { name: 'Migration20261130060200_sms_invitation', class: M13 },
+  { name: 'Migration20261130060400_bulletin', class: M14 },
 ];
