@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Database, Em } from '../../db/orm.js';
 import { insertRow, sqlOf, type Sql } from '../../db/sql.js';
-import { DepartmentSchema, HallSchema, ServiceWindowSchema, StaffSchema, type Department, type ServiceWindow, type Staff } from '../catalog.entities.js';
+import { DEFAULT_OPENING_HOURS, DepartmentSchema, HallSchema, ServiceWindowSchema, StaffSchema, type Department, type ServiceWindow, type Staff } from '../catalog.entities.js';
 import { formatOf, readRows, type ImportEncoding, type ImportFormat, type RawRow } from './import-format.logic.js';
 import {
   IMPORT_KINDS,
@@ -293,7 +293,8 @@ class Applier {
     const known = this.state.windows.get(`${hallId}|${row.no}`);
     if (!known) {
       const fresh = { hallId, no: row.no, name: row.name, departmentId };
-      const id = await insertRow(this.em, this.sql, ServiceWindowSchema, fresh);
+      // A plain insert: the entity's onCreate default of the opening hours does not run, so it is given here.
+      const id = await insertRow(this.em, this.sql, ServiceWindowSchema, { ...fresh, openingHours: DEFAULT_OPENING_HOURS });
       this.state.windows.set(`${hallId}|${row.no}`, { id, ...fresh });
       return 'created';
     }
