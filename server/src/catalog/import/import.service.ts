@@ -1,7 +1,16 @@
 import type { Readable } from 'node:stream';
 import type { Database, Em } from '../../db/orm.js';
 import { insertRow, sqlOf, type Sql } from '../../db/sql.js';
-import { DEFAULT_OPENING_HOURS, DepartmentSchema, HallSchema, ServiceWindowSchema, StaffSchema, type Department, type ServiceWindow, type Staff } from '../catalog.entities.js';
+import {
+  DEFAULT_OPENING_HOURS,
+  DepartmentSchema,
+  HallSchema,
+  ServiceWindowSchema,
+  StaffSchema,
+  type Department,
+  type ServiceWindow,
+  type Staff,
+} from '../catalog.entities.js';
 import { formatOf, readRows, type ImportEncoding, type ImportFormat, type RawRow } from './import-format.logic.js';
 import {
   IMPORT_KINDS,
