@@ -12,7 +12,8 @@ export class CatalogResolver {
   @Authorized('public')
   @Query(() => [RegionView], { description: 'Regions under a parent (the top level when no parent is given)' })
   async regions(@Arg('parentCode', () => String, { nullable: true }) parentCode: string | null, @Ctx() { app }: Context<CatalogDeps>): Promise<RegionView[]> {
-    if (parentCode !== null && !isValidRegionCode(parentCode)) throw InvalidInputError.field('parentCode', 'a 12-digit region code', parentCode);
+    // An omitted argument arrives as undefined: only a given code is checked.
+    if (parentCode != null && !isValidRegionCode(parentCode)) throw InvalidInputError.field('parentCode', 'a 12-digit region code', parentCode);
     return (app.orm.em.fork() as Em).find(RegionSchema, { parentCode: parentCode ?? null }, { orderBy: { code: 'asc' } });
   }
 
