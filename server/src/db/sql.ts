@@ -192,10 +192,17 @@ export function rowReader<T extends object>(em: Em, schema: EntitySchema<T>): (r
   return read;
 }
 
-const inserts = new WeakMap<EntitySchema<never>, { text: string; names: string[] }>();
+/** A cached insert of every column but the id, with the entity's declared default per column. */
+interface InsertStatement {
+  text: string;
+  names: string[];
+  defaults: unknown[];
+}
+
+const inserts = new WeakMap<EntitySchema<never>, InsertStatement>();
 
 /** `insert into <table> (<columns>) values (?, …)` of an entity (its id left to the database), and the property names in order. */
-export function insertStatement<T extends { id: number }>(em: Em, schema: EntitySchema<T>): { text: string; names: string[] } {
+export function insertStatement<T extends { id: number }>(em: Em, schema: EntitySchema<T>): InsertStatement {
   let insert = inserts.get(schema as unknown as EntitySchema<never>);
   if (!insert) {
     const meta = em.getMetadata().get(schema.meta.className) as EntityMetadata<T>;
@@ -203,15 +210,24 @@ export function insertStatement<T extends { id: number }>(em: Em, schema: Entity
     insert = {
       text: `insert into ${meta.tableName} (${props.map((p) => p.fieldNames[0]).join(', ')}) values (${props.map(() => '?').join(', ')})`,
       names: props.map((p) => p.name as string),
+      defaults: props.map((p) => (p.default === undefined ? null : p.default)),
     };
     inserts.set(schema as unknown as EntitySchema<never>, insert);
   }
   return insert;
 }
 
-/** The values of `row` in the order of insertStatement's columns. */
+/**
+ * The values of `row` in the order of insertStatement's columns. A property the row omits takes the
+ * entity's declared default, as the column's own default would (the statement names every column, so
+ * the database never applies its default); an explicit null stays null.
+ */
 export function insertValues<T extends { id: number }>(em: Em, schema: EntitySchema<T>, row: Omit<T, 'id'>): unknown[] {
-  return insertStatement(em, schema).names.map((name) => (row as Record<string, unknown>)[name] ?? null);
+  const { names, defaults } = insertStatement(em, schema);
+  return names.map((name, i) => {
+    const value = (row as Record<string, unknown>)[name];
+    return value === undefined ? defaults[i] : value;
+  });
 }
 
 /** `insert … returning id` of an entity's plain object (without its id), through `sql`. */

@@ -93,6 +93,8 @@ describe('catalog import (R4, R25)', () => {
     expect(counts(report)).toEqual({ halls: [1, 0, 0, 0], windows: [1, 0, 0, 0], staff: [1, 0, 0, 0] });
     const hall = await em.fork().findOneOrFail(HallSchema, { name: '南城区政务服务中心' });
     const window = await em.fork().findOneOrFail(ServiceWindowSchema, { hallId: hall.id, no: 'B01' });
+    // An imported window gets the usual opening hours, which R18's off-hours signal reads.
+    expect(window.openingHours).toBe('1-5 08:30-17:30');
     expect((await em.fork().findOneOrFail(StaffSchema, { workNo: 'N0001' })).windowId).toBe(window.id);
     expect(counts(await run(server, 'people.json', JSON.stringify(doc)))).toEqual({ halls: [0, 0, 1, 0], windows: [0, 0, 1, 0], staff: [0, 0, 1, 0] });
   });

@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import type { Database, Em } from '../../db/orm.js';
 import { insertRow, sqlOf, type Sql } from '../../db/sql.js';
 import {
-  DEFAULT_OPENING_HOURS,
   DepartmentSchema,
   HallSchema,
   ServiceWindowSchema,
@@ -302,8 +301,7 @@ class Applier {
     const known = this.state.windows.get(`${hallId}|${row.no}`);
     if (!known) {
       const fresh = { hallId, no: row.no, name: row.name, departmentId };
-      // A plain insert: the entity's onCreate default of the opening hours does not run, so it is given here.
-      const id = await insertRow(this.em, this.sql, ServiceWindowSchema, { ...fresh, openingHours: DEFAULT_OPENING_HOURS });
+      const id = await insertRow(this.em, this.sql, ServiceWindowSchema, fresh);
       this.state.windows.set(`${hallId}|${row.no}`, { id, ...fresh });
       return 'created';
     }
