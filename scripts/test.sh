@@ -7,6 +7,8 @@ eval "$(bash scripts/services.sh)"
 
 echo '== checks: types (server and dashboard), schema drift, ESLint, Prettier'
 npm run -s check
+echo '== migrations: the entities match the committed migrations (both dialects)'
+PG_ADMIN_URL="$TEST_DATABASE_URL" npm run -s migration:check 2>&1 | grep -v '^\S*\[migrator\]'
 echo '== build (server and dashboard)'
 npm run -s build >/dev/null
 

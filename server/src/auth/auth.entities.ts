@@ -164,7 +164,8 @@ export const AuditHeadSchema = new EntitySchema<AuditHead>({
   name: 'AuditHead',
   tableName: 'audit_head',
   properties: {
-    id: { type: 'integer', primary: true },
+    // Always the one row with id 1: no sequence.
+    id: { type: 'integer', primary: true, autoincrement: false },
     lastId: int,
     lastHash: str(64),
   },

@@ -1,6 +1,9 @@
 /**
  * `npm run migration:create -- <name>`: generates the next migration for both databases from the entity
  * definitions, diffing against a scratch database that has every committed migration applied.
+ * `npm run migration:check` (part of `npm run check` when PG_ADMIN_URL is set) writes nothing and
+ * fails when the entities and the committed migrations disagree, so a hand-written migration that
+ * drifts from its entity is caught before the next generated one picks the difference up.
  * Needs a PostgreSQL server (PG_ADMIN_URL, default postgres://postgres@localhost/postgres).
  */
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -10,17 +13,24 @@ import { MikroORM } from '@mikro-orm/core';
 import { allEntities } from '../app/entities.js';
 import { migrationsFolder, ormOptions, type Dialect, type DbTarget } from '../db/orm.js';
 
-async function createFor(dialect: Dialect, target: DbTarget, name: string): Promise<void> {
+/** `name` null: only checks; answers whether the entities need a migration the folder lacks. */
+async function createFor(dialect: Dialect, target: DbTarget, name: string | null): Promise<boolean> {
   const orm = await MikroORM.init(ormOptions(target, allEntities));
   try {
     const migrator = orm.getMigrator();
     await migrator.up();
+    if (name === null) {
+      const needed = await migrator.checkMigrationNeeded();
+      console.log(`${dialect}: ${needed ? 'the entities differ from the migrations' : 'no drift'}`);
+      return needed;
+    }
     const result = await migrator.createMigration(migrationsFolder(dialect), false, false, name);
     console.log(result.fileName ? `${dialect}: wrote ${result.fileName}` : `${dialect}: no changes`);
   } finally {
     await orm.close(true);
   }
   writeIndex(dialect);
+  return false;
 }
 
 function writeIndex(dialect: Dialect): void {
@@ -46,8 +56,9 @@ function writeIndex(dialect: Dialect): void {
 }
 
 async function main(): Promise<void> {
-  const name = process.argv[2] ?? 'change';
-  await createFor('sqlite', { sqliteFile: ':memory:' }, name);
+  const check = process.argv[2] === '--check';
+  const name = check ? null : (process.argv[2] ?? 'change');
+  let drift = await createFor('sqlite', { sqliteFile: ':memory:' }, name);
   const admin = process.env.PG_ADMIN_URL ?? 'postgres://postgres@localhost/postgres';
   const scratch = `hcp_migration_${process.pid}`;
   const client = new pg.Client({ connectionString: admin });
@@ -56,10 +67,14 @@ async function main(): Promise<void> {
   try {
     const url = new URL(admin);
     url.pathname = `/${scratch}`;
-    await createFor('postgresql', { databaseUrl: url.toString() }, name);
+    drift = (await createFor('postgresql', { databaseUrl: url.toString() }, name)) || drift;
   } finally {
     await client.query(`drop database ${scratch}`);
     await client.end();
+  }
+  if (drift) {
+    console.error('Run `npm run migration:create -- <name>` and commit the migrations it writes (or correct the entities).');
+    process.exitCode = 1;
   }
 }
 
