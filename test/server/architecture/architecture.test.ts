@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
  * that imports every feature; `cli` and the process entry (`main.ts`) sit above it; the demo data
  * (`seeds/`, the folder beside server/) may use the features but not the root.
  */
-export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+/** The foundation and the features, each with the folders it may import (features depend one way). */
+const FEATURES = {
   common: [],
   db: ['common'],
   catalog: ['common', 'db'],
@@ -21,81 +22,25 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   rectification: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'quality'],
   screen: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'quality'],
   exchange: ['common', 'db', 'catalog', 'auth', 'quality', 'case', 'stats', 'rating', 'notify', 'rectification'],
-  graphql: [
-    'common',
-    'db',
-    'catalog',
-    'auth',
-    'case',
-    'stats',
-    'rating',
-    'notify',
-    'rectification',
-    'screen',
-    'exchange',
-    'assessment',
-    'integrity',
-    'quality',
-  ],
-  http: [
-    'common',
-    'db',
-    'catalog',
-    'auth',
-    'case',
-    'stats',
-    'rating',
-    'notify',
-    'rectification',
-    'screen',
-    'exchange',
-    'graphql',
-    'assessment',
-    'integrity',
-    'quality',
-  ],
-  seeds: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'quality'],
-  app: [
-    'common',
-    'db',
-    'catalog',
-    'auth',
-    'case',
-    'stats',
-    'rating',
-    'notify',
-    'rectification',
-    'screen',
-    'exchange',
-    'graphql',
-    'http',
-    'seeds',
-    'assessment',
-    'integrity',
-    'quality',
-  ],
-  cli: [
-    'common',
-    'db',
-    'catalog',
-    'auth',
-    'case',
-    'stats',
-    'rating',
-    'notify',
-    'rectification',
-    'screen',
-    'exchange',
-    'graphql',
-    'http',
-    'seeds',
-    'app',
-    'assessment',
-    'integrity',
-    'quality',
-  ],
   assessment: ['common', 'db', 'catalog', 'auth', 'quality', 'stats', 'rating', 'rectification'],
   integrity: ['common', 'db', 'catalog', 'auth', 'quality', 'case', 'stats', 'rating', 'notify', 'rectification'],
+} as const satisfies Record<string, readonly string[]>;
+
+const EVERY_FEATURE = Object.keys(FEATURES);
+
+/**
+ * Above the features, each layer may import every feature and the layers below it: the GraphQL
+ * schema, the HTTP server, the composition root (`app`, which also seeds the demo city), the command
+ * line, and the process entry (`main.ts`, which starts the root only). The demo data (`seeds/`) may
+ * use the features it fills, but no layer.
+ */
+export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  ...FEATURES,
+  graphql: EVERY_FEATURE,
+  http: [...EVERY_FEATURE, 'graphql'],
+  app: [...EVERY_FEATURE, 'graphql', 'http', 'seeds'],
+  cli: [...EVERY_FEATURE, 'graphql', 'http', 'seeds', 'app'],
+  seeds: ['common', 'db', 'catalog', 'auth', 'case', 'stats', 'rating', 'notify', 'rectification', 'screen', 'quality'],
   main: ['common', 'app'],
 };
 
