@@ -44,7 +44,13 @@ const KEY_CACHE_MS = 30_000;
 export class ApiKeyCache {
   private readonly entries = new Map<string, { found: ApiKeyFound | null; until: number }>();
 
-  /** The key's actor, or null for an unknown, revoked or (rotated and) expired key as of `now`. */
+  /**
+   * The key's actor, or null for an unknown, revoked or (rotated and) expired key as of `now`.
+   * Two clocks on purpose: a rotated key's end is a business time, so it is judged by the app's clock
+   * (`now`, which tests move by hours); how long an entry may stay cached is the process's own matter,
+   * so it is judged by the wall clock, and moving the app's clock neither keeps a revoked key alive nor
+   * empties the cache.
+   */
   async lookup(hash: string, load: () => Promise<ApiKeyFound | null>, now: number): Promise<Actor | null> {
     const wall = Date.now();
     let hit = this.entries.get(hash);
