@@ -97,7 +97,6 @@ describe('home page (/) with the demo data', () => {
       timeout: 30_000,
     });
     metrics.tryToBigScreenMs = Date.now() - started;
-    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('logs no console errors', () => {

@@ -51,9 +51,10 @@ describe('document limits on HTTP (R12: the public endpoint cannot be made to do
   });
 
   it('refuses a fragment bomb without executing it', async () => {
-    const started = Date.now();
-    expect(codeOf(await server.gql(bomb))).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Refused in validation (fragments expanded when measuring), so nothing of it ran: no data at all.
+    const answer = await server.gql(bomb);
+    expect(codeOf(answer)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.data).toBeUndefined();
   });
 
   it('refuses documents over the length and token limits before executing them', async () => {

@@ -16,7 +16,6 @@ import { startTestServer, T0, type TestServer } from '../../support/server.js';
 import { expectRectRollupExact } from './rect-support.js';
 
 let server: TestServer;
-let seedMs = 0;
 let cases: RectCase[] = [];
 const NOW = T0.getTime();
 const FINISHED_BEFORE = NOW - DEMO_RECT_PROFILE.finishedAfterDays * DAY_MS;
@@ -36,7 +35,8 @@ beforeAll(async () => {
   const started = Date.now();
   // 20 000 ratings over 30 days (what `npm run seed` gives 20 000 ratings): about 20 bad reviews, some recent.
   await seedDemo(server.app, { ratings: 20_000, days: 30 });
-  seedMs = Date.now() - started;
+  // Reported, not asserted: timing is the benchmarks' business.
+  console.info(`seedDemo(20 000 ratings) with the rectification history: ${Date.now() - started} ms`);
   cases = await em().find(RectCaseSchema, {}, { orderBy: { id: 'asc' } });
 }, 120_000);
 afterAll(async () => {
@@ -44,11 +44,6 @@ afterAll(async () => {
 });
 
 describe('demo rectification history (R13–R20, R24)', () => {
-  it('seeds the demo city and its rectification history quickly', () => {
-    console.info(`seedDemo(20 000 ratings) with the rectification history: ${seedMs} ms`);
-    expect(seedMs).toBeLessThan(60_000);
-  });
-
   it('opens the cases of every bad first rating, one per responsible department, and of no other rating (R13)', async () => {
     const bad = await rows<{ id: number; n: number | string; departments: number | string }>(
       `select r.id,
