@@ -51,6 +51,8 @@ export async function startTestServer(
       tokensPerMinutePerKey: 1_000_000,
       // Each test server counts alone, also when the suite shares one Redis.
       rateLimitNamespace: `t${Math.random().toString(36).slice(2, 10)}`,
+      // Likewise its live figures: test files run in parallel, and another file's servers hold other data.
+      redisChannel: `t:${Math.random().toString(36).slice(2, 10)}`,
       sessionTtlHours: 12,
       // Idle no shorter than the session: tests that move the clock by days keep their sign-in.
       sessionIdleMinutes: (config.sessionTtlHours ?? 12) * 60,

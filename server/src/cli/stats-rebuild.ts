@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     out.write(`${report.differences.length} difference(s) ${report.fixed ? 'fixed' : 'found (not fixed: --check)'}:\n`);
     for (const d of report.differences.slice(0, 200)) out.write(`  ${d.table} ${d.key}: stored ${d.stored}, expected ${d.expected}\n`);
     if (report.differences.length > 200) out.write(`  … and ${report.differences.length - 200} more\n`);
-    if (report.fixed && config.redisUrl) await publishResync(config.redisUrl, `stats-rebuild-${process.pid}`);
+    if (report.fixed && config.redisUrl) await publishResync(config.redisUrl, `stats-rebuild-${process.pid}`, config.redisChannel);
     return report.fixed ? 0 : 1;
   } finally {
     await orm.close(true);

@@ -15,6 +15,8 @@ export interface Config {
    */
   pgNamedStatements: boolean;
   redisUrl?: string;
+  /** The Redis channel of change events: servers of one deployment share it; deployments sharing a Redis differ. */
+  redisChannel: string;
   /** AES-256-GCM key for personal data (base64, 32 bytes) and its id; dev default generated under dataDir. */
   piiKey?: string;
   piiKeyId: string;
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     pgNamedStatements: bool(env, 'PG_NAMED_STATEMENTS', true),
     redisUrl: env.REDIS_URL || undefined,
+    redisChannel: env.REDIS_CHANNEL || 'haochaping:changes',
     piiKey: env.PII_KEY || undefined,
     piiKeyId: env.PII_KEY_ID ?? 'k1',
     piiOldKeys: env.PII_OLD_KEYS || undefined,

@@ -10,6 +10,7 @@ import { CHANGE_KINDS, type ChangeBus, type ChangeEvent } from './pubsub.js';
  * it reconnects, and asks the others to do the same (they may have missed events it queued).
  */
 
+/** The default of `REDIS_CHANNEL`. */
 export const REDIS_CHANNEL = 'haochaping:changes';
 
 /** The minimal part of an ioredis client the bridge uses (tests pass fakes). */

@@ -33,6 +33,7 @@ async function startServerB(): Promise<void> {
     HOST: '127.0.0.1',
     DATA_DIR: config.dataDir,
     REDIS_URL: redisUrl!,
+    REDIS_CHANNEL: config.redisChannel,
     DATABASE_URL: config.databaseUrl ?? '',
     SEED_DEMO: 'false',
     MIN_PUBLIC_RATINGS: '0',
@@ -46,7 +47,7 @@ async function startServerB(): Promise<void> {
   if (!config.databaseUrl) env.DATA_DIR = config.dataDir;
   b = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   bUrl = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 300; attempt++) {
+  for (let attempt = 0; attempt < 900; attempt++) {
     try {
       if ((await fetch(`${bUrl}/readyz`)).ok) return;
     } catch {
