@@ -104,6 +104,16 @@ describe.each<[CryptoProfile, CryptoProfile]>([
     } catch (err) {
       expect((err as DataIntegrityError).code).toBe('DATA_INTEGRITY');
     }
+    // keys:rotate: a value under the old key is resealed under the new one, with the profile's algorithm.
+    const rotated = new PiiCipher('k2', Buffer.alloc(32, 9), [['k1', KEY]], profile);
+    const resealed = rotated.reseal(sealed)!;
+    expect(resealed.startsWith(profile === 'sm' ? 's1.k2.' : 'v1.k2.')).toBe(true);
+    expect(rotated.decrypt(resealed)).toBe('张小三 13812341234');
+    expect(rotated.reseal(resealed)).toBeNull();
+    // Blind indexes (R18 bursts): HMAC-SHA256 or HMAC-SM3, never the same for one value.
+    const otherCipher = new PiiCipher('k1', KEY, [], other);
+    expect(cipher.blindIndex('mobile:13812341234')).toMatch(/^[0-9a-f]{40}$/);
+    expect(cipher.blindIndex('mobile:13812341234')).not.toBe(otherCipher.blindIndex('mobile:13812341234'));
     // Values stored by the server: sealed with the profile's algorithm, readable, and a changed byte is refused.
     await newService(server, fx, { userName: '李四海', mobile: '13900001111' });
     const rows = await (server.app.orm.em.fork() as Em).execute<Array<{ applicant_name_sealed: string }>>(
