@@ -175,8 +175,8 @@ async function writeAccounts(app: SeedDeps, em: Em, ids: Ids, c: DemoCatalog): P
   await createUser(em, { ...cred.hotline, role: 'hotline', displayName: '12345热线话务员（演示）', regionCode: c.city.code }, now);
   await createUser(em, { ...cred.security, role: 'security', displayName: '安全管理员（演示）' }, now);
   await createUser(em, { ...cred.auditor, role: 'auditor', displayName: '审计管理员（演示）' }, now);
-  await createApiKey(em, { role: 'system', name: `${police.name}业务系统（演示）`, departmentId: policeId, secret: cred.systemKey }, now);
-  await createApiKey(em, { role: 'device', name: '窗口评价器 1（演示）', windowId: 1, secret: cred.windowKey }, now);
+  await createApiKey(em, { role: 'system', name: `${police.name}业务系统（演示）`, departmentId: policeId, secret: cred.systemKey }, now, app.cipher);
+  await createApiKey(em, { role: 'device', name: '窗口评价器 1（演示）', windowId: 1, secret: cred.windowKey }, now, app.cipher);
 }
 
 /** Streams the generated history into the database in transactions of CHUNK ratings. */

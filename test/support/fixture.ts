@@ -79,12 +79,12 @@ export async function makeFixture(server: TestServer) {
   await createUser(em, { username: 'security', password: 'security-pass', role: 'security', displayName: '安全管理员' }, now);
   await createUser(em, { username: 'auditor', password: 'auditor-pass', role: 'auditor', displayName: '审计管理员' }, now);
   const keys = {
-    police: await createApiKey(em, { role: 'system', name: '公安业务系统', departmentId: police.id }, now),
-    market: await createApiKey(em, { role: 'system', name: '市场监管业务系统', departmentId: market.id }, now),
-    social: await createApiKey(em, { role: 'system', name: '人社业务系统', departmentId: social.id }, now),
-    window: await createApiKey(em, { role: 'device', name: 'A01 评价器', windowId: window.id }, now),
-    otherWindow: await createApiKey(em, { role: 'device', name: 'A02 评价器', windowId: otherWindow.id }, now),
-    terminal: await createApiKey(em, { role: 'device', name: 'T01 自助终端', terminalId: terminal.id }, now),
+    police: await createApiKey(em, { role: 'system', name: '公安业务系统', departmentId: police.id }, now, app.cipher),
+    market: await createApiKey(em, { role: 'system', name: '市场监管业务系统', departmentId: market.id }, now, app.cipher),
+    social: await createApiKey(em, { role: 'system', name: '人社业务系统', departmentId: social.id }, now, app.cipher),
+    window: await createApiKey(em, { role: 'device', name: 'A01 评价器', windowId: window.id }, now, app.cipher),
+    otherWindow: await createApiKey(em, { role: 'device', name: 'A02 评价器', windowId: otherWindow.id }, now, app.cipher),
+    terminal: await createApiKey(em, { role: 'device', name: 'T01 自助终端', terminalId: terminal.id }, now, app.cipher),
   };
   return { departments: { police, exitEntry, market, social }, items, hall, window, otherWindow, terminal, staff, officer, keys };
 }

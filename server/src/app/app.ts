@@ -8,7 +8,7 @@ import { pfCodes, type Channel } from '../catalog/channel.logic.js';
 import { DemoTryLimiter } from '../case/demo-ticket.logic.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { loadConfig, type Config } from '../common/config.js';
-import type { PiiCipher } from '../common/crypto.js';
+import type { PiiCipher, Sm2Signer } from '../common/crypto.js';
 import type { Kernel } from '../common/kernel.js';
 import { log, type Logger } from '../common/logger.js';
 import { ChangeBus } from '../common/pubsub.js';
@@ -30,6 +30,7 @@ import { ScreenTokenCache } from '../screen/screen-token.service.js';
 import { LiveHub } from '../stats/live-hub.js';
 import type { Counted } from '../stats/rollup.logic.js';
 import { applyGroupDeltas } from '../stats/rollup.store.js';
+import { fixCryptoProfile } from './crypto-profile.js';
 import { allEntities } from './entities.js';
 import type { FeatureDeps } from '../graphql/deps.js';
 
@@ -40,6 +41,8 @@ import type { FeatureDeps } from '../graphql/deps.js';
  */
 export interface App extends Kernel, Database {
   readonly cipher: PiiCipher;
+  /** Signs deliveries to the provincial platform (SM2, CRYPTO_PROFILE=sm); null under intl. */
+  readonly deliverySigner: Sm2Signer | null;
   readonly tokens: TokenService;
   readonly bus: ChangeBus;
   /** Unique per process: tells our own events apart from other servers' on Redis (= `bus.origin`). */
@@ -89,8 +92,14 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     closers.add('checkpointer', () => checkpointer.stop());
   }
   const db: Database = { orm, dialect };
+  try {
+    await fixCryptoProfile(db, config.cryptoProfile);
+  } catch (err) {
+    await closers.closeAll();
+    throw err;
+  }
 
-  const { cipher, authSecret } = loadSecrets(config);
+  const { cipher, authSecret, signer: deliverySigner } = loadSecrets(config);
   const tokens = new TokenService(authSecret, kernel.clock);
   const bus = new ChangeBus(`${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
 
@@ -116,6 +125,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     ...kernel,
     ...db,
     cipher,
+    deliverySigner,
     tokens,
     bus,
     instanceId: bus.origin,

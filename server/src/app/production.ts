@@ -1,4 +1,4 @@
-import { digest, verifyPassword } from '../common/crypto.js';
+import { verifyPassword } from '../common/crypto.js';
 import { ApiKeySchema, AppUserSchema } from '../auth/auth.entities.js';
 import type { Em } from '../db/orm.js';
 import { DEMO_CREDENTIALS, isDemo } from '../../../seeds/seeder.js';
@@ -13,12 +13,15 @@ export async function productionProblems(app: App): Promise<string[]> {
   } else if (config.authSecret.length < 32) {
     problems.push('AUTH_SECRET must have at least 32 characters (e.g. `openssl rand -base64 32`)');
   }
+  if (config.cryptoProfile === 'sm' && !config.sm2PrivateKey) {
+    problems.push('CRYPTO_PROFILE=sm needs SM2_PRIVATE_KEY (and SM2_PUBLIC_KEY): without it deliveries would be signed with a development key');
+  }
   if (config.seedDemo) problems.push('SEED_DEMO must be off: demo data has no place in production');
   if (await isDemo(app)) problems.push('this database holds the demo city (演示数据): start on an empty database');
   const em = app.orm.em.fork() as Em;
   for (const cred of Object.values(DEMO_CREDENTIALS)) {
     if (typeof cred === 'string') {
-      if (await em.findOne(ApiKeySchema, { keyHash: digest(cred), revoked: false })) problems.push('a demo API key is active: revoke it');
+      if (await em.findOne(ApiKeySchema, { keyHash: app.cipher.digest(cred), revoked: false })) problems.push('a demo API key is active: revoke it');
       continue;
     }
     const user = await em.findOne(AppUserSchema, { username: cred.username, disabled: false });

@@ -1,4 +1,4 @@
-import { digest, hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
+import { hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError, WeakPasswordError } from '../common/errors.js';
 import type { Actor } from '../common/actor.js';
 import { isValidRegionCode } from '../catalog/region.logic.js';
@@ -290,7 +290,7 @@ export async function rotateKey(app: AccountDeps, actor: Actor, id: number, grac
       if (old.revoked) throw new ConflictError('a revoked key cannot be rotated; create a new one');
       const at = now(app);
       const key = tx.create(ApiKeySchema, {
-        keyHash: digest(secret),
+        keyHash: app.cipher.digest(secret),
         role: old.role,
         name: old.name,
         departmentId: old.departmentId,

@@ -1,7 +1,7 @@
 import type { Actor } from '../common/actor.js';
 import type { Database, Dialect, Em } from '../db/orm.js';
 import { AuditEntrySchema, AuditHeadSchema, type AuditEntry } from './auth.entities.js';
-import { auditHash, GENESIS_HASH, verifyChain, type AuditFields, type ChainReport } from './audit.logic.js';
+import { auditHash, genesisOf, GENESIS_HASH, hashAlgOf, verifyChain, type AuditFields, type AuditHashAlg, type ChainReport } from './audit.logic.js';
 
 /** One audited event, as the feature that audits it describes it. */
 export interface AuditEvent {
@@ -33,7 +33,8 @@ export async function appendAudit(tx: Em, dialect: Dialect, event: AuditEvent, n
     requestId: (event.requestId ?? event.actor.requestId)?.slice(0, 40) ?? null,
   };
   const prevHash = head.lastHash;
-  const entry = tx.create(AuditEntrySchema, { ...fields, prevHash, hash: auditHash(prevHash, fields) });
+  // The chain keeps the hash it began with (the head's link says which: SHA-256, or SM3 under CRYPTO_PROFILE=sm).
+  const entry = tx.create(AuditEntrySchema, { ...fields, prevHash, hash: auditHash(prevHash, fields, hashAlgOf(prevHash)) });
   await tx.flush();
   await tx.nativeUpdate(AuditHeadSchema, { id: 1 }, { lastId: entry.id, lastHash: entry.hash });
   return entry;
@@ -54,6 +55,15 @@ async function lockHead(tx: Em, dialect: Dialect): Promise<{ lastId: number; las
   // on another server fails on the primary key and is retried by its caller as a conflict).
   await tx.execute('insert into audit_head (id, last_id, last_hash) values (1, 0, ?)', [GENESIS_HASH]);
   return { lastId: 0, lastHash: GENESIS_HASH };
+}
+
+/**
+ * Starts the chain with the profile's hash when it has no head yet (first start of an installation):
+ * the head's genesis link says which hash every record uses. A chain that exists is left as it is.
+ */
+export async function startAuditChain(db: Database, alg: AuditHashAlg): Promise<void> {
+  const em = db.orm.em.fork() as Em;
+  await em.execute('insert into audit_head (id, last_id, last_hash) values (1, 0, ?) on conflict (id) do nothing', [genesisOf(alg)], 'run');
 }
 
 /** Reads the whole chain in id order, in pages, and checks every link (`npm run audit:verify`). */

@@ -101,7 +101,7 @@ export class AuthResolver {
       throw InvalidInputError.field('windowId/terminalId', 'exactly one for a device key', { windowId, terminalId });
     const now = app.clock.now().getTime();
     return (app.orm.em.fork() as Em).transactional(async (tx) => {
-      const secret = await createApiKey(tx as Em, { role, name, departmentId, windowId, terminalId }, now);
+      const secret = await createApiKey(tx as Em, { role, name, departmentId, windowId, terminalId }, now, app.cipher);
       await appendAudit(
         tx as Em,
         app.dialect,

@@ -1,6 +1,6 @@
 import type { Kernel } from '../common/kernel.js';
 import type { RateLimits } from '../common/rate-limit.js';
-import { digest, hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
+import { hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
 import { AccountLockedError, RateLimitedError, SecondFactorRequiredError, UnauthenticatedError } from '../common/errors.js';
 import type { PiiCipher } from '../common/crypto.js';
 import { checkTotp, TOTP_ROLES } from './totp.js';
@@ -113,7 +113,7 @@ async function actorFromToken(app: AuthDeps, token: string): Promise<Actor> {
 }
 
 async function actorFromApiKey(app: AuthDeps, secret: string): Promise<Actor> {
-  const hash = digest(secret);
+  const hash = app.cipher.digest(secret);
   const actor = await app.apiKeys.lookup(hash, () => loadApiKeyActor(app, hash), app.clock.now().getTime());
   if (!actor) throw new UnauthenticatedError('the API key is unknown or revoked');
   return actor;
@@ -295,10 +295,12 @@ export async function createApiKey(
     secret?: string;
   },
   now: number,
+  /** The installation's cipher: keys are stored by its digest (SHA-256, or SM3 under CRYPTO_PROFILE=sm). */
+  cipher: Pick<PiiCipher, 'digest'>,
 ): Promise<string> {
   const secret = input.secret ?? `hcp_${randomSecret(24)}`;
   em.create(ApiKeySchema, {
-    keyHash: digest(secret),
+    keyHash: cipher.digest(secret),
     role: input.role,
     name: input.name,
     departmentId: input.departmentId ?? null,

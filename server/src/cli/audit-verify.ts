@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { allEntities } from '../app/entities.js';
 import { verifyAuditChain } from '../auth/audit.service.js';
 import { loadConfig } from '../common/config.js';
+import { MetaSchema } from '../db/meta.entity.js';
 import { dialectOf, openDatabase } from '../db/orm.js';
 
 async function main(): Promise<number> {
@@ -15,6 +16,13 @@ async function main(): Promise<number> {
   try {
     const report = await verifyAuditChain({ orm, dialect: dialectOf(target) });
     process.stdout.write(`audit records checked: ${report.checked}${report.legacy ? ` (and ${report.legacy} written before the chain existed)` : ''}\n`);
+    process.stdout.write(`hash of the chain: ${report.alg === 'sm3' ? 'SM3' : 'SHA-256'}\n`);
+    // The chain's links say which hash they use; it must be the one of the profile the database was created with.
+    const profile = (await orm.em.fork().findOne(MetaSchema, { key: 'crypto_profile' }))?.value ?? 'intl';
+    if (!report.broken && (profile === 'sm') !== (report.alg === 'sm3')) {
+      process.stdout.write(`BROKEN: this database uses CRYPTO_PROFILE=${profile}, but its audit chain is hashed with ${report.alg}\n`);
+      return 1;
+    }
     if (!report.broken) {
       process.stdout.write('the audit chain holds: no record was changed or removed\n');
       return 0;

@@ -1,3 +1,4 @@
+import { CRYPTO_PROFILES, type CryptoProfile } from './crypto.js';
 import { InvalidInputError } from './errors.js';
 
 /** Every setting comes from the environment, with a safe default; the README lists them all. */
@@ -22,6 +23,15 @@ export interface Config {
   piiKeyId: string;
   /** Older keys still readable, "id:base64,id:base64", for key rotation. */
   piiOldKeys?: string;
+  /**
+   * CRYPTO_PROFILE, chosen at install time and fixed once the database holds data: `intl` (AES-256-GCM,
+   * SHA-256) or `sm` (国密 GB/T 39786: SM4-GCM for personal data, SM3 for the audit chain and API-key
+   * digests, HMAC-SM3 blind indexes, SM2 signatures on deliveries to the provincial platform).
+   */
+  cryptoProfile: CryptoProfile;
+  /** SM2 key pair (hex) that signs provincial deliveries under `sm`; dev default generated under dataDir. */
+  sm2PrivateKey?: string;
+  sm2PublicKey?: string;
   /** HMAC secret for session, rating, device-free embed and screen tokens. */
   authSecret?: string;
   /** R11: a service unrated this many natural days after completion gets the default 基本满意. */
@@ -140,6 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     piiKeyId: env.PII_KEY_ID ?? 'k1',
     piiOldKeys: env.PII_OLD_KEYS || undefined,
     authSecret: env.AUTH_SECRET || undefined,
+    cryptoProfile: profileSetting(env.CRYPTO_PROFILE ?? ''),
+    sm2PrivateKey: env.SM2_PRIVATE_KEY || undefined,
+    sm2PublicKey: env.SM2_PUBLIC_KEY || undefined,
     defaultAfterDays,
     ratingWindowDays: int(env, 'RATING_WINDOW_DAYS', defaultAfterDays, 0, 365),
     followUpDays: int(env, 'FOLLOW_UP_DAYS', 0, 0, 365),
@@ -232,6 +245,12 @@ function originsSetting(raw: string): string[] {
     }
   }
   return origins;
+}
+
+function profileSetting(raw: string): CryptoProfile {
+  const value = raw.trim().toLowerCase() || 'intl';
+  if (!(CRYPTO_PROFILES as readonly string[]).includes(value)) throw InvalidInputError.field('environment variable CRYPTO_PROFILE', 'intl or sm', raw);
+  return value as CryptoProfile;
 }
 
 function pfCodesSetting(raw: string): string {

@@ -1,20 +1,45 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual, scrypt as scryptCb } from 'node:crypto';
 import { promisify } from 'node:util';
+import { sm2, sm3, sm4 } from 'sm-crypto-v2';
 import { DataIntegrityError } from './errors.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 
 /**
- * Personal data at rest (R12): AES-256-GCM, one random IV per value, the key id stored with the
- * ciphertext so keys can rotate. Format: `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts).
+ * The installation's cryptographic profile (CRYPTO_PROFILE), fixed when its database is created:
+ * `intl` (AES-256-GCM, SHA-256, HMAC-SHA256) or `sm` (国密, GB/T 39786: SM4-GCM, SM3, HMAC-SM3, SM2).
+ */
+export type CryptoProfile = 'intl' | 'sm';
+export const CRYPTO_PROFILES: readonly CryptoProfile[] = ['intl', 'sm'];
+
+/** SM3 of bytes or UTF-8 text, as hex (GB/T 32905). */
+export function sm3Hex(value: string | Uint8Array): string {
+  return sm3(typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+}
+
+/** HMAC-SM3 (RFC 2104 with SM3), as bytes. */
+export function hmacSm3(key: Uint8Array, value: string | Uint8Array): Buffer {
+  return Buffer.from(sm3(typeof value === 'string' ? Buffer.from(value, 'utf8') : value, { key, mode: 'hmac' }), 'hex');
+}
+
+/** Sealed-value tag per algorithm: the first part of every sealed value says what sealed it (never guessed). */
+const SEAL_TAG: Record<CryptoProfile, string> = { intl: 'v1', sm: 's1' };
+
+/**
+ * Personal data at rest (R12): one random IV per value, the key id stored with the ciphertext so keys can
+ * rotate. Format `<alg>.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts), where `<alg>` is `v1` for
+ * AES-256-GCM and `s1` for SM4-GCM (profile `sm`; the 128-bit SM4 key is HMAC-SM3(PII_KEY, label),
+ * truncated). Also the profile's keyed hash (blind index) and digest of API keys.
  */
 export class PiiCipher {
   private readonly keys = new Map<string, Buffer>();
+  private readonly sm4Keys = new Map<string, Buffer>();
 
   constructor(
     private readonly currentKeyId: string,
     currentKey: Buffer,
     oldKeys: Array<[string, Buffer]> = [],
+    readonly profile: CryptoProfile = 'intl',
   ) {
     for (const [id, key] of [[currentKeyId, currentKey] as [string, Buffer], ...oldKeys]) {
       if (key.length !== 32) throw new Error(`PII key ${id} must be 32 bytes (base64 of 32 random bytes)`);
@@ -25,26 +50,49 @@ export class PiiCipher {
 
   encrypt(plain: string): string {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentKeyId)!, iv);
-    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    const parts = [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url'));
-    return ['v1', this.currentKeyId, ...parts].join('.');
+    const data = Buffer.from(plain, 'utf8');
+    let tag: Uint8Array;
+    let body: Uint8Array;
+    if (this.profile === 'sm') {
+      const out = sm4.encrypt(data, this.sm4Key(this.currentKeyId), { mode: 'gcm', iv, outputTag: true, output: 'array' });
+      [tag, body] = [out.tag!, out.output];
+    } else {
+      const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentKeyId)!, iv);
+      body = Buffer.concat([cipher.update(data), cipher.final()]);
+      tag = cipher.getAuthTag();
+    }
+    const parts = [iv, tag, body].map((b) => Buffer.from(b).toString('base64url'));
+    return [SEAL_TAG[this.profile], this.currentKeyId, ...parts].join('.');
   }
 
   decrypt(sealed: string): string {
     const [version, keyId, iv, tag, body] = sealed.split('.');
     const key = this.keys.get(keyId ?? '');
-    if (version !== 'v1' || !key || !iv || !tag || body === undefined) {
+    if ((version !== SEAL_TAG.intl && version !== SEAL_TAG.sm) || !key || !iv || !tag || body === undefined) {
       throw new Error(`cannot decrypt a value sealed with key ${keyId ?? '?'}: unknown key or format`);
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      const [ivBytes, tagBytes, bodyBytes] = [iv, tag, body].map((p) => Buffer.from(p, 'base64url')) as [Buffer, Buffer, Buffer];
+      if (version === SEAL_TAG.sm) {
+        const plain = sm4.decrypt(bodyBytes, this.sm4Key(keyId!), { mode: 'gcm', iv: ivBytes, tag: tagBytes, output: 'array' });
+        return Buffer.from(plain).toString('utf8');
+      }
+      const decipher = createDecipheriv('aes-256-gcm', key, ivBytes);
+      decipher.setAuthTag(tagBytes);
+      return Buffer.concat([decipher.update(bodyBytes), decipher.final()]).toString('utf8');
     } catch {
       // GCM's tag does not match: a byte of the stored value was changed behind the application's back.
       throw new DataIntegrityError('a stored personal-data value failed its integrity check; it is not shown, and the event is recorded');
     }
+  }
+
+  private sm4Key(keyId: string): Buffer {
+    let key = this.sm4Keys.get(keyId);
+    if (!key) {
+      key = hmacSm3(this.keys.get(keyId)!, 'haochaping/sm4-gcm/v1').subarray(0, 16);
+      this.sm4Keys.set(keyId, key);
+    }
+    return key;
   }
 
   /**
@@ -54,18 +102,29 @@ export class PiiCipher {
    * then only match values hashed under the same key).
    */
   blindIndex(value: string): string {
-    this.indexKey ??= createHmac('sha256', this.keys.get(this.currentKeyId)!).update('haochaping/blind-index/v1').digest();
+    const current = this.keys.get(this.currentKeyId)!;
+    if (this.profile === 'sm') {
+      this.indexKey ??= hmacSm3(current, 'haochaping/blind-index/v1');
+      return hmacSm3(this.indexKey, value).toString('hex').slice(0, 40);
+    }
+    this.indexKey ??= createHmac('sha256', current).update('haochaping/blind-index/v1').digest();
     return createHmac('sha256', this.indexKey).update(value).digest('hex').slice(0, 40);
+  }
+
+  /** The digest API keys are stored and looked up by: SHA-256, or SM3 under `sm` (hex; long random secrets need no slow hash). */
+  digest(value: string): string {
+    return this.profile === 'sm' ? sm3Hex(value) : digest(value);
   }
 
   private indexKey: Buffer | undefined;
 
   /**
-   * The value sealed again under the current key, or null when it already is (key rotation: old keys
-   * stay readable through PII_OLD_KEYS until `npm run keys:rotate` has resealed everything).
+   * The value sealed again under the current key (and the profile's algorithm), or null when it already is
+   * (key rotation: old keys stay readable through PII_OLD_KEYS until `npm run keys:rotate` has resealed everything).
    */
   reseal(sealed: string): string | null {
-    return this.keyIdOf(sealed) === this.currentKeyId ? null : this.encrypt(this.decrypt(sealed));
+    const current = this.keyIdOf(sealed) === this.currentKeyId && sealed.startsWith(`${SEAL_TAG[this.profile]}.`);
+    return current ? null : this.encrypt(this.decrypt(sealed));
   }
 
   keyIdOf(sealed: string): string {
@@ -93,11 +152,51 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(expected, actual);
 }
 
-/** API keys are stored as SHA-256 digests: they are long random strings, so no slow hash is needed. */
+/** SHA-256 digest (hex); API keys go through `PiiCipher.digest`, which follows the profile. */
 export function digest(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
 export function randomSecret(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
+}
+
+/**
+ * SM2 signatures (GB/T 32918, profile `sm`) on deliveries to the provincial platform: the signature over
+ * the exact request body bytes, with SM3 and the signer's Z value (default ID `1234567812345678`),
+ * DER-encoded (GB/T 35276 SM2Signature) and sent as hex in `X-Signature-SM2`.
+ */
+export class Sm2Signer {
+  static readonly HEADER = 'X-Signature-SM2';
+  readonly publicKey: string;
+
+  constructor(
+    private readonly privateKey: string,
+    publicKey?: string,
+  ) {
+    if (!/^[0-9a-fA-F]{64}$/.test(privateKey)) throw new Error('SM2_PRIVATE_KEY must be 64 hex digits');
+    const derived = sm2.getPublicKeyFromPrivateKey(privateKey.toLowerCase());
+    if (publicKey && !sm2.comparePublicKeyHex(publicKey.toLowerCase(), derived)) {
+      throw new Error('SM2_PUBLIC_KEY is not the public key of SM2_PRIVATE_KEY');
+    }
+    this.publicKey = derived;
+  }
+
+  sign(body: string): string {
+    return sm2.doSignature(Buffer.from(body, 'utf8'), this.privateKey.toLowerCase(), { hash: true, der: true, publicKey: this.publicKey });
+  }
+
+  static verify(body: string | Uint8Array, signatureHex: string, publicKey: string): boolean {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    try {
+      return sm2.doVerifySignature(bytes, signatureHex, publicKey, { hash: true, der: true });
+    } catch {
+      return false;
+    }
+  }
+
+  /** A new key pair (hex: private 64 digits, public 130 digits, uncompressed `04…`). */
+  static generate(): { privateKey: string; publicKey: string } {
+    return sm2.generateKeyPairHex();
+  }
 }

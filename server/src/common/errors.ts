@@ -112,6 +112,11 @@ export class DataIntegrityError extends DomainError {
   readonly code = 'DATA_INTEGRITY';
 }
 
+/** The server was started with another CRYPTO_PROFILE than the one its database was created with; it refuses to start. */
+export class CryptoProfileMismatchError extends DomainError {
+  readonly code = 'CRYPTO_PROFILE_MISMATCH';
+}
+
 /** Too many requests of a kind from one caller, or the server at a bound it keeps; try again later. */
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';

@@ -1,4 +1,4 @@
-import type { PiiCipher } from '../common/crypto.js';
+import type { PiiCipher, Sm2Signer } from '../common/crypto.js';
 import type { Kernel } from '../common/kernel.js';
 import type { ChangeBus } from '../common/pubsub.js';
 import type { OutboxRecord } from '../db/outbox.entities.js';
@@ -12,6 +12,8 @@ import { isTransientStatus, openSealed, PROVINCE_TOPICS, recordTypeOf, type Prov
 /** What delivering the outbox needs. */
 export interface ExchangeDeps extends Kernel, Database {
   readonly cipher: PiiCipher;
+  /** Under CRYPTO_PROFILE=sm every provincial delivery carries an SM2 signature (`X-Signature-SM2`). */
+  readonly deliverySigner: Sm2Signer | null;
   readonly messages: MessageGateways;
   readonly bus: ChangeBus;
 }
@@ -44,7 +46,8 @@ export class OutboxWorker {
   ) {
     this.owner = options.owner ?? `${app.bus.origin}:${Math.random().toString(36).slice(2, 8)}`;
     const { provinceUrl, outboxTimeoutMs } = app.config;
-    this.province = options.province !== undefined ? options.province : provinceUrl ? new ProvinceClient(provinceUrl, outboxTimeoutMs) : null;
+    this.province =
+      options.province !== undefined ? options.province : provinceUrl ? new ProvinceClient(provinceUrl, outboxTimeoutMs, app.deliverySigner) : null;
   }
 
   /** Topics this worker can deliver: the provincial ones when PROVINCE_URL is set, messages whose gateway is. */

@@ -1,24 +1,30 @@
+import { Sm2Signer } from '../common/crypto.js';
 import { verdictOf, type ProvinceRecordType, type ProvinceVerdict } from './records.logic.js';
 
 /**
  * The provincial platform over HTTP (R26): one POST of JSON per record to PROVINCE_URL, the record's
  * stable key in the `Idempotency-Key` header. The body is the interface record with `recordType`
- * (`service`, `evaluation` or `rectification`) and `recordKey` added.
+ * (`service`, `evaluation` or `rectification`) and `recordKey` added. Under CRYPTO_PROFILE=sm the body
+ * is signed with SM2 (`X-Signature-SM2`, docs/exchange.md).
  */
 export class ProvinceClient {
   constructor(
     private readonly url: string,
     private readonly timeoutMs: number,
+    private readonly signer: Sm2Signer | null = null,
   ) {}
 
   async send(type: ProvinceRecordType, recordKey: string, record: unknown): Promise<ProvinceVerdict> {
     let res: Response;
     let body: string;
     try {
+      const json = JSON.stringify({ recordType: type, recordKey, ...(record as Record<string, unknown>) });
+      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'idempotency-key': recordKey };
+      if (this.signer) headers[Sm2Signer.HEADER.toLowerCase()] = this.signer.sign(json);
       res = await fetch(this.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'idempotency-key': recordKey },
-        body: JSON.stringify({ recordType: type, recordKey, ...(record as Record<string, unknown>) }),
+        headers,
+        body: json,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       body = await res.text();
