@@ -1,14 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+// scripts/test.sh runs this suite twice: on SQLite, then on PostgreSQL and Redis (DATABASE_URL set).
+// The second run repeats only what can behave differently there: the pure domain logic, the dashboard's
+// own modules and the import-graph check run once, in the SQLite run.
+const onPostgres = Boolean(process.env.DATABASE_URL);
+const storageFree = ['test/**/*.logic.test.ts', 'test/dashboard/**', 'test/server/architecture/**'];
+
 export default defineConfig({
   // graphql ships CJS and ESM builds; type-graphql and Apollo load the CJS one, so our sources must too,
   // or the two copies reject each other's schema objects.
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'node_modules/**'],
+    exclude: ['test/browser/**', 'node_modules/**', ...(onPostgres ? storageFree : [])],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two files at a time (vitest would take one on 2 cores): most of a file's time is spent waiting on
+    // its server, the disk (synchronous=FULL) or PostgreSQL. Each file has its own databases, rate-limit
+    // namespace and Redis channel. TEST_WORKERS overrides.
+    maxWorkers: Number(process.env.TEST_WORKERS ?? 2),
   },
 });
