@@ -1,8 +1,14 @@
+import { availableParallelism } from 'node:os';
 import { InvalidInputError } from './errors.js';
 
 /** Every setting comes from the environment, with a safe default; the README lists them all. */
 export interface Config {
   port: number;
+  /**
+   * Server processes sharing the port (WORKERS, default 1; `auto` = one per CPU). More than one needs
+   * PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): see app/cluster.ts.
+   */
+  workers: number;
   host: string;
   dataDir: string;
   /** The Chromium that prints bulletins to PDF (playwright-core drives it). */
@@ -127,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const defaultAfterDays = int(env, 'DEFAULT_AFTER_DAYS', 7, 1, 365);
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
+    workers: workersSetting(env.WORKERS ?? ''),
     host: env.HOST ?? '0.0.0.0',
     dataDir: env.DATA_DIR ?? 'data',
     chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -216,6 +223,11 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
     throw InvalidInputError.field(`environment variable ${name}`, `an integer ${min}–${max}`, raw);
   }
   return value;
+}
+
+function workersSetting(raw: string): number {
+  if (raw.trim().toLowerCase() === 'auto') return availableParallelism();
+  return int({ WORKERS: raw.trim() }, 'WORKERS', 1, 1, 256);
 }
 
 function originsSetting(raw: string): string[] {
