@@ -226,8 +226,12 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
 }
 
 function workersSetting(raw: string): number {
-  if (raw.trim().toLowerCase() === 'auto') return availableParallelism();
-  return int({ WORKERS: raw.trim() }, 'WORKERS', 1, 1, 256);
+  const value = raw.trim().toLowerCase();
+  if (value === 'auto') return availableParallelism();
+  if (value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw InvalidInputError.field('environment variable WORKERS', 'an integer 1–256, or auto', raw);
+  return n;
 }
 
 function originsSetting(raw: string): string[] {

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterProblems } from '../../../server/src/app/cluster.js';
 import { ManualClock } from '../../../server/src/common/clock.js';
+import { loadConfig } from '../../../server/src/common/config.js';
 import { throwawayDatabase } from '../../support/database.js';
 import { makeFixture, type Fixture } from '../../support/fixture.js';
 import { gql, startTestServer, type TestServer, type ThrowawayDatabase } from '../../support/server.js';
@@ -57,6 +58,14 @@ function serverEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 describe('several worker processes', () => {
+  it('reads WORKERS: 1 by default, a number, or auto for one per CPU', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    expect(() => loadConfig({ WORKERS: 'many' })).toThrow(/WORKERS/);
+    expect(() => loadConfig({ WORKERS: '0' })).toThrow(/WORKERS/);
+  });
+
   it('refuses WORKERS > 1 without PostgreSQL and Redis, saying why', async () => {
     expect(clusterProblems({ workers: 1 })).toEqual([]);
     expect(clusterProblems({ workers: 2, databaseUrl: 'postgres://x/y', redisUrl: 'redis://x' })).toEqual([]);
