@@ -27,7 +27,15 @@
  *                default 5000), one system sending call after call, beside raw multi-row inserts of the
  *                same rows into a scratch table of the rating table's shape (better-sqlite3 / pg);
  *                --postgres URL as for ingest. Figures in bench/results/batch.json and batch.md.
- *   all          queries (20000), subscribers, p1 (the default; not batch).
+ *   cross        P6: two server processes (A, B) on a throwaway database of --postgres URL (or DATABASE_URL)
+ *                and Redis (--redis URL, or REDIS_URL, default redis://127.0.0.1:6379); --subscribers K
+ *                (first value, default 1000) on B while --live-ratings paced ratings go to A, then the same
+ *                on A: p99 from sending a rating to the snapshot on B against on A (LIVE_INTERVAL_MS: first --interval, default 20).
+ *   workers      P7: for each N of --workers (default 1,2) the server with WORKERS=N on PostgreSQL + Redis as
+ *                for cross; --subscribers K spread over the workers (clients in up to 4 child processes from
+ *                127.0.0.2…), fan-out latency against the bare broadcast to the same clients, then ingest
+ *                (submitEvaluation with autocannon, --connections, --duration) against the same server.
+ *   all          queries (20000), subscribers, p1 (the default; not batch, cross or workers).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
  * processes) in bench/load/, shared helpers in bench/lib/; server code is reached through
@@ -40,8 +48,9 @@ import { benchBatch } from './scenarios/batch.js';
 import { benchIngest } from './scenarios/ingest.js';
 import { benchQueries } from './scenarios/queries.js';
 import { benchSubscribers } from './scenarios/subscribers.js';
+import { benchCross, benchWorkers, type ClusterBenchOptions } from './scenarios/workers.js';
 
-const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1'] as const;
+const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1', 'cross', 'workers'] as const;
 type Scenario = (typeof SCENARIOS)[number] | 'batch';
 
 interface Flags {
@@ -60,6 +69,12 @@ interface Flags {
   register: boolean;
   /** Admin URL of a PostgreSQL server: `ingest` then runs on a throwaway database there. */
   postgres: string | null;
+  /** Redis of `cross` and `workers`. */
+  redis: string;
+  /** WORKERS values of `workers`. */
+  workers: number[];
+  /** LIVE_INTERVAL_MS of `cross` and `workers`: the first --interval, default 20. */
+  clusterIntervalMs: number;
   out: string;
 }
 
@@ -92,6 +107,8 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     'profile',
     'register',
     'postgres',
+    'redis',
+    'workers',
     'out',
   ];
   for (const key of named.keys()) if (!known.includes(key)) throw new Error(`unknown flag --${key} (known: ${known.map((k) => `--${k}`).join(' ')})`);
@@ -111,7 +128,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
   };
   const command = positional[0] ?? 'all';
   if (command !== 'all' && command !== 'batch' && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, batch or all`);
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, cross, workers, batch or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -128,9 +145,15 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     profile: named.get('profile') === 'true',
     register: named.get('register') === 'true',
     postgres: named.get('postgres') ?? null,
+    redis: named.get('redis') ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    workers: list('workers', [1, 2]),
+    clusterIntervalMs: list('interval', [20], 10)[0]!,
     out: resolve(named.get('out') ?? DEFAULT_RESULTS_DIR),
   };
-  if (flags.subscribers.some((k) => k > 10_000)) throw new Error('--subscribers: at most 10000 on this machine');
+  // `workers` spreads its clients over up to 4 processes and loopback addresses (P7 asks for 50,000).
+  const maxSubscribers = command === 'workers' ? 50_000 : 10_000;
+  if (flags.subscribers.some((k) => k > maxSubscribers)) throw new Error(`--subscribers: at most ${maxSubscribers} for ${command}`);
+  if (flags.workers.some((n) => n > 16)) throw new Error('--workers: at most 16');
   if (flags.duration > 120) throw new Error('--duration: at most 120 s');
   if (flags.connections > 500) throw new Error('--connections: at most 500');
   if (flags.liveRatings > 1000) throw new Error('--live-ratings: at most 1000');
@@ -151,6 +174,21 @@ async function run(name: Scenario, flags: Flags): Promise<void> {
     saveResults(flags.out, (r) => {
       r.subscribers = result;
     });
+  } else if (name === 'cross' || name === 'workers') {
+    const postgres = flags.postgres ?? process.env.DATABASE_URL;
+    if (!postgres) throw new Error(`${name}: needs PostgreSQL (--postgres URL or DATABASE_URL, an admin URL) and Redis`);
+    const options: ClusterBenchOptions = { ...flags, postgres, intervalMs: flags.clusterIntervalMs };
+    if (name === 'cross') {
+      const result = await benchCross(options);
+      saveResults(flags.out, (r) => {
+        r.cross = result;
+      });
+    } else {
+      const result = await benchWorkers(options);
+      saveResults(flags.out, (r) => {
+        r.workers = result;
+      });
+    }
   } else if (name === 'p1') {
     await run('ingest', { ...flags, postgres: null });
     const postgres = flags.postgres ?? process.env.DATABASE_URL ?? null;

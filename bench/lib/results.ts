@@ -93,6 +93,31 @@ export interface IngestResult {
   profile?: ProfileSummary;
 }
 
+export interface CrossResult {
+  env: Environment;
+  intervalMs: number;
+  /** Subscribers on B, ratings on A; then subscribers on A, ratings on A (the reference). */
+  remote: LiveRun;
+  local: LiveRun;
+  /** remote − local, p99 of the time from sending the rating to the snapshot. */
+  addedP99Ms: number;
+}
+
+export interface WorkersRun {
+  workers: number;
+  subscribers: number;
+  clientProcesses: number;
+  live: LiveRun;
+  bare: LiveRun;
+  ingest: LoadResult;
+}
+
+export interface WorkersResult {
+  env: Environment;
+  intervalMs: number;
+  runs: WorkersRun[];
+}
+
 export interface Results {
   updatedAt?: string;
   queries?: Record<string, QueriesResult>;
@@ -100,6 +125,10 @@ export interface Results {
   ingest?: IngestResult;
   /** The same run on PostgreSQL (`ingest --postgres URL`). */
   ingestPostgres?: IngestResult;
+  /** P6: two servers on one PostgreSQL database and Redis (`cross`). */
+  cross?: CrossResult;
+  /** P7: WORKERS=N on one machine (`workers`). */
+  workers?: WorkersResult;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,6 +188,8 @@ export function renderMarkdown(r: Results): string {
     ['PostgreSQL', r.ingestPostgres],
   ] as const)
     if (g) renderIngest(out, title, g);
+  if (r.cross) renderCross(out, r.cross);
+  if (r.workers) renderWorkers(out, r.workers);
   return `${out.join('\n')}\n`;
 }
 
@@ -277,6 +308,43 @@ function renderIngest(out: string[], title: string, g: IngestResult): void {
       out.push('', 'Largest inclusive times (the function and what it called):', '', '| function | ms | share |', '|---|---:|---:|');
       for (const f of g.profile.inclusive) out.push(`| \`${f.fn}\` | ${int(f.selfMs)} | ${f.share}% |`);
     }
+  }
+  out.push('');
+}
+
+function renderCross(out: string[], c: CrossResult): void {
+  out.push('## P6: a rating on server A, a subscriber on server B (PostgreSQL + Redis)', '', envLine(c.env), '');
+  out.push(
+    `Two server processes (\`server/src/main.ts\`, one worker each) on one throwaway PostgreSQL database and one Redis, LIVE_INTERVAL_MS ${c.intervalMs}. ` +
+      'Paced ratings go to A; the subscribers (one child process) are on B, then on A. "after request" = from sending the rating to the first snapshot including it. Milliseconds.',
+    '',
+    '| subscribers | where | ratings × every | after request p50 | p99 | max | mutation p50 | deliveries | missing |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const run of [c.remote, c.local]) {
+    const req = run.fromRequest!;
+    out.push(
+      `| ${int(run.subscribers)} | ${run.label} | ${run.ratings} × ${run.everyMs} ms | ${ms(req.p50)} | ${ms(req.p99)} | ${ms(req.max)} | ${run.response ? ms(run.response.p50) : '–'} | ${int(run.latency.n)} | ${run.missing} |`,
+    );
+  }
+  out.push('', `Added at p99 by the hop through Redis to the other server: **${ms(c.addedP99Ms)} ms** (goal: ≤ 5 ms).`, '');
+}
+
+function renderWorkers(out: string[], w: WorkersResult): void {
+  out.push('## P7: several processes on one machine (WORKERS=N, PostgreSQL + Redis)', '', envLine(w.env), '');
+  out.push(
+    `\`WORKERS=N\` (node:cluster, one port) on one throwaway PostgreSQL database and Redis, LIVE_INTERVAL_MS ${w.intervalMs}. The subscribers are spread over several client ` +
+      "processes (each from its own loopback address); the primary hands their connections to the workers in turn. Fan-out = from the rating's response to each " +
+      "subscriber's snapshot (bare: from the start of the broadcast, one process sending the same bytes to the same clients). Ingest = `submitEvaluation` with autocannon. Milliseconds.",
+    '',
+    '| WORKERS | subscribers | client processes | fan-out p50 | p99 | bare p50 | bare p99 | p99 ÷ bare | after request p99 | missing | ingest ratings/s | ingest p99 | failed |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const run of w.runs) {
+    out.push(
+      `| ${run.workers} | ${int(run.subscribers)} | ${run.clientProcesses} | ${ms(run.live.latency.p50)} | ${ms(run.live.latency.p99)} | ${ms(run.bare.latency.p50)} | ${ms(run.bare.latency.p99)} | ` +
+        `${(run.live.latency.p99 / run.bare.latency.p99).toFixed(2)} | ${run.live.fromRequest ? ms(run.live.fromRequest.p99) : '–'} | ${run.live.missing} | ${int(run.ingest.perSec)} | ${ms(run.ingest.latency.p99)} | ${run.ingest.failed} |`,
+    );
   }
   out.push('');
 }

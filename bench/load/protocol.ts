@@ -43,7 +43,16 @@ export type RateReply = { sent: number[]; responses: number[] } | { error: strin
 // --- ws-clients.ts: K WebSocket subscribers ---------------------------------------------------
 
 export type ToClients =
-  | { type: 'connect'; url: string; protocol: 'graphql' | 'bare'; count: number; query?: string; variables?: Record<string, unknown> }
+  | {
+      type: 'connect';
+      url: string;
+      protocol: 'graphql' | 'bare';
+      count: number;
+      query?: string;
+      variables?: Record<string, unknown>;
+      /** Loopback source address of this process's sockets (127.0.0.x): more than one address's ephemeral ports. */
+      localAddress?: string;
+    }
   | { type: 'expect'; total: number }
   | { type: 'collect'; base: number; ratings: number }
   | { type: 'disconnect' }

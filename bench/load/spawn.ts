@@ -72,8 +72,17 @@ export function rateFromChild(spec: RateSpec): Promise<{ sent: number[]; respons
   });
 }
 
+/** WebSocket subscribers in one or several child processes, as the scenarios drive them. */
+export interface Clients {
+  connect(message: Extract<ToClients, { type: 'connect' }>): Promise<Extract<FromClients, { type: 'ready' }>>;
+  reach(total: number, timeoutMs: number): Promise<void>;
+  collect(base: number, ratings: number): Promise<Extract<FromClients, { type: 'collected' }>>;
+  disconnect(): Promise<void>;
+  stop(): void;
+}
+
 /** The child process holding the WebSocket subscribers (so that the server and its clients use both cores). */
-export class ClientProcess {
+export class ClientProcess implements Clients {
   private child: ChildProcess | null = null;
   private listeners: Array<(m: FromClients) => void> = [];
 
@@ -139,5 +148,56 @@ export class ClientProcess {
     this.child = null;
     child.send({ type: 'exit' } satisfies ToClients);
     setTimeout(() => child.kill(), 5000).unref();
+  }
+}
+
+/**
+ * Subscribers spread over several child processes, each from its own loopback address (127.0.0.2,
+ * 127.0.0.3, …): tens of thousands of sockets need more than one address's ephemeral ports, and more
+ * than one client event loop. Collected figures come back in one array, process after process.
+ */
+export class ClientGroup implements Clients {
+  private readonly parts: ClientProcess[];
+  private counts: number[] = [];
+
+  constructor(processes: number) {
+    this.parts = Array.from({ length: Math.max(1, processes) }, () => new ClientProcess());
+  }
+
+  async connect(message: Extract<ToClients, { type: 'connect' }>): Promise<Extract<FromClients, { type: 'ready' }>> {
+    const n = this.parts.length;
+    this.counts = this.parts.map((_, i) => Math.floor(message.count / n) + (i < message.count % n ? 1 : 0));
+    const started = performance.now();
+    const ready = await Promise.all(
+      this.parts.map((part, i) =>
+        this.counts[i]! > 0 ? part.connect({ ...message, count: this.counts[i]!, localAddress: `127.0.0.${2 + i}` }) : Promise.resolve(null),
+      ),
+    );
+    const first = ready.find((r) => r !== null)!;
+    return { type: 'ready', base: first.base, frame: first.frame, connectMs: performance.now() - started };
+  }
+
+  async reach(total: number, timeoutMs: number): Promise<void> {
+    await Promise.all(this.parts.map((part, i) => (this.counts[i]! > 0 ? part.reach(total, timeoutMs) : undefined)));
+  }
+
+  async collect(base: number, ratings: number): Promise<Extract<FromClients, { type: 'collected' }>> {
+    const parts = await Promise.all(this.parts.map((part, i) => (this.counts[i]! > 0 ? part.collect(base, ratings) : null)));
+    const all = parts.filter((p) => p !== null);
+    const received = new Float64Array(all.reduce((sum, p) => sum + p.received.length, 0));
+    let at = 0;
+    for (const p of all) {
+      received.set(p.received, at);
+      at += p.received.length;
+    }
+    return { type: 'collected', received, missing: all.reduce((sum, p) => sum + p.missing, 0) };
+  }
+
+  async disconnect(): Promise<void> {
+    await Promise.all(this.parts.map((part) => part.disconnect()));
+  }
+
+  stop(): void {
+    this.parts.forEach((part) => part.stop());
   }
 }

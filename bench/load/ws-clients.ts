@@ -47,10 +47,8 @@ async function connect(m: Extract<ToClients, { type: 'connect' }>): Promise<void
     const batch = 250;
     let opened = 0;
     const open = (index: number) => {
-      const socket =
-        m.protocol === 'graphql'
-          ? new WebSocket(m.url, 'graphql-transport-ws', { perMessageDeflate: false })
-          : new WebSocket(m.url, { perMessageDeflate: false });
+      const options = { perMessageDeflate: false, ...(m.localAddress ? { localAddress: m.localAddress } : {}) };
+      const socket = m.protocol === 'graphql' ? new WebSocket(m.url, 'graphql-transport-ws', options) : new WebSocket(m.url, options);
       sockets[index] = socket;
       const record: number[] = [];
       seen[index] = record;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { ClientProcess, rateFromChild } from '../load/spawn.js';
+import { ClientProcess, rateFromChild, type Clients } from '../load/spawn.js';
 import { seededDatabase } from '../lib/database.js';
 import { environment, finishEnvironment } from '../lib/machine.js';
 import { startProfile } from '../lib/profile.js';
@@ -108,7 +108,7 @@ async function liveRun(
 }
 
 /** The same clients and bytes from a bare `ws` server: one serialised frame per event, sent to every socket. */
-async function bareRun(clients: ClientProcess, count: number, frame: string, options: SubscribersOptions): Promise<LiveRun> {
+export async function bareRun(clients: Clients, count: number, frame: string, options: Pick<SubscribersOptions, 'liveRatings' | 'every'>): Promise<LiveRun> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((done) => wss.once('listening', () => done()));
   const port = (wss.address() as { port: number }).port;
@@ -148,7 +148,7 @@ async function bareRun(clients: ClientProcess, count: number, frame: string, opt
   }
 }
 
-interface FinishInput {
+export interface FinishInput {
   /** The total every client saw first; rating i (from 0) makes it base + i + 1. */
   base: number;
   /** Per rating: when it counts as having happened (the mutation's response; bare: the broadcast). */
@@ -164,7 +164,7 @@ interface FinishInput {
 }
 
 /** Waits until every client saw the last total (or 30 s), then computes the latencies. */
-async function finish(clients: ClientProcess, input: FinishInput): Promise<LiveRun> {
+export async function finish(clients: Clients, input: FinishInput): Promise<LiveRun> {
   const { base, eventTimes, sentTimes, count } = input;
   const ratings = eventTimes.length;
   try {

@@ -1,9 +1,15 @@
 import { CRYPTO_PROFILES, type CryptoProfile } from './crypto.js';
+import { availableParallelism } from 'node:os';
 import { InvalidInputError } from './errors.js';
 
 /** Every setting comes from the environment, with a safe default; the README lists them all. */
 export interface Config {
   port: number;
+  /**
+   * Server processes sharing the port (WORKERS, default 1; `auto` = one per CPU). More than one needs
+   * PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): see app/cluster.ts.
+   */
+  workers: number;
   host: string;
   dataDir: string;
   /** The Chromium that prints bulletins to PDF (playwright-core drives it). */
@@ -139,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const defaultAfterDays = int(env, 'DEFAULT_AFTER_DAYS', 7, 1, 365);
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
+    workers: workersSetting(env.WORKERS ?? ''),
     host: env.HOST ?? '0.0.0.0',
     dataDir: env.DATA_DIR ?? 'data',
     chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -232,6 +239,15 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
     throw InvalidInputError.field(`environment variable ${name}`, `an integer ${min}–${max}`, raw);
   }
   return value;
+}
+
+function workersSetting(raw: string): number {
+  const value = raw.trim().toLowerCase();
+  if (value === 'auto') return availableParallelism();
+  if (value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw InvalidInputError.field('environment variable WORKERS', 'an integer 1–256, or auto', raw);
+  return n;
 }
 
 function originsSetting(raw: string): string[] {
