@@ -9,18 +9,19 @@ import { join } from 'node:path';
 import { allEntities } from '../app/entities.js';
 import { loadConfig } from '../common/config.js';
 import { loadSecrets } from '../common/secrets.js';
-import { rotateSealedValues } from '../db/key-rotation.js';
-import type { Em } from '../db/orm.js';
-import { openDatabase } from '../db/orm.js';
+import { rotateKeysAudited } from '../auth/maintenance.service.js';
+import { dialectOf, openDatabase } from '../db/orm.js';
 
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const { cipher } = loadSecrets(config);
   const at = argv.indexOf('--batch');
   const batch = at >= 0 ? Math.max(1, Number(argv[at + 1]) || 500) : 500;
-  const orm = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'haochaping.sqlite') }, allEntities);
+  const target = { databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'haochaping.sqlite') };
+  const orm = await openDatabase(target, allEntities);
   try {
-    const report = await rotateSealedValues(orm.em.fork() as Em, cipher, { batch });
+    // Audited: one `keys.rotate` record with the counts (issue 10).
+    const report = await rotateKeysAudited({ orm, dialect: dialectOf(target) }, cipher, { batch });
     process.stdout.write(`rows read: ${report.rows}; values resealed under key ${config.piiKey ? config.piiKeyId : 'dev'}: ${report.resealed}\n`);
     if (report.failed.length === 0) {
       process.stdout.write('every sealed value is under the current key: the old key may be dropped from PII_OLD_KEYS\n');

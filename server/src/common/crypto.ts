@@ -12,7 +12,7 @@ export class PiiCipher {
   private readonly keys = new Map<string, Buffer>();
 
   constructor(
-    private readonly currentKeyId: string,
+    readonly currentKeyId: string,
     currentKey: Buffer,
     oldKeys: Array<[string, Buffer]> = [],
   ) {
