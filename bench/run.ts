@@ -27,7 +27,11 @@
  *                default 5000), one system sending call after call, beside raw multi-row inserts of the
  *                same rows into a scratch table of the rating table's shape (better-sqlite3 / pg);
  *                --postgres URL as for ingest. Figures in bench/results/batch.json and batch.md.
- *   all          queries (20000), subscribers, p1 (the default; not batch).
+ *   abuse        responsiveness under abuse: a victim's latency (GET /healthz and { me { role } } every
+ *                50 ms) while an abusive client is idle, opens WebSocket subscriptions with distinct
+ *                arguments, sends alias/fragment bombs and 6 MB bodies, or floods ratings; --duration s
+ *                per phase (default 10). Measured, not asserted.
+ *   all          queries (20000), subscribers, p1 (the default; not batch, not abuse).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
  * processes) in bench/load/, shared helpers in bench/lib/; server code is reached through
@@ -36,13 +40,14 @@
 import { resolve } from 'node:path';
 import { saveResults } from './lib/results.js';
 import { DEFAULT_RESULTS_DIR } from './lib/util.js';
+import { benchAbuse } from './scenarios/abuse.js';
 import { benchBatch } from './scenarios/batch.js';
 import { benchIngest } from './scenarios/ingest.js';
 import { benchQueries } from './scenarios/queries.js';
 import { benchSubscribers } from './scenarios/subscribers.js';
 
 const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1'] as const;
-type Scenario = (typeof SCENARIOS)[number] | 'batch';
+type Scenario = (typeof SCENARIOS)[number] | 'batch' | 'abuse';
 
 interface Flags {
   ratings: number;
@@ -110,8 +115,8 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     return values;
   };
   const command = positional[0] ?? 'all';
-  if (command !== 'all' && command !== 'batch' && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, batch or all`);
+  if (command !== 'all' && command !== 'batch' && command !== 'abuse' && !(SCENARIOS as readonly string[]).includes(command)) {
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, batch, abuse or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -141,6 +146,11 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
 async function run(name: Scenario, flags: Flags): Promise<void> {
   if (name === 'batch') {
     await benchBatch(flags);
+  } else if (name === 'abuse') {
+    const result = await benchAbuse(flags);
+    saveResults(flags.out, (r) => {
+      r.abuse = result;
+    });
   } else if (name === 'queries') {
     const result = await benchQueries(flags);
     saveResults(flags.out, (r) => {

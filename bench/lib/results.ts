@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoadResult } from '../load/protocol.js';
+import type { AbusePhase, AbuserReport, LoadResult, VictimReport } from '../load/protocol.js';
 import type { SeedInfo } from './database.js';
 import type { Environment } from './machine.js';
 import type { ProfileSummary } from './profile.js';
@@ -93,6 +93,14 @@ export interface IngestResult {
   profile?: ProfileSummary;
 }
 
+/** `abuse`: a victim's latency while an abusive client misbehaves, phase by phase. */
+export interface AbuseResult {
+  env: Environment;
+  everyMs: number;
+  durationS: number;
+  phases: Array<{ phase: AbusePhase; victim: VictimReport; abuser: AbuserReport }>;
+}
+
 export interface Results {
   updatedAt?: string;
   queries?: Record<string, QueriesResult>;
@@ -100,6 +108,7 @@ export interface Results {
   ingest?: IngestResult;
   /** The same run on PostgreSQL (`ingest --postgres URL`). */
   ingestPostgres?: IngestResult;
+  abuse?: AbuseResult;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,6 +168,7 @@ export function renderMarkdown(r: Results): string {
     ['PostgreSQL', r.ingestPostgres],
   ] as const)
     if (g) renderIngest(out, title, g);
+  if (r.abuse) renderAbuse(out, r.abuse);
   return `${out.join('\n')}\n`;
 }
 
@@ -277,6 +287,27 @@ function renderIngest(out: string[], title: string, g: IngestResult): void {
       out.push('', 'Largest inclusive times (the function and what it called):', '', '| function | ms | share |', '|---|---:|---:|');
       for (const f of g.profile.inclusive) out.push(`| \`${f.fn}\` | ${int(f.selfMs)} | ${f.share}% |`);
     }
+  }
+  out.push('');
+}
+
+function renderAbuse(out: string[], a: AbuseResult): void {
+  out.push('## Responsiveness under abuse', '', envLine(a.env), '');
+  out.push(
+    `A victim asks \`GET /healthz\` and \`{ me { role } }\` every ${a.everyMs} ms for ${a.durationS} s per phase while one abusive client (one address) is idle, ` +
+      'opens graphql-ws connections with 60 subscriptions of distinct arguments each as fast as allowed (ws), sends alias and fragment bombs and 6 MB bodies (bombs), ' +
+      'or floods anonymous ratings (flood). Longest gap = the longest time without any answer to the victim. Milliseconds; measured, not asserted.',
+    '',
+  );
+  out.push('| phase | victim p50 | p99 | max | longest gap | answered | abuser attempts | what the abuser got |', '|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const p of a.phases) {
+    const got = Object.entries(p.abuser.outcomes)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${k}: ${int(n)}`)
+      .join(', ');
+    out.push(
+      `| ${p.phase} | ${ms(p.victim.latency.p50)} | ${ms(p.victim.latency.p99)} | ${ms(p.victim.latency.max)} | ${int(p.victim.longestGapMs)} | ${p.victim.answered}/${p.victim.sent} | ${int(p.abuser.attempts)} | ${got || '–'} |`,
+    );
   }
   out.push('');
 }
