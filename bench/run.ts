@@ -35,7 +35,11 @@
  *                for cross; --subscribers K spread over the workers (clients in up to 4 child processes from
  *                127.0.0.2…), fan-out latency against the bare broadcast to the same clients, then ingest
  *                (submitEvaluation with autocannon, --connections, --duration) against the same server.
- *   all          queries (20000), subscribers, p1 (the default; not batch, cross or workers).
+ *   abuse        responsiveness under abuse: a victim's latency (GET /healthz and { me { role } } every
+ *                50 ms) while an abusive client is idle, opens WebSocket subscriptions with distinct
+ *                arguments, sends alias/fragment bombs and 6 MB bodies, or floods ratings; --duration s
+ *                per phase (default 10). Measured, not asserted.
+ *   all          queries (20000), subscribers, p1 (the default; not batch, cross, workers or abuse).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
  * processes) in bench/load/, shared helpers in bench/lib/; server code is reached through
@@ -44,6 +48,7 @@
 import { resolve } from 'node:path';
 import { saveResults } from './lib/results.js';
 import { DEFAULT_RESULTS_DIR } from './lib/util.js';
+import { benchAbuse } from './scenarios/abuse.js';
 import { benchBatch } from './scenarios/batch.js';
 import { benchIngest } from './scenarios/ingest.js';
 import { benchQueries } from './scenarios/queries.js';
@@ -51,7 +56,7 @@ import { benchSubscribers } from './scenarios/subscribers.js';
 import { benchCross, benchWorkers, type ClusterBenchOptions } from './scenarios/workers.js';
 
 const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1', 'cross', 'workers'] as const;
-type Scenario = (typeof SCENARIOS)[number] | 'batch';
+type Scenario = (typeof SCENARIOS)[number] | 'batch' | 'abuse';
 
 interface Flags {
   ratings: number;
@@ -127,8 +132,8 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     return values;
   };
   const command = positional[0] ?? 'all';
-  if (command !== 'all' && command !== 'batch' && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, cross, workers, batch or all`);
+  if (command !== 'all' && command !== 'batch' && command !== 'abuse' && !(SCENARIOS as readonly string[]).includes(command)) {
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, cross, workers, batch, abuse or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -164,6 +169,11 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
 async function run(name: Scenario, flags: Flags): Promise<void> {
   if (name === 'batch') {
     await benchBatch(flags);
+  } else if (name === 'abuse') {
+    const result = await benchAbuse(flags);
+    saveResults(flags.out, (r) => {
+      r.abuse = result;
+    });
   } else if (name === 'queries') {
     const result = await benchQueries(flags);
     saveResults(flags.out, (r) => {

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoadResult } from '../load/protocol.js';
+import type { AbusePhase, AbuserReport, LoadResult, VictimReport } from '../load/protocol.js';
 import type { SeedInfo } from './database.js';
 import type { Environment } from './machine.js';
 import type { ProfileSummary } from './profile.js';
@@ -118,6 +118,14 @@ export interface WorkersResult {
   runs: WorkersRun[];
 }
 
+/** `abuse`: a victim's latency while an abusive client misbehaves, phase by phase. */
+export interface AbuseResult {
+  env: Environment;
+  everyMs: number;
+  durationS: number;
+  phases: Array<{ phase: AbusePhase; victim: VictimReport; abuser: AbuserReport }>;
+}
+
 export interface Results {
   updatedAt?: string;
   queries?: Record<string, QueriesResult>;
@@ -129,6 +137,7 @@ export interface Results {
   cross?: CrossResult;
   /** P7: WORKERS=N on one machine (`workers`). */
   workers?: WorkersResult;
+  abuse?: AbuseResult;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +199,7 @@ export function renderMarkdown(r: Results): string {
     if (g) renderIngest(out, title, g);
   if (r.cross) renderCross(out, r.cross);
   if (r.workers) renderWorkers(out, r.workers);
+  if (r.abuse) renderAbuse(out, r.abuse);
   return `${out.join('\n')}\n`;
 }
 
@@ -344,6 +354,27 @@ function renderWorkers(out: string[], w: WorkersResult): void {
     out.push(
       `| ${run.workers} | ${int(run.subscribers)} | ${run.clientProcesses} | ${ms(run.live.latency.p50)} | ${ms(run.live.latency.p99)} | ${ms(run.bare.latency.p50)} | ${ms(run.bare.latency.p99)} | ` +
         `${(run.live.latency.p99 / run.bare.latency.p99).toFixed(2)} | ${run.live.fromRequest ? ms(run.live.fromRequest.p99) : '–'} | ${run.live.missing} | ${int(run.ingest.perSec)} | ${ms(run.ingest.latency.p99)} | ${run.ingest.failed} |`,
+    );
+  }
+  out.push('');
+}
+
+function renderAbuse(out: string[], a: AbuseResult): void {
+  out.push('## Responsiveness under abuse', '', envLine(a.env), '');
+  out.push(
+    `A victim asks \`GET /healthz\` and \`{ me { role } }\` every ${a.everyMs} ms for ${a.durationS} s per phase while one abusive client (one address) is idle, ` +
+      'opens graphql-ws connections with 60 subscriptions of distinct arguments each as fast as allowed (ws), sends alias and fragment bombs and 6 MB bodies (bombs), ' +
+      'or floods anonymous ratings (flood). Longest gap = the longest time without any answer to the victim. Milliseconds; measured, not asserted.',
+    '',
+  );
+  out.push('| phase | victim p50 | p99 | max | longest gap | answered | abuser attempts | what the abuser got |', '|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const p of a.phases) {
+    const got = Object.entries(p.abuser.outcomes)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${k}: ${int(n)}`)
+      .join(', ');
+    out.push(
+      `| ${p.phase} | ${ms(p.victim.latency.p50)} | ${ms(p.victim.latency.p99)} | ${ms(p.victim.latency.max)} | ${int(p.victim.longestGapMs)} | ${p.victim.answered}/${p.victim.sent} | ${int(p.abuser.attempts)} | ${got || '–'} |`,
     );
   }
   out.push('');

@@ -65,3 +65,38 @@ export type FromClients =
   | { type: 'collected'; received: Float64Array; missing: number }
   | { type: 'disconnected' }
   | { type: 'error'; message: string };
+
+// --- abuse-client.ts: a victim measuring latency, or an abusive client, for one phase ---------
+
+export type AbusePhase = 'idle' | 'ws' | 'bombs' | 'flood';
+
+export interface AbuseSpec {
+  role: 'victim' | 'abuser';
+  phase: AbusePhase;
+  /** http://host:port of the server. */
+  url: string;
+  durationS: number;
+  /** Victim: one `GET /healthz` and one `{ me { role } }` every `everyMs`, whatever is still outstanding. */
+  everyMs: number;
+}
+
+export interface VictimReport {
+  sent: number;
+  answered: number;
+  failed: number;
+  /** Milliseconds from sending to the answer, both probes together. */
+  latency: Summary;
+  health: Summary;
+  graphql: Summary;
+  /** The longest time (ms) during the phase without any answer arriving (from the phase start). */
+  longestGapMs: number;
+}
+
+export interface AbuserReport {
+  /** What was sent: connections opened, subscriptions started, requests made. */
+  attempts: number;
+  /** Answers by kind: HTTP status (`http 413`), GraphQL error code (`RATE_LIMITED`), WebSocket close code (`close 4429`), `ok`. */
+  outcomes: Record<string, number>;
+}
+
+export type AbuseReply = { victim: VictimReport } | { abuser: AbuserReport } | { error: string };

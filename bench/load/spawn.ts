@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FromClients, LoadResult, LoadSpec, RateReply, RateSpec, ToClients } from './protocol.js';
+import type { AbuseReply, AbuseSpec, FromClients, LoadResult, LoadSpec, RateReply, RateSpec, ToClients } from './protocol.js';
 
 /** The worker's file, with this file's extension (.ts under tsx, .js once compiled). */
 const workerFile = (name: string) => fileURLToPath(new URL(`./${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -79,6 +79,29 @@ export interface Clients {
   collect(base: number, ratings: number): Promise<Extract<FromClients, { type: 'collected' }>>;
   disconnect(): Promise<void>;
   stop(): void;
+}
+
+/** The victim or the abuser of one phase of the abuse scenario, in a child process of its own. */
+export function runAbuse(spec: AbuseSpec): Promise<AbuseReply> {
+  return new Promise((done, fail) => {
+    const child = forkWorker('abuse-client');
+    const timer = setTimeout(
+      () => {
+        child.kill();
+        fail(new Error(`abuse ${spec.role} timed out`));
+      },
+      (spec.durationS + 90) * 1000,
+    );
+    child.once('message', (m: AbuseReply) => {
+      clearTimeout(timer);
+      done(m);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`abuse ${spec.role} exited (${code})`));
+    });
+    child.send(spec);
+  });
 }
 
 /** The child process holding the WebSocket subscribers (so that the server and its clients use both cores). */

@@ -12,7 +12,7 @@ import { runFraudJob } from '../integrity/fraud.service.js';
 import { sendDueSmsInvites } from '../exchange/sms.service.js';
 import { draftLastMonthBulletins } from '../assessment/bulletin.service.js';
 import { escalateOverdue } from '../rectification/rectification.service.js';
-import { anonymiseExpired } from '../db/retention.js';
+import { retentionAudited } from '../auth/maintenance.service.js';
 import { isDemo, printCredentials, seedDemoIfEmpty } from '../../../seeds/seeder.js';
 import { createApp, type App, type AppOptions } from './app.js';
 import { productionProblems } from './production.js';
@@ -119,7 +119,7 @@ function scheduleSmsInvites(app: App): NodeJS.Timeout {
 /** Retention: once a day (and not at start: several servers restarting together need not all run it). */
 function scheduleRetention(app: App): NodeJS.Timeout {
   const run = () =>
-    anonymiseExpired(app.orm.em.fork() as Em, app.clock.now(), app.config.retentionDays).then(
+    retentionAudited(app, app.clock.now(), app.config.retentionDays).then(
       (r) => r.ratings + r.cases > 0 && app.logger.info('retention job anonymised old personal data', { ratings: r.ratings, cases: r.cases }),
       (err: unknown) => app.logger.error('retention job failed', { error: String(err) }),
     );

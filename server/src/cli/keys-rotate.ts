@@ -10,8 +10,7 @@ import { fixCryptoProfile } from '../app/crypto-profile.js';
 import { allEntities } from '../app/entities.js';
 import { loadConfig } from '../common/config.js';
 import { loadSecrets } from '../common/secrets.js';
-import { rotateSealedValues } from '../db/key-rotation.js';
-import type { Em } from '../db/orm.js';
+import { rotateKeysAudited } from '../auth/maintenance.service.js';
 import { dialectOf, openDatabase } from '../db/orm.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -24,7 +23,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     // Values are resealed with the profile's cipher: only the profile the database was created with.
     await fixCryptoProfile({ orm, dialect: dialectOf(target) }, config.cryptoProfile);
-    const report = await rotateSealedValues(orm.em.fork() as Em, cipher, { batch });
+    // Audited: one `keys.rotate` record with the counts (issue 10).
+    const report = await rotateKeysAudited({ orm, dialect: dialectOf(target) }, cipher, { batch });
     process.stdout.write(`rows read: ${report.rows}; values resealed under key ${config.piiKey ? config.piiKeyId : 'dev'}: ${report.resealed}\n`);
     if (report.failed.length === 0) {
       process.stdout.write('every sealed value is under the current key: the old key may be dropped from PII_OLD_KEYS\n');

@@ -5,15 +5,18 @@
 import { join } from 'node:path';
 import { allEntities } from '../app/entities.js';
 import { loadConfig } from '../common/config.js';
-import { anonymiseExpired } from '../db/retention.js';
-import type { Em } from '../db/orm.js';
-import { openDatabase } from '../db/orm.js';
+import { retentionAudited } from '../auth/maintenance.service.js';
+import { dialectOf, openDatabase } from '../db/orm.js';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const orm = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'haochaping.sqlite') }, allEntities);
+  const target = { databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, 'haochaping.sqlite') };
+  const orm = await openDatabase(target, allEntities);
   try {
-    const report = await anonymiseExpired(orm.em.fork() as Em, new Date(), config.retentionDays);
+    // Audited: one `retention.run` record with the counts (issue 10).
+    const report = await retentionAudited({ orm, dialect: dialectOf(target) }, new Date(), config.retentionDays, {
+      actor: { role: 'system', label: 'cli:job:retention' },
+    });
     process.stdout.write(
       `retention ${config.retentionDays} days (before ${report.cutoff.toISOString()}): ${report.ratings} rating(s) and ${report.cases} case(s) anonymised\n`,
     );

@@ -36,7 +36,7 @@ export class PiiCipher {
   private readonly sm4Keys = new Map<string, Buffer>();
 
   constructor(
-    private readonly currentKeyId: string,
+    readonly currentKeyId: string,
     currentKey: Buffer,
     oldKeys: Array<[string, Buffer]> = [],
     readonly profile: CryptoProfile = 'intl',

@@ -12,7 +12,7 @@ import { issueFollowUpToken, submitEvaluation, submitEvaluations, submitFollowUp
 import { RatingView, SubmitEvaluationInput, SubmitFollowUpInput, type DimensionInput } from './rating.types.js';
 import { BatchRecordResult, RatingTokenView } from '../case/case.types.js';
 import { batchRecords } from '../case/case.view.js';
-import { toRatingView } from './rating.view.js';
+import { auditMaskedRaterView, toRatingView } from './rating.view.js';
 
 /** Citizens rate without a key: their ratings are limited per client address (machine keys are trusted senders). */
 async function limitAnonymous(app: RatingDeps, actor: Actor, clientIp: string | undefined): Promise<void> {
@@ -93,7 +93,9 @@ export class RatingResolver {
       (actor.role === 'supervisor' && !!actor.regionCode && isWithinRegion(dept.regionCode, actor.regionCode)) ||
       dept.path.startsWith(actor.departmentPath ?? '\0');
     if (!inScope) throw ForbiddenError.scope(`rating ${id}`);
-    return toRatingView(rating, service, actor, await app.tags.byCode());
+    const view = toRatingView(rating, service, actor, await app.tags.byCode());
+    await auditMaskedRaterView(app, actor, `rating:${id}`, [view]);
+    return view;
   }
 }
 

@@ -1,4 +1,7 @@
 import type { Actor } from '../common/actor.js';
+import type { Kernel } from '../common/kernel.js';
+import type { Database } from '../db/orm.js';
+import { recordAudit } from '../auth/audit.service.js';
 import { LEVELS } from '../catalog/levels.logic.js';
 import type { Service } from '../case/case.entities.js';
 import type { Rating } from './rating.entity.js';
@@ -37,4 +40,22 @@ export function toRatingView(
     raterMobile: seesRater ? rating.raterMobileMasked : null,
     ratedAt: new Date(rating.ratedAt),
   };
+}
+
+/**
+ * Issue 10 (安全审计): a view of a rater's masked name or mobile is audited like a view of the plain
+ * contact data: one `rater-masked.view` record per request (not per rating), written before the answer
+ * leaves; a view without masked data (the rated department, a rating without a rater) writes none.
+ */
+export async function auditMaskedRaterView(
+  app: Kernel & Database,
+  viewer: Actor,
+  subject: string,
+  views: ReadonlyArray<RatingView | null | undefined>,
+): Promise<void> {
+  const shown = views.filter((v): v is RatingView => !!v && (v.raterName != null || v.raterMobile != null));
+  if (shown.length === 0) return;
+  const ids = shown.map((v) => v.id);
+  const detail = `masked rater data of rating${ids.length > 1 ? 's' : ''} ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ` and ${ids.length - 20} more` : ''}`;
+  await recordAudit(app, { actor: viewer, action: 'rater-masked.view', subject, detail }, app.clock.now().getTime());
 }

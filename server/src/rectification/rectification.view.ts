@@ -4,7 +4,7 @@ import { LEVELS } from '../catalog/levels.logic.js';
 import { ServiceSchema } from '../case/case.entities.js';
 import type { Em } from '../db/orm.js';
 import { RatingSchema } from '../rating/rating.entity.js';
-import { toRatingView } from '../rating/rating.view.js';
+import { auditMaskedRaterView, toRatingView } from '../rating/rating.view.js';
 import type { RectFigures } from './figures.logic.js';
 import { caseHistory, caseNames } from './rectification.query.js';
 import type { RectCase } from './rectification.entities.js';
@@ -112,6 +112,13 @@ export async function toCaseViews(app: RectificationDeps, actor: Actor, cases: R
     }
     views.push(view);
   }
+  if (detail)
+    await auditMaskedRaterView(
+      app,
+      actor,
+      views.length === 1 ? `rect_case:${views[0]!.id}` : 'rect_case',
+      views.map((v) => v.rating),
+    );
   return views;
 }
 

@@ -1,8 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../server/src/app/app.js';
@@ -17,15 +21,22 @@ import { gql, startTestServer, type ThrowawayDatabase } from '../../support/serv
  * Crash safety (issue 10, item 9): the real server as a child process under rating load, killed with
  * SIGKILL at random points and restarted; every rating the server acknowledged is still there once,
  * and every rollup equals a recount of the raw rows. SIGTERM lets a request in flight finish.
+ *
+ * SQLite run: 20 rounds, the application server killed. PostgreSQL run: the suite's shared PostgreSQL is
+ * left alone; the test starts a private cluster of its own (initdb in a temp folder, a free port) and
+ * kills the PostgreSQL server (the postmaster and its backends, SIGKILL to its process group) and the
+ * application server in each of 4 rounds, in a random order at random points, then restarts both.
  */
 const PG = Boolean(process.env.DATABASE_URL);
-const ROUNDS = PG ? 8 : 20;
+const ROUNDS = PG ? 4 : 20;
 const CLIENTS = 4;
 const PII_KEY = Buffer.alloc(32, 7).toString('base64');
 const AUTH_SECRET = 'test-secret-test-secret-test-secret';
 
 let database: ThrowawayDatabase;
 let fx: Fixture;
+/** PostgreSQL run: the private cluster the test kills. */
+let cluster: Cluster | undefined;
 /** The server's entry bundled once (as tsx would run it, minus compiling it again at each of the restarts). */
 const ENTRY = join('dist', `crash-test-${process.pid}`, 'main.mjs');
 
@@ -39,17 +50,123 @@ beforeAll(async () => {
     outfile: ENTRY,
     logLevel: 'warning',
   });
-  const db = await throwawayDatabase();
-  // The child process opens DATA_DIR/haochaping.sqlite, the default file of `npm start`.
-  database = { ...db, sqliteFile: db.sqliteFile ? join(db.dataDir, 'haochaping.sqlite') : undefined };
+  if (PG) {
+    cluster = await privateCluster();
+    await cluster.start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hcp-test-'));
+    database = { databaseUrl: cluster.url, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  } else {
+    const db = await throwawayDatabase();
+    // The child process opens DATA_DIR/haochaping.sqlite, the default file of `npm start`.
+    database = { ...db, sqliteFile: db.sqliteFile ? join(db.dataDir, 'haochaping.sqlite') : undefined };
+  }
   const seeding = await startTestServer({}, undefined, { database });
   fx = await makeFixture(seeding);
   await seeding.close();
 }, 60_000);
 afterAll(async () => {
-  await database.drop();
+  await database?.drop();
+  await cluster?.remove();
   rmSync(dirname(ENTRY), { recursive: true, force: true });
 });
+
+interface Cluster {
+  url: string;
+  /** Starts the postmaster (after a crash: PostgreSQL's own recovery from its WAL) and waits until it answers. */
+  start(): Promise<void>;
+  /** SIGKILL to the postmaster and every backend (its process group): a crash of the database server. */
+  kill(): Promise<void>;
+  /** Stops it (fast shutdown) and deletes its files. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL cluster of the test's own, so killing it does not hurt the suite's shared server
+ * (scripts/services.sh). Run as the `postgres` user when the test runs as root, as initdb requires.
+ */
+async function privateCluster(): Promise<Cluster> {
+  const version = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))[0];
+  const bin = `/usr/lib/postgresql/${version}/bin`;
+  const root = mkdtempSync(join(tmpdir(), 'hcp-pgcrash-'));
+  const data = join(root, 'data');
+  const owner = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) } : {};
+  if (owner.uid !== undefined) chownSync(root, owner.uid, owner.gid!);
+  await promisify(execFile)(`${bin}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'], owner);
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let postmaster: { process: ChildProcess; exited: Promise<void> } | undefined;
+  let log = '';
+  const answers = async (): Promise<boolean> => {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  const start = async (): Promise<void> => {
+    if (postmaster) return; // running
+    for (let attempt = 1; ; attempt++) {
+      // Defaults kept: fsync and synchronous_commit on, as in production.
+      const child = spawn(`${bin}/postgres`, ['-D', data, '-p', String(port), '-k', root, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=60'], {
+        ...owner,
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      let down = false;
+      void exited.then(() => (down = true));
+      for (let waited = 0; !down && waited < 60_000; waited += 100) {
+        if ((await answers()) && !down) {
+          postmaster = { process: child, exited };
+          return;
+        }
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      if (!down) signal(-child.pid!, 'SIGKILL');
+      // A backend of the killed server may still hold the shared memory for a moment: try again.
+      if (attempt >= 5) throw new Error(`private PostgreSQL did not start: ${log}`);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  };
+  /** Our own postmaster (or its process group) only, by id; gone already is fine. */
+  const signal = (pid: number, name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
+  return {
+    url,
+    start,
+    kill: async () => {
+      if (!postmaster) return;
+      signal(-postmaster.process.pid!, 'SIGKILL');
+      await postmaster.exited;
+      postmaster = undefined;
+    },
+    remove: async () => {
+      if (postmaster) {
+        signal(postmaster.process.pid!, 'SIGINT');
+        await postmaster.exited;
+        postmaster = undefined;
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
 
 interface Child {
   process: ChildProcess;
@@ -108,13 +225,17 @@ function newPending(): Pending {
 }
 
 describe('crash safety', () => {
-  it(`keeps every acknowledged rating once and every rollup equal to a recount across ${ROUNDS} SIGKILLs (R9, R13)`, async () => {
+  it(`keeps every acknowledged rating once and every rollup equal to a recount across ${ROUNDS} SIGKILLs${PG ? ' of the PostgreSQL server and the application server' : ''} (R9, R13)`, async () => {
     const acknowledged = new Map<string, number>(); // projectNo → rating id
     const unsure: Pending[] = []; // answered by no one: retried with the same submissionId next round
     let refusedAlready = 0;
     const rounds: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
+      const t0 = Date.now();
+      await cluster?.start();
+      const t1 = Date.now();
       const child = await spawnServer();
+      const t2 = Date.now();
       let alive = true;
       let killed = false;
       let acked = 0;
@@ -181,12 +302,26 @@ describe('crash safety', () => {
       for (let waited = 0; acked === 0 && waited < 10_000; waited += 50) await new Promise((done) => setTimeout(done, 50));
       await new Promise((done) => setTimeout(done, Math.random() * 1500));
       killed = true;
-      child.process.kill('SIGKILL');
+      let order = 'server';
+      if (cluster) {
+        // Both die, in a random order, a random moment apart (the database first: the server lives on
+        // without it for a while, its requests failing; the server first: transactions cut mid-way).
+        const databaseFirst = Math.random() < 0.5;
+        order = databaseFirst ? 'PostgreSQL, then server' : 'server, then PostgreSQL';
+        if (databaseFirst) await cluster.kill();
+        else child.process.kill('SIGKILL');
+        await new Promise((done) => setTimeout(done, Math.random() * 500));
+        if (databaseFirst) child.process.kill('SIGKILL');
+        else await cluster.kill();
+      } else child.process.kill('SIGKILL');
       await child.exited;
       alive = false;
       await Promise.all(clients);
-      rounds.push(`round ${round}: ${acked} acknowledged, ${failed} cut off`);
+      rounds.push(
+        `round ${round}: ${acked} acknowledged, ${failed} cut off (killed: ${order}; ${cluster ? `PostgreSQL up in ${t1 - t0} ms, ` : ''}server up in ${t2 - t1} ms, round ${Date.now() - t0} ms)`,
+      );
     }
+    await cluster?.start();
     // One last clean run settles the ratings whose answer was lost (same submissionId: the stored one comes back).
     const last = await spawnServer();
     for (const p of unsure.splice(0)) {

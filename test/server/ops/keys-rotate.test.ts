@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rotateKeysAudited } from '../../../server/src/auth/maintenance.service.js';
 import { PiiCipher } from '../../../server/src/common/crypto.js';
 import { rotateSealedValues, SEALED_COLUMNS } from '../../../server/src/db/key-rotation.js';
 import type { Em } from '../../../server/src/db/orm.js';
@@ -43,6 +44,11 @@ async function sealedValues(server: TestServer): Promise<string[]> {
   return values;
 }
 
+/** The audit records of one action, oldest first. */
+async function auditRecords(server: TestServer, action: string): Promise<Array<Record<string, string>>> {
+  return (server.app.orm.em.fork() as Em).execute(`select actor, role, subject, outcome, detail from audit_log where action = ? order by id`, [action]);
+}
+
 describe('keys:rotate', () => {
   it('reseals every personal value and sealed outbox payload under the new key while the server runs (R12)', async () => {
     // New PII_KEY and PII_KEY_ID, the old key in PII_OLD_KEYS, restart.
@@ -66,9 +72,13 @@ describe('keys:rotate', () => {
       const fresh = (await sealedValues(server)).filter((v) => v.startsWith('v1.k2.'));
       expect(fresh.length).toBeGreaterThan(0);
 
-      const report = await rotateSealedValues(server.app.orm.em.fork() as Em, server.app.cipher, { batch: 2 });
+      // The path `npm run keys:rotate` takes: the run is audited with its counts (issue 10, 安全审计).
+      const report = await rotateKeysAudited(server.app, server.app.cipher, { batch: 2 });
       expect(report.failed).toEqual([]);
       expect(report.resealed).toBeGreaterThanOrEqual(3 * 3 + 3);
+      const [record] = await auditRecords(server, 'keys.rotate');
+      expect(record).toMatchObject({ actor: 'cli:keys:rotate', role: 'system', subject: 'pii-key:k2', outcome: 'ok' });
+      expect(record!.detail).toBe(`rows read ${report.rows}, resealed ${report.resealed}, not opened 0`);
 
       const after = await sealedValues(server);
       expect(after.every((v) => v.startsWith('v1.k2.'))).toBe(true);
@@ -87,10 +97,16 @@ describe('keys:rotate', () => {
   it('reports values it cannot open instead of failing (the old key missing from PII_OLD_KEYS)', async () => {
     const server = await startTestServer({ piiKey: Buffer.alloc(32, 11).toString('base64'), piiKeyId: 'k3' }, undefined, { database });
     try {
-      const report = await rotateSealedValues(server.app.orm.em.fork() as Em, server.app.cipher);
+      const report = await rotateKeysAudited(server.app, server.app.cipher);
       expect(report.resealed).toBe(0);
       expect(report.failed.length).toBeGreaterThan(0);
       expect(report.failed[0]!.error).toMatch(/key k2/);
+      const records = await auditRecords(server, 'keys.rotate');
+      expect(records[records.length - 1]).toMatchObject({
+        subject: 'pii-key:k3',
+        outcome: 'failed',
+        detail: expect.stringContaining(`not opened ${report.failed.length}`),
+      });
     } finally {
       await server.close();
     }

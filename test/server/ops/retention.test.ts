@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../server/src/common/clock.js';
 import type { Em } from '../../../server/src/db/orm.js';
+import { retentionAudited } from '../../../server/src/auth/maintenance.service.js';
 import { anonymiseExpired } from '../../../server/src/db/retention.js';
 import { makeFixture, type Fixture } from '../../support/fixture.js';
 import { countRows, rollupTotal } from '../../support/rollups.js';
@@ -54,9 +55,22 @@ describe('retention job', () => {
     const before = await rows();
     expect(before.get(old)!.comment_sealed).not.toBeNull();
 
-    const report = await anonymiseExpired(server.app.orm.em.fork() as Em, server.clock.now(), server.app.config.retentionDays, { batch: 1 });
+    // The path the daily job and `npm run job:retention` take: the run is audited with its counts (issue 10).
+    const report = await retentionAudited(server.app, server.clock.now(), server.app.config.retentionDays, { batch: 1 });
     expect(server.app.config.retentionDays).toBe(730);
     expect(report).toMatchObject({ ratings: 1, cases: 1 });
+    const audit = await (server.app.orm.em.fork() as Em).execute<Array<Record<string, string>>>(
+      "select actor, role, subject, outcome, detail from audit_log where action = 'retention.run'",
+    );
+    expect(audit).toEqual([
+      {
+        actor: 'job:retention',
+        role: 'system',
+        subject: 'retention:730d',
+        outcome: 'ok',
+        detail: `before ${report.cutoff.toISOString()}: ratings 1, cases 1 anonymised`,
+      },
+    ]);
 
     const after = await rows();
     expect(after.get(old)).toMatchObject({
