@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // The second run repeats only what can behave differently there: the pure domain logic, the dashboard's
 // own modules and the import-graph check run once, in the SQLite run.
 const onPostgres = Boolean(process.env.DATABASE_URL);
-const storageFree = ['test/**/*.logic.test.ts', 'test/dashboard/**', 'test/server/architecture/**'];
+const storageFree = ['test/**/*.logic.test.ts', 'test/dashboard/**', 'test/server/architecture/**', 'test/server/ops/audit-deps.test.ts'];
 
 export default defineConfig({
   // graphql ships CJS and ESM builds; type-graphql and Apollo load the CJS one, so our sources must too,
