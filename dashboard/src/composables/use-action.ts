@@ -1,5 +1,5 @@
 import { ref } from 'vue';
-import { errorText } from '../workspace/session.js';
+import { errorText } from '../workspace/errors.js';
 
 export interface RunOptions {
   /** Asked with window.confirm first; nothing happens when the answer is no. */
