@@ -2,7 +2,10 @@ import { ref } from 'vue';
 import { errorCode, request, type GraphQLResult } from '../api/http.js';
 import { useI18n } from '../i18n/index.js';
 import { accountOps } from './account.ops.js';
+import { WorkspaceError } from './errors.js';
 import { wsOps } from './workspace.ops.js';
+
+export { errorText, WorkspaceError } from './errors.js';
 
 export interface Session {
   token: string;
@@ -42,17 +45,6 @@ function save(value: Session | null): void {
     else sessionStorage.removeItem(KEY);
   } catch {
     // Without storage the session lasts until the page reloads.
-  }
-}
-
-export class WorkspaceError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-    readonly reason?: string,
-  ) {
-    super(message);
-    this.name = 'WorkspaceError';
   }
 }
 
@@ -102,16 +94,4 @@ export async function call<T>(query: string, variables: Record<string, unknown> 
     throw new WorkspaceError(res.errors?.[0]?.message ?? t('ws.requestFailed'), code, res.errors?.[0]?.extensions?.reason as string);
   }
   return res.data;
-}
-
-/** The message to show for a failed request: the catalog's for known codes (weak password, locked account), else the server's. */
-export function errorText(err: unknown): string {
-  if (err instanceof WorkspaceError) {
-    if (err.code === 'WEAK_PASSWORD' && err.reason) {
-      const text = t(`ws.pw.weak.${err.reason}`);
-      if (text !== `ws.pw.weak.${err.reason}`) return text;
-    }
-    if (err.code === 'ACCOUNT_LOCKED') return t('ws.signin.locked');
-  }
-  return err instanceof Error ? err.message : String(err);
 }
