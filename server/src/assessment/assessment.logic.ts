@@ -391,9 +391,15 @@ export interface SupervisionCandidate {
 /**
  * Who goes on the key-supervision list for the newest period: units at the bottom of their group in each
  * of the last `consecutivePeriods` periods, or with at least `overdueMin` rectifications overdue at the
- * period's end. `periods` is newest first: the ranking of each period and its label.
+ * period's end, or with other reasons found elsewhere (`otherReasons` by unit key: upheld fraud signals,
+ * R18). `periods` is newest first: the ranking of each period and its label.
  */
-export function selectSupervision(periods: Array<{ label: string; ranked: RankedUnit[] }>, rules: AssessmentRules, groupLabel: string): SupervisionCandidate[] {
+export function selectSupervision(
+  periods: Array<{ label: string; ranked: RankedUnit[] }>,
+  rules: AssessmentRules,
+  groupLabel: string,
+  otherReasons: ReadonlyMap<string, readonly string[]> = new Map(),
+): SupervisionCandidate[] {
   const current = periods[0];
   if (!current) return [];
   const bottoms = periods.map((p) => bottomOf(p.ranked, rules.bottomCount));
@@ -410,9 +416,26 @@ export function selectSupervision(periods: Array<{ label: string; ranked: Ranked
       reasons.push(`连续 ${streak} 期（${labels.join('、')}）位列${groupLabel}末位（本期第 ${u.rank} 名，综合得分下限 ${fmt(u.fairScore)}）`);
     }
     if (u.counts.overdue >= rules.overdueMin) reasons.push(`期末有 ${u.counts.overdue} 件差评整改超期未完成`);
+    reasons.push(...(otherReasons.get(u.key) ?? []));
     if (reasons.length) out.push({ key: u.key, name: u.name, departmentPath: u.departmentPath, reasons, bottomStreak: streak, overdue: u.counts.overdue });
   }
   return out;
+}
+
+/** An upheld fraud signal (R18) as the key-supervision list reads it (docs/assessment.md). */
+export interface UpheldSignal {
+  id: number;
+  kindName: string;
+  regionCode: string;
+  departmentPath: string | null;
+  staffId: number | null;
+  /** Shanghai day (YYYY-MM-DD) it was upheld. */
+  upheldOn: string;
+}
+
+/** The reason an upheld fraud signal gives a unit on the key-supervision list (R18, R23). */
+export function signalReason(s: UpheldSignal): string {
+  return `刷评线索经核实认定（${s.kindName}，线索 #${s.id}，${s.upheldOn} 认定）`;
 }
 
 // ---------------------------------------------------------------------------------------------
