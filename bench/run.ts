@@ -27,6 +27,9 @@
  *                default 5000), one system sending call after call, beside raw multi-row inserts of the
  *                same rows into a scratch table of the rating table's shape (better-sqlite3 / pg);
  *                --postgres URL as for ingest. Figures in bench/results/batch.json and batch.md.
+ *   bulletin     seed as `queries` (--ratings N; >= 1,000,000 kept in bench/.data/) and time generateBulletin
+ *                (the build, no PDF) of the demo city for last month (cold and frozen) and this month.
+ *                Figures in bench/results/bulletin.json and bulletin.md.
  *   all          queries (20000), subscribers, p1 (the default; not batch).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
@@ -37,12 +40,13 @@ import { resolve } from 'node:path';
 import { saveResults } from './lib/results.js';
 import { DEFAULT_RESULTS_DIR } from './lib/util.js';
 import { benchBatch } from './scenarios/batch.js';
+import { benchBulletin } from './scenarios/bulletin.js';
 import { benchIngest } from './scenarios/ingest.js';
 import { benchQueries } from './scenarios/queries.js';
 import { benchSubscribers } from './scenarios/subscribers.js';
 
 const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1'] as const;
-type Scenario = (typeof SCENARIOS)[number] | 'batch';
+type Scenario = (typeof SCENARIOS)[number] | 'batch' | 'bulletin';
 
 interface Flags {
   ratings: number;
@@ -110,8 +114,8 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     return values;
   };
   const command = positional[0] ?? 'all';
-  if (command !== 'all' && command !== 'batch' && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, batch or all`);
+  if (command !== 'all' && command !== 'batch' && command !== 'bulletin' && !(SCENARIOS as readonly string[]).includes(command)) {
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, batch, bulletin or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -141,6 +145,8 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
 async function run(name: Scenario, flags: Flags): Promise<void> {
   if (name === 'batch') {
     await benchBatch(flags);
+  } else if (name === 'bulletin') {
+    await benchBulletin(flags);
   } else if (name === 'queries') {
     const result = await benchQueries(flags);
     saveResults(flags.out, (r) => {
