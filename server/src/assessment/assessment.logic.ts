@@ -365,6 +365,46 @@ export function rankUnits(units: UnitFacts[], rules: AssessmentRules): RankedUni
   return out;
 }
 
+/** One unit of a screen's breakdown: its good-rate sample (R2), or withheld (too few ratings for the public). */
+export interface RateRow {
+  key: string;
+  name: string;
+  total: number;
+  good: number;
+  suppressed: boolean;
+}
+
+export const SCREEN_TIE_BREAK_ORDER =
+  '排序规则：① 好评率置信下限（Wilson）高者在前；② 相同时好评率高者在前；③ 再相同时评价量大者在前；④ 仍相同则并列同一名次，按名称排列。评价量少于最低样本数的单位不参与排名，列于最后（样本不足）。';
+
+/**
+ * The big screen's fair ranking (数据晾晒, R21/R22): the same rules as the assessment rankings applied to
+ * the good rate alone, at the region's confidence and minimum sample, so three ratings at 100% do not
+ * outrank three thousand at 99.8%. Withheld rows and rows under the minimum follow unranked (样本不足).
+ */
+export function rankByGoodRate(rows: readonly RateRow[], rules: AssessmentRules): RankedUnit[] {
+  const goodOnly: AssessmentRules = { ...rules, weights: { quality: 1, active: 0, rectification: 0, callback: 0 }, levelPoints: [0, 0, 1, 0, 0] };
+  const units: UnitFacts[] = rows.map((r) => {
+    const total = r.suppressed ? 0 : r.total;
+    const good = r.suppressed ? 0 : Math.min(r.good, total);
+    return { key: r.key, name: r.name, departmentPath: '', counts: { ...emptyUnitCounts(), levels: [total - good, 0, good, 0, 0] } };
+  });
+  const suppressed = new Set(rows.filter((r) => r.suppressed).map((r) => r.key));
+  const words = (note: string | null) => note && note.replaceAll('综合得分下限', '好评率下限').replaceAll('原始综合得分', '好评率');
+  const ranked = rankUnits(units, goodOnly).map((u) => ({
+    ...u,
+    note: u.ranked
+      ? words(u.note)
+      : suppressed.has(u.key)
+        ? '样本不足：评价量过少，不公开'
+        : u.total === 0
+          ? '暂无评价，不参与排名'
+          : `样本不足：评价量 ${u.total} 少于最低样本数 ${rules.minSample}，不参与排名`,
+  }));
+  // Withheld rows last.
+  return [...ranked.filter((u) => !suppressed.has(u.key)), ...ranked.filter((u) => suppressed.has(u.key))];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Key supervision (R23)
 // ---------------------------------------------------------------------------------------------
