@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../server/src/common/clock.js';
 import { makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
+import { operation } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { newService, submit } from '../../support/services.js';
 
-const SCREEN_RANKING = `query ($filter: StatsFilter) { screenRanking(filter: $filter) {
-  settingsRegion minSample confidence tieBreakOrder rows { key name total good goodRate goodRateLower rank ranked suppressed note } } }`;
+const SCREEN_RANKING = operation('screen-ranking');
 const SET = `mutation ($regionCode: String!, $key: String!, $value: String) { setAssessmentSetting(regionCode: $regionCode, key: $key, value: $value) }`;
 
 interface Row {
