@@ -39,7 +39,10 @@
  *                50 ms) while an abusive client is idle, opens WebSocket subscriptions with distinct
  *                arguments, sends alias/fragment bombs and 6 MB bodies, or floods ratings; --duration s
  *                per phase (default 10). Measured, not asserted.
- *   all          queries (20000), subscribers, p1 (the default; not batch, cross, workers or abuse).
+ *   bulletin     seed as `queries` (--ratings N; >= 1,000,000 kept in bench/.data/) and time generateBulletin
+ *                (the build, no PDF) of the demo city for last month (cold and frozen) and this month.
+ *                Figures in bench/results/bulletin.json and bulletin.md.
+ *   all          queries (20000), subscribers, p1 (the default; not batch, bulletin, cross, workers or abuse).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
  * processes) in bench/load/, shared helpers in bench/lib/; server code is reached through
@@ -50,13 +53,14 @@ import { saveResults } from './lib/results.js';
 import { DEFAULT_RESULTS_DIR } from './lib/util.js';
 import { benchAbuse } from './scenarios/abuse.js';
 import { benchBatch } from './scenarios/batch.js';
+import { benchBulletin } from './scenarios/bulletin.js';
 import { benchIngest } from './scenarios/ingest.js';
 import { benchQueries } from './scenarios/queries.js';
 import { benchSubscribers } from './scenarios/subscribers.js';
 import { benchCross, benchWorkers, type ClusterBenchOptions } from './scenarios/workers.js';
 
 const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1', 'cross', 'workers'] as const;
-type Scenario = (typeof SCENARIOS)[number] | 'batch' | 'abuse';
+type Scenario = (typeof SCENARIOS)[number] | 'batch' | 'abuse' | 'bulletin';
 
 interface Flags {
   ratings: number;
@@ -132,8 +136,8 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     return values;
   };
   const command = positional[0] ?? 'all';
-  if (command !== 'all' && command !== 'batch' && command !== 'abuse' && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, cross, workers, batch, abuse or all`);
+  if (command !== 'all' && !['batch', 'abuse', 'bulletin'].includes(command) && !(SCENARIOS as readonly string[]).includes(command)) {
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, cross, workers, batch, abuse, bulletin or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -174,6 +178,8 @@ async function run(name: Scenario, flags: Flags): Promise<void> {
     saveResults(flags.out, (r) => {
       r.abuse = result;
     });
+  } else if (name === 'bulletin') {
+    await benchBulletin(flags);
   } else if (name === 'queries') {
     const result = await benchQueries(flags);
     saveResults(flags.out, (r) => {

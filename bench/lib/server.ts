@@ -13,6 +13,7 @@ import type { Config } from '../../server/src/common/config.js';
 import type { Em } from '../../server/src/db/orm.js';
 import { startServer, type RunningServer } from '../../server/src/app/server.js';
 import * as stats from '../../server/src/stats/stats.service.js';
+import * as bulletins from '../../server/src/assessment/bulletin.service.js';
 
 export { createApp, type App } from '../../server/src/app/app.js';
 export type { Actor } from '../../server/src/common/actor.js';
@@ -47,6 +48,11 @@ export function overview(app: App, ...rest: AfterApp<typeof stats.overview>): Re
 /** A breakdown, as the breakdown query answers it. */
 export function breakdown(app: App, ...rest: AfterApp<typeof stats.breakdown>): ReturnType<typeof stats.breakdown> {
   return stats.breakdown(app, ...rest);
+}
+
+/** Generates (or regenerates a draft of) a region's bulletin, as the generateBulletin mutation does (no PDF). */
+export function generateBulletin(app: App, ...rest: AfterApp<typeof bulletins.generateBulletin>): ReturnType<typeof bulletins.generateBulletin> {
+  return bulletins.generateBulletin(app, ...rest);
 }
 
 /** A fresh entity manager of `app` (its own identity map), for the bench's plain SQL. */

@@ -2,6 +2,8 @@
  * 好差评 portal widget, one <script> tag (R21):
  *   <script src="https://HOST/embed.js" data-token="EMBED_TOKEN" async></script>
  * Optional: data-region="12-digit code", data-department="id", data-lang="en", data-width="360px".
+ * data-variant="bulletin" (with data-region): the latest approved bulletin (通报) of the region, its
+ * headline and ranking, instead of the live figures (no token needed: approved bulletins are public).
  * It puts an <iframe> of HOST/widget right after itself and sizes it to the widget's height.
  */
 (function () {
@@ -16,7 +18,8 @@
   if (data.department) params.set('department', data.department);
   if (data.lang) params.set('lang', data.lang);
   var frame = document.createElement('iframe');
-  frame.src = origin + '/widget' + (params.toString() ? '?' + params.toString() : '');
+  var path = data.variant === 'bulletin' ? '/widget/bulletin' : '/widget';
+  frame.src = origin + path + (params.toString() ? '?' + params.toString() : '');
   frame.title = data.title || '政务服务好差评实时数据';
   frame.loading = 'lazy';
   frame.style.border = '0';

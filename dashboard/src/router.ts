@@ -6,6 +6,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: () => import('./home/HomePage.vue') },
   { path: '/screen', name: 'screen', component: () => import('./screen/ScreenPage.vue') },
   { path: '/widget', name: 'widget', component: () => import('./widget/WidgetPage.vue') },
+  { path: '/widget/bulletin', name: 'widget-bulletin', component: () => import('./bulletin/BulletinWidget.vue') },
   { path: '/rate', name: 'rate', component: () => import('./rate/RatePage.vue') },
   { path: '/followup', name: 'followup', component: () => import('./followup/FollowUpPage.vue') },
   { path: '/rerate', name: 'rerate', component: () => import('./rerate/ReratePage.vue') },

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BreakdownRow } from '../../dashboard/src/api/types.js';
-import {
-  canDrill,
-  isWithin,
-  nextScrollOffset,
-  parentRegion,
-  rankDepartments,
-  wilsonLower,
-  regionPath,
-  screenScope,
-  stageFit,
-} from '../../dashboard/src/screen/screen.logic.js';
+import { canDrill, isWithin, nextScrollOffset, parentRegion, regionPath, screenScope, stageFit } from '../../dashboard/src/screen/screen.logic.js';
 
 const CITY = '419900000000';
 const DISTRICT = '419901000000';
@@ -40,25 +30,6 @@ const row = (key: string, total: number | null, goodRate: number | null, suppres
   bad: null,
   goodRate,
   suppressed,
-});
-
-describe('rankDepartments', () => {
-  it('ranks by the Wilson lower bound of the good rate, small samples unranked after, withheld last (R22 数据晾晒)', () => {
-    const ranked = rankDepartments([row('a', 50, 0.98), row('b', 10, 1), row('c', 80, 1), row('d', null, null, true), row('e', 0, null)]);
-    expect(ranked.map((r) => [r.key, r.ranked])).toEqual([
-      ['c', true],
-      ['a', true],
-      ['b', false],
-      ['d', false],
-      ['e', false],
-    ]);
-  });
-
-  it('puts 3 ratings at 100% below 3,000 at 99.8% even when both are ranked (R22)', () => {
-    const ranked = rankDepartments([row('few', 3, 1), row('many', 3000, 0.998)], 1);
-    expect(ranked.map((r) => r.key)).toEqual(['many', 'few']);
-    expect(wilsonLower(3, 3)).toBeCloseTo(0.4385, 4);
-  });
 });
 
 describe('region codes', () => {

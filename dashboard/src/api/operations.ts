@@ -5,6 +5,7 @@ import screenBreakdown from '../../../schema/operations/screen-breakdown.graphql
 import screenHotTags from '../../../schema/operations/screen-hot-tags.graphql?raw';
 import screenFeed from '../../../schema/operations/screen-feed.graphql?raw';
 import screenTrend from '../../../schema/operations/screen-trend.graphql?raw';
+import screenRanking from '../../../schema/operations/screen-ranking.graphql?raw';
 import screenRectification from '../../../schema/operations/screen-rectification.graphql?raw';
 import screenContext from '../../../schema/operations/screen-context.graphql?raw';
 import childRegions from '../../../schema/operations/child-regions.graphql?raw';
@@ -21,6 +22,7 @@ export const ops = {
   screenHotTags,
   screenFeed,
   screenTrend,
+  screenRanking,
   screenRectification,
   screenContext,
   childRegions,

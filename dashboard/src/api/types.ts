@@ -38,6 +38,29 @@ export interface Breakdown {
   asOf: string;
 }
 
+/** The big screen's fair department ranking (screenRanking, R21/R22), ranked by the server. */
+export interface ScreenRankingRow {
+  key: string;
+  name: string;
+  total: number | null;
+  good: number | null;
+  goodRate: number | null;
+  goodRateLower: number | null;
+  rank: number | null;
+  ranked: boolean;
+  suppressed: boolean;
+  note: string | null;
+}
+export interface ScreenRanking {
+  scope: string;
+  minSample: number;
+  confidence: number;
+  tieBreakOrder: string;
+  rows: ScreenRankingRow[];
+  seq: number;
+  asOf: string;
+}
+
 export interface HotTag {
   code: string;
   name: string;

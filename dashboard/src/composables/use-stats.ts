@@ -1,6 +1,6 @@
 import type { Credentials } from '../api/credentials.js';
 import { ops } from '../api/operations.js';
-import type { Breakdown, HotTags, Overview, RatingFeed, RectificationRates, StatsFilter, Trend } from '../api/types.js';
+import type { Breakdown, HotTags, Overview, RatingFeed, RectificationRates, ScreenRanking, StatsFilter, Trend } from '../api/types.js';
 import { usePolledQuery, type PolledQuery } from './use-polled-query.js';
 import { useLiveTopic, type LiveTopic } from './use-live-topic.js';
 
@@ -98,5 +98,28 @@ export function useRectification(
     changed,
     credentials,
     { everyMs: 60_000 },
+  );
+}
+
+/**
+ * The departments ranked fairly by the server (screenRanking, R21/R22: the region's minimum sample and
+ * confidence). Read again when the live department breakdown changes (`changed`, its seq), at most every 5 s.
+ */
+export function useScreenRanking(
+  filter: () => StatsFilter | null,
+  limit: number,
+  changed: () => number | null | undefined,
+  credentials?: Credentials,
+): PolledQuery<ScreenRanking> {
+  return usePolledQuery<ScreenRanking>(
+    ops.screenRanking,
+    () => {
+      const f = filter();
+      return f ? { filter: f, limit } : null;
+    },
+    (d) => d.screenRanking as ScreenRanking | undefined,
+    changed,
+    credentials,
+    { minIntervalMs: 5_000 },
   );
 }

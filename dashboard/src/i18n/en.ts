@@ -65,6 +65,8 @@ export const en: Messages = {
     drill: 'Show {name}',
     noData: 'No data yet',
     suppressed: 'Too few ratings',
+    rankingRule: 'Ranked by the {confidence}% lower bound of the good rate · at least {minSample} ratings to be ranked',
+    rankingTie: 'tie',
     ratings: '{n} ratings',
     rank: 'No. {n}',
     perDay: 'Ratings per day',
@@ -730,6 +732,7 @@ export const en: Messages = {
     note: 'Note',
     unranked: 'Not ranked',
     none: 'None',
+    widgetMore: 'Read the full bulletin',
   },
   home: {
     intro:

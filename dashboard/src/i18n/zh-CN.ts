@@ -51,6 +51,8 @@ export const zhCN = {
     drill: '查看{name}',
     noData: '暂无数据',
     suppressed: '样本不足',
+    rankingRule: '按好评率 {confidence}% 置信下限排名 · 评价不少于 {minSample} 条参与排名',
+    rankingTie: '并列/同分',
     ratings: '{n} 条评价',
     rank: '第{n}名',
     perDay: '日评价量',
@@ -698,6 +700,7 @@ export const zhCN = {
     note: '说明',
     unranked: '未排名',
     none: '无',
+    widgetMore: '查看完整通报',
   },
   home: {
     intro: '群众对每一次政务服务作出评价，每一条差评整改闭环，实时数据直达大厅大屏、门户网站和各部门。',

@@ -16,43 +16,6 @@ export function stageFit(viewWidth: number, viewHeight: number, designWidth = DE
   return { scale, left: (viewWidth - designWidth * scale) / 2, top: (viewHeight - designHeight * scale) / 2 };
 }
 
-/** Ratings a department needs before the screen ranks it (R22; the assessment default `rank.minSample`). */
-export const RANK_MIN_SAMPLE = 30;
-/** The normal quantile of the 95% Wilson bound (the assessment default `rank.confidence`). */
-const Z95 = 1.96;
-
-/** Wilson score interval's lower bound of `good` out of `total` at 95% (0 without ratings). */
-export function wilsonLower(good: number, total: number, z = Z95): number {
-  if (total <= 0) return 0;
-  const p = good / total;
-  const z2 = z * z;
-  const centre = p + z2 / (2 * total);
-  const margin = z * Math.sqrt((p * (1 - p)) / total + z2 / (4 * total * total));
-  return Math.max(0, (centre - margin) / (1 + z2 / total));
-}
-
-export type RankedRow = BreakdownRow & { ranked: boolean };
-
-/**
- * Departments ranked fairly (数据晾晒, R22): by the 95% Wilson lower bound of the good rate, so three
- * ratings at 100% do not outrank three thousand at 99.8%; then by good rate, volume and name. Departments
- * with fewer than RANK_MIN_SAMPLE ratings follow unranked, by volume; withheld ones (too few ratings for
- * the public) go last rather than pretending to rank.
- */
-export function rankDepartments(rows: readonly BreakdownRow[], minSample = RANK_MIN_SAMPLE): RankedRow[] {
-  const shown = (r: BreakdownRow) => !r.suppressed && r.goodRate !== null && (r.total ?? 0) > 0;
-  const ranked = (r: BreakdownRow) => shown(r) && (r.total ?? 0) >= minSample;
-  const lower = (r: BreakdownRow) => wilsonLower(r.good ?? 0, r.total ?? 0);
-  return [...rows]
-    .sort((a, b) => {
-      if (shown(a) !== shown(b)) return shown(a) ? -1 : 1;
-      if (ranked(a) !== ranked(b)) return ranked(a) ? -1 : 1;
-      const byBound = ranked(a) ? lower(b) - lower(a) : 0;
-      return byBound || (ranked(a) ? (b.goodRate ?? 0) - (a.goodRate ?? 0) : 0) || (b.total ?? 0) - (a.total ?? 0) || a.name.localeCompare(b.name, 'zh-CN');
-    })
-    .map((r) => ({ ...r, ranked: ranked(r) }));
-}
-
 const SEGMENT_ENDS = [2, 4, 6, 9, 12];
 
 /** The parent of a 12-digit region code (null for a province): the last non-zero segment zeroed. */

@@ -25,6 +25,8 @@ import type { RatingHook } from '../rating/rating.service.js';
 import type { ServiceHook } from '../case/case.service.js';
 import type { InvalidationHook } from '../rectification/invalidation.js';
 import { createRectificationHook } from '../rectification/rectification.module.js';
+import type { UpheldSignalSource } from '../assessment/assessment.service.js';
+import { upheldSignals } from '../integrity/fraud.service.js';
 import { PresentationRegistry } from '../screen/presentation.service.js';
 import { ScreenTokenCache } from '../screen/screen-token.service.js';
 import { LiveHub } from '../stats/live-hub.js';
@@ -64,6 +66,8 @@ export interface App extends Kernel, Database {
   readonly metrics: MetricsRegistry;
   /** Counts the home page's demo "try a rating" (one limiter per process). */
   readonly demoTries: DemoTryLimiter;
+  /** Upheld fraud signals (integrity, R18) as the key-supervision list reads them (assessment, R23). */
+  readonly upheldSignals: UpheldSignalSource;
   /** Closes everything above in the reverse order of building. */
   close(): Promise<void>;
 }
@@ -140,6 +144,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     groupCommit,
     channelCodes: pfCodes(config.pfCodes),
     demoTries: new DemoTryLimiter(),
+    upheldSignals: { upheldIn: (regionCode: string, startMs: number, endMs: number) => upheldSignals(db, regionCode, startMs, endMs) },
   };
   // Every service record, rating and invalidation is written for the provincial platform in its own
   // transaction (R26); the exchange worker (server.ts, `npm run job:outbox`) delivers them.

@@ -365,6 +365,46 @@ export function rankUnits(units: UnitFacts[], rules: AssessmentRules): RankedUni
   return out;
 }
 
+/** One unit of a screen's breakdown: its good-rate sample (R2), or withheld (too few ratings for the public). */
+export interface RateRow {
+  key: string;
+  name: string;
+  total: number;
+  good: number;
+  suppressed: boolean;
+}
+
+export const SCREEN_TIE_BREAK_ORDER =
+  '排序规则：① 好评率置信下限（Wilson）高者在前；② 相同时好评率高者在前；③ 再相同时评价量大者在前；④ 仍相同则并列同一名次，按名称排列。评价量少于最低样本数的单位不参与排名，列于最后（样本不足）。';
+
+/**
+ * The big screen's fair ranking (数据晾晒, R21/R22): the same rules as the assessment rankings applied to
+ * the good rate alone, at the region's confidence and minimum sample, so three ratings at 100% do not
+ * outrank three thousand at 99.8%. Withheld rows and rows under the minimum follow unranked (样本不足).
+ */
+export function rankByGoodRate(rows: readonly RateRow[], rules: AssessmentRules): RankedUnit[] {
+  const goodOnly: AssessmentRules = { ...rules, weights: { quality: 1, active: 0, rectification: 0, callback: 0 }, levelPoints: [0, 0, 1, 0, 0] };
+  const units: UnitFacts[] = rows.map((r) => {
+    const total = r.suppressed ? 0 : r.total;
+    const good = r.suppressed ? 0 : Math.min(r.good, total);
+    return { key: r.key, name: r.name, departmentPath: '', counts: { ...emptyUnitCounts(), levels: [total - good, 0, good, 0, 0] } };
+  });
+  const suppressed = new Set(rows.filter((r) => r.suppressed).map((r) => r.key));
+  const words = (note: string | null) => note && note.replaceAll('综合得分下限', '好评率下限').replaceAll('原始综合得分', '好评率');
+  const ranked = rankUnits(units, goodOnly).map((u) => ({
+    ...u,
+    note: u.ranked
+      ? words(u.note)
+      : suppressed.has(u.key)
+        ? '样本不足：评价量过少，不公开'
+        : u.total === 0
+          ? '暂无评价，不参与排名'
+          : `样本不足：评价量 ${u.total} 少于最低样本数 ${rules.minSample}，不参与排名`,
+  }));
+  // Withheld rows last.
+  return [...ranked.filter((u) => !suppressed.has(u.key)), ...ranked.filter((u) => suppressed.has(u.key))];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Key supervision (R23)
 // ---------------------------------------------------------------------------------------------
@@ -391,9 +431,15 @@ export interface SupervisionCandidate {
 /**
  * Who goes on the key-supervision list for the newest period: units at the bottom of their group in each
  * of the last `consecutivePeriods` periods, or with at least `overdueMin` rectifications overdue at the
- * period's end. `periods` is newest first: the ranking of each period and its label.
+ * period's end, or with other reasons found elsewhere (`otherReasons` by unit key: upheld fraud signals,
+ * R18). `periods` is newest first: the ranking of each period and its label.
  */
-export function selectSupervision(periods: Array<{ label: string; ranked: RankedUnit[] }>, rules: AssessmentRules, groupLabel: string): SupervisionCandidate[] {
+export function selectSupervision(
+  periods: Array<{ label: string; ranked: RankedUnit[] }>,
+  rules: AssessmentRules,
+  groupLabel: string,
+  otherReasons: ReadonlyMap<string, readonly string[]> = new Map(),
+): SupervisionCandidate[] {
   const current = periods[0];
   if (!current) return [];
   const bottoms = periods.map((p) => bottomOf(p.ranked, rules.bottomCount));
@@ -410,9 +456,26 @@ export function selectSupervision(periods: Array<{ label: string; ranked: Ranked
       reasons.push(`连续 ${streak} 期（${labels.join('、')}）位列${groupLabel}末位（本期第 ${u.rank} 名，综合得分下限 ${fmt(u.fairScore)}）`);
     }
     if (u.counts.overdue >= rules.overdueMin) reasons.push(`期末有 ${u.counts.overdue} 件差评整改超期未完成`);
+    reasons.push(...(otherReasons.get(u.key) ?? []));
     if (reasons.length) out.push({ key: u.key, name: u.name, departmentPath: u.departmentPath, reasons, bottomStreak: streak, overdue: u.counts.overdue });
   }
   return out;
+}
+
+/** An upheld fraud signal (R18) as the key-supervision list reads it (docs/assessment.md). */
+export interface UpheldSignal {
+  id: number;
+  kindName: string;
+  regionCode: string;
+  departmentPath: string | null;
+  staffId: number | null;
+  /** Shanghai day (YYYY-MM-DD) it was upheld. */
+  upheldOn: string;
+}
+
+/** The reason an upheld fraud signal gives a unit on the key-supervision list (R18, R23). */
+export function signalReason(s: UpheldSignal): string {
+  return `刷评线索经核实认定（${s.kindName}，线索 #${s.id}，${s.upheldOn} 认定）`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../common/context.js';
-import { DIMENSION_NAMES, TIE_BREAK_ORDER, type RankedUnit } from './assessment.logic.js';
+import { DIMENSION_NAMES, SCREEN_TIE_BREAK_ORDER, TIE_BREAK_ORDER, type RankedUnit } from './assessment.logic.js';
+import { StatsFilter } from '../stats/stats.types.js';
+import { screenRanking, type ScreenRankingDeps } from './screen-ranking.service.js';
 import {
   assessmentSettings,
   rankings,
@@ -17,6 +19,7 @@ import {
   AssessmentSettingView,
   PeerGroupInput,
   Ranking,
+  ScreenRanking,
   SupervisionDecisionEnum,
   SupervisionEntryView,
 } from './assessment.types.js';
@@ -92,6 +95,40 @@ export class AssessmentResolver {
     @Ctx() { app, actor }: Context<AssessmentDeps>,
   ): Promise<Ranking> {
     return rankingView(await rankings(app, actor, group, period));
+  }
+
+  @Authorized('public')
+  @Query(() => ScreenRanking, {
+    description:
+      'The big screen’s department ranking (R21/R22): by the Wilson lower bound of the good rate at the region’s rank.confidence, rank.minSample before a department is ranked, ties explained; same access rules as breakdown',
+  })
+  async screenRanking(
+    @Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null,
+    @Arg('limit', () => Int, { nullable: true, description: 'At most this many departments, the largest by volume (default 60)' }) limit: number | null,
+    @Ctx() { app, actor }: Context<ScreenRankingDeps>,
+  ): Promise<ScreenRanking> {
+    const r = await screenRanking(app, actor, filter, limit);
+    return {
+      scope: r.scope,
+      settingsRegion: r.settingsRegion,
+      minSample: r.rules.minSample,
+      confidence: r.rules.confidence,
+      tieBreakOrder: SCREEN_TIE_BREAK_ORDER,
+      seq: r.seq,
+      asOf: r.asOf,
+      rows: r.rows.map((u) => ({
+        key: u.key,
+        name: u.name,
+        total: u.suppressed ? null : u.total,
+        good: u.good,
+        goodRate: u.goodRate,
+        goodRateLower: u.goodRateLower,
+        rank: u.rank,
+        ranked: u.ranked,
+        suppressed: u.suppressed,
+        note: u.note,
+      })),
+    };
   }
 
   @Authorized('department', 'supervisor', 'admin')

@@ -17,16 +17,28 @@ import {
   rectContribution,
   resolveAssessmentRules,
   selectSupervision,
+  signalReason,
   validateAssessmentSetting,
   type AssessmentRules,
   type AssessmentSettingKey,
   type Period,
   type RankedUnit,
   type UnitFacts,
+  type UpheldSignal,
 } from './assessment.logic.js';
 
+/**
+ * Where the key-supervision list reads upheld fraud signals (R18 → R23): the integrity feature answers it
+ * through the composition root (assessment does not import integrity).
+ */
+export interface UpheldSignalSource {
+  upheldIn(regionCode: string, startMs: number, endMs: number): Promise<UpheldSignal[]>;
+}
+
 /** What the assessment feature needs; the composition root supplies it. */
-export interface AssessmentDeps extends Kernel, Database {}
+export interface AssessmentDeps extends Kernel, Database {
+  readonly upheldSignals: UpheldSignalSource;
+}
 
 export type GroupKind = 'DEPARTMENTS' | 'REGIONS' | 'HALL_STAFF';
 export interface GroupInput {
@@ -282,6 +294,14 @@ async function groupsOfRegion(em: Em, regionCode: string): Promise<GroupInput[]>
   return groups;
 }
 
+/** Whether an upheld signal is about a unit (by its scope key): its department subtree, its region, or the staff member. */
+function signalConcerns(s: UpheldSignal, unitKey: string): boolean {
+  if (s.staffId !== null && unitKey === scopeKey.staff(s.staffId)) return true;
+  const departments = (s.departmentPath ?? '').split('/').filter(Boolean);
+  if (departments.some((id) => unitKey === scopeKey.department(id))) return true;
+  return regionAncestors(s.regionCode).some((code) => unitKey === scopeKey.region(code));
+}
+
 function checkRegionAccess(actor: Actor, regionCode: string): void {
   if (actor.role === 'admin' || actor.role === 'department') return;
   if (actor.role === 'supervisor' && actor.regionCode && isWithinRegion(regionCode, actor.regionCode)) return;
@@ -306,6 +326,7 @@ export async function supervisionList(app: AssessmentDeps, actor: Actor, regionC
   const em = app.orm.em.fork() as Em;
   const now = app.clock.now().getTime();
   const { rules } = await loadRules(em, regionCode);
+  const signals = await app.upheldSignals.upheldIn(regionCode, period.startMs, period.endMs);
   const current = new Map<string, { groupKey: string; groupLabel: string; name: string; departmentPath: string; reasons: string[] }>();
   const labels = new Map<string, string>();
   for (const input of await groupsOfRegion(em, regionCode)) {
@@ -321,7 +342,12 @@ export async function supervisionList(app: AssessmentDeps, actor: Actor, regionC
       p = previousPeriod(p);
     }
     labels.set(groupKey, label);
-    for (const c of selectSupervision(periods, rules, label)) {
+    const others = new Map<string, string[]>();
+    for (const u of periods[0]!.ranked) {
+      const mine = signals.filter((s) => signalConcerns(s, u.key));
+      if (mine.length) others.set(u.key, mine.map(signalReason));
+    }
+    for (const c of selectSupervision(periods, rules, label, others)) {
       current.set(`${groupKey}|${c.key}`, { groupKey, groupLabel: label, name: c.name, departmentPath: c.departmentPath, reasons: c.reasons });
     }
   }

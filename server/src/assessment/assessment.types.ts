@@ -93,3 +93,30 @@ export class AssessmentSettingView {
   @Field(() => String) defaultValue!: string;
   @Field(() => String, { nullable: true, description: 'The region whose override applies; null = the default' }) regionCode!: string | null;
 }
+
+@ObjectType({ description: 'A department on the big screen’s ranking (R21/R22)' })
+export class ScreenRankingRow {
+  @Field(() => String, { description: 'Department id' }) key!: string;
+  @Field(() => String) name!: string;
+  @Field(() => Int, { nullable: true, description: 'Ratings; null when withheld (too few for the public)' }) total!: number | null;
+  @Field(() => Int, { nullable: true }) good!: number | null;
+  @Field(() => Float, { nullable: true }) goodRate!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Wilson lower bound of the good rate at the region’s confidence: what ranks' })
+  goodRateLower!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Rank; null when not ranked (样本不足)' }) rank!: number | null;
+  @Field(() => Boolean) ranked!: boolean;
+  @Field(() => Boolean) suppressed!: boolean;
+  @Field(() => String, { nullable: true, description: 'Why it stands there (ties, 样本不足), in Chinese' }) note!: string | null;
+}
+
+@ObjectType({ description: 'The big screen’s fair department ranking, with the settings that made it (R21/R22)' })
+export class ScreenRanking {
+  @Field(() => String) scope!: string;
+  @Field(() => String, { nullable: true, description: 'The region whose assessment settings apply; null = the defaults' }) settingsRegion!: string | null;
+  @Field(() => Int) minSample!: number;
+  @Field(() => Int, { description: 'Confidence of the lower bound, %' }) confidence!: number;
+  @Field(() => String, { description: 'The tie-break order, in Chinese' }) tieBreakOrder!: string;
+  @Field(() => [ScreenRankingRow]) rows!: ScreenRankingRow[];
+  @Field(() => Float) seq!: number;
+  @Field(() => String) asOf!: string;
+}

@@ -1,3 +1,4 @@
+import { maskName } from '../common/mask.logic.js';
 /**
  * Bulletins (通报, R21–R23): the pure assembly of a region's bulletin for a period from figures the
  * service reads, the masking of free text, and the self-contained HTML the PDF is printed from.
@@ -107,6 +108,26 @@ export const BULLETIN_CASES = 5;
 export const BULLETIN_PROBLEMS = 20;
 
 const rate = (n: number, d: number) => (d > 0 ? n / d : null);
+
+/**
+ * Free text for the published bulletin (公开): no personal data at all. Mobiles, ID numbers and any run of
+ * 6+ digits are hidden whole, e-mail addresses too, and the people the text may name: the staff of the
+ * region (`names`, replaced by their masked form) and the rater, whose name is known only masked
+ * (`maskedNames`, 赵*宝: any text matching it is replaced by it).
+ */
+export function maskPublic(text: string | null, names: readonly string[] = [], maskedNames: readonly string[] = []): string | null {
+  if (text === null) return null;
+  let out = text.replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '***@***').replace(/\d{6,}[\dXx]?/g, (m) => '*'.repeat(m.length));
+  for (const name of names) if (Array.from(name).length >= 2) out = out.split(name).join(maskName(name));
+  for (const masked of maskedNames) {
+    if (!masked.includes('*') || Array.from(masked).length < 2) continue;
+    const pattern = Array.from(masked)
+      .map((c) => (c === '*' ? '[^\\s\\d*，。、,.]' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    out = out.replace(new RegExp(pattern, 'gu'), masked);
+  }
+  return out.slice(0, 300);
+}
 
 /** Hides what could identify a person in free text: mobiles, ID numbers, any run of 6+ digits, e-mail addresses. */
 export function maskPersonal(text: string | null): string | null {

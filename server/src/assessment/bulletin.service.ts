@@ -11,7 +11,7 @@ import { appendAudit } from '../auth/audit.service.js';
 import { parsePeriod, previousPeriod, rankUnits, rectContribution, type Period } from './assessment.logic.js';
 import { groupFigures, type AssessmentDeps } from './assessment.service.js';
 import { BulletinSchema, type Bulletin } from './bulletin.entities.js';
-import { assembleBulletin, maskPersonal, BULLETIN_CASES, BULLETIN_PROBLEMS, type BulletinContent, type BulletinOverdue } from './bulletin.logic.js';
+import { assembleBulletin, maskPublic, BULLETIN_CASES, BULLETIN_PROBLEMS, type BulletinContent, type BulletinOverdue } from './bulletin.logic.js';
 
 /** What bulletins need: the assessment's figures and the live figures' tag dictionary. */
 export interface BulletinDeps extends AssessmentDeps, StatsDeps {}
@@ -146,14 +146,25 @@ export async function buildBulletinContent(app: BulletinDeps, regionCode: string
       state: string;
       on_time: number | boolean | null;
       reply: string | null;
+      rater_name_masked: string | null;
     }>
   >(
-    `select i.name as item_name, d.name as department_name, c.level, c.opened_at, c.state, c.on_time, c.reply
+    `select i.name as item_name, d.name as department_name, c.level, c.opened_at, c.state, c.on_time, c.reply, r.rater_name_masked
        from rect_case c join item i on i.id = c.item_id join department d on d.id = c.department_id
+       left join rating r on r.id = c.rating_id
       where c.region_code like ? and c.state <> 'INVALIDATED' and c.opened_at >= ? and c.opened_at < ?
       order by case when c.resolved_at is null then 1 else 0 end, c.level, c.opened_at, c.id limit ${BULLETIN_CASES}`,
     [like, period.startMs, period.endMs],
   );
+
+  // The published text names nobody (R12): the region's staff and the raters are masked out of it.
+  const staffNames = (
+    await em.execute<Array<{ name: string }>>('select distinct s.name from staff s join department d on d.id = s.department_id where d.region_code like ?', [
+      like,
+    ])
+  ).map((r) => r.name);
+  const raterNames = typical.map((c) => c.rater_name_masked).filter((n): n is string => !!n);
+  const publicText = (text: string | null) => maskPublic(text, staffNames, raterNames);
 
   return assembleBulletin({
     regionCode,
@@ -174,8 +185,8 @@ export async function buildBulletinContent(app: BulletinDeps, regionCode: string
       department: p.department_name,
       state: PROBLEM_STATE[p.state] ?? p.state,
       openedOn: day(Number(p.opened_at)),
-      cause: maskPersonal(p.cause),
-      measures: maskPersonal(p.measures),
+      cause: publicText(p.cause),
+      measures: publicText(p.measures),
     })),
     cases: typical.map((c) => ({
       item: c.item_name,
@@ -184,7 +195,7 @@ export async function buildBulletinContent(app: BulletinDeps, regionCode: string
       ratedOn: day(Number(c.opened_at)),
       state: STATE_NAMES[c.state as keyof typeof STATE_NAMES] ?? c.state,
       onTime: c.on_time === null ? null : Boolean(Number(c.on_time)),
-      outcome: c.reply,
+      outcome: publicText(c.reply),
     })),
   });
 }

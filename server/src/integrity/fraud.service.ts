@@ -1,7 +1,7 @@
 import type { Actor } from '../common/actor.js';
-import { dayStartMs, parseYmd, ymdOf } from '../common/calendar.js';
+import { dayStartMs, formatYmd, parseYmd, ymdOf } from '../common/calendar.js';
 import { ForbiddenError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../common/errors.js';
-import type { Em } from '../db/orm.js';
+import type { Database, Em } from '../db/orm.js';
 import { isDuplicateOrStale } from '../db/errors.js';
 import { appendAudit } from '../auth/audit.service.js';
 import { isValidRegionCode, isWithinRegion } from '../catalog/region.logic.js';
@@ -9,7 +9,16 @@ import { regionLikePattern } from '../rectification/rectification.access.js';
 import type { RectificationDeps } from '../rectification/rectification.deps.js';
 import { invalidateRatingsInTx, publishAfterCommit } from '../rectification/rectification.service.js';
 import { FraudSignalSchema, type FraudSignal } from './integrity.entities.js';
-import { detectAll, reviewError, type DepartmentTotals, type DetectRow, type SignalDraft, type SignalKind, type SignalState } from './fraud.logic.js';
+import {
+  detectAll,
+  reviewError,
+  SIGNAL_KIND_NAMES,
+  type DepartmentTotals,
+  type DetectRow,
+  type SignalDraft,
+  type SignalKind,
+  type SignalState,
+} from './fraud.logic.js';
 
 /** What the integrity feature needs: upholding a signal invalidates ratings through rectification's R18 path. */
 export type IntegrityDeps = RectificationDeps;
@@ -374,4 +383,50 @@ export async function runFraudJob(app: IntegrityDeps, period: string | null = nu
   const reports: DetectionReport[] = [];
   for (const p of periods) reports.push(await detectFraudSignals(app, FRAUD_JOB_ACTOR, p, regionCode));
   return reports;
+}
+
+/** An upheld signal as other features read it (the key-supervision list, R23): who it is about and why. */
+export interface UpheldSignalFacts {
+  id: number;
+  kindName: string;
+  regionCode: string;
+  departmentPath: string | null;
+  /** The staff member a signal is about (SELF_RATING), else null. */
+  staffId: number | null;
+  /** Shanghai day (YYYY-MM-DD) it was upheld. */
+  upheldOn: string;
+}
+
+/**
+ * The upheld signals of a region that concern [startMs, endMs): their flagged ratings fall in it, or they
+ * were upheld in it. Read by the key-supervision list (R18 → R23) through the root.
+ */
+export async function upheldSignals(app: Database, regionCode: string, startMs: number, endMs: number): Promise<UpheldSignalFacts[]> {
+  checkRegionCode(regionCode);
+  const rows = await (app.orm.em.fork() as Em).find(
+    FraudSignalSchema,
+    {
+      state: 'UPHELD',
+      regionCode: { $like: regionLikePattern(regionCode) },
+      $or: [{ firstAt: { $lt: endMs }, lastAt: { $gte: startMs } }, { reviewedAt: { $gte: startMs, $lt: endMs } }],
+    },
+    { orderBy: { id: 'asc' } },
+  );
+  return rows.map((s) => {
+    let staffId: number | null = null;
+    try {
+      const detail = JSON.parse(s.detail) as { staffId?: unknown };
+      if (typeof detail.staffId === 'number') staffId = detail.staffId;
+    } catch {
+      /* detail is machine JSON; an unreadable one names no staff member */
+    }
+    return {
+      id: s.id,
+      kindName: SIGNAL_KIND_NAMES[s.kind as SignalKind] ?? s.kind,
+      regionCode: s.regionCode,
+      departmentPath: s.departmentPath,
+      staffId,
+      upheldOn: formatYmd(ymdOf(s.reviewedAt ?? s.createdAt)),
+    };
+  });
 }

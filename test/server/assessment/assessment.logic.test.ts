@@ -7,6 +7,7 @@ import {
   emptyUnitCounts,
   parsePeriod,
   previousPeriod,
+  rankByGoodRate,
   rankUnits,
   rectContribution,
   resolveAssessmentRules,
@@ -211,5 +212,35 @@ describe('rectification outcomes as known at a period’s end (R16, R22)', () =>
     expect(
       rectContribution({ ...base, resolvedAt: p.startMs, onTime: true, calledBackAt: p.endMs, callbackSatisfaction: 5 }, p.startMs, p.endMs),
     ).toMatchObject({ callbacks: 0 });
+  });
+});
+
+describe('the big screen’s ranking by the good rate (R21, R22)', () => {
+  const row = (key: string, name: string, total: number, good: number, suppressed = false) => ({ key, name, total, good, suppressed });
+  it('ranks 3,000 ratings at 99.8% above 3 at 100%, under the minimum apart (样本不足), withheld last', () => {
+    const rules = { ...DEFAULT_RULES, minSample: 3 };
+    const ranked = rankByGoodRate(
+      [row('1', '小样本局', 3, 3), row('2', '大样本局', 3000, 2994), row('3', '新设局', 2, 2), row('4', '不公开局', 0, 0, true)],
+      rules,
+    );
+    expect(ranked.map((u) => [u.name, u.rank, u.note])).toEqual([
+      ['大样本局', 1, null],
+      ['小样本局', 2, null],
+      ['新设局', null, '样本不足：评价量 2 少于最低样本数 3，不参与排名'],
+      ['不公开局', null, '样本不足：评价量过少，不公开'],
+    ]);
+    expect(ranked[0]!.dimensions[0]!.lower).toBeCloseTo(wilsonLower(2994, 3000, 1.96), 12);
+  });
+  it('explains ties in the screen’s words, at the region’s confidence', () => {
+    const rules = resolveAssessmentRules(['410000000000'], [{ regionCode: '410000000000', key: 'rank.confidence', value: '99' }]).rules;
+    const ranked = rankByGoodRate([row('1', '甲局', 50, 50), row('2', '乙局', 50, 50), row('3', '丙局', 80, 79)], { ...rules, minSample: 1 });
+    expect(ranked.map((u) => [u.name, u.rank])).toEqual([
+      // 79 of 80 has the higher lower bound than 50 of 50.
+      ['丙局', 1],
+      ['甲局', 2],
+      ['乙局', 2],
+    ]);
+    expect(ranked[2]!.note).toBe('与「甲局」各项排序依据完全相同，并列第 2 名');
+    expect(ranked[1]!.dimensions[0]!.lower).toBeCloseTo(wilsonLower(50, 50, 2.5758), 12);
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUser } from '../../../server/src/auth/auth.service.js';
 import { ManualClock } from '../../../server/src/common/clock.js';
 import type { Em } from '../../../server/src/db/orm.js';
+import { FraudSignalSchema } from '../../../server/src/integrity/integrity.entities.js';
 import { CITY, DISTRICT_A, DISTRICT_B, makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
 import { operation } from '../../support/operations.js';
 import { codeOf, startTestServer, type TestServer } from '../../support/server.js';
@@ -246,5 +247,72 @@ describe('key-supervision list (R23)', () => {
     server.clock.set(DEC);
     const list = await server.gql<{ supervisionList: unknown[] }>(SUPERVISION, { region: CITY, period: '2026-11' }, { token: tokens.supervisor });
     expect(list.data?.supervisionList).toEqual([]);
+  });
+  it('lists the units and the staff member an upheld fraud signal is about, with its reason; a dismissed one lists nobody (R18, R23)', async () => {
+    server.clock.set(NOV);
+    const em = server.app.orm.em.fork() as Em;
+    const signal = (fingerprint: string) =>
+      em.create(FraudSignalSchema, {
+        kind: 'SELF_RATING',
+        fingerprint,
+        regionCode: DISTRICT_A,
+        departmentId: fx.departments.market.id,
+        departmentPath: fx.departments.market.path,
+        explanation: '3条好评由群众评价码提交，但提交地址与经办人员所在窗口评价设备的地址相同，疑似工作人员代评或自评。',
+        detail: JSON.stringify({ staffId: fx.staff.id, windowId: fx.window.id, count: 3 }),
+        ratingIds: '',
+        ratingCount: 0,
+        firstAt: NOV.getTime() - 3_600_000,
+        lastAt: NOV.getTime(),
+        state: 'OPEN',
+        reviewedBy: null,
+        reviewedAt: null,
+        reviewNote: null,
+        invalidatedCount: null,
+        createdAt: NOV.getTime(),
+      });
+    const upheld = signal('test:upheld');
+    const dismissed = signal('test:dismissed');
+    await em.flush();
+    const REVIEW_SIGNAL = `mutation ($id: Int!, $d: FraudReviewDecision!, $n: String!) { reviewFraudSignal(id: $id, decision: $d, note: $n) { id state } }`;
+    const review = async (id: number, d: string) => {
+      const res = await server.gql<{ reviewFraudSignal: { state: string } }>(REVIEW_SIGNAL, { id, d, n: '经核查属实' }, { token: tokens.supervisor });
+      expect(res.errors).toBeUndefined();
+    };
+    await review(dismissed.id, 'DISMISS');
+    const before = await server.gql<{ supervisionList: unknown[] }>(SUPERVISION, { region: CITY, period: '2026-11' }, { token: tokens.supervisor });
+    expect(before.data?.supervisionList).toEqual([]);
+
+    await review(upheld.id, 'UPHOLD');
+    server.clock.set(DEC);
+    type Entry = { unitKey: string; unitName: string; reasons: string[] };
+    const reason = `刷评线索经核实认定（工作人员自评，线索 #${upheld.id}，2026-11-20 认定）`;
+    const city = await server.gql<{ supervisionList: Entry[] }>(SUPERVISION, { region: CITY, period: '2026-11' }, { token: tokens.supervisor });
+    expect(city.data?.supervisionList.map((e) => [e.unitKey, e.reasons])).toEqual([
+      [`R:${DISTRICT_A}`, [reason]],
+      [`S:${fx.staff.id}`, [reason]],
+    ]);
+    const district = await server.gql<{ supervisionList: Entry[] }>(SUPERVISION, { region: DISTRICT_A, period: '2026-11' }, { token: tokens.supervisor });
+    expect(district.data?.supervisionList.map((e) => [e.unitName, e.reasons])).toEqual([
+      ['东城区市场监督管理局', [reason]],
+      [fx.staff.name, [reason]],
+    ]);
+    // Not a month the signal concerns.
+    const october = await server.gql<{ supervisionList: Entry[] }>(SUPERVISION, { region: CITY, period: '2026-10' }, { token: tokens.supervisor });
+    expect(october.data?.supervisionList).toEqual([]);
+  });
+
+  it('lists a department and its staff member with a rectification overdue at the period’s end, with the reason (R16, R23)', async () => {
+    await rate('market', 1);
+    server.clock.set(DEC);
+    const list = await server.gql<{ supervisionList: Array<{ unitKey: string; reasons: string[] }> }>(
+      SUPERVISION,
+      { region: DISTRICT_A, period: '2026-11' },
+      { token: tokens.supervisor },
+    );
+    expect(list.data?.supervisionList.map((e) => [e.unitKey, e.reasons])).toEqual([
+      [`D:${fx.departments.market.id}`, ['期末有 1 件差评整改超期未完成']],
+      [`S:${fx.staff.id}`, ['期末有 1 件差评整改超期未完成']],
+    ]);
   });
 });

@@ -125,8 +125,15 @@ describe('bulletins (通报, R21–R23)', () => {
 
   it('publishes a bulletin only once a supervisor approves it (audited), with no personal data; an approved one is not regenerated', async () => {
     for (const level of [5, 1, 2, 4]) await rate(level);
+    // The department's replies name the rater and the staff member (R12): the typical cases show them masked.
+    await (server.app.orm.em.fork() as Em).execute(`update rect_case set reply = ?`, [
+      `已由王晓明电话联系${RATER_NAME}（${RATER_MOBILE}，身份证 410101199001011234），当面致歉并改进`,
+    ]);
     server.clock.set(DEC);
     const b = await generate(tokens.supervisor);
+    const cases = (JSON.parse(b.content) as BulletinContent).cases;
+    expect(cases.length).toBeGreaterThan(0);
+    for (const c of cases) expect(c.outcome).toBe('已由王*明电话联系赵*宝（***********，身份证 ******************），当面致歉并改进');
     const before = await server.gql<{ publicBulletins: BulletinRow[] }>(PUBLIC, { regionCode: CITY });
     expect(before.data?.publicBulletins).toEqual([]);
     // A department officer neither approves nor reads drafts.
@@ -139,7 +146,7 @@ describe('bulletins (通报, R21–R23)', () => {
     expect(after.data?.publicBulletins.map((x) => [x.id, x.period, x.status, x.approvedBy])).toEqual([[b.id, '2026-11', 'APPROVED', null]]);
     const text = after.data!.publicBulletins[0]!.content;
     expect(JSON.parse(text)).toEqual(JSON.parse(b.content));
-    for (const secret of [RATER_NAME, RATER_MOBILE, '1391234', '5678']) expect(text).not.toContain(secret);
+    for (const secret of [RATER_NAME, RATER_MOBILE, '1391234', '5678', '王晓明', '1234']) expect(text).not.toContain(secret);
     expect(codeOf(await server.gql(GENERATE, { regionCode: CITY, period: '2026-11' }, { token: tokens.supervisor }))).toBe('CONFLICT');
     // The files: a signed-in supervisor downloads the XLSX; nobody else does.
     const xlsx = await fetch(`${server.url}/bulletins/${b.id}.xlsx`, { headers: { authorization: `Bearer ${tokens.supervisor}` } });

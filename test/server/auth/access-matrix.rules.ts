@@ -34,6 +34,7 @@ export const RULES: Record<string, typeof ANYONE | readonly Role[]> = {
   'query qualityFindings': ['department', 'supervisor', 'system', 'admin'],
   'query qualityFindingsCsv': ['department', 'supervisor', 'admin'],
   'query rankings': ['department', 'supervisor', 'admin'],
+  'query screenRanking': ANYONE,
   'query raterContact': ['hotline'],
   'query rating': ['department', 'supervisor', 'system', 'admin'],
   'query ratingTicket': ANYONE,

@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../server/src/common/clock.js';
+import { makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
+import { operation } from '../../support/operations.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { newService, submit } from '../../support/services.js';
+
+const SCREEN_RANKING = operation('screen-ranking');
+const SET = `mutation ($regionCode: String!, $key: String!, $value: String) { setAssessmentSetting(regionCode: $regionCode, key: $key, value: $value) }`;
+
+interface Row {
+  key: string;
+  name: string;
+  total: number | null;
+  goodRateLower: number | null;
+  rank: number | null;
+  ranked: boolean;
+  note: string | null;
+}
+
+let server: TestServer;
+let fx: Fixture;
+let admin: string;
+const PROVINCE = '410000000000';
+
+beforeEach(async () => {
+  server = await startTestServer({ sessionTtlHours: 24 }, new ManualClock(new Date('2026-11-20T02:00:00Z')));
+  fx = await makeFixture(server);
+  admin = await sessionToken(server, 'admin', 'admin-pass');
+});
+afterEach(async () => {
+  await server.close();
+});
+
+async function rate(dept: 'market' | 'social', level: number): Promise<void> {
+  const spec =
+    dept === 'market'
+      ? { windowId: fx.window.id, staffNo: fx.staff.workNo }
+      : { key: fx.keys.social, deptCode: fx.departments.social.creditCode, taskCode: fx.items.pension.taskCode };
+  const service = await newService(server, fx, spec);
+  const res = await submit(server, { ...service, level }, { apiKey: dept === 'market' ? fx.keys.market : fx.keys.social });
+  expect(res.errors).toBeUndefined();
+}
+
+async function set(key: string, value: string): Promise<void> {
+  expect((await server.gql(SET, { regionCode: PROVINCE, key, value }, { token: admin })).errors).toBeUndefined();
+}
+
+async function ranking() {
+  const res = await server.gql<{ screenRanking: { settingsRegion: string; minSample: number; confidence: number; tieBreakOrder: string; rows: Row[] } }>(
+    SCREEN_RANKING,
+    // No filter: every top-level department; the settings are those of the only top-level region.
+    { filter: null },
+    { token: admin },
+  );
+  if (!res.data) throw new Error(JSON.stringify(res.errors));
+  return res.data.screenRanking;
+}
+
+/** Wilson lower bound of n successes out of n at normal quantile z. */
+const allGoodLower = (n: number, z: number) => n / (n + z * z);
+
+describe('the big screen’s department ranking (R21, R22)', () => {
+  it('ranks by the Wilson lower bound with the minimum sample and confidence of the region’s assessment settings; ties and small samples explained', async () => {
+    await rate('market', 5);
+    await rate('market', 5);
+    await rate('social', 5);
+    await rate('social', 5);
+    await set('rank.minSample', '2');
+
+    const tied = await ranking();
+    expect(tied).toMatchObject({ settingsRegion: PROVINCE, minSample: 2, confidence: 95 });
+    expect(tied.tieBreakOrder).toContain('好评率置信下限');
+    const byName = (r: typeof tied) => Object.fromEntries(r.rows.map((x) => [x.name, x]));
+    const a = byName(tied);
+    expect(a['东城区市场监督管理局']).toMatchObject({ rank: 1, ranked: true, total: 2 });
+    expect(a['西城区人力资源和社会保障局']).toMatchObject({ rank: 1, ranked: true, total: 2 });
+    expect(a['东城区市场监督管理局']!.goodRateLower).toBeCloseTo(allGoodLower(2, 1.96), 9);
+    // The second of the two explains the shared rank; the police bureau has no rating and stands apart.
+    expect(tied.rows[1]!.note).toMatch(/各项排序依据完全相同，并列第 1 名$/);
+    expect(tied.rows[2]).toMatchObject({ name: '河清市公安局', rank: null, ranked: false, note: '暂无评价，不参与排名' });
+
+    // One more good rating breaks the tie; a higher minimum sample leaves the smaller one unranked (样本不足).
+    await rate('market', 5);
+    await set('rank.minSample', '3');
+    await set('rank.confidence', '99');
+    const after = await ranking();
+    expect(after).toMatchObject({ minSample: 3, confidence: 99 });
+    const b = byName(after);
+    expect(b['东城区市场监督管理局']).toMatchObject({ rank: 1, ranked: true, total: 3, note: null });
+    expect(b['东城区市场监督管理局']!.goodRateLower).toBeCloseTo(allGoodLower(3, 2.5758), 9);
+    expect(b['西城区人力资源和社会保障局']).toMatchObject({ rank: null, ranked: false, note: '样本不足：评价量 2 少于最低样本数 3，不参与排名' });
+    expect(after.rows.map((r) => r.name)).toEqual(['东城区市场监督管理局', '西城区人力资源和社会保障局', '河清市公安局']);
+  });
+});
