@@ -98,6 +98,7 @@ export interface Config {
   /** Live topics one process computes at most, and how many new ones one connection may cause per minute. */
   liveMaxTopics: number;
   liveNewTopicsPerMinute: number;
+  liveNewTopicsPerMinutePerIp: number;
   /** Bearer token a Prometheus scraper sends to `/metrics`; unset = no `/metrics`. */
   metricsToken?: string;
   /** TLS_CERT and TLS_KEY: PEM files; when both are set the server speaks HTTPS and WSS itself (and sends HSTS). */
@@ -204,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),
     liveMaxTopics: int(env, 'LIVE_MAX_TOPICS', 5_000, 1, 1_000_000),
     liveNewTopicsPerMinute: int(env, 'LIVE_NEW_TOPICS_PER_MINUTE', 60, 1, 1_000_000),
+    liveNewTopicsPerMinutePerIp: int(env, 'LIVE_NEW_TOPICS_PER_MINUTE_PER_IP', 120, 1, 1_000_000),
     fraud: {
       burstCount: int(env, 'FRAUD_BURST_COUNT', 5, 2, 10_000),
       burstMinutes: int(env, 'FRAUD_BURST_MINUTES', 10, 1, 24 * 60),

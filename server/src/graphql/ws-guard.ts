@@ -2,14 +2,52 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * Limits on the WebSocket transport, per process: connections per client address, subscriptions per
- * connection, and how fast one connection may make the server create new live topics (a topic is a
- * computation the server keeps running; distinct arguments would otherwise create them without end).
+ * connection, and how fast one connection, and all connections of one address together, may make the
+ * server create new live topics (a topic is a computation the server keeps running; distinct arguments
+ * would otherwise create them without end, and each new one is computed at once).
  */
 export interface WsLimits {
   maxConnectionsPerIp: number;
   maxSubscriptionsPerConnection: number;
   /** New live topics one connection may cause per minute. */
   newTopicsPerMinute: number;
+  /**
+   * New live topics all connections of one address may cause per minute: without it, an address
+   * opening many connections multiplies the per-connection allowance (measured by `npm run bench -- abuse`).
+   */
+  newTopicsPerMinutePerIp: number;
+}
+
+/** A token bucket refilled continuously: `perMinute` tokens a minute, at most `perMinute` saved. */
+class Bucket {
+  private tokens: number;
+  private refilledAt: number;
+
+  constructor(
+    private readonly perMinute: number,
+    now: number,
+  ) {
+    this.tokens = perMinute;
+    this.refilledAt = now;
+  }
+
+  take(now: number): boolean {
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Full again: it holds nothing a fresh bucket would not. */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.perMinute;
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(this.perMinute, this.tokens + ((now - this.refilledAt) * this.perMinute) / 60_000);
+    this.refilledAt = now;
+  }
 }
 
 /** A graphql-ws close code in the application range: "too many requests" (reason under 124 bytes). */
@@ -19,6 +57,7 @@ export const CLOSE_SESSION_ENDED = 4401;
 
 export class WsGuard {
   private readonly perIp = new Map<string, number>();
+  private readonly topicsPerIp = new Map<string, Bucket>();
 
   constructor(readonly limits: WsLimits) {}
 
@@ -41,34 +80,44 @@ export class WsGuard {
     };
   }
 
-  /** The state one connection keeps: its open subscriptions and its budget for new topics. */
-  connection(): ConnectionBudget {
-    return new ConnectionBudget(this.limits);
+  /** The state one connection from `ip` keeps: its open subscriptions and its budgets for new topics. */
+  connection(ip: string, now = Date.now()): ConnectionBudget {
+    return new ConnectionBudget(this.limits, new Bucket(this.limits.newTopicsPerMinute, now), this.addressBucket(ip, now));
+  }
+
+  /**
+   * The address's shared bucket. It outlives the address's connections (closing them all must not
+   * refill it), and is dropped once full again, so the map holds only addresses active in the last minute.
+   */
+  private addressBucket(ip: string, now: number): Bucket {
+    let bucket = this.topicsPerIp.get(ip);
+    if (!bucket) {
+      for (const [other, b] of this.topicsPerIp) if (b.isFull(now)) this.topicsPerIp.delete(other);
+      bucket = new Bucket(this.limits.newTopicsPerMinutePerIp, now);
+      this.topicsPerIp.set(ip, bucket);
+    }
+    return bucket;
   }
 }
 
 export class ConnectionBudget {
   readonly subscriptions = new Set<string>();
-  private tokens: number;
-  private refilledAt = Date.now();
 
-  constructor(private readonly limits: WsLimits) {
-    this.tokens = limits.newTopicsPerMinute;
-  }
+  constructor(
+    private readonly limits: WsLimits,
+    private readonly own: Bucket,
+    private readonly address: Bucket,
+  ) {}
 
   /** True when one more subscription may start on this connection. */
   hasRoom(): boolean {
     return this.subscriptions.size < this.limits.maxSubscriptionsPerConnection;
   }
 
-  /** Takes one new-topic token; false when the connection made too many new topics lately. */
+  /** Takes one new-topic token of the connection and one of its address; false when either is spent. */
   takeNewTopic(now = Date.now()): boolean {
-    const perMs = this.limits.newTopicsPerMinute / 60_000;
-    this.tokens = Math.min(this.limits.newTopicsPerMinute, this.tokens + (now - this.refilledAt) * perMs);
-    this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    // The connection's own token first: a connection over its limit does not drain its neighbours'.
+    return this.own.take(now) && this.address.take(now);
   }
 }
 

@@ -16,7 +16,7 @@ import type { FeatureDeps } from '../graphql/deps.js';
 import type { MetricsRegistry } from '../common/metrics.js';
 import { formatError } from '../graphql/format-error.js';
 import { allRules, checkDocumentText, checkText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
-import { CLOSE_SESSION_ENDED, CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
+import { clientAddress, CLOSE_SESSION_ENDED, CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
 import { BadBodyError, BodyTooLargeError, readJsonBody } from './body.js';
 import { setSecurityHeaders } from './headers.js';
 import { apiV1Request } from './api-v1.js';
@@ -80,6 +80,7 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     maxConnectionsPerIp: app.config.wsMaxConnectionsPerIp,
     maxSubscriptionsPerConnection: app.config.wsMaxSubscriptions,
     newTopicsPerMinute: app.config.liveNewTopicsPerMinute,
+    newTopicsPerMinutePerIp: app.config.liveNewTopicsPerMinutePerIp,
   });
   wss.on('connection', (socket, req) => {
     const admitted = guard.admit(req);
@@ -170,8 +171,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     });
   }
 
-  function budgetOf(extra: { budget?: ConnectionBudget }): ConnectionBudget {
-    extra.budget ??= guard.connection();
+  function budgetOf(extra: { budget?: ConnectionBudget; request: IncomingMessage }): ConnectionBudget {
+    extra.budget ??= guard.connection(clientAddress(extra.request));
     return extra.budget;
   }
 

@@ -163,6 +163,34 @@ describe('the same limits over graphql-ws', () => {
     }
   });
 
+  it('limits the new live topics of all connections of one address together, also across reconnects (RATE_LIMITED)', async () => {
+    // Without a shared allowance, an address multiplies the per-connection one by opening connections.
+    const own = await startTestServer({ liveNewTopicsPerMinute: 3, liveNewTopicsPerMinutePerIp: 5 });
+    const query = 'subscription ($limit: Int) { hotTagsChanged(limit: $limit) { total } }';
+    const codesOf = async (client: ReturnType<typeof wsClient>, limits: number[]) => {
+      const codes: Array<string | undefined> = [];
+      for (const limit of limits) codes.push((await subscribe(client, query, { limit }).next()).errors?.[0]?.extensions?.code);
+      return codes;
+    };
+    const first = wsClient(own.url);
+    const second = wsClient(own.url);
+    try {
+      expect(await codesOf(first, [21, 22, 23])).toEqual([undefined, undefined, undefined]);
+      // The second connection has 3 of its own, but the address has 2 left.
+      expect(await codesOf(second, [24, 25, 26])).toEqual([undefined, undefined, 'RATE_LIMITED']);
+      await first.dispose();
+      await second.dispose();
+      const third = wsClient(own.url);
+      try {
+        expect(await codesOf(third, [27])).toEqual(['RATE_LIMITED']);
+      } finally {
+        await third.dispose();
+      }
+    } finally {
+      await own.close();
+    }
+  });
+
   it('closes connections beyond the per-address cap with 4429', async () => {
     const url = `${server.url.replace(/^http/, 'ws')}/graphql`;
     const open = (): Promise<WebSocket> =>
