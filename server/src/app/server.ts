@@ -62,7 +62,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   await ensureTagDictionary(app.orm.em.fork() as Em);
   if (app.config.seedDemo && !(await seedDemoIfEmpty(app)) && (await isDemo(app))) printCredentials();
   const dashboardDir = options.dashboardDir !== undefined ? options.dashboardDir : app.config.serveDashboard ? findDashboard() : null;
-  const stopBridge = await startRedisBridge(app.bus, { redisUrl: app.config.redisUrl, channel: app.config.redisChannel, onResync: () => app.liveHub.markAllDirty() });
+  const stopBridge = await startRedisBridge(app.bus, {
+    redisUrl: app.config.redisUrl,
+    channel: app.config.redisChannel,
+    onResync: () => app.liveHub.markAllDirty(),
+  });
   const http = await createHttpServer(app, dashboardDir);
   const port = options.port ?? app.config.port;
   await new Promise<void>((done) => http.server.listen(port, options.host ?? app.config.host, done));

@@ -1,15 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Database, Em } from '../../db/orm.js';
 import { insertRow, sqlOf, type Sql } from '../../db/sql.js';
-import {
-  DepartmentSchema,
-  HallSchema,
-  ServiceWindowSchema,
-  StaffSchema,
-  type Department,
-  type ServiceWindow,
-  type Staff,
-} from '../catalog.entities.js';
+import { DepartmentSchema, HallSchema, ServiceWindowSchema, StaffSchema, type Department, type ServiceWindow, type Staff } from '../catalog.entities.js';
 import { formatOf, readRows, type ImportEncoding, type ImportFormat, type RawRow } from './import-format.logic.js';
 import {
   IMPORT_KINDS,
