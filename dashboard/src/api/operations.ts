@@ -14,6 +14,7 @@ import submitEvaluation from '../../../schema/operations/submit-evaluation.graph
 import windowIdle from '../../../schema/operations/window-idle.graphql?raw';
 import terminalIdle from '../../../schema/operations/terminal-idle.graphql?raw';
 import ratingPresented from '../../../schema/operations/rating-presented.graphql?raw';
+import issueRatingToken from '../../../schema/operations/issue-rating-token.graphql?raw';
 
 export const ops = {
   screenOverview,
@@ -30,4 +31,5 @@ export const ops = {
   windowIdle,
   terminalIdle,
   ratingPresented,
+  issueRatingToken,
 };

@@ -112,6 +112,8 @@ export const en: Messages = {
   },
   device: {
     idleTitle: 'Welcome',
+    qrAlt: 'Rating QR code of this service',
+    qrHint: 'Or scan with your phone to rate (valid once)',
     idleHint: 'When your business is done, please rate our service here',
     window: 'Window {no}',
     terminal: 'Terminal {no}',

@@ -98,6 +98,8 @@ export const zhCN = {
   },
   device: {
     idleTitle: '欢迎评价',
+    qrAlt: '本次办件的评价二维码',
+    qrHint: '也可以用手机扫码评价（一次有效）',
     idleHint: '办理完成后，请在此对我们的服务进行评价',
     window: '{no}号窗口',
     terminal: '自助终端 {no}',

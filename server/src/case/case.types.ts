@@ -60,6 +60,7 @@ export class ServiceView {
 export class RatingTokenView {
   @Field(() => String, { description: 'Signed single-use token bound to the service (R7)' }) token!: string;
   @Field(() => String, { description: 'Path of the rating page to encode in the receipt QR code' }) path!: string;
+  @Field(() => String, { description: 'Path of the receipt QR code image (SVG) of this link, e.g. for a window evaluator (R7)' }) qrPath!: string;
   @Field(() => GraphQLISODateTime) expiresAt!: Date;
 }
 
