@@ -355,6 +355,7 @@ export const en: Messages = {
       skipRejected: 'Skip rejected rows, store the rest',
       submit: 'Import',
       busy: 'Importing…',
+      tooLarge: 'The file is too large: uploads have a size limit (IMPORT_MAX_BYTES, 768 KiB by default); import larger files with npm run import:catalog.',
       kind: 'Kind',
       created: 'Created',
       updated: 'Updated',

@@ -341,6 +341,7 @@ export const zhCN = {
       skipRejected: '跳过有误的行，保存其余行',
       submit: '导入',
       busy: '导入中…',
+      tooLarge: '文件过大：页面上传有大小上限（IMPORT_MAX_BYTES，默认 768 KiB）；更大的文件请用 npm run import:catalog 导入。',
       kind: '类别',
       created: '新增',
       updated: '更新',
