@@ -329,7 +329,9 @@ async function recordEntry(tx: Em, kase: RectCase, seq: number, action: RectActi
     taskCode: item.taskCode,
     ratingValid: rating.valid,
   });
-  return { topic: 'rectification.record', recordKey: `rect:${kase.id}:${seq}`, aggregateType: 'rect_case', aggregateId: kase.id, payload: record };
+  // Ordered with the case's service and evaluation records (aggregate `case`, as the exchange hooks write
+  // them): a rectification record never reaches the province before the rating it refers to (R26).
+  return { topic: 'rectification.record', recordKey: `rect:${kase.id}:${seq}`, aggregateType: 'case', aggregateId: kase.caseId, payload: record };
 }
 
 /** R17: the reply reaches the rater by SMS and portal message; an escalation reaches the supervising body. */
