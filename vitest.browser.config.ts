@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /** The real-browser tests (Debian's Chromium through playwright-core), run after the build: `npx vitest run --config vitest.browser.config.ts`. */
 export default defineConfig({
+  // As in vitest.config.ts: our sources must load graphql's CJS build, the one type-graphql uses (custom scalars).
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/browser/**/*.test.ts'],
     testTimeout: 180_000,

@@ -52,7 +52,7 @@ export interface BatchResult {
 }
 
 const SIZES = [100, 1000] as const;
-const MUTATION = 'mutation ($inputs: [SubmitEvaluationInput!]!) { submitEvaluations(inputs: $inputs) { index status code } }';
+const MUTATION = 'mutation ($inputs: [EvaluationRecordInput!]!) { submitEvaluations(inputs: $inputs) { index status code } }';
 
 export async function benchBatch(options: BatchOptions): Promise<BatchResult> {
   const env = environment();

@@ -15,6 +15,7 @@ import submitEvaluation from '../../../schema/operations/submit-evaluation.graph
 import windowIdle from '../../../schema/operations/window-idle.graphql?raw';
 import terminalIdle from '../../../schema/operations/terminal-idle.graphql?raw';
 import ratingPresented from '../../../schema/operations/rating-presented.graphql?raw';
+import issueRatingToken from '../../../schema/operations/issue-rating-token.graphql?raw';
 
 export const ops = {
   screenOverview,
@@ -32,4 +33,5 @@ export const ops = {
   windowIdle,
   terminalIdle,
   ratingPresented,
+  issueRatingToken,
 };

@@ -114,6 +114,8 @@ export const en: Messages = {
   },
   device: {
     idleTitle: 'Welcome',
+    qrAlt: 'Rating QR code of this service',
+    qrHint: 'Or scan with your phone to rate (valid once)',
     idleHint: 'When your business is done, please rate our service here',
     window: 'Window {no}',
     terminal: 'Terminal {no}',
@@ -355,6 +357,7 @@ export const en: Messages = {
       skipRejected: 'Skip rejected rows, store the rest',
       submit: 'Import',
       busy: 'Importing…',
+      tooLarge: 'The file is too large: uploads have a size limit (IMPORT_MAX_BYTES, 768 KiB by default); import larger files with npm run import:catalog.',
       kind: 'Kind',
       created: 'Created',
       updated: 'Updated',

@@ -100,6 +100,8 @@ export const zhCN = {
   },
   device: {
     idleTitle: '欢迎评价',
+    qrAlt: '本次办件的评价二维码',
+    qrHint: '也可以用手机扫码评价（一次有效）',
     idleHint: '办理完成后，请在此对我们的服务进行评价',
     window: '{no}号窗口',
     terminal: '自助终端 {no}',
@@ -341,6 +343,7 @@ export const zhCN = {
       skipRejected: '跳过有误的行，保存其余行',
       submit: '导入',
       busy: '导入中…',
+      tooLarge: '文件过大：页面上传有大小上限（IMPORT_MAX_BYTES，默认 768 KiB）；更大的文件请用 npm run import:catalog 导入。',
       kind: '类别',
       created: '新增',
       updated: '更新',

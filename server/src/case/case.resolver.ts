@@ -7,9 +7,10 @@ import { DepartmentSchema } from '../catalog/catalog.entities.js';
 import { isWithinRegion } from '../catalog/region.logic.js';
 import { ServiceSchema, type CaseKind } from './case.entities.js';
 import { CASE_KINDS, issueRatingToken, registerService, registerServices } from './case.service.js';
-import { BatchRecordResult, DemoRatingTicket, RatingTokenView, RegisterServiceInput, ServiceView } from './case.types.js';
+import { BatchRecordResult, DemoRatingTicket, RatingTokenView, RegisterServiceInput, ServiceRecordInput, ServiceView } from './case.types.js';
 import { tryDemoRating, type DemoTicketDeps } from './demo-ticket.service.js';
-import { batchRecords, serviceView, toServiceView } from './case.view.js';
+import { answerBatch, serviceView, toServiceView } from './case.view.js';
+import { serviceRecordInput } from './service-record.logic.js';
 
 @Resolver()
 export class CaseResolver {
@@ -24,18 +25,20 @@ export class CaseResolver {
 
   @Authorized('system', 'admin')
   @Mutation(() => [BatchRecordResult], {
-    description: `Registers up to 1,000 service records in one call (R8): each answered on its own, in order (CREATED, UNCHANGED for a resend, UPDATED when its status advanced, REFUSED with code and message); a refused record never refuses the others. More than 1,000: BATCH_TOO_LARGE, nothing stored`,
+    description: `Registers up to 1,000 service records in one call (R8): each answered on its own, in order (CREATED, UNCHANGED for a resend, UPDATED when its status advanced, REFUSED with code and message; a record with a field missing or of the wrong type is REFUSED with BAD_USER_INPUT); a refused record never refuses the others. More than 1,000: BATCH_TOO_LARGE, nothing stored`,
   })
   async registerServices(
-    @Arg('inputs', () => [RegisterServiceInput]) inputs: RegisterServiceInput[],
+    @Arg('inputs', () => [ServiceRecordInput]) inputs: ServiceRecordInput[],
     @Ctx() { app, actor }: Context<CaseDeps>,
   ): Promise<BatchRecordResult[]> {
-    const outcomes = await registerServices(
-      app,
-      actor,
-      inputs.map((input) => ({ ...input, caseKind: (input.caseKind as CaseKind | undefined) ?? null })),
+    // Each record's fields are checked here, not by GraphQL, so a wrongly typed record is refused alone.
+    return answerBatch(
+      inputs,
+      (record) => serviceRecordInput(record, { lenient: false }),
+      (records) => registerServices(app, actor, records),
+      (registered) => registered.service.id,
+      'service records',
     );
-    return batchRecords(outcomes, inputs, (registered) => registered.service.id);
   }
 
   @Authorized('system', 'device', 'admin')

@@ -346,7 +346,7 @@ export async function issueRatingToken(app: CaseDeps, actor: Actor, projectNo: s
   const ttl = app.config.ratingTokenTtlHours * 3600;
   // `iby`: who issued it (R18: bursts of top ratings through one issuer's tokens are a fraud signal).
   const { token, expiresAt } = await app.tokens.sign('rating', String(service.id), ttl, { iby: actor.label });
-  return { token, expiresAt: expiresAt!, path: `/rate?t=${encodeURIComponent(token)}` };
+  return { token, expiresAt: expiresAt!, path: `/rate?t=${encodeURIComponent(token)}`, qrPath: `/qr/${token}.svg` };
 }
 
 async function checkIssuer(em: Em, actor: Actor, service: Service): Promise<void> {

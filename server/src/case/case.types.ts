@@ -1,4 +1,5 @@
 import { Field, GraphQLISODateTime, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { RecordValueScalar, type RecordValue } from '../common/record-value.js';
 
 @InputType({ description: 'One participating department and item of a joint (联办) or theme (主题式) case' })
 export class UnitInput {
@@ -37,6 +38,44 @@ export class RegisterServiceInput {
   @Field(() => String, { nullable: true, description: 'Department name as the sender has it: compared with the catalog (R25), not stored' }) deptName?: string;
 }
 
+const CHECKED = ' (checked per record: a record with a missing or wrongly typed field is refused on its own, R8)';
+const V = () => RecordValueScalar;
+
+@InputType({ description: `A participating department and item of a joint or theme case in a batch record${CHECKED}` })
+export class UnitRecordInput {
+  @Field(V, { nullable: true, description: 'Required string: 受理部门统一社会信用代码 (18 characters)' }) deptCode?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required string: 实施编码' }) taskCode?: RecordValue;
+}
+
+@InputType({
+  description: `One service record of registerServices: the fields of RegisterServiceInput, with the same types and meaning${CHECKED}`,
+})
+export class ServiceRecordInput {
+  @Field(V, { nullable: true, description: 'Required string: 办件编号' }) projectNo?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required integer: which service node of the case' }) serviceNumber?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required string: node name' }) serviceName?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required string: 实施编码 of the item' }) taskCode?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required string: credit code of the accepting department' }) deptCode?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: 12-digit region code' }) areaCode?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required integer: 1 awaiting / 2 accepted / 3 completed' }) proStatus?: RecordValue;
+  @Field(V, { nullable: true, description: 'ISO 8601 date-time' }) acceptDate?: RecordValue;
+  @Field(V, { nullable: true, description: 'ISO 8601 date-time: completion' }) resultDate?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: ORDINARY, BATCH, JOINT, THEME or CONSULTATION' }) caseKind?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: batch number of a 批量办件' }) batchNo?: RecordValue;
+  @Field(() => [UnitRecordInput], { nullable: true }) units?: UnitRecordInput[];
+  @Field(V, { nullable: true, description: 'Required string: applicant name (stored encrypted, R12)' }) userName?: RecordValue;
+  @Field(V, { nullable: true, description: 'Integer: applicant kind (userProp)' }) userProp?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: applicant ID number' }) certKey?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: applicant mobile' }) mobile?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required integer: 1 online / 2 offline' }) proChannel?: RecordValue;
+  @Field(V, { nullable: true, description: 'Integer: our window id' }) windowId?: RecordValue;
+  @Field(V, { nullable: true, description: 'Integer: our terminal id' }) terminalId?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: 工号 of the staff member who served' }) staffNo?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: 业务办理项编码 as the sender has it (R25)' }) taskHandleItem?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: item name as the sender has it (R25)' }) taskName?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: department name as the sender has it (R25)' }) deptName?: RecordValue;
+}
+
 @ObjectType({ description: 'One rateable service node of a case (R9)' })
 export class ServiceView {
   @Field(() => Int) id!: number;
@@ -60,6 +99,11 @@ export class ServiceView {
 export class RatingTokenView {
   @Field(() => String, { description: 'Signed single-use token bound to the service (R7)' }) token!: string;
   @Field(() => String, { description: 'Path of the rating page to encode in the receipt QR code' }) path!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Path of the receipt QR code image (SVG) of a rating link, e.g. for a window evaluator (R7); null for a follow-up link',
+  })
+  qrPath?: string | null;
   @Field(() => GraphQLISODateTime) expiresAt!: Date;
 }
 

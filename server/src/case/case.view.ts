@@ -13,7 +13,8 @@ import {
 } from '../catalog/catalog.entities.js';
 import { CaseSchema, type CaseKind, type Service } from './case.entities.js';
 import type { BatchRecordResult, BatchStatusEnum, ServiceView } from './case.types.js';
-import type { BatchOutcome } from '../db/batch.js';
+import { checkBatchSize, type BatchOutcome } from '../db/batch.js';
+import { DomainError, InvalidInputError } from '../common/errors.js';
 
 /** A service with the rows its view names. */
 export interface ServiceWithRefs {
@@ -77,4 +78,36 @@ export function batchRecords<R>(
       serviceNumber: typeof record.serviceNumber === 'number' && Number.isInteger(record.serviceNumber) ? record.serviceNumber : null,
     };
   });
+}
+
+/**
+ * R8: a batch as it was sent. Refuses more than BATCH_MAX whole; reads every record (`convert`; a record
+ * that cannot be read, e.g. a field missing or of the wrong type, is refused on its own with its code),
+ * hands the readable ones to the feature's batch, and answers all of them in the order sent.
+ */
+export async function answerBatch<I, R>(
+  records: readonly unknown[],
+  convert: (record: Record<string, unknown>) => I,
+  run: (inputs: I[]) => Promise<BatchOutcome<R>[]>,
+  idOf: (value: R) => number,
+  what: string,
+): Promise<BatchRecordResult[]> {
+  checkBatchSize(records.length, what);
+  const outcomes: BatchOutcome<R>[] = new Array(records.length);
+  const readable: { index: number; input: I }[] = [];
+  records.forEach((record, index) => {
+    try {
+      if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new InvalidInputError('each record must be an object');
+      readable.push({ index, input: convert(record as Record<string, unknown>) });
+    } catch (err) {
+      const e = err instanceof DomainError ? err : new InvalidInputError('the record could not be read');
+      outcomes[index] = { index, status: 'REFUSED', code: e.code, message: e.message, value: null };
+    }
+  });
+  const done = readable.length ? await run(readable.map((r) => r.input)) : [];
+  done.forEach((outcome) => {
+    const index = readable[outcome.index]!.index;
+    outcomes[index] = { ...outcome, index };
+  });
+  return batchRecords(outcomes, records as { projectNo?: unknown; serviceNumber?: unknown }[], idOf);
 }

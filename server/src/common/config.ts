@@ -71,6 +71,12 @@ export interface Config {
   serveDashboard: boolean;
   /** R17: HTTP endpoint of the SMS gateway and of the portal's message service; unset = messages wait in the outbox. */
   smsGatewayUrl?: string;
+  /**
+   * R5, R7: the address citizens reach the server at (`https://hcp.example.gov.cn`, no trailing slash), put
+   * before the links that leave the site (SMS invitations `/r/<code>`, feedback SMS, receipt QR codes).
+   * Unset: links in SMS use `http://localhost:PORT`, QR codes the address the request came to.
+   */
+  publicBaseUrl?: string;
   /** R5: hours after completion (or acceptance) an unrated service gets its one SMS invitation to rate (Bozhou: 72). */
   smsInviteAfterHours: number;
   /** R5: HMAC-SHA256 key of inbound SMS replies (`X-Signature` over the raw body); unset = `POST /sms/inbound` does not exist. */
@@ -175,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedBadDelayMinutes: int(env, 'FEED_BAD_DELAY_MINUTES', 30, 0, 24 * 60),
     serveDashboard: bool(env, 'SERVE_DASHBOARD', true),
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
+    publicBaseUrl: baseUrlSetting(env.PUBLIC_BASE_URL),
     smsInviteAfterHours: int(env, 'SMS_INVITE_AFTER_HOURS', 72, 0, 365 * 24),
     smsInboundSecret: env.SMS_INBOUND_SECRET || undefined,
     portalMessageUrl: env.PORTAL_MESSAGE_URL || undefined,
@@ -250,6 +257,25 @@ function workersSetting(raw: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw InvalidInputError.field('environment variable WORKERS', 'an integer 1–256, or auto', raw);
   return n;
+}
+
+function baseUrlSetting(raw: string | undefined): string | undefined {
+  if (!raw?.trim()) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw InvalidInputError.field('PUBLIC_BASE_URL', 'an http(s) address such as https://hcp.example.gov.cn', raw);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username) {
+    throw InvalidInputError.field('PUBLIC_BASE_URL', 'an http(s) address without query, fragment or credentials', raw);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** The absolute address of a path of ours for a message that leaves the site (an SMS): PUBLIC_BASE_URL, else this host's port. */
+export function publicUrl(config: Pick<Config, 'publicBaseUrl' | 'port'>, path: string): string {
+  return `${config.publicBaseUrl ?? `http://localhost:${config.port}`}${path}`;
 }
 
 function originsSetting(raw: string): string[] {

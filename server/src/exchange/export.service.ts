@@ -11,6 +11,10 @@ import { RectCaseSchema } from '../rectification/rectification.entities.js';
 import { toRectificationRecord } from '../rectification/record.logic.js';
 import type { RectAction } from '../rectification/rectification.logic.js';
 import { evaluationRecord } from './records.logic.js';
+import { GB_EVALUATION_FIELDS, gbEvaluationRecord } from './gbt39046.logic.js';
+
+/** The GB/T 39046 record of a rating row (its JSON layout), kept beside the columns. */
+const GB = 'gbt39046';
 
 /**
  * Exports (issue 11 item 6): ratings, rectification records and quality findings, filtered by
@@ -39,6 +43,11 @@ export interface ExportSource {
   /** The field names, in column order (the interface record's names). */
   columns: readonly string[];
   rows: AsyncIterable<ExportRow>;
+  /**
+   * A layout of its own for JSON (ratings: GB/T 39046 表9): the data set's name, its fields and the record
+   * of a row; CSV and XLSX keep `columns`.
+   */
+  json?: { dataSet: string; fields: readonly string[]; record(row: ExportRow): ExportRow };
 }
 
 /** Reads `departmentId`, `regionCode`, `from`, `to` from query parameters (or CLI options); bad values are INVALID_INPUT. */
@@ -187,7 +196,7 @@ async function ratingSource(em: Em, actor: Actor, f: ExportFilter, pageSize: num
   const select =
     'select r.id, r.assess_number, r.pf, r.channel, r.level, r.tags, r.comment, r.rated_at, r.is_default, r.valid, r.invalid_reason,' +
     ' r.rater_name_masked, r.rater_mobile_masked, s.project_no, s.service_number, s.region_code,' +
-    ' cr.applicant_name_masked, cr.applicant_mobile_masked, d.credit_code, d.name as dept_name, i.task_code, i.name as task_name' +
+    ' cr.applicant_name_masked, cr.applicant_mobile_masked, cr.user_prop, d.credit_code, d.name as dept_name, i.task_code, i.name as task_name, i.item_type' +
     ' from rating r join service s on s.id = r.service_id join case_record cr on cr.id = r.case_id' +
     ' join department d on d.id = s.department_id join item i on i.id = s.item_id';
   async function* rows(): AsyncGenerator<ExportRow> {
@@ -220,10 +229,31 @@ async function ratingSource(em: Em, actor: Actor, f: ExportFilter, pageSize: num
         deptName: r.dept_name,
         taskCode: r.task_code,
         taskName: r.task_name,
+        [GB]: gbEvaluationRecord({
+          projectNo: String(r.project_no),
+          channel: String(r.channel),
+          raterName: ((named ? r.rater_name_masked : r.applicant_name_masked) as string | null) ?? null,
+          ratedAt: Number(r.rated_at),
+          assessNumber: Number(r.assess_number),
+          level,
+          comment: (r.comment as string | null) ?? null,
+          regionCode: String(r.region_code),
+          taskName: String(r.task_name),
+          taskCode: String(r.task_code),
+          itemType: String(r.item_type),
+          deptCode: String(r.credit_code),
+          deptName: String(r.dept_name),
+          userProp: Number(r.user_prop),
+        }),
       };
     }
   }
-  return { kind: 'ratings', columns: RATING_COLUMNS, rows: rows() };
+  return {
+    kind: 'ratings',
+    columns: RATING_COLUMNS,
+    rows: rows(),
+    json: { dataSet: 'GB/T 39046-2020 表9 评价数据', fields: GB_EVALUATION_FIELDS, record: (row) => row[GB] as ExportRow },
+  };
 }
 
 export const RECTIFICATION_COLUMNS = [

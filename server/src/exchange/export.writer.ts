@@ -8,7 +8,7 @@ import type { Database } from '../db/orm.js';
 import { recordAudit } from '../auth/audit.service.js';
 import { describeFilter, type ExportFilter, type ExportSource } from './export.service.js';
 
-/** CSV (UTF-8 with BOM, CRLF, CSV injection defused), XLSX (streamed workbook) or JSON (表9 envelope). */
+/** CSV (UTF-8 with BOM, CRLF, CSV injection defused) and XLSX (streamed workbook) in `columns`; JSON in the source's JSON layout (ratings: GB/T 39046 表9). */
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -58,15 +58,16 @@ export async function writeExport(source: ExportSource, format: ExportFormat, fi
     return n;
   }
   if (format === 'json') {
-    const head = {
-      dataSet: source.kind === 'ratings' ? 'GB/T 39046-2020 表9 评价数据' : source.kind === 'rectifications' ? '整改记录' : '数据质检',
-      kind: source.kind,
-      filter: describeFilter(filter),
+    const layout = source.json ?? {
+      dataSet: source.kind === 'rectifications' ? '整改记录' : '数据质检',
       fields: source.columns,
+      record: (row: Record<string, unknown>) => row,
     };
+    const head = { dataSet: layout.dataSet, kind: source.kind, filter: describeFilter(filter), fields: layout.fields };
     await put(out, `${JSON.stringify(head).slice(0, -1)},"records":[`);
     for await (const row of source.rows) {
-      const record = Object.fromEntries(source.columns.map((c) => [c, row[c] ?? null]));
+      const fields = layout.record(row);
+      const record = Object.fromEntries(layout.fields.map((c) => [c, fields[c] ?? null]));
       await put(out, `${n ? ',' : ''}\n${JSON.stringify(record)}`);
       n++;
     }

@@ -1,5 +1,6 @@
 import { DAY_MS } from '../common/clock.js';
 import { PUBLIC_ACTOR } from '../common/actor.js';
+import { publicUrl } from '../common/config.js';
 import { AlreadyRatedError, DomainError, TagRequiredError } from '../common/errors.js';
 import { log } from '../common/logger.js';
 import { isDuplicateOrStale } from '../db/errors.js';
@@ -90,7 +91,8 @@ async function invite(app: SmsDeps, row: DueRow, now: number): Promise<number[] 
           answeredAt: null,
         } as never),
       );
-      const link = `/r/${shortCode(id, linkCheck(app))}`;
+      // Absolute (PUBLIC_BASE_URL): a phone opens only a full address from an SMS.
+      const link = publicUrl(app.config, `/r/${shortCode(id, linkCheck(app))}`);
       const payload: MessagePayload = {
         channel: 'sms',
         to: { sealed: row.mobile },

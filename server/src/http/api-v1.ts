@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Actor } from '../common/actor.js';
-import { parseShanghaiDateTime } from '../common/calendar.js';
+import { readRecord } from '../common/record-value.js';
 import { BatchTooLargeError, DomainError, InvalidInputError } from '../common/errors.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
-import { registerServices, type RegisterServiceInput, type UnitInput } from '../case/case.service.js';
-import type { CaseKind } from '../case/case.entities.js';
-import { batchRecords } from '../case/case.view.js';
+import { registerServices } from '../case/case.service.js';
+import { answerBatch } from '../case/case.view.js';
+import { serviceRecordInput } from '../case/service-record.logic.js';
 import type { BatchRecordResult } from '../case/case.types.js';
 import { CHANNELS, type Channel } from '../catalog/channel.logic.js';
-import { BATCH_MAX, type BatchOutcome } from '../db/batch.js';
+import { BATCH_MAX } from '../db/batch.js';
 import { mapDatabaseError } from '../db/errors.js';
 import { submitEvaluations, type BatchEvaluationInput } from '../rating/rating.service.js';
 import type { FeatureDeps } from '../graphql/deps.js';
@@ -72,83 +72,24 @@ export async function apiV1Request(app: FeatureDeps, req: IncomingMessage, res: 
 }
 
 async function services(app: FeatureDeps, actor: Actor, records: unknown[]): Promise<BatchRecordResult[]> {
-  return inBatch(
+  return answerBatch(
     records,
-    serviceInput,
+    (record) => serviceRecordInput(record, { lenient: true }),
     (inputs) => registerServices(app, actor, inputs),
     (r) => r.service.id,
+    'records',
   );
 }
 
 async function evaluations(app: FeatureDeps, actor: Actor, records: unknown[]): Promise<BatchRecordResult[]> {
   const channels = channelByPf(app.channelCodes);
-  return inBatch(
+  return answerBatch(
     records,
     (record) => evaluationInput(record, channels),
     (inputs) => submitEvaluations(app, actor, inputs),
     (r) => r.rating.id,
+    'records',
   );
-}
-
-/**
- * Converts every record (a record that cannot be read is refused on its own), hands the readable ones
- * to the feature's batch, and answers all of them in the order sent.
- */
-async function inBatch<I, R>(
-  records: unknown[],
-  convert: (record: Record<string, unknown>) => I,
-  run: (inputs: I[]) => Promise<BatchOutcome<R>[]>,
-  idOf: (value: R) => number,
-): Promise<BatchRecordResult[]> {
-  if (records.length > BATCH_MAX) {
-    throw new BatchTooLargeError(`at most ${BATCH_MAX} records per call; this one has ${records.length}: send them in several calls (nothing was stored)`, {
-      limit: BATCH_MAX,
-      received: records.length,
-    });
-  }
-  const outcomes: BatchOutcome<R>[] = new Array(records.length);
-  const readable: { index: number; input: I }[] = [];
-  records.forEach((record, index) => {
-    try {
-      if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new InvalidInputError('each record must be a JSON object');
-      readable.push({ index, input: convert(record as Record<string, unknown>) });
-    } catch (err) {
-      const e = err instanceof DomainError ? err : new InvalidInputError('the record could not be read');
-      outcomes[index] = { index, status: 'REFUSED', code: e.code, message: e.message, value: null };
-    }
-  });
-  const done = await run(readable.map((r) => r.input));
-  done.forEach((outcome) => {
-    const index = readable[outcome.index]!.index;
-    outcomes[index] = { ...outcome, index };
-  });
-  return batchRecords(outcomes, records as { projectNo?: unknown; serviceNumber?: unknown }[], idOf);
-}
-
-/** A service record (办件) in the interface's field names; numbers may come as digit strings, times as ISO 8601 or `yyyy-MM-dd HH:mm:ss` (Beijing time). */
-function serviceInput(r: Record<string, unknown>): RegisterServiceInput {
-  return {
-    projectNo: text(r, 'projectNo', true)!,
-    serviceNumber: int(r, 'serviceNumber', true)!,
-    serviceName: text(r, 'serviceName', true)!,
-    taskCode: text(r, 'taskCode', true)!,
-    deptCode: text(r, 'deptCode', true)!,
-    areaCode: text(r, 'areaCode'),
-    proStatus: int(r, 'proStatus', true)!,
-    acceptDate: time(r, 'acceptDate'),
-    resultDate: time(r, 'resultDate'),
-    caseKind: (text(r, 'caseKind') as CaseKind | null) ?? null,
-    batchNo: text(r, 'batchNo'),
-    units: units(r),
-    userName: text(r, 'userName', true)!,
-    userProp: int(r, 'userProp'),
-    certKey: text(r, 'certKey'),
-    mobile: text(r, 'mobile'),
-    proChannel: int(r, 'proChannel', true)!,
-    windowId: int(r, 'windowId'),
-    terminalId: int(r, 'terminalId'),
-    staffNo: text(r, 'staffNo'),
-  };
 }
 
 /**
@@ -156,32 +97,25 @@ function serviceInput(r: Record<string, unknown>): RegisterServiceInput {
  * channel code (PF_CODES), `evalDetail` tag codes (comma-separated or an array), `writingEvaluation`
  * the comment, `assessNumber` 1 first / 2 follow-up; `assessTime` is not taken (the server's clock
  * is the time of a rating). Ours beside them: `submissionId`, `externalId`, `raterName`, `raterMobile`.
+ * Numbers may come as digit strings (lenient, like the services).
  */
-function evaluationInput(r: Record<string, unknown>, channels: ReadonlyMap<number, Channel>): BatchEvaluationInput {
-  const pf = int(r, 'pf');
+function evaluationInput(record: Record<string, unknown>, channels: ReadonlyMap<number, Channel>): BatchEvaluationInput {
+  const r = readRecord(record, { lenient: true });
+  const pf = r.int('pf');
   const channel = pf === null ? null : channels.get(pf);
-  if (channel === undefined) throw InvalidInputError.field('pf', `a channel code of this platform (${[...channels.keys()].join(', ')})`, r.pf);
-  const detail = r.evalDetail;
-  let tags: string[] | null = null;
-  if (Array.isArray(detail) && detail.every((t) => typeof t === 'string')) tags = detail as string[];
-  else if (typeof detail === 'string')
-    tags = detail
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean);
-  else if (detail != null) throw InvalidInputError.field('evalDetail', 'tag codes, comma-separated', detail);
+  if (channel === undefined) throw InvalidInputError.field('pf', `a channel code of this platform (${[...channels.keys()].join(', ')})`, record.pf);
   return {
-    projectNo: text(r, 'projectNo', true),
-    serviceNumber: int(r, 'serviceNumber', true),
-    assessNumber: int(r, 'assessNumber') ?? 1,
-    level: int(r, 'satisfaction', true)!,
-    tags,
-    comment: text(r, 'writingEvaluation'),
+    projectNo: r.text('projectNo', true),
+    serviceNumber: r.int('serviceNumber', true),
+    assessNumber: r.int('assessNumber') ?? 1,
+    level: r.int('satisfaction', true)!,
+    tags: r.codes('evalDetail'),
+    comment: r.text('writingEvaluation'),
     channel,
-    raterName: text(r, 'raterName'),
-    raterMobile: text(r, 'raterMobile'),
-    submissionId: text(r, 'submissionId'),
-    externalId: text(r, 'externalId'),
+    raterName: r.text('raterName'),
+    raterMobile: r.text('raterMobile'),
+    submissionId: r.text('submissionId'),
+    externalId: r.text('externalId'),
   };
 }
 
@@ -190,46 +124,6 @@ function channelByPf(codes: Readonly<Record<Channel, number>>): Map<number, Chan
   const byCode = new Map<number, Channel>();
   for (const channel of CHANNELS) if (channel !== 'DEFAULT' && !byCode.has(codes[channel])) byCode.set(codes[channel], channel);
   return byCode;
-}
-
-function text(r: Record<string, unknown>, field: string, required = false): string | null {
-  const value = r[field];
-  if (value == null || value === '') {
-    if (required) throw InvalidInputError.field(field, 'given', value ?? undefined);
-    return null;
-  }
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value !== 'string') throw InvalidInputError.field(field, 'a string', value);
-  return value;
-}
-
-function int(r: Record<string, unknown>, field: string, required = false): number | null {
-  const value = r[field];
-  if (value == null || value === '') {
-    if (required) throw InvalidInputError.field(field, 'given', value ?? undefined);
-    return null;
-  }
-  const n = typeof value === 'string' && /^-?\d{1,9}$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw InvalidInputError.field(field, 'an integer', value);
-  return n;
-}
-
-function time(r: Record<string, unknown>, field: string): Date | null {
-  const value = text(r, field);
-  if (value === null) return null;
-  const ms = parseShanghaiDateTime(value) ?? (/^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN);
-  if (!Number.isFinite(ms)) throw InvalidInputError.field(field, 'yyyy-MM-dd HH:mm:ss (Beijing time) or ISO 8601', value);
-  return new Date(ms);
-}
-
-function units(r: Record<string, unknown>): UnitInput[] | null {
-  const value = r.units;
-  if (value == null) return null;
-  if (!Array.isArray(value)) throw InvalidInputError.field('units', 'an array of { deptCode, taskCode }', value);
-  return value.map((u: unknown) => {
-    if (typeof u !== 'object' || u === null) throw InvalidInputError.field('units', 'an array of { deptCode, taskCode }', u);
-    return { deptCode: text(u as Record<string, unknown>, 'deptCode', true)!, taskCode: text(u as Record<string, unknown>, 'taskCode', true)! };
-  });
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {

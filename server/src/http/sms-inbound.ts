@@ -93,7 +93,8 @@ async function qrCode(app: SmsDeps, req: IncomingMessage, res: ServerResponse, t
   }
   const proto = header(req, 'x-forwarded-proto') === 'https' || 'encrypted' in req.socket ? 'https' : 'http';
   const host = /^[A-Za-z0-9.:[\]-]{1,200}$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost';
-  const svg = await QRCode.toString(`${proto}://${host}/rate?t=${encodeURIComponent(token)}`, { type: 'svg', margin: 2 });
+  const base = app.config.publicBaseUrl ?? `${proto}://${host}`;
+  const svg = await QRCode.toString(`${base}/rate?t=${encodeURIComponent(token)}`, { type: 'svg', margin: 2 });
   res.writeHead(200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, max-age=300' });
   res.end(req.method === 'HEAD' ? undefined : svg);
 }

@@ -9,9 +9,10 @@ import { ServiceSchema } from '../case/case.entities.js';
 import { CHANNELS, type Channel } from '../catalog/channel.logic.js';
 import { RatingSchema } from './rating.entity.js';
 import { issueFollowUpToken, submitEvaluation, submitEvaluations, submitFollowUp, type RatingDeps, type SubmittedRating } from './rating.service.js';
-import { RatingView, SubmitEvaluationInput, SubmitFollowUpInput, type DimensionInput } from './rating.types.js';
+import { EvaluationRecordInput, RatingView, SubmitEvaluationInput, SubmitFollowUpInput, type DimensionInput } from './rating.types.js';
+import { evaluationRecordInput } from './evaluation-record.logic.js';
 import { BatchRecordResult, RatingTokenView } from '../case/case.types.js';
-import { batchRecords } from '../case/case.view.js';
+import { answerBatch } from '../case/case.view.js';
 import { auditMaskedRaterView, toRatingView } from './rating.view.js';
 
 /** Citizens rate without a key: their ratings are limited per client address (machine keys are trusted senders). */
@@ -38,19 +39,20 @@ export class RatingResolver {
   @Authorized('system', 'device')
   @Mutation(() => [BatchRecordResult], {
     description:
-      'Rates up to 1,000 services in one call (R8, R9), for department systems and devices: each record answered on its own, in order: CREATED, UNCHANGED (already there: the same submissionId or externalId again, or without either the same level already given by this key), or REFUSED with code and message; a refused record never refuses the others. More than 1,000: BATCH_TOO_LARGE, nothing stored',
+      'Rates up to 1,000 services in one call (R8, R9), for department systems and devices: each record answered on its own, in order: CREATED, UNCHANGED (already there: the same submissionId or externalId again, or without either the same level already given by this key), or REFUSED with code and message (a field missing or of the wrong type, e.g. level "5" or 9: BAD_USER_INPUT); a refused record never refuses the others. More than 1,000: BATCH_TOO_LARGE, nothing stored',
   })
   async submitEvaluations(
-    @Arg('inputs', () => [SubmitEvaluationInput]) inputs: SubmitEvaluationInput[],
+    @Arg('inputs', () => [EvaluationRecordInput]) inputs: EvaluationRecordInput[],
     @Ctx() { app, actor }: Context<RatingDeps>,
   ): Promise<BatchRecordResult[]> {
-    // An unknown channel name is refused per record by the rules (checkChannel), not for the whole batch.
-    const outcomes = await submitEvaluations(
-      app,
-      actor,
-      inputs.map((input) => ({ ...input, channel: (input.channel as Channel | undefined) ?? null, dimensions: dimensionsOf(input.dimensions) })),
+    // Each record's fields are checked here, not by GraphQL, so a wrongly typed record is refused alone.
+    return answerBatch(
+      inputs,
+      evaluationRecordInput,
+      (records) => submitEvaluations(app, actor, records),
+      (submitted) => submitted.rating.id,
+      'ratings',
     );
-    return batchRecords(outcomes, inputs, (submitted) => submitted.rating.id);
   }
 
   @Authorized('public', 'rater', 'device', 'system')

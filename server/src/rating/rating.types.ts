@@ -1,5 +1,6 @@
 import { Field, GraphQLISODateTime, InputType, Int, ObjectType } from 'type-graphql';
 import { TagView } from '../catalog/catalog.types.js';
+import { RecordValueScalar, type RecordValue } from '../common/record-value.js';
 
 const SUBMISSION_ID =
   "The client's key for this answer (8–64 of A–Z a–z 0–9 _ -, e.g. a UUID; department systems send their own id of the record): made once per answer and sent again with every resend of it. The same key again returns the stored rating and never stores a second one; the same key with another answer is refused (CONFLICT)";
@@ -29,6 +30,32 @@ export class SubmitEvaluationInput {
       "Department systems and devices: the rating's own id in the system where it was collected (1–64 of A–Z a–z 0–9 _ . : -), unique per sending key; the same id again returns the stored rating (UNCHANGED in a batch), with another answer it is CONFLICT",
   })
   externalId?: string;
+}
+
+const CHECKED = ' (checked per record: a record with a missing or wrongly typed field is refused on its own, R8)';
+const V = () => RecordValueScalar;
+
+@InputType({ description: `A dimension level in a batch record${CHECKED}` })
+export class DimensionRecordInput {
+  @Field(V, { nullable: true, description: 'Required string: commitment, attitude, materials, efficiency, trips, mechanism or integrity' }) key?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required integer 1–5' }) level?: RecordValue;
+}
+
+@InputType({ description: `One rating of submitEvaluations: the fields of SubmitEvaluationInput, with the same types and meaning${CHECKED}` })
+export class EvaluationRecordInput {
+  @Field(V, { nullable: true, description: 'String: rating token from the receipt QR code (R7)' }) token?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: 办件编号' }) projectNo?: RecordValue;
+  @Field(V, { nullable: true, description: 'Integer: service node' }) serviceNumber?: RecordValue;
+  @Field(V, { nullable: true, description: 'Required integer: 5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意' }) level?: RecordValue;
+  @Field(() => [DimensionRecordInput], { nullable: true }) dimensions?: DimensionRecordInput[];
+  @Field(() => [RecordValueScalar], { nullable: true, description: 'Strings: tag codes for the chosen level' }) tags?: RecordValue[];
+  @Field(V, { nullable: true, description: 'String: comment' }) comment?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: PC, APP, MINI_PROGRAM, QR, WINDOW, TERMINAL, HOTLINE, SMS or IMPORT' }) channel?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: rater name when not the applicant (stored encrypted, R12)' }) raterName?: RecordValue;
+  @Field(V, { nullable: true, description: 'String: rater mobile when not the applicant (stored encrypted, R12)' }) raterMobile?: RecordValue;
+  @Field(V, { nullable: true, description: "String: the sender's key for this answer (see SubmitEvaluationInput.submissionId)" }) submissionId?: RecordValue;
+  @Field(V, { nullable: true, description: "String: the rating's own id in the sending system (see SubmitEvaluationInput.externalId)" })
+  externalId?: RecordValue;
 }
 
 @InputType({

@@ -4,6 +4,7 @@ import { appendAudit } from '../auth/audit.service.js';
 import { regionAncestors } from '../catalog/region.logic.js';
 import { DepartmentSchema, ItemSchema } from '../catalog/catalog.entities.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
+import { publicUrl } from '../common/config.js';
 import { log } from '../common/logger.js';
 import type { ChangeEvent } from '../common/pubsub.js';
 import type { Em } from '../db/orm.js';
@@ -328,7 +329,9 @@ async function recordEntry(tx: Em, kase: RectCase, seq: number, action: RectActi
     taskCode: item.taskCode,
     ratingValid: rating.valid,
   });
-  return { topic: 'rectification.record', recordKey: `rect:${kase.id}:${seq}`, aggregateType: 'rect_case', aggregateId: kase.id, payload: record };
+  // Ordered with the case's service and evaluation records (aggregate `case`, as the exchange hooks write
+  // them): a rectification record never reaches the province before the rating it refers to (R26).
+  return { topic: 'rectification.record', recordKey: `rect:${kase.id}:${seq}`, aggregateType: 'case', aggregateId: kase.caseId, payload: record };
 }
 
 /** R17: the reply reaches the rater by SMS and portal message; an escalation reaches the supervising body. */
@@ -343,7 +346,7 @@ async function messagesFor(app: RectificationDeps, tx: Em, kase: RectCase, actio
   });
   if (action === 'FEED_BACK') {
     const { token } = await app.tokens.sign('rerate', String(kase.id), region.rules.rerateTtlDays * 86_400);
-    const link = `/rerate?t=${encodeURIComponent(token)}`;
+    const link = publicUrl(app.config, `/rerate?t=${encodeURIComponent(token)}`);
     const text = `【政务服务好差评】您对办件${kase.projectNo}的评价已处理：${kase.reply ?? ''} 请对整改结果再次评价：${link}`;
     const rating = await tx.findOneOrFail(RatingSchema, { id: kase.ratingId }, { fields: ['raterMobileSealed'] });
     if (rating.raterMobileSealed) out.push(entry('sms', { channel: 'sms', to: { sealed: rating.raterMobileSealed }, text }));

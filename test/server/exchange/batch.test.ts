@@ -161,6 +161,70 @@ describe('department systems send batches (R8, R9)', () => {
     expect(other[0]).toMatchObject({ status: 'REFUSED', code: 'ALREADY_RATED' });
   });
 
+  it('refuses a rating with a wrongly typed or missing field on its own, with its code, and stores the others (R8, R9)', async () => {
+    const p = prefix();
+    await registerMany([serviceRecord(`${p}-0`), serviceRecord(`${p}-1`), serviceRecord(`${p}-2`), serviceRecord(`${p}-3`), serviceRecord(`${p}-4`)]);
+    const results = await rateMany([
+      { projectNo: `${p}-0`, serviceNumber: 1, level: 5 },
+      { projectNo: `${p}-1`, serviceNumber: 1, level: '5' },
+      { projectNo: `${p}-2`, serviceNumber: 1, level: 4 },
+    ]);
+    expect(results.map((r) => [r.index, r.status, r.code])).toEqual([
+      [0, 'CREATED', null],
+      [1, 'REFUSED', 'BAD_USER_INPUT'],
+      [2, 'CREATED', null],
+    ]);
+    expect(results[1]!.message).toMatch(/^level must be an integer 1–5/);
+    expect(results[1]).toMatchObject({ projectNo: `${p}-1`, serviceNumber: 1 });
+    // Out of range, missing, a tag of the wrong type, an object where a value belongs: each refused alone.
+    const more = await rateMany([
+      { projectNo: `${p}-1`, serviceNumber: 1, level: 9 },
+      { projectNo: `${p}-3`, serviceNumber: 1 },
+      { projectNo: `${p}-3`, serviceNumber: 1, level: 2, tags: [214] },
+      { projectNo: { no: `${p}-3` }, serviceNumber: 1, level: 3 },
+      { projectNo: `${p}-4`, serviceNumber: '1', level: 3 },
+      { projectNo: `${p}-1`, serviceNumber: 1, level: 4, dimensions: [{ key: 'attitude', level: 4 }] },
+    ]);
+    expect(more.map((r) => [r.status, r.code])).toEqual([
+      ['REFUSED', 'BAD_USER_INPUT'],
+      ['REFUSED', 'BAD_USER_INPUT'],
+      ['REFUSED', 'BAD_USER_INPUT'],
+      ['REFUSED', 'BAD_USER_INPUT'],
+      ['REFUSED', 'BAD_USER_INPUT'],
+      ['CREATED', null],
+    ]);
+    expect(more.map((r) => r.message?.split(' ')[0] ?? null)).toEqual(['level', 'level', 'tags', 'projectNo', 'serviceNumber', null]);
+    expect(await countRows(server.app, 'rating r join service s on s.id = r.service_id', 's.project_no like ?', [`${p}-%`])).toBe(3);
+    // The single-record mutation keeps its strict GraphQL type.
+    const strict = await server.gql(
+      operation('submit-evaluation'),
+      { input: { projectNo: `${p}-3`, serviceNumber: 1, level: '5' } },
+      { apiKey: fx.keys.market },
+    );
+    expect(strict.errors?.[0]?.message).toMatch(/Int/);
+  });
+
+  it('refuses a service record with a wrongly typed or missing field on its own, with its code, and stores the others (R8)', async () => {
+    const p = prefix();
+    const results = await registerMany([
+      serviceRecord(`${p}-0`),
+      serviceRecord(`${p}-1`, { proStatus: '3' }),
+      serviceRecord(`${p}-2`),
+      serviceRecord(`${p}-3`, { userName: null }),
+      serviceRecord(`${p}-4`, { resultDate: 'yesterday' }),
+      serviceRecord(`${p}-5`, { units: [{ deptCode: fx.departments.market.creditCode }], caseKind: 'JOINT' }),
+    ]);
+    expect(results.map((r) => [r.status, r.code, r.message?.split(' ')[0] ?? null])).toEqual([
+      ['CREATED', null, null],
+      ['REFUSED', 'BAD_USER_INPUT', 'proStatus'],
+      ['CREATED', null, null],
+      ['REFUSED', 'BAD_USER_INPUT', 'userName'],
+      ['REFUSED', 'BAD_USER_INPUT', 'resultDate'],
+      ['REFUSED', 'BAD_USER_INPUT', 'taskCode'],
+    ]);
+    expect(await countRows(server.app, 'service', 'project_no like ?', [`${p}-%`])).toBe(2);
+  });
+
   it('keeps externalId unique per sending system: the same id is the same rating, another answer under it is CONFLICT (R9)', async () => {
     const p = prefix();
     await registerMany([serviceRecord(`${p}-0`), serviceRecord(`${p}-1`)]);

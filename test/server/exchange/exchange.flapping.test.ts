@@ -12,7 +12,7 @@ import { eventually, outboxRows, PROVINCE_WHERE, ProvinceStandIn, RunningClock, 
  * The flapping provincial endpoint (R17, R26): ratings and rectification steps flow while the stand-in
  * refuses, never answers and answers slowly at random (seeded), the server restarts in the middle, and
  * then two servers on the same database (and a third claim loop) deliver at once; afterwards every record was acknowledged exactly
- * once, in order per case.
+ * once, in order per case, and no rectification record reached the platform before its rating.
  */
 let province: ProvinceStandIn;
 let db: ThrowawayDatabase;
@@ -126,5 +126,17 @@ describe('delivery to a flapping provincial platform (R17, R26)', () => {
       byAggregate.set(`${r.aggregate_type}:${r.aggregate_id}`, list);
     }
     for (const [aggregate, order] of byAggregate) expect(order, aggregate).toEqual([...order].sort((a, b) => a - b));
+
+    // A rectification record shares its case's ordering key: it is sent only after the rating it refers to
+    // was acknowledged, so the platform never sees one early (nor an evaluation before its service record).
+    expect(province.early).toEqual({ evaluation: 0, rectification: 0 });
+    expect(rows.filter((r) => r.record_key.startsWith('rect:')).every((r) => r.aggregate_type === 'case')).toBe(true);
+    const evaluationAt = new Map<string, number>();
+    province.acknowledged.forEach((a, i) => {
+      const body = province.bodies.get(a.key)!;
+      const ref = `${String(body.projectNo)}#${String(body.serviceNumber)}#${String(body.assessNumber)}`;
+      if (a.recordType === 'evaluation' && !evaluationAt.has(ref)) evaluationAt.set(ref, i);
+      if (a.recordType === 'rectification') expect(evaluationAt.get(ref), `${a.key} after its rating`).toBeLessThan(i);
+    });
   }, 240_000);
 });

@@ -135,31 +135,22 @@ describe('exports of ratings, rectification records and quality findings (R12, R
     expect(projects.filter((p) => p.startsWith(prefix)).sort()).toEqual([`${prefix}-1`, `${prefix}-2`]);
   });
 
-  it('JSON: the GB/T 39046 表9 evaluation data set in the interface field names (R26)', async () => {
+  it('JSON: the GB/T 39046 表9 evaluation data set in its element names and forms; CSV keeps the interface columns (R26)', async () => {
     const res = await download('/export/ratings.json', tokens.market);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { dataSet: string; count: number; records: Array<Record<string, unknown>> };
+    const body = (await res.json()) as { dataSet: string; fields: string[]; count: number; records: Array<Record<string, unknown>> };
     expect(body.dataSet).toContain('表9');
+    expect(body.fields.slice(0, 9)).toEqual(['办件编号', '评价渠道', '评价人', '评价时间', '评价次数', '满意度', '满意度代码', '文字评价', '行政区划']);
     expect(body.count).toBe(body.records.length);
-    const record = body.records.find((r) => r.projectNo === `${prefix}-2`)!;
-    for (const field of [
-      'projectNo',
-      'serviceNumber',
-      'assessNumber',
-      'pf',
-      'satisfaction',
-      'evalDetail',
-      'writingEvaluation',
-      'assessTime',
-      'isdefault',
-      'effectivEvalua',
-      'areaCode',
-      'userName',
-    ]) {
-      expect(record).toHaveProperty(field);
-    }
-    expect(record).toMatchObject({ satisfaction: 1, writingEvaluation: '窗口人员态度差', isdefault: '0' });
-    expect(String(record.assessTime)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    const record = body.records.find((r) => r.办件编号 === `${prefix}-2`)!;
+    expect(Object.keys(record)).toEqual(body.fields);
+    // Level 1 (非常不满意) is 满意度代码 5 in GB/T 39046 A.8; the region is the 9-digit code.
+    expect(record).toMatchObject({ 满意度: '非常不满意', 满意度代码: 5, 文字评价: '窗口人员态度差', 评价次数: 1, 事项类型: expect.stringMatching(/^\d{2}$/) });
+    expect(String(record.评价时间)).toMatch(/^\d{8}T\d{6}$/);
+    expect(String(record.行政区划)).toMatch(/^\d{9}$/);
+    expect([1, 2, 3, 4, 5, 6]).toContain(record.服务对象);
+    const csv = await csvRows('/export/ratings.csv', tokens.market!);
+    expect(csv.rows.find((r) => r.projectNo === `${prefix}-2`)).toMatchObject({ satisfaction: '1', isdefault: '0' });
   });
 
   it('exports rectification records and quality findings, scoped (R17, R25)', async () => {

@@ -57,6 +57,8 @@ export class ProvinceStandIn {
   readonly bodies = new Map<string, Record<string, unknown>>();
   requests = 0;
   duplicates = 0;
+  /** Records that arrived before the record they refer to (answered 没有对应的服务数据), by record type. */
+  readonly early = { evaluation: 0, rectification: 0 };
   refused = 0;
   timedOut = 0;
   slow = 0;
@@ -132,10 +134,12 @@ export class ProvinceStandIn {
     const service = `${String(body.projectNo)}#${String(body.serviceNumber)}`;
     const evaluation = `${service}#${String(body.assessNumber)}`;
     if (body.recordType === 'evaluation' && !this.services.has(service)) {
+      this.early.evaluation += 1;
       json(200, { code: 400, msg: '没有对应的服务数据' });
       return;
     }
     if (body.recordType === 'rectification' && !this.evaluations.has(evaluation)) {
+      this.early.rectification += 1;
       json(400, { code: 400, msg: '没有对应的服务数据' });
       return;
     }

@@ -7,6 +7,7 @@ import { newService, ratingToken, submit } from '../../support/services.js';
 import { codeOf, startTestServer } from '../../support/server.js';
 import { createUser } from '../../../server/src/auth/auth.service.js';
 import { DISTRICT_B, sessionToken } from '../../support/fixture.js';
+import { loadConfig, publicUrl } from '../../../server/src/common/config.js';
 
 const SECRET = 'sms-inbound-test-secret';
 const HOUR = 3_600_000;
@@ -15,7 +16,7 @@ const HOUR = 3_600_000;
 describe('SMS invitations, SMS replies and 12345 phone ratings (R5, R17)', () => {
   let env: RectEnv;
   beforeAll(async () => {
-    env = await rectEnv({ smsInboundSecret: SECRET, smsInviteAfterHours: 72, ratingWindowDays: 7 });
+    env = await rectEnv({ smsInboundSecret: SECRET, smsInviteAfterHours: 72, ratingWindowDays: 7, publicBaseUrl: 'https://hcp.example.gov.cn' });
   });
   afterAll(() => env?.close());
 
@@ -35,7 +36,7 @@ describe('SMS invitations, SMS replies and 12345 phone ratings (R5, R17)', () =>
     return { status: res.status, json: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : null };
   }
 
-  it('invites once after the delay, not before, with a link whose token rates the service (R5)', async () => {
+  it('invites once after the delay, not before, with an absolute link (PUBLIC_BASE_URL) whose token rates the service (R5)', async () => {
     const service = await newService(env.server, env.fx, { mobile: '13900000001' });
     await job();
     env.server.clock.advance(71 * HOUR);
@@ -47,7 +48,8 @@ describe('SMS invitations, SMS replies and 12345 phone ratings (R5, R17)', () =>
     const sent = sms('13900000001');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.idempotencyKey).toBe(`sms-invite:${await serviceId(service.projectNo)}`);
-    const link = /\/r\/([0-9a-z]+)/.exec(String(sent[0]!.body.text));
+    // A phone opens only a full address from an SMS.
+    const link = /(?<![\w/.])https:\/\/hcp\.example\.gov\.cn\/r\/([0-9a-z]+) /.exec(String(sent[0]!.body.text));
     expect(link).not.toBeNull();
     const res = await fetch(`${env.server.url}/r/${link![1]}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
@@ -163,6 +165,12 @@ describe('SMS invitations, SMS replies and 12345 phone ratings (R5, R17)', () =>
     env.server.clock.advance(8 * 24 * HOUR);
     await job();
     expect(sms('13900000008')).toHaveLength(0);
+  });
+
+  it('puts http://localhost:PORT before SMS links while PUBLIC_BASE_URL is unset, and refuses a malformed one (R5)', () => {
+    expect(publicUrl(loadConfig({ PORT: '4100' }), '/r/abc')).toBe('http://localhost:4100/r/abc');
+    expect(publicUrl(loadConfig({ PUBLIC_BASE_URL: 'https://hcp.example.gov.cn/' }), '/r/abc')).toBe('https://hcp.example.gov.cn/r/abc');
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'hcp.example.gov.cn' })).toThrow(/PUBLIC_BASE_URL/);
   });
 
   it('has no inbound route while SMS_INBOUND_SECRET is unset (R5)', async () => {

@@ -73,8 +73,8 @@ describe('appeal (申诉复核, R18)', () => {
     expect(invalidation?.detail).toMatchObject({ ratingId: review.ratingId });
     // The provincial record says the evaluation is no longer valid.
     const record = await (env.server.app.orm.em.fork() as Em).execute<Array<{ payload: string }>>(
-      'select payload from outbox where aggregate_id = ? and topic = ? order by id desc limit 1',
-      [String(id), 'rectification.record'],
+      'select payload from outbox where record_key like ? and topic = ? order by id desc limit 1',
+      [`rect:${id}:%`, 'rectification.record'],
     );
     expect(JSON.parse(record[0]!.payload)).toMatchObject({ effectivEvalua: '0', appealStatus: 'UPHELD', status: 'INVALIDATED' });
   });

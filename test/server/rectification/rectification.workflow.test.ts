@@ -15,8 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
+/** The provincial records of a rectification case (their ordering key is the rated 办件's case, R26). */
 const outboxOf = (caseId: number, topic = 'rectification.record') =>
-  countRows(env.server.app, 'outbox', 'aggregate_id = ? and topic = ?', [String(caseId), topic]);
+  countRows(env.server.app, 'outbox', 'record_key like ? and topic = ?', [`rect:${caseId}:%`, topic]);
 
 describe('opening a case (R13)', () => {
   it('opens a case in the same transaction as a bad rating, with its first step and provincial record (R13, R17)', async () => {

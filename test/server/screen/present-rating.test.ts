@@ -148,4 +148,25 @@ describe('presentRating and ratingPresented', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: 'catalog', scopes: [`present:W:${fx.window.id}`], origin: server.app.instanceId });
   });
+  it('gives the window evaluator the receipt QR code of the presented service: the signed rating link as an SVG (R7)', async () => {
+    const service = await newService(server, fx, { windowId: fx.window.id, staffNo: fx.staff.workNo });
+    const sub = watch(fx.keys.window, { windowId: fx.window.id });
+    expect((await present(service)).errors).toBeUndefined();
+    const shown = (await sub.next()).data!.ratingPresented;
+    sub.dispose();
+    // What the evaluator page asks with its device key once a service is shown.
+    type Issued = { issueRatingToken: { token: string; path: string; qrPath: string } };
+    const vars = { projectNo: shown.projectNo, serviceNumber: shown.serviceNumber };
+    const res = await server.gql<Issued>(operation('issue-rating-token'), vars, { apiKey: fx.keys.window });
+    expect(res.errors).toBeUndefined();
+    const { token, path, qrPath } = res.data!.issueRatingToken;
+    expect(path).toBe(`/rate?t=${encodeURIComponent(token)}`);
+    expect(qrPath).toBe(`/qr/${token}.svg`);
+    const svg = await fetch(server.url + qrPath);
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await svg.text()).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    // Another window's evaluator gets no link to this service.
+    expect(codeOf(await server.gql(operation('issue-rating-token'), vars, { apiKey: fx.keys.otherWindow }))).toBe('FORBIDDEN');
+  });
 });

@@ -6,8 +6,8 @@ import { MalformedFileError } from '../../common/errors.js';
 import { IMPORT_KINDS, columnMap, kindOfHeaders, kindOfName, normalizeHeader, type ImportKind, LAYOUTS } from './import-rows.logic.js';
 
 /**
- * Reading catalog files (R4, R25): CSV in UTF-8 or GBK (iconv-lite), XLSX (exceljs, streamed sheet by
- * sheet) and JSON, each turned into raw rows (field → text) of one kind, with the row number a person
+ * Reading catalog files (R4, R25): CSV in UTF-8 or GBK (iconv-lite, csv-parse, streamed row by row),
+ * XLSX (exceljs's streaming reader, sheet by sheet) and JSON (read whole, at most JSON_MAX_BYTES), each turned into raw rows (field → text) of one kind, with the row number a person
  * finds in the file. A file that cannot be read as a whole is MALFORMED_FILE.
  */
 export type ImportFormat = 'csv' | 'xlsx' | 'json';
@@ -189,9 +189,26 @@ async function* readXlsx(stream: Readable, options: ReadOptions): AsyncGenerator
   if (sheets === 0) throw new MalformedFileError('the XLSX file has no sheet with a header row', { reason: 'EMPTY' });
 }
 
+/**
+ * JSON is parsed whole (its keys may come in any order, and regions must be applied first), so a JSON
+ * file is bounded; CSV and XLSX are streamed row by row and have no bound.
+ */
+export const JSON_MAX_BYTES = 64 * 1024 * 1024;
+
 async function* readJson(stream: Readable, options: ReadOptions): AsyncGenerator<RawRow> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > JSON_MAX_BYTES) {
+      stream.destroy();
+      throw new MalformedFileError(
+        `a JSON catalog file may be at most ${JSON_MAX_BYTES / 1024 / 1024} MiB (it is read whole); split it, or use CSV or XLSX, which are read as a stream without a size limit`,
+        { reason: 'TOO_LARGE', limit: JSON_MAX_BYTES },
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(

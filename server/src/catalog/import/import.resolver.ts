@@ -31,11 +31,13 @@ export class CatalogImportResolver {
     if (kind && !IMPORT_KINDS.includes(kind as ImportKind)) throw InvalidInputError.field('kind', IMPORT_KINDS.join(', '), kind);
     if (!/^[\w\u4e00-\u9fff .()（）-]{1,120}\.(csv|txt|xlsx|json)$/i.test(fileName))
       throw InvalidInputError.field('fileName', 'a .csv, .xlsx or .json file name', fileName);
-    if (contentBase64.length > Math.ceil((app.config.importMaxBytes * 4) / 3) + 4) {
-      throw InvalidInputError.field(
-        'contentBase64',
-        `a file of at most ${app.config.importMaxBytes} bytes (use npm run import:catalog for larger ones)`,
-        `${contentBase64.length} base64 characters`,
+    const limit = app.config.importMaxBytes;
+    if (contentBase64.length > Math.ceil((limit * 4) / 3) + 4) {
+      const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KiB`;
+      throw new InvalidInputError(
+        `文件过大：页面上传最多 ${kib(limit)}（IMPORT_MAX_BYTES），本文件约 ${kib((contentBase64.length * 3) / 4)}；更大的文件请用 npm run import:catalog 导入 ` +
+          `(the upload takes at most ${limit} bytes; use npm run import:catalog for larger files)`,
+        { field: 'contentBase64', limit },
       );
     }
     const content = Buffer.from(contentBase64, 'base64');
