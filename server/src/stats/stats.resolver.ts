@@ -48,7 +48,7 @@ export class StatsQueryResolver {
   }
 
   @Authorized('public')
-  @Query(() => Dimensions, { description: 'The seven optional dimensions (R3) over a day range (default: the last 30 days)' })
+  @Query(() => Dimensions, { description: 'The seven optional dimensions (R3) over any period (default: all time), from their rollups' })
   dimensions(@Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null, @Ctx() { app, actor }: Context<LiveDeps>): Promise<Dimensions> {
     return dimensionFigures(app, actor, filter);
   }
