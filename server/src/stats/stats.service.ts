@@ -532,7 +532,7 @@ function rollupWhere(q: StatsQuery, a: string): { sql: string; params: unknown[]
   return { sql, params };
 }
 
-function rangeWhere(ranges: PeriodRange[], a: string): { sql: string; params: unknown[] } {
+export function rangeWhere(ranges: PeriodRange[], a: string): { sql: string; params: unknown[] } {
   if (ranges.length === 0) return { sql: '1 = 0', params: [] };
   return {
     sql: `(${ranges.map(() => `(${a}.grain = ? and ${a}.period between ? and ?)`).join(' or ')})`,
