@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../../server/src/common/clock.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { invalidateRating } from '../../../server/src/rectification/invalidation.js';
-import { diffRollups, readRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
+import { diffRollups, readRollups, rebuildRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
 import { makeFixture, type Fixture } from '../../support/fixture.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { newService, submit } from '../../support/services.js';
@@ -68,5 +68,22 @@ describe('dimension rollups (R3, R18, R21)', () => {
     const left = await em().execute<Array<{ n: number | string }>>(`select coalesce(sum(n), 0) as n from rollup_dimension where dimension = 'efficiency'`);
     expect(Number(left[0]!.n)).toBe(0);
     expect(diffRollups(await recountRollups(em()), await readRollups(em()))).toEqual([]);
+  });
+
+  it('are checked and repaired by stats:rebuild like the level counters (R3, R21)', async () => {
+    await em().execute(`delete from rollup_dimension where dimension = 'trips' and grain = 'D'`, [], 'run');
+    await em().execute(
+      `insert into rollup_dimension (bucket, scope, grain, period, channel, dimension, level, n) values ('H', 'D:999', 'A', 0, 'PC', 'mechanism', 3, 4)`,
+      [],
+      'run',
+    );
+    const check = await rebuildRollups(em(), { fix: false, dialect: server.app.dialect });
+    expect(check.differences.length).toBeGreaterThan(1);
+    expect(check.differences.every((d) => d.table === 'rollup_dimension')).toBe(true);
+    expect(check.differences.find((d) => d.key.startsWith('H|D:999|'))).toMatchObject({ expected: 0, stored: 4 });
+    expect(check.fixed).toBe(false);
+    expect((await rebuildRollups(em(), { dialect: server.app.dialect })).fixed).toBe(true);
+    expect((await rebuildRollups(em(), { fix: false, dialect: server.app.dialect })).differences).toEqual([]);
+    expect((await dims({})).trips).toMatchObject({ rated: 1, average: 4 });
   });
 });
