@@ -15,7 +15,16 @@ import type { Em } from '../server/src/db/orm.js';
 import { MetaSchema } from '../server/src/db/meta.entity.js';
 import type { Channel } from '../server/src/catalog/channel.logic.js';
 import { attributionFromUnits } from '../server/src/stats/attribution.store.js';
-import { countKeyString, rollupDeltas, tagKeyString, type Attribution, type Bucket, type RatingFacts } from '../server/src/stats/rollup.logic.js';
+import {
+  countKeyString,
+  dimensionKeyString,
+  rollupDeltas,
+  tagKeyString,
+  type Attribution,
+  type Bucket,
+  type DimensionDelta,
+  type RatingFacts,
+} from '../server/src/stats/rollup.logic.js';
 import { periodOf, SHANGHAI_OFFSET_MS, type Grain } from '../server/src/stats/period.logic.js';
 import { openBulkWriter } from '../server/src/db/bulk-writer.js';
 import { seedDemoRectification } from './demo-history.js';
@@ -197,6 +206,9 @@ async function writeHistory(app: SeedDeps, c: DemoCatalog, ids: Ids, options: Se
       }
       for (const rows of rollups.tagRows()) {
         await writer.addCounts('rollup_tag', ['bucket', 'scope', 'grain', 'period', 'channel', 'tag'], rows);
+      }
+      for (const rows of rollups.dimensionRows()) {
+        await writer.addCounts('rollup_dimension', ['bucket', 'scope', 'grain', 'period', 'channel', 'dimension', 'level'], rows);
       }
       rollups.clear();
     });
@@ -415,12 +427,13 @@ class HistoryState {
       b.services.push(pending.row);
     }
     const ratedAt = record.at.getTime();
+    const dimensions = record.dimensions ? JSON.stringify(record.dimensions) : null;
     b.ratings.push([
       id,
       service.id,
       kase.id,
       record.level,
-      record.dimensions ? JSON.stringify(record.dimensions) : null,
+      dimensions,
       record.tags.join(','),
       record.comment ?? null,
       record.channel,
@@ -436,6 +449,7 @@ class HistoryState {
       channel: record.channel,
       ratedAt,
       tags: record.tags,
+      dimensions,
     });
   }
 
@@ -573,6 +587,9 @@ class RollupAccumulator {
   private readonly counts = new CounterTable();
   private readonly tags = new CounterTable();
   private readonly templates = new Map<string, Template>();
+  /** Dimension counters (R3): few ratings score dimensions, so a plain map keyed like `rollupDeltas`'s. */
+  private readonly dimensions = new Map<string, DimensionDelta>();
+  private readonly attributions = new Map<string, Attribution>();
   private readonly scopes = new Interned(SCOPES, 'scope');
   private readonly channels = new Interned(CHANNELS, 'channel');
   private readonly tagCodes = new Interned(TAGS, 'tag');
@@ -582,7 +599,7 @@ class RollupAccumulator {
   private ratings = 0;
 
   get size(): number {
-    return this.counts.size + this.tags.size;
+    return this.counts.size + this.tags.size + this.dimensions.size;
   }
 
   /** Adds one counted rating whose attribution is identified by `attributionKey` (computed on first use). */
@@ -619,6 +636,27 @@ class RollupAccumulator {
       }
     }
     if (check) this.spotCheck(a ?? attribution(), facts, countKeys!, tagKeys!);
+    if (facts.dimensions) {
+      let full = this.attributions.get(attributionKey);
+      if (!full) this.attributions.set(attributionKey, (full = a ?? attribution()));
+      for (const d of rollupDeltas(full, facts, 1).dimensions ?? []) {
+        const key = dimensionKeyString(d);
+        const existing = this.dimensions.get(key);
+        if (existing) existing.n += d.n;
+        else this.dimensions.set(key, d);
+      }
+    }
+  }
+
+  /** Dimension rows `[bucket, scope, grain, period, channel, dimension, level, n]` in key order, in batches. */
+  *dimensionRows(): Generator<unknown[][]> {
+    const keys = [...this.dimensions.keys()].sort();
+    for (let i = 0; i < keys.length; i += ROWS_PER_BATCH) {
+      yield keys.slice(i, i + ROWS_PER_BATCH).map((key) => {
+        const d = this.dimensions.get(key)!;
+        return [d.bucket, d.scope, d.grain, d.period, d.channel, d.dimension, d.level, d.n];
+      });
+    }
   }
 
   /** Count rows `[bucket, scope, grain, period, channel, level, is_default, n]` in key order, in batches. */
@@ -658,6 +696,7 @@ class RollupAccumulator {
   clear(): void {
     this.counts.clear();
     this.tags.clear();
+    this.dimensions.clear();
   }
 
   /**

@@ -62,6 +62,9 @@ describe('workspace figures and assessment pages', () => {
     expect(await page.textContent('[data-testid=dept-dimensions]')).toContain('服务态度');
     // Compared with its own previous period of the same length (nothing rated then).
     expect(await page.textContent('[data-testid=dept-previous-total]')).toBe('上一周期：0');
+    // The dimensions as a bar chart, and the comparison with peers and the previous period (R3, R22).
+    expect(await page.textContent('[data-testid=dept-dimension-chart]')).toContain('服务态度');
+    expect(await page.textContent('[data-testid=dept-comparison]')).toContain('同级中位数');
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath('workspace-department.png'), fullPage: true });
     await page.close();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { attachmentNames, clockText, deadlineDay, QUEUES, shanghaiTime, toCsv } from '../../dashboard/src/workspace/workspace.logic.js';
+import { attachmentNames, clockText, deadlineDay, deltaText, QUEUES, shanghaiTime, toCsv } from '../../dashboard/src/workspace/workspace.logic.js';
+import { translate } from '../../dashboard/src/i18n/index.js';
+import { en } from '../../dashboard/src/i18n/en.js';
 
 const due = '2026-12-05T16:00:00.000Z'; // end of 5 Dec in Shanghai
 const at = (text: string) => new Date(`${text}+08:00`).getTime();
@@ -37,5 +39,17 @@ describe('toCsv', () => {
         ['a,"b"', null],
       ]),
     ).toBe('名称,好评率\r\n东城区市场监督管理局,0.998\r\n"a,""b""",\r\n');
+  });
+});
+
+describe('department comparison deltas (R21, R22)', () => {
+  it('shows the direction with an arrow and the size in percentage points, levels or counts', () => {
+    expect(deltaText(2 / 3 - 1 / 2, 'rate')).toBe('↑ 16.7个百分点');
+    expect(deltaText(-0.5, 'rate')).toBe('↓ 50.0个百分点');
+    expect(deltaText(1 / 3, 'level')).toBe('↑ 0.33');
+    expect(deltaText(-2, 'count')).toBe('↓ 2');
+    expect(deltaText(0.00001, 'rate')).toBe('→ 0个百分点');
+    expect(deltaText(null, 'rate')).toBe('—');
+    expect(deltaText(0.1, 'rate', (key, params) => translate(en, key, params))).toBe('↑ 10.0 pp');
   });
 });

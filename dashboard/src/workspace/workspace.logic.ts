@@ -128,3 +128,18 @@ export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number | null |
   };
   return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
+
+/**
+ * A change between two figures as the department page shows it: an arrow (↑ better or more, ↓ less,
+ * → none) and the size; rates in percentage points, levels to two decimals, counts whole. "—" when unknown.
+ */
+export function deltaText(delta: number | null | undefined, kind: 'rate' | 'level' | 'count', t: Translate = chinese): string {
+  if (delta === null || delta === undefined || !Number.isFinite(delta)) return '—';
+  const size = kind === 'rate' ? Math.abs(delta * 100) : Math.abs(delta);
+  const digits = kind === 'count' ? 0 : kind === 'rate' ? 1 : 2;
+  const rounded = Number(size.toFixed(digits));
+  if (rounded === 0) return `→ ${kind === 'rate' ? t('ws.dept.points', { n: '0' }) : '0'}`;
+  const arrow = delta > 0 ? '↑' : '↓';
+  const text = rounded.toFixed(digits);
+  return `${arrow} ${kind === 'rate' ? t('ws.dept.points', { n: text }) : text}`;
+}

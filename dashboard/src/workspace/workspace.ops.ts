@@ -17,6 +17,7 @@ import ranking from '../../../schema/operations/assessment-ranking.graphql?raw';
 import supervisionList from '../../../schema/operations/supervision-list.graphql?raw';
 import reviewSupervision from '../../../schema/operations/review-supervision-entry.graphql?raw';
 import departmentFigures from '../../../schema/operations/department-figures.graphql?raw';
+import figureComparison from '../../../schema/operations/figure-comparison.graphql?raw';
 import problems from '../../../schema/operations/common-problems.graphql?raw';
 import outboxStatus from '../../../schema/operations/outbox-status.graphql?raw';
 import retryOutbox from '../../../schema/operations/retry-outbox-record.graphql?raw';
@@ -46,7 +47,9 @@ export const wsOps = {
   discardOutbox,
   ranking,
   departmentFigures,
-  previousOverview: 'query ($filter: StatsFilter) { overview(filter: $filter) { total goodRate bad } }',
+  figureComparison,
+  /** The department page reloads when its scope's overview changes (the big screen's live topic). */
+  overviewLive: 'subscription ($filter: StatsFilter) { overviewChanged(filter: $filter) { seq } }',
   supervisionList,
   reviewSupervision,
   fraudSignals,

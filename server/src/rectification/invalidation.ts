@@ -41,9 +41,10 @@ export async function invalidateRating(
       channel: rating.channel,
       ratedAt: rating.ratedAt,
       tags: rating.tags ? rating.tags.split(',') : [],
+      dimensions: rating.dimensions,
     },
     -1,
   );
-  await applyRollupDeltas(tx, deltas.counts, deltas.tags);
+  await applyRollupDeltas(tx, deltas.counts, deltas.tags, deltas.dimensions);
   return { scopes: scopesOf(attribution) };
 }

@@ -1,7 +1,17 @@
 import type { Dialect } from '../db/orm.js';
 import type { Em } from '../db/orm.js';
 import { attributionFromUnits } from './attribution.store.js';
-import { countKeyString, mergeDeltas, rollupDeltas, tagKeyString, type Bucket, type CountDelta, type TagDelta } from './rollup.logic.js';
+import {
+  countKeyString,
+  dimensionKeyString,
+  mergeDeltas,
+  rollupDeltas,
+  tagKeyString,
+  type Bucket,
+  type CountDelta,
+  type DimensionDelta,
+  type TagDelta,
+} from './rollup.logic.js';
 import type { Grain } from './period.logic.js';
 
 /**
@@ -12,10 +22,15 @@ import type { Grain } from './period.logic.js';
 
 const PAGE = 2000;
 
-export interface Recount {
+export interface Recount extends StoredRollups {
   ratings: number;
+}
+
+export interface StoredRollups {
   counts: Map<string, CountDelta>;
   tags: Map<string, TagDelta>;
+  /** The seven dimensions (R3), recounted from each rating's `dimensions` JSON. */
+  dimensions: Map<string, DimensionDelta>;
 }
 
 interface RatingRow {
@@ -25,6 +40,7 @@ interface RatingRow {
   channel: string;
   rated_at: number | string;
   tags: string;
+  dimensions: string | null;
   kind: string;
   staff_id: number | null;
 }
@@ -49,11 +65,13 @@ export async function recountRollups(em: Em): Promise<Recount> {
   const tags: TagDelta[] = [];
   const mergedCounts = new Map<string, CountDelta>();
   const mergedTags = new Map<string, TagDelta>();
+  const dimensions: DimensionDelta[] = [];
+  const mergedDimensions = new Map<string, DimensionDelta>();
   let ratings = 0;
   let afterId = 0;
   for (;;) {
     const page = await em.execute<RatingRow[]>(
-      `select r.id, r.level, r.is_default, r.channel, r.rated_at, r.tags, c.kind, s.staff_id
+      `select r.id, r.level, r.is_default, r.channel, r.rated_at, r.tags, r.dimensions, c.kind, s.staff_id
          from rating r
          join service s on s.id = r.service_id
          join case_record c on c.id = r.case_id
@@ -102,17 +120,20 @@ export async function recountRollups(em: Em): Promise<Recount> {
           channel: r.channel,
           ratedAt: Number(r.rated_at),
           tags: r.tags ? r.tags.split(',') : [],
+          dimensions: r.dimensions,
         },
         1,
       );
       counts.push(...deltas.counts);
       tags.push(...deltas.tags);
+      if (deltas.dimensions) dimensions.push(...deltas.dimensions);
     }
     // Merge page by page so memory follows the number of distinct counters, not of ratings.
     mergeInto(mergedCounts, counts.splice(0), countKeyString);
     mergeInto(mergedTags, tags.splice(0), tagKeyString);
+    mergeInto(mergedDimensions, dimensions.splice(0), dimensionKeyString);
   }
-  return { ratings, counts: mergedCounts, tags: mergedTags };
+  return { ratings, counts: mergedCounts, tags: mergedTags, dimensions: mergedDimensions };
 }
 
 function mergeInto<T extends { n: number }>(target: Map<string, T>, rows: T[], keyOf: (row: T) => string): void {
@@ -124,9 +145,10 @@ function mergeInto<T extends { n: number }>(target: Map<string, T>, rows: T[], k
 }
 
 /** The stored counters, keyed like the recount (rows with n = 0 count as absent). */
-export async function readRollups(em: Em): Promise<{ counts: Map<string, CountDelta>; tags: Map<string, TagDelta> }> {
+export async function readRollups(em: Em): Promise<StoredRollups> {
   const counts = new Map<string, CountDelta>();
   const tags = new Map<string, TagDelta>();
+  const dimensions = new Map<string, DimensionDelta>();
   const countRows = await em.execute<
     Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; level: number; is_default: number; n: number | string }>
   >('select bucket, scope, grain, period, channel, level, is_default, n from rollup_count where n <> 0');
@@ -158,22 +180,35 @@ export async function readRollups(em: Em): Promise<{ counts: Map<string, CountDe
     };
     tags.set(tagKeyString(row), row);
   }
-  return { counts, tags };
+  const dimensionRows = await em.execute<
+    Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; dimension: string; level: number; n: number | string }>
+  >('select bucket, scope, grain, period, channel, dimension, level, n from rollup_dimension where n <> 0');
+  for (const r of dimensionRows) {
+    const row: DimensionDelta = {
+      bucket: r.bucket as Bucket,
+      scope: r.scope,
+      grain: r.grain as Grain,
+      period: Number(r.period),
+      channel: r.channel,
+      dimension: r.dimension,
+      level: Number(r.level),
+      n: Number(r.n),
+    };
+    dimensions.set(dimensionKeyString(row), row);
+  }
+  return { counts, tags, dimensions };
 }
 
 export interface RollupDifference {
-  table: 'rollup_count' | 'rollup_tag';
-  /** `bucket|scope|grain|period|channel|level|default` or `bucket|scope|grain|period|channel|tag`. */
+  table: 'rollup_count' | 'rollup_tag' | 'rollup_dimension';
+  /** `bucket|scope|grain|period|channel|level|default`, `bucket|scope|grain|period|channel|tag` or `…|channel|dimension|level`. */
   key: string;
   expected: number;
   stored: number;
 }
 
 /** Every counter whose stored value differs from the recount (missing, wrong or extra). */
-export function diffRollups(
-  expected: { counts: Map<string, CountDelta>; tags: Map<string, TagDelta> },
-  stored: { counts: Map<string, CountDelta>; tags: Map<string, TagDelta> },
-): RollupDifference[] {
+export function diffRollups(expected: StoredRollups, stored: StoredRollups): RollupDifference[] {
   const out: RollupDifference[] = [];
   const compare = (table: RollupDifference['table'], exp: Map<string, { n: number }>, got: Map<string, { n: number }>) => {
     for (const [key, row] of exp) {
@@ -184,6 +219,7 @@ export function diffRollups(
   };
   compare('rollup_count', expected.counts, stored.counts);
   compare('rollup_tag', expected.tags, stored.tags);
+  compare('rollup_dimension', expected.dimensions, stored.dimensions);
   return out.sort((a, b) => a.table.localeCompare(b.table) || a.key.localeCompare(b.key));
 }
 
@@ -191,6 +227,7 @@ export interface RebuildReport {
   ratings: number;
   countRows: number;
   tagRows: number;
+  dimensionRows: number;
   differences: RollupDifference[];
   fixed: boolean;
   ms: number;
@@ -213,7 +250,7 @@ export async function rebuildRollups(em: Em, options: RebuildOptions): Promise<R
   return em.transactional(async (tx) => {
     const t = tx as Em;
     if (fix) {
-      if (options.dialect === 'postgresql') await t.execute('lock table rollup_count, rollup_tag in share row exclusive mode', [], 'run');
+      if (options.dialect === 'postgresql') await t.execute('lock table rollup_count, rollup_tag, rollup_dimension in share row exclusive mode', [], 'run');
       else await t.execute('delete from rollup_count where 1 = 0', [], 'run');
     } else if (options.dialect === 'postgresql') {
       await t.execute('set transaction isolation level repeatable read', [], 'run');
@@ -226,6 +263,7 @@ export async function rebuildRollups(em: Em, options: RebuildOptions): Promise<R
       ratings: expected.ratings,
       countRows: expected.counts.size,
       tagRows: expected.tags.size,
+      dimensionRows: expected.dimensions.size,
       differences,
       fixed: fix && differences.length > 0,
       ms: Date.now() - started,
@@ -249,6 +287,23 @@ async function applyDifferences(em: Em, expected: Recount, differences: RollupDi
           `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values (?, ?, ?, ?, ?, ?, ?, ?)
            on conflict (bucket, scope, grain, period, channel, level, is_default) do update set n = excluded.n`,
           [row.bucket, row.scope, row.grain, row.period, row.channel, row.level, row.isDefault ? 1 : 0, row.n],
+          'run',
+        );
+      }
+    } else if (d.table === 'rollup_dimension') {
+      const [bucket, scope, grain, period, channel, dimension, level] = splitKey(d.key, 7);
+      if (d.expected === 0) {
+        await em.execute(
+          'delete from rollup_dimension where bucket = ? and scope = ? and grain = ? and period = ? and channel = ? and dimension = ? and level = ?',
+          [bucket, scope, grain, Number(period), channel, dimension, Number(level)],
+          'run',
+        );
+      } else {
+        const row = expected.dimensions.get(d.key)!;
+        await em.execute(
+          `insert into rollup_dimension (bucket, scope, grain, period, channel, dimension, level, n) values (?, ?, ?, ?, ?, ?, ?, ?)
+           on conflict (bucket, scope, grain, period, channel, dimension, level) do update set n = excluded.n`,
+          [row.bucket, row.scope, row.grain, row.period, row.channel, row.dimension, row.level, row.n],
           'run',
         );
       }

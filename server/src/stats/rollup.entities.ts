@@ -53,4 +53,34 @@ export const RollupTagSchema = new EntitySchema<RollupTag>({
   },
 });
 
-export const statsEntities = [RollupCountSchema, RollupTagSchema];
+/**
+ * The seven dimensions (R3) counted like the levels: one row per bucket × scope × period (all-time,
+ * month, day) × channel × dimension × level 1–5, written in the rating's transaction and subtracted
+ * again by an invalidation (R18), like `rollup_count`.
+ */
+export interface RollupDimension {
+  bucket: string;
+  scope: string;
+  grain: string;
+  period: number;
+  channel: string;
+  dimension: string;
+  level: number;
+  n: number;
+}
+export const RollupDimensionSchema = new EntitySchema<RollupDimension>({
+  name: 'RollupDimension',
+  tableName: 'rollup_dimension',
+  properties: {
+    bucket: { ...str(1), primary: true },
+    scope: { ...str(40), primary: true },
+    grain: { ...str(1), primary: true },
+    period: { ...int, primary: true },
+    channel: { ...str(16), primary: true },
+    dimension: { ...str(16), primary: true },
+    level: { ...int, primary: true },
+    n: int,
+  },
+});
+
+export const statsEntities = [RollupCountSchema, RollupTagSchema, RollupDimensionSchema];

@@ -1,5 +1,6 @@
 import { periodOf, type Grain } from './period.logic.js';
 import { scopeKey } from '../common/scope-key.js';
+import { DIMENSIONS } from '../catalog/levels.logic.js';
 
 /** 'H' handled-case figures; 'C' consultation figures, kept apart (R10). */
 export type Bucket = 'H' | 'C';
@@ -19,6 +20,8 @@ export interface RatingFacts {
   channel: string;
   ratedAt: number;
   tags: string[];
+  /** The stored `dimensions` JSON of the rating (R3), or null when it scored none. */
+  dimensions?: string | null;
 }
 
 export interface CountKey {
@@ -45,10 +48,48 @@ export interface TagDelta extends TagKey {
   n: number;
 }
 
+export interface DimensionKey {
+  bucket: Bucket;
+  scope: string;
+  grain: Grain;
+  period: number;
+  channel: string;
+  dimension: string;
+  level: number;
+}
+export interface DimensionDelta extends DimensionKey {
+  n: number;
+}
+
 /** Counter changes a unit of work made; the group commit applies them once per group, merged with the others'. */
 export interface Counted {
   counts: CountDelta[];
   tags: TagDelta[];
+  /** Empty unless the rating scored some of the seven dimensions (R3). */
+  dimensions?: DimensionDelta[];
+}
+
+const DIMENSION_KEYS = new Set<string>(DIMENSIONS.map((d) => d.key));
+
+/**
+ * The dimension levels of a stored `dimensions` JSON (R3): known keys with an integer level 1–5, in
+ * key order; anything else (unparsable text, unknown keys, other values) is not counted.
+ */
+export function parseDimensions(text: string | null | undefined): Array<{ dimension: string; level: number }> {
+  if (!text) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
+  const out: Array<{ dimension: string; level: number }> = [];
+  for (const [dimension, level] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!DIMENSION_KEYS.has(dimension) || typeof level !== 'number' || !Number.isInteger(level) || level < 1 || level > 5) continue;
+    out.push({ dimension, level });
+  }
+  return out.sort((a, b) => (a.dimension < b.dimension ? -1 : a.dimension > b.dimension ? 1 : 0));
 }
 
 export const TOTAL_SCOPE = scopeKey.total;
@@ -73,6 +114,8 @@ function grainsFor(scope: string): Grain[] {
 export function rollupDeltas(a: Attribution, facts: RatingFacts, sign: 1 | -1): Counted {
   const counts: CountDelta[] = [];
   const tags: TagDelta[] = [];
+  const dimensions: DimensionDelta[] = [];
+  const scored = parseDimensions(facts.dimensions);
   for (const scope of scopesOf(a)) {
     for (const grain of grainsFor(scope)) {
       const period = periodOf(facts.ratedAt, grain);
@@ -88,9 +131,11 @@ export function rollupDeltas(a: Attribution, facts: RatingFacts, sign: 1 | -1): 
       });
       if (grain === 'H') continue;
       for (const tag of facts.tags) tags.push({ bucket: a.bucket, scope, grain, period, channel: facts.channel, tag, n: sign });
+      for (const d of scored)
+        dimensions.push({ bucket: a.bucket, scope, grain, period, channel: facts.channel, dimension: d.dimension, level: d.level, n: sign });
     }
   }
-  return { counts, tags };
+  return scored.length > 0 ? { counts, tags, dimensions } : { counts, tags };
 }
 
 export function countKeyString(k: CountKey): string {
@@ -99,6 +144,10 @@ export function countKeyString(k: CountKey): string {
 
 export function tagKeyString(k: TagKey): string {
   return `${k.bucket}|${k.scope}|${k.grain}|${k.period}|${k.channel}|${k.tag}`;
+}
+
+export function dimensionKeyString(k: DimensionKey): string {
+  return `${k.bucket}|${k.scope}|${k.grain}|${k.period}|${k.channel}|${k.dimension}|${k.level}`;
 }
 
 /** Sums deltas by key, dropping zeros; used to batch many ratings into one write and to recount. */

@@ -1,6 +1,15 @@
 import type { Em } from '../db/orm.js';
 import { sqlOf } from '../db/sql.js';
-import { countKeyString, mergeDeltas, tagKeyString, type CountDelta, type Counted, type TagDelta } from './rollup.logic.js';
+import {
+  countKeyString,
+  dimensionKeyString,
+  mergeDeltas,
+  tagKeyString,
+  type CountDelta,
+  type Counted,
+  type DimensionDelta,
+  type TagDelta,
+} from './rollup.logic.js';
 
 const CHUNK = 200;
 
@@ -14,7 +23,12 @@ export async function applyGroupDeltas(tx: Em, counted: Counted[]): Promise<void
     counted.flatMap((c) => c.tags),
     tagKeyString,
   );
-  await applyRollupDeltas(tx, [...counts.values()], [...tags.values()]);
+  // Only ratings that scored dimensions (R3) carry dimension deltas: a group without any writes no third upsert.
+  const dimensions = mergeDeltas(
+    counted.flatMap((c) => c.dimensions ?? []),
+    dimensionKeyString,
+  );
+  await applyRollupDeltas(tx, [...counts.values()], [...tags.values()], [...dimensions.values()]);
 }
 
 /**
@@ -22,10 +36,16 @@ export async function applyGroupDeltas(tx: Em, counted: Counted[]): Promise<void
  * go in key order, so concurrent writers (PostgreSQL) lock the counter rows in one global order and
  * queue behind each other instead of deadlocking.
  */
-export async function applyRollupDeltas(em: Em, unsortedCounts: CountDelta[], unsortedTags: TagDelta[]): Promise<void> {
+export async function applyRollupDeltas(
+  em: Em,
+  unsortedCounts: CountDelta[],
+  unsortedTags: TagDelta[],
+  unsortedDimensions: DimensionDelta[] = [],
+): Promise<void> {
   const sql = await sqlOf(em);
   const counts = sortedBy(unsortedCounts, countKeyString);
   const tags = sortedBy(unsortedTags, tagKeyString);
+  const dimensions = sortedBy(unsortedDimensions, dimensionKeyString);
   for (let i = 0; i < counts.length; i += CHUNK) {
     const rows = counts.slice(i, i + CHUNK);
     await sql.run(
@@ -42,6 +62,15 @@ export async function applyRollupDeltas(em: Em, unsortedCounts: CountDelta[], un
         rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ') +
         ` on conflict (bucket, scope, grain, period, channel, tag) do update set n = rollup_tag.n + excluded.n`,
       rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, r.channel, r.tag, r.n]),
+    );
+  }
+  for (let i = 0; i < dimensions.length; i += CHUNK) {
+    const rows = dimensions.slice(i, i + CHUNK);
+    await sql.run(
+      `insert into rollup_dimension (bucket, scope, grain, period, channel, dimension, level, n) values ` +
+        rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ') +
+        ` on conflict (bucket, scope, grain, period, channel, dimension, level) do update set n = rollup_dimension.n + excluded.n`,
+      rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, r.channel, r.dimension, r.level, r.n]),
     );
   }
 }

@@ -599,3 +599,27 @@ export function countDimensions(
     return { key: d.key, name: d.name, rated: s.rated, average: ratio(s.sum, s.rated), good: s.good, goodRate: ratio(s.good, s.rated) };
   });
 }
+
+/**
+ * The seven dimensions (R3) from their rollup cells (dimension × level → count), in the guide's order;
+ * a dimension scored by fewer than `minCount` ratings is withheld (public minimum), as in `countDimensions`.
+ */
+export function dimensionFiguresOf(
+  cells: Iterable<{ dimension: string; level: number; n: number }>,
+  definitions: ReadonlyArray<{ key: string; name: string }>,
+  minCount: number,
+): DimensionFigure[] {
+  const sums = new Map(definitions.map((d) => [d.key, { rated: 0, sum: 0, good: 0 }]));
+  for (const cell of cells) {
+    const s = sums.get(cell.dimension);
+    if (!s || cell.level < 1 || cell.level > 5 || cell.n === 0) continue;
+    s.rated += cell.n;
+    s.sum += cell.level * cell.n;
+    if (cell.level >= GOOD_MIN_LEVEL) s.good += cell.n;
+  }
+  return definitions.map((d) => {
+    const s = sums.get(d.key)!;
+    if (isSuppressed(s.rated, minCount)) return { key: d.key, name: d.name, rated: null, average: null, good: null, goodRate: null };
+    return { key: d.key, name: d.name, rated: s.rated, average: ratio(s.sum, s.rated), good: s.good, goodRate: ratio(s.good, s.rated) };
+  });
+}

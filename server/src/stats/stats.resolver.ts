@@ -2,7 +2,19 @@ import { Arg, Authorized, Ctx, Int, Query, Resolver, Root, Subscription } from '
 import type { Context } from '../common/context.js';
 import { liveSnapshots, type LiveDeps } from './live-topics.js';
 import { breakdown, dimensionFigures, hotTags, overview, trend } from './stats.service.js';
-import { Breakdown, BreakdownByEnum, Dimensions, HotTags, Overview, RatingFeed, StatsFilter, Trend, TrendGranularityEnum } from './stats.types.js';
+import { figureComparison } from './comparison.service.js';
+import {
+  Breakdown,
+  BreakdownByEnum,
+  Dimensions,
+  FigureComparison,
+  HotTags,
+  Overview,
+  RatingFeed,
+  StatsFilter,
+  Trend,
+  TrendGranularityEnum,
+} from './stats.types.js';
 
 // Every field admits any caller: who may read which scope (per-staff figures, a department's own
 // subtree, a supervisor's region, the public minimum) is decided in stats.service, for queries and
@@ -48,9 +60,21 @@ export class StatsQueryResolver {
   }
 
   @Authorized('public')
-  @Query(() => Dimensions, { description: 'The seven optional dimensions (R3) over a day range (default: the last 30 days)' })
+  @Query(() => Dimensions, { description: 'The seven optional dimensions (R3) over any period (default: all time), from their rollups' })
   dimensions(@Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null, @Ctx() { app, actor }: Context<LiveDeps>): Promise<Dimensions> {
     return dimensionFigures(app, actor, filter);
+  }
+
+  @Authorized('department', 'supervisor', 'admin')
+  @Query(() => FigureComparison, {
+    description:
+      'A department or region next to its own previous period of equal length and its peers (same kind, same parent): good rate, ratings, mean level, each dimension (R3, R21, R22)',
+  })
+  figureComparison(
+    @Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null,
+    @Ctx() { app, actor }: Context<LiveDeps>,
+  ): Promise<FigureComparison> {
+    return figureComparison(app, actor, filter);
   }
 }
 

@@ -4,10 +4,10 @@ import type { Kernel } from '../common/kernel.js';
 import type { Database, Em } from '../db/orm.js';
 import type { TagDictionary } from '../catalog/catalog.service.js';
 import { DIMENSIONS, LEVELS } from '../catalog/levels.logic.js';
-import { addDays, dayStartMs } from './period.logic.js';
+import { dayStartMs } from './period.logic.js';
 import {
   bucketStartIso,
-  countDimensions,
+  dimensionFiguresOf,
   buildBreakdownRows,
   buildOverview,
   CHANNEL_NAMES,
@@ -47,8 +47,8 @@ import { accessFor, assertFiguresOpen, feedViewOf, minCountFor, needsScopeFacts,
  * Read side of the live figures (R21). Every query reads rollup rows only, never the ratings table
  * (except the rating feed, which reads the latest N rows by primary key), in a small constant number
  * of statements whatever the data size: overview 1, breakdown 1, trend 1, hot tags 2, plus at most
- * one catalog lookup when an official's scope has to be checked. The seven dimensions (R3) are the
- * exception: they are counted from the valid ratings of a bounded day range (`dimensionFigures`).
+ * one catalog lookup when an official's scope has to be checked. The seven dimensions (R3) are read
+ * from their own rollups like the levels (`dimensionFigures`).
  */
 
 /** A filter resolved for one caller: defaults applied, access checked, suppression decided. */
@@ -161,50 +161,33 @@ export interface DimensionsBody {
 }
 
 /**
- * The seven dimensions (R3) of a scope over a day range (default: the last 30 days). Unlike the other
- * figures these are read from the valid ratings of the range (one statement over the rated_at index),
- * not from rollups; access and the public minimum are decided as for every figure.
+ * The seven dimensions (R3) of a scope over any period (default: all time, like the overview), read
+ * from the dimension rollups in one statement; access and the public minimum are decided as for
+ * every figure.
  */
 export async function dimensionFigures(app: StatsDeps, actor: Actor, input: StatsFilterInput | null | undefined): Promise<Snapshot<DimensionsBody>> {
   const em = fork(app);
   const q = await resolveStatsQuery(app, em, actor, input, false);
-  const today = todayOf(app.clock.now().getTime());
-  const toDay = q.filter.toDay ?? today;
-  const fromDay = q.filter.fromDay ?? addDays(toDay, -29);
-  const [fromMs, toMs] = dayBoundsMs(fromDay, toDay);
-  const params: unknown[] = [fromMs, toMs];
-  let where = `r.valid = true and r.assess_number = 1 and r.rated_at >= ? and r.rated_at < ? and r.dimensions is not null
-    and exists (select 1 from case_record k where k.id = r.case_id and k.kind ${q.filter.bucket === 'C' ? '=' : '<>'} 'CONSULTATION')`;
-  const scope = q.filter.scope;
-  if (scope.kind === 'DEPARTMENT') {
-    where += ' and exists (select 1 from case_unit cu join department d on d.id = cu.department_id where cu.case_id = r.case_id and d.path like ?)';
-    params.push(`%/${scope.id}/%`);
-  } else if (scope.kind === 'REGION') {
-    where += ' and exists (select 1 from case_unit cu join department d on d.id = cu.department_id where cu.case_id = r.case_id and d.region_code like ?)';
-    params.push(`${regionPrefix(scope.code)}%`);
-  } else if (scope.kind === 'ITEM') {
-    where += ' and exists (select 1 from case_unit cu where cu.case_id = r.case_id and cu.item_id = ?)';
-    params.push(scope.id);
-  } else if (scope.kind === 'STAFF') {
-    where += ' and exists (select 1 from service sv where sv.id = r.service_id and sv.staff_id = ?)';
-    params.push(scope.id);
-  }
-  if (q.filter.channel) {
-    where += ' and r.channel = ?';
-    params.push(q.filter.channel);
-  }
-  const rows = await em.execute<Array<{ dimensions: string | null }>>(`select r.dimensions from rating r where ${where}`, params);
-  return stamp(
-    {
-      scope: q.scopeKey,
-      dimensions: countDimensions(
-        rows.map((r) => r.dimensions),
-        DIMENSIONS,
-        q.minCount,
-      ),
-    },
-    app,
+  return stamp(await computeDimensions(em, q), app);
+}
+
+/** One statement: the dimension × level cells of one scope over the filter's periods. */
+export async function computeDimensions(em: Em, q: StatsQuery): Promise<DimensionsBody> {
+  const where = rollupWhere(q, 'r');
+  const rows = await em.execute<Array<{ dimension: string; level: number; n: number | string }>>(
+    `select r.dimension, r.level, sum(r.n) as n from rollup_dimension r
+      where r.scope = ? and ${where.sql}
+      group by r.dimension, r.level`,
+    [q.scopeKey, ...where.params],
   );
+  return {
+    scope: q.scopeKey,
+    dimensions: dimensionFiguresOf(
+      rows.map((r) => ({ dimension: r.dimension, level: Number(r.level), n: Number(r.n) })),
+      DIMENSIONS,
+      q.minCount,
+    ),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,7 +532,7 @@ function rollupWhere(q: StatsQuery, a: string): { sql: string; params: unknown[]
   return { sql, params };
 }
 
-function rangeWhere(ranges: PeriodRange[], a: string): { sql: string; params: unknown[] } {
+export function rangeWhere(ranges: PeriodRange[], a: string): { sql: string; params: unknown[] } {
   if (ranges.length === 0) return { sql: '1 = 0', params: [] };
   return {
     sql: `(${ranges.map(() => `(${a}.grain = ? and ${a}.period between ? and ?)`).join(' or ')})`,

@@ -165,3 +165,40 @@ export class RatingFeed {
   @Field(() => Float) seq!: number;
   @Field(() => String) asOf!: string;
 }
+
+@ObjectType({ description: 'One dimension (R3) in a comparison' })
+export class ComparedDimension {
+  @Field(() => String) key!: string;
+  @Field(() => String) name!: string;
+  @Field(() => Float, { nullable: true, description: 'Ratings that scored it (a median or mean may be fractional; a delta may be negative)' })
+  rated!: number | null;
+  @Field(() => Float, { nullable: true }) goodRate!: number | null;
+}
+
+@ObjectType({ description: 'The figures a comparison sets side by side; null where unknown or withheld (public minimum)' })
+export class ComparedFigures {
+  @Field(() => Float, { nullable: true, description: 'Valid ratings, defaults included' }) ratings!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Levels 5–3 over all ratings' }) goodRate!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Mean overall level 1–5' }) averageLevel!: number | null;
+  @Field(() => [ComparedDimension]) dimensions!: ComparedDimension[];
+}
+
+@ObjectType({ description: 'A department or region next to its previous period of equal length and its peer group (R21, R22)' })
+export class FigureComparison {
+  @Field(() => String) scope!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'Which units are its peers' }) peerGroup!: string;
+  @Field(() => Int, { description: 'Peers (the unit itself not counted)' }) peers!: number;
+  @Field(() => String, { description: 'YYYY-MM-DD; without a range the last 30 days' }) from!: string;
+  @Field(() => String) to!: string;
+  @Field(() => String) previousFrom!: string;
+  @Field(() => String) previousTo!: string;
+  @Field(() => ComparedFigures) unit!: ComparedFigures;
+  @Field(() => ComparedFigures) previous!: ComparedFigures;
+  @Field(() => ComparedFigures, { description: 'Over the peers whose figure is known to the caller' }) peerMedian!: ComparedFigures;
+  @Field(() => ComparedFigures) peerMean!: ComparedFigures;
+  @Field(() => ComparedFigures, { description: 'unit − previous' }) versusPrevious!: ComparedFigures;
+  @Field(() => ComparedFigures, { description: 'unit − peer median' }) versusPeerMedian!: ComparedFigures;
+  @Field(() => Float) seq!: number;
+  @Field(() => String) asOf!: string;
+}

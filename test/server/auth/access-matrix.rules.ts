@@ -20,6 +20,7 @@ export const RULES: Record<string, typeof ANYONE | readonly Role[]> = {
   'query commonProblems': ['department', 'supervisor', 'hotline', 'admin'],
   'query departments': ANYONE,
   'query dimensions': ANYONE,
+  'query figureComparison': ['department', 'supervisor', 'admin'],
   'query fraudSignals': ['department', 'supervisor', 'admin', 'auditor'],
   'query halls': ANYONE,
   'query holidays': ['supervisor', 'admin', 'department'],

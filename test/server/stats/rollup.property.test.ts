@@ -25,9 +25,37 @@ afterAll(() => server.close());
 const OPERATIONS = Number(process.env.PROPERTY_OPERATIONS ?? 3000);
 const CHANNELS: Channel[] = ['PC', 'APP', 'MINI_PROGRAM', 'QR', 'SMS', 'HOTLINE', 'IMPORT', 'WINDOW', 'TERMINAL'];
 const TAGS: Record<number, string[]> = { 5: ['510', '517'], 4: ['406', '413'], 3: ['307', '314'], 2: ['207', '214'], 1: ['108', '115'] };
+const DIMENSION_KEYS = ['commitment', 'attitude', 'materials', 'efficiency', 'trips', 'mechanism', 'integrity'];
+
+/**
+ * The dimension counters (R3) recounted straight from the raw rows, independently of `rollupDeltas`:
+ * for the whole platform (scope T, all time) every valid first rating's `dimensions` JSON, per
+ * bucket, dimension and level.
+ */
+async function recountDimensionsFromRaw(em: Em): Promise<Map<string, number>> {
+  const rows = await em.execute<Array<{ dimensions: string; kind: string }>>(
+    `select r.dimensions, c.kind from rating r join case_record c on c.id = r.case_id
+      where r.valid = true and r.assess_number = 1 and r.dimensions is not null`,
+  );
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    for (const [key, level] of Object.entries(JSON.parse(row.dimensions) as Record<string, number>)) {
+      const k = `${row.kind === 'CONSULTATION' ? 'C' : 'H'}|${key}|${level}`;
+      out.set(k, (out.get(k) ?? 0) + 1);
+    }
+  }
+  return out;
+}
+
+async function storedTotalDimensions(em: Em): Promise<Map<string, number>> {
+  const rows = await em.execute<Array<{ bucket: string; dimension: string; level: number; n: number | string }>>(
+    `select bucket, dimension, level, sum(n) as n from rollup_dimension where scope = 'T' and grain = 'A' group by bucket, dimension, level having sum(n) <> 0`,
+  );
+  return new Map(rows.map((r) => [`${r.bucket}|${r.dimension}|${Number(r.level)}`, Number(r.n)]));
+}
 
 describe('rollups (R21)', () => {
-  it(`equal a recount from the raw rows after ${OPERATIONS} random operations of every kind (R9, R10, R11, R18)`, async () => {
+  it(`equal a recount from the raw rows, the seven dimensions included, after ${OPERATIONS} random operations of every kind (R3, R9, R10, R11, R18)`, async () => {
     const random = mulberry32(20261121);
     const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
     const system = (dept: 'market' | 'police' | 'social'): Actor => ({
@@ -98,6 +126,8 @@ describe('rollups (R21)', () => {
                 channel: pick(CHANNELS),
                 tags: random() < 0.7 ? [pick(TAGS[level]!)] : [],
                 comment: level <= 2 ? '有问题' : null,
+                dimensions:
+                  random() < 0.4 ? Object.fromEntries(DIMENSION_KEYS.filter(() => random() < 0.5).map((key) => [key, 1 + Math.floor(random() * 5)])) : null,
                 submissionId: random() < 0.5 ? `p${sent.length.toString().padStart(8, '0')}` : null,
               };
               const followUp = random() < 0.15;
@@ -137,6 +167,11 @@ describe('rollups (R21)', () => {
     const recount = await recountRollups(em);
     expect(recount.ratings).toBeGreaterThan(OPERATIONS / 10);
     expect(diffRollups(recount, await readRollups(em))).toEqual([]);
+    // R3: the dimension counters are there and equal a recount straight from the raw rows' JSON.
+    const rawDimensions = await recountDimensionsFromRaw(em);
+    expect(rawDimensions.size).toBeGreaterThan(10);
+    expect(await storedTotalDimensions(em)).toEqual(rawDimensions);
+    expect([...recount.dimensions.values()].some((d) => d.scope.startsWith('D:') && d.grain === 'D')).toBe(true);
     // The comparison itself notices a counter that is off by one.
     await em.execute(
       `update rollup_count set n = n + 1 where scope = 'T' and grain = 'A' and bucket = 'H' and level = 5 and channel = 'PC' and is_default = 0`,
@@ -145,6 +180,20 @@ describe('rollups (R21)', () => {
     await em.execute(
       `update rollup_count set n = n - 1 where scope = 'T' and grain = 'A' and bucket = 'H' and level = 5 and channel = 'PC' and is_default = 0`,
     );
+    const someDimension = [...recount.dimensions.values()][0]!;
+    const dimensionWhere = `bucket = ? and scope = ? and grain = ? and period = ? and channel = ? and dimension = ? and level = ?`;
+    const dimensionKey = [
+      someDimension.bucket,
+      someDimension.scope,
+      someDimension.grain,
+      someDimension.period,
+      someDimension.channel,
+      someDimension.dimension,
+      someDimension.level,
+    ];
+    await em.execute(`update rollup_dimension set n = n + 1 where ${dimensionWhere}`, dimensionKey);
+    expect(diffRollups(recount, await readRollups(em)).map((d) => d.table)).toEqual(['rollup_dimension']);
+    await em.execute(`update rollup_dimension set n = n - 1 where ${dimensionWhere}`, dimensionKey);
     // The run exercised what it claims to: duplicates were refused, defaults were recorded.
     expect(outcomes.get('ALREADY_RATED') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('defaults recorded') ?? 0).toBeGreaterThan(0);
@@ -154,7 +203,7 @@ describe('rollups (R21)', () => {
     expect(outcomes.get('resend') ?? 0).toBeGreaterThan(0);
     const followUps = await em.execute<Array<{ n: number | string }>>('select count(*) as n from rating where assess_number = 2');
     expect(Number(followUps[0]!.n)).toBeGreaterThan(0);
-  });
+  }, 600_000);
 
   it('stay exact when hundreds of ratings and registrations arrive at once (concurrent group commits on PostgreSQL)', async () => {
     const random = mulberry32(7);

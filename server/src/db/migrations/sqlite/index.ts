@@ -15,6 +15,7 @@ import { Migration20261130050700_accounts as M12 } from './Migration202611300507
 import { Migration20261130060200_sms_invitation as M13 } from './Migration20261130060200_sms_invitation.js';
 import { Migration20261130060400_bulletin as M14 } from './Migration20261130060400_bulletin.js';
 import { Migration20261130100000_schema_drift as M15 } from './Migration20261130100000_schema_drift.js';
+import { Migration20261130100300_rollup_dimension as M16 } from './Migration20261130100300_rollup_dimension.js';
 
 export const sqliteMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
@@ -33,4 +34,5 @@ export const sqliteMigrations = [
   { name: 'Migration20261130060200_sms_invitation', class: M13 },
   { name: 'Migration20261130060400_bulletin', class: M14 },
   { name: 'Migration20261130100000_schema_drift', class: M15 },
+  { name: 'Migration20261130100300_rollup_dimension', class: M16 },
 ];
