@@ -22,7 +22,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const OPERATIONS = Number(process.env.PROPERTY_OPERATIONS ?? 3000);
+// 3,000 in the SQLite run; the PostgreSQL run repeats 1,000 of them against the other store (its own
+// concurrency is the next test's subject). PROPERTY_OPERATIONS overrides.
+const OPERATIONS = Number(process.env.PROPERTY_OPERATIONS ?? (process.env.DATABASE_URL ? 1000 : 3000));
 const CHANNELS: Channel[] = ['PC', 'APP', 'MINI_PROGRAM', 'QR', 'SMS', 'HOTLINE', 'IMPORT', 'WINDOW', 'TERMINAL'];
 const TAGS: Record<number, string[]> = { 5: ['510', '517'], 4: ['406', '413'], 3: ['307', '314'], 2: ['207', '214'], 1: ['108', '115'] };
 const DIMENSION_KEYS = ['commitment', 'attitude', 'materials', 'efficiency', 'trips', 'mechanism', 'integrity'];
