@@ -65,7 +65,8 @@ async function liveRun(
   intervalMs: number,
   options: SubscribersOptions,
 ): Promise<{ run: LiveRun; frame: string }> {
-  const server = await startBenchServer(db.file, db.dataDir, { liveIntervalMs: intervalMs, minPublicRatings: 5 });
+  // Every subscriber comes from one loopback address: lift the per-address connection cap (200).
+  const server = await startBenchServer(db.file, db.dataDir, { liveIntervalMs: intervalMs, minPublicRatings: 5, wsMaxConnectionsPerIp: 1_000_000 });
   try {
     const app = server.app;
     const city = (await freshEm(app).execute<Array<{ code: string }>>(`select code from region where level = 'CITY' limit 1`))[0]!.code;
