@@ -20,5 +20,9 @@ export default defineConfig({
     // its server, the disk (synchronous=FULL) or PostgreSQL. Each file has its own databases, rate-limit
     // namespace and Redis channel. TEST_WORKERS overrides.
     maxWorkers: Number(process.env.TEST_WORKERS ?? 2),
+    // A worker keeps its loaded modules from one file to the next: every file imports the whole server,
+    // and importing it again for each file was the suite's largest single cost. Files share no state
+    // through modules (each starts its own servers with their own databases; stubs are undone in afterEach).
+    isolate: false,
   },
 });
