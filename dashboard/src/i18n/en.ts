@@ -742,7 +742,7 @@ export const en: Messages = {
     rectDue: 'Rectifications due',
     rectRate: 'Rectification rate',
     onTimeRate: 'On-time rate',
-    overdue: 'Overdue',
+    overdue: 'Overdue, open at period end',
     rank: 'Rank',
     unit: 'Unit',
     score: 'Score',

@@ -710,7 +710,7 @@ export const zhCN = {
     rectDue: '应整改件数',
     rectRate: '整改率',
     onTimeRate: '按期整改率',
-    overdue: '逾期未整改',
+    overdue: '逾期未整改（截至期末）',
     rank: '名次',
     unit: '单位',
     score: '综合得分',

@@ -203,7 +203,8 @@ export function headlineRows(h: BulletinHeadline): Array<[string, string]> {
     ['应整改件数', String(h.rectDue)],
     ['整改率', percent(h.rectRate)],
     ['按期整改率', percent(h.onTimeRate)],
-    ['逾期未整改', String(h.overdue)],
+    // Open at the period's end, whenever due: a case due earlier is not among the period's 应整改.
+    ['逾期未整改（截至期末）', String(h.overdue)],
   ];
 }
 
@@ -219,7 +220,8 @@ export function renderBulletinHtml(c: BulletinContent, opts: { fontCss?: string 
   const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(2));
   const barH = 18;
   const chartOf = (rows: BulletinRankingRow[]) => {
-    const top = rows.filter((r) => r.fairScore !== null).slice(0, 15);
+    // Ranked units only, as on the dashboard: an unranked unit's bar would read as a place.
+    const top = rows.filter((r) => r.rank !== null).slice(0, 15);
     return top.length
       ? `<svg width="640" height="${top.length * (barH + 6) + 10}" xmlns="http://www.w3.org/2000/svg">${top
           .map((r, i) => {
