@@ -144,56 +144,41 @@ function mergeInto<T extends { n: number }>(target: Map<string, T>, rows: T[], k
   }
 }
 
+/** The columns every rollup table shares, as the driver returns them. */
+interface StoredRow {
+  bucket: string;
+  scope: string;
+  grain: string;
+  period: number | string;
+  channel: string;
+  n: number | string;
+}
+
+/** Those shared columns as a delta's fields (bigints and 0/1 come back as strings or numbers). */
+function sharedFields(r: StoredRow): Pick<CountDelta, 'bucket' | 'scope' | 'grain' | 'period' | 'channel' | 'n'> {
+  return { bucket: r.bucket as Bucket, scope: r.scope, grain: r.grain as Grain, period: Number(r.period), channel: r.channel, n: Number(r.n) };
+}
+
 /** The stored counters, keyed like the recount (rows with n = 0 count as absent). */
 export async function readRollups(em: Em): Promise<StoredRollups> {
   const counts = new Map<string, CountDelta>();
   const tags = new Map<string, TagDelta>();
   const dimensions = new Map<string, DimensionDelta>();
-  const countRows = await em.execute<
-    Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; level: number; is_default: number; n: number | string }>
-  >('select bucket, scope, grain, period, channel, level, is_default, n from rollup_count where n <> 0');
-  for (const r of countRows) {
-    const row: CountDelta = {
-      bucket: r.bucket as Bucket,
-      scope: r.scope,
-      grain: r.grain as Grain,
-      period: Number(r.period),
-      channel: r.channel,
-      level: Number(r.level),
-      isDefault: Number(r.is_default) === 1,
-      n: Number(r.n),
-    };
+  const shared = 'bucket, scope, grain, period, channel';
+  for (const r of await em.execute<Array<StoredRow & { level: number; is_default: number }>>(
+    `select ${shared}, level, is_default, n from rollup_count where n <> 0`,
+  )) {
+    const row: CountDelta = { ...sharedFields(r), level: Number(r.level), isDefault: Number(r.is_default) === 1 };
     counts.set(countKeyString(row), row);
   }
-  const tagRows = await em.execute<
-    Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; tag: string; n: number | string }>
-  >('select bucket, scope, grain, period, channel, tag, n from rollup_tag where n <> 0');
-  for (const r of tagRows) {
-    const row: TagDelta = {
-      bucket: r.bucket as Bucket,
-      scope: r.scope,
-      grain: r.grain as Grain,
-      period: Number(r.period),
-      channel: r.channel,
-      tag: r.tag,
-      n: Number(r.n),
-    };
+  for (const r of await em.execute<Array<StoredRow & { tag: string }>>(`select ${shared}, tag, n from rollup_tag where n <> 0`)) {
+    const row: TagDelta = { ...sharedFields(r), tag: r.tag };
     tags.set(tagKeyString(row), row);
   }
-  const dimensionRows = await em.execute<
-    Array<{ bucket: string; scope: string; grain: string; period: number | string; channel: string; dimension: string; level: number; n: number | string }>
-  >('select bucket, scope, grain, period, channel, dimension, level, n from rollup_dimension where n <> 0');
-  for (const r of dimensionRows) {
-    const row: DimensionDelta = {
-      bucket: r.bucket as Bucket,
-      scope: r.scope,
-      grain: r.grain as Grain,
-      period: Number(r.period),
-      channel: r.channel,
-      dimension: r.dimension,
-      level: Number(r.level),
-      n: Number(r.n),
-    };
+  for (const r of await em.execute<Array<StoredRow & { dimension: string; level: number }>>(
+    `select ${shared}, dimension, level, n from rollup_dimension where n <> 0`,
+  )) {
+    const row: DimensionDelta = { ...sharedFields(r), dimension: r.dimension, level: Number(r.level) };
     dimensions.set(dimensionKeyString(row), row);
   }
   return { counts, tags, dimensions };
