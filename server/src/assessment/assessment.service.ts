@@ -3,6 +3,7 @@ import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/erro
 import type { Kernel } from '../common/kernel.js';
 import { scopeKey } from '../common/scope-key.js';
 import type { Database, Em } from '../db/orm.js';
+import { topDepartmentsOf } from '../catalog/catalog.service.js';
 import { isValidRegionCode, isWithinRegion, regionAncestors, regionLevelOf } from '../catalog/region.logic.js';
 import { regionPrefix } from '../stats/stats.logic.js';
 import { appendAudit } from '../auth/audit.service.js';
@@ -103,13 +104,7 @@ interface UnitRow {
 
 async function unitsOf(em: Em, g: Group): Promise<UnitRow[]> {
   if (g.kind === 'DEPARTMENTS') {
-    // The top departments located in the region: sub-units in the same region are inside their parent's figures.
-    const rows = await em.execute<Array<{ id: number; name: string; path: string }>>(
-      `select c.id, c.name, c.path from department c
-        where c.region_code = ? and (c.parent_id is null or not exists (
-              select 1 from department p where p.id = c.parent_id and p.region_code = c.region_code))`,
-      [g.regionCode],
-    );
+    const rows = await topDepartmentsOf(em, g.regionCode);
     return rows.map((r) => ({
       key: scopeKey.department(r.id),
       name: r.name,

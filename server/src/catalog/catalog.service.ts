@@ -108,3 +108,23 @@ function cursorId(cursor: string): number {
 function likeEscaped(text: string): string {
   return text.replace(/[\\%_]/g, '');
 }
+
+/**
+ * Departments `c` located in the region given as the one parameter, at the top there: without a parent,
+ * or with their parent in another region (a district office of a city bureau). Sub-units in the same
+ * region are inside their parent's figures, so breakdowns, rankings and peer groups take only these.
+ */
+export const TOP_DEPARTMENTS_OF_REGION = `c.region_code = ? and (c.parent_id is null or not exists (
+  select 1 from department p where p.id = c.parent_id and p.region_code = c.region_code))`;
+
+/** The top departments of a region (TOP_DEPARTMENTS_OF_REGION); `exceptId` leaves one out (the unit compared). */
+export async function topDepartmentsOf(
+  em: Em,
+  regionCode: string,
+  exceptId: number | null = null,
+): Promise<Array<{ id: number; name: string; path: string; region_code: string }>> {
+  return em.execute(
+    `select c.id, c.name, c.path, c.region_code from department c where ${TOP_DEPARTMENTS_OF_REGION}${exceptId === null ? '' : ' and c.id <> ?'}`,
+    exceptId === null ? [regionCode] : [regionCode, exceptId],
+  );
+}

@@ -2,6 +2,7 @@ import type { Actor } from '../common/actor.js';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { scopeKey } from '../common/scope-key.js';
 import type { Em } from '../db/orm.js';
+import { topDepartmentsOf } from '../catalog/catalog.service.js';
 import { DIMENSIONS } from '../catalog/levels.logic.js';
 import { accessFor, minCountFor } from './access.logic.js';
 import {
@@ -141,14 +142,12 @@ async function departmentPeers(em: Em, id: number): Promise<{ name: string; labe
   );
   if (!unit) throw NotFoundError.of('department', String(id));
   const sub = unit.parent_id !== null && unit.parent_region === unit.region_code;
-  const rows = await em.execute<Array<{ id: number; path: string; region_code: string }>>(
-    sub
-      ? 'select c.id, c.path, c.region_code from department c where c.parent_id = ? and c.id <> ?'
-      : `select c.id, c.path, c.region_code from department c
-          where c.region_code = ? and c.id <> ? and (c.parent_id is null or not exists (
-                select 1 from department p where p.id = c.parent_id and p.region_code = c.region_code))`,
-    [sub ? unit.parent_id : unit.region_code, id],
-  );
+  const rows = sub
+    ? await em.execute<Array<{ id: number; path: string; region_code: string }>>(
+        'select c.id, c.path, c.region_code from department c where c.parent_id = ? and c.id <> ?',
+        [unit.parent_id, id],
+      )
+    : await topDepartmentsOf(em, unit.region_code, id);
   return {
     name: unit.name,
     label: sub ? '同一上级部门的下属单位' : '同一区域的同级部门',

@@ -2,7 +2,7 @@ import type { Actor } from '../common/actor.js';
 import { InvalidInputError } from '../common/errors.js';
 import type { Kernel } from '../common/kernel.js';
 import type { Database, Em } from '../db/orm.js';
-import type { TagDictionary } from '../catalog/catalog.service.js';
+import { TOP_DEPARTMENTS_OF_REGION, type TagDictionary } from '../catalog/catalog.service.js';
 import { DIMENSIONS, LEVELS } from '../catalog/levels.logic.js';
 import { dayStartMs } from './period.logic.js';
 import {
@@ -286,13 +286,7 @@ export async function computeBreakdown(em: Em, q: StatsQuery, by: BreakdownBy, l
       const base = { from: 'department c', key: 'c.id', name: 'c.name', code: 'c.credit_code', level: 'null', prefix: 'D:' };
       if ('parentId' in plan) units = { ...base, where: 'c.parent_id = ?', params: [plan.parentId] };
       else if ('regionCode' in plan) {
-        // The top departments located in the region: sub-units in the same region are inside their parent's figures.
-        units = {
-          ...base,
-          where: `c.region_code = ? and (c.parent_id is null or not exists (
-                    select 1 from department p where p.id = c.parent_id and p.region_code = c.region_code))`,
-          params: [plan.regionCode],
-        };
+        units = { ...base, where: TOP_DEPARTMENTS_OF_REGION, params: [plan.regionCode] };
       } else units = { ...base, where: 'c.parent_id is null', params: [] };
       break;
     }
