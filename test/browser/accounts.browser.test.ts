@@ -3,8 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.js';
 import { totpCode } from '../../server/src/auth/totp.js';
 import { makeFixture, type Fixture } from '../support/fixture.js';
-import { gql, type TestServer } from '../support/server.js';
-import { axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
+import { apiOf, axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
 
 // 身份鉴别, 访问控制, 安全审计 in the workspace: with the second factor required, the security administrator
 // enrols TOTP at the first sign-in and creates an account, its owner changes the initial password and enrols
@@ -19,11 +18,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   ({ server, drop } = await startDashboardServer({ requireTotp: true }));
-  const api = {
-    ...server,
-    clock: { now: () => new Date() },
-    gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
-  } as unknown as TestServer;
+  const api = apiOf(server);
   fx = await makeFixture(api);
   // The fixture has the security administrator and the auditor (security / security-pass, auditor / auditor-pass).
   browser = await launchChromium();

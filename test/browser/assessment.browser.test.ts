@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.js';
 import { makeFixture, type Fixture } from '../support/fixture.js';
-import { gql, type TestServer } from '../support/server.js';
 import { newService, submit } from '../support/services.js';
-import { axeViolations, collectErrors, launchChromium, screenshotPath, startDashboardServer } from './browser.js';
+import { apiOf, axeViolations, collectErrors, launchChromium, screenshotPath, startDashboardServer } from './browser.js';
 
 // R3, R21–R23 in the workspace: a department's own figures (with the seven dimensions) and the
 // assessment page (fair ranking and the key-supervision list), in Chromium against the built dashboard.
@@ -17,11 +16,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   ({ server, drop } = await startDashboardServer({}));
-  const api = {
-    ...server,
-    clock: { now: () => new Date() },
-    gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
-  } as unknown as TestServer;
+  const api = apiOf(server);
   fx = await makeFixture(api);
   for (const level of [5, 5, 4, 1]) {
     const service = await newService(api, fx, { windowId: fx.window.id, staffNo: fx.staff.workNo });

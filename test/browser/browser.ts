@@ -2,6 +2,7 @@ import { execSync } from 'node:child_process';
 import type { Config } from '../../server/src/common/config.js';
 import { startServer, type RunningServer } from '../../server/src/app/server.js';
 import { throwawayDatabase } from '../support/database.js';
+import { gql, type TestServer } from '../support/server.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -142,6 +143,18 @@ export const DASHBOARD = 'dist/dashboard';
  * A real server on a free loopback port serving the built dashboard (built first when missing), on a
  * throwaway database, with test keys; `config` adds or overrides settings. `drop` removes the database.
  */
+/**
+ * The dashboard server as the fixture and API helpers take a test server: its own `gql`, and the wall
+ * clock (a browser cannot follow a manual one).
+ */
+export function apiOf(server: RunningServer): TestServer {
+  return {
+    ...server,
+    clock: { now: () => new Date() },
+    gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
+  } as unknown as TestServer;
+}
+
 export async function startDashboardServer(config: Partial<Config>): Promise<{ server: RunningServer; drop(): Promise<void> }> {
   if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
   const db = await throwawayDatabase();

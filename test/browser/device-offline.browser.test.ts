@@ -11,7 +11,7 @@ import { makeFixture, type Fixture } from '../support/fixture.js';
 import { operation } from '../support/operations.js';
 import { gql, type TestServer } from '../support/server.js';
 import { registerService } from '../support/services.js';
-import { axeViolations, collectErrors, startDashboardServer, launchKiosk, screenshotPath, type Kiosk } from './browser.js';
+import { apiOf, axeViolations, collectErrors, startDashboardServer, launchKiosk, screenshotPath, type Kiosk } from './browser.js';
 import { NetworkSwitch } from './network-switch.js';
 
 // Item 3 of issue 13 (R7, R9): a window evaluator and a terminal keep a citizen's answer on the device
@@ -32,11 +32,7 @@ const metrics: Record<string, unknown> = {};
 
 beforeAll(async () => {
   ({ server, drop } = await startDashboardServer({}));
-  api = {
-    ...server,
-    clock: { now: () => new Date() },
-    gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
-  } as unknown as TestServer;
+  api = apiOf(server);
   fx = await makeFixture(api);
   const { port } = new URL(server.url);
   net = new NetworkSwitch({ host: '127.0.0.1', port: Number(port) });

@@ -5,7 +5,7 @@ import { makeFixture, type Fixture } from '../support/fixture.js';
 import { operation } from '../support/operations.js';
 import { gql, type TestServer } from '../support/server.js';
 import { registerService } from '../support/services.js';
-import { axeViolations, collectErrors, launchChromium, screenshotPath, startDashboardServer } from './browser.js';
+import { apiOf, axeViolations, collectErrors, launchChromium, screenshotPath, startDashboardServer } from './browser.js';
 
 // R7: the window evaluator shows, beside the levels, the receipt QR code of the service it offers (the
 // same signed single-use rating link the receipt carries), so the citizen may rate on the phone instead.
@@ -19,11 +19,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   ({ server, drop } = await startDashboardServer({}));
-  api = {
-    ...server,
-    clock: { now: () => new Date() },
-    gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
-  } as unknown as TestServer;
+  api = apiOf(server);
   fx = await makeFixture(api);
   browser = await launchChromium();
 }, 300_000);

@@ -9,7 +9,7 @@ import { makeFixture, sessionToken, type Fixture } from '../support/fixture.js';
 import { operation } from '../support/operations.js';
 import { gql, type TestServer } from '../support/server.js';
 import { newService, ratingToken, submit } from '../support/services.js';
-import { axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
+import { apiOf, axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
 
 // R9 in a real browser against a real server with follow-ups on (FOLLOW_UP_DAYS = 7): the rating page
 // sends its answer with a submissionId made once, so a resend after a lost reply gets the stored rating
@@ -26,11 +26,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   ({ server, drop } = await startDashboardServer({ followUpDays: 7 }));
-  api = {
-    ...server,
-    clock: { now: () => new Date() },
-    gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
-  } as unknown as TestServer;
+  api = apiOf(server);
   fx = await makeFixture(api);
   browser = await launchChromium();
 }, 300_000);

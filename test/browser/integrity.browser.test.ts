@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/src/app/server.js';
 import { makeFixture, type Fixture } from '../support/fixture.js';
-import { gql, type TestServer } from '../support/server.js';
+import type { TestServer } from '../support/server.js';
 import { newService, submit } from '../support/services.js';
-import { axeViolations, collectErrors, launchChromium, screenshotPath, startDashboardServer } from './browser.js';
+import { apiOf, axeViolations, collectErrors, launchChromium, screenshotPath, startDashboardServer } from './browser.js';
 
 // R18 and 社情民意 in the workspace: a supervisor runs the fraud detectors, upholds a burst of top
 // ratings from one window device, and confirms a rising comment theme; then the common problems page
@@ -19,11 +19,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   ({ server, drop } = await startDashboardServer({}));
-  api = {
-    ...server,
-    clock: { now: () => new Date() },
-    gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
-  } as unknown as TestServer;
+  api = apiOf(server);
   fx = await makeFixture(api);
   // Five top ratings from the A01 window device within seconds: a burst (R18).
   for (let i = 0; i < 5; i++) {

@@ -4,10 +4,10 @@ import { createUser } from '../../server/src/auth/auth.service.js';
 import type { Em } from '../../server/src/db/orm.js';
 import type { RunningServer } from '../../server/src/app/server.js';
 import { CITY, makeFixture, type Fixture } from '../support/fixture.js';
-import { gql, type TestServer } from '../support/server.js';
+import type { TestServer } from '../support/server.js';
 import { registerService, submit } from '../support/services.js';
 import { MessageStandIn } from '../server/rectification/rect-support.js';
-import { axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
+import { apiOf, axeViolations, collectErrors, startDashboardServer, launchChromium, screenshotPath } from './browser.js';
 
 // R13–R17: one bad review handled in the department workspace from dispatch to the 12345 callback, and
 // the rater rating the fix from the link in the reply's SMS, in Debian's Chromium against a real server
@@ -26,11 +26,7 @@ beforeAll(async () => {
   messages = await new MessageStandIn().start();
   ({ server, drop } = await startDashboardServer({ smsGatewayUrl: `${messages.url}/sms`, portalMessageUrl: `${messages.url}/portal` }));
   // The test fixture needs only the app and a way to call the API.
-  api = {
-    ...server,
-    clock: { now: () => new Date() },
-    gql: (q: string, v?: Record<string, unknown>, a?: { token?: string; apiKey?: string }) => gql(server.url, q, v, a),
-  } as unknown as TestServer;
+  api = apiOf(server);
   fx = await makeFixture(api);
   await createUser(
     server.app.orm.em.fork() as Em,
