@@ -58,6 +58,7 @@ export const CLOSE_SESSION_ENDED = 4401;
 export class WsGuard {
   private readonly perIp = new Map<string, number>();
   private readonly topicsPerIp = new Map<string, Bucket>();
+  private sweptAt = 0;
 
   constructor(readonly limits: WsLimits) {}
 
@@ -87,12 +88,16 @@ export class WsGuard {
 
   /**
    * The address's shared bucket. It outlives the address's connections (closing them all must not
-   * refill it), and is dropped once full again, so the map holds only addresses active in the last minute.
+   * refill it), and is dropped once full again, so the map holds only addresses active in the last two minutes.
    */
   private addressBucket(ip: string, now: number): Bucket {
     let bucket = this.topicsPerIp.get(ip);
     if (!bucket) {
-      for (const [other, b] of this.topicsPerIp) if (b.isFull(now)) this.topicsPerIp.delete(other);
+      // Swept at most once a minute: a sweep per new address would cost O(addresses) per connection.
+      if (now - this.sweptAt >= 60_000) {
+        for (const [other, b] of this.topicsPerIp) if (b.isFull(now)) this.topicsPerIp.delete(other);
+        this.sweptAt = now;
+      }
       bucket = new Bucket(this.limits.newTopicsPerMinutePerIp, now);
       this.topicsPerIp.set(ip, bucket);
     }
