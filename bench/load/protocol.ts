@@ -52,6 +52,8 @@ export type ToClients =
       variables?: Record<string, unknown>;
       /** Loopback source address of this process's sockets (127.0.0.x): more than one address's ephemeral ports. */
       localAddress?: string;
+      /** Several servers (the bare broadcast spread over processes): client process i connects to urls[i % length]. */
+      urls?: string[];
     }
   | { type: 'expect'; total: number }
   | { type: 'collect'; base: number; ratings: number }
@@ -100,3 +102,8 @@ export interface AbuserReport {
 }
 
 export type AbuseReply = { victim: VictimReport } | { abuser: AbuserReport } | { error: string };
+
+// --- bare-broadcast.ts: a bare `ws` server in a child process (the reference beyond one process's sockets) ---
+
+export type ToBare = { type: 'listen'; frame: string } | { type: 'send'; total: number } | { type: 'close' };
+export type FromBare = { type: 'listening'; port: number } | { type: 'closed' };

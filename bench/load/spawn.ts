@@ -1,12 +1,12 @@
 /**
  * The parent side of the load workers: forks each one as a child process (so the load never shares
- * the server's event loop) and talks to it over IPC. The workers are http-load.ts, paced-ratings.ts
- * and ws-clients.ts next to this file.
+ * the server's event loop) and talks to it over IPC. The workers are http-load.ts, paced-ratings.ts,
+ * ws-clients.ts and bare-broadcast.ts next to this file.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AbuseReply, AbuseSpec, FromClients, LoadResult, LoadSpec, RateReply, RateSpec, ToClients } from './protocol.js';
+import type { AbuseReply, AbuseSpec, FromBare, FromClients, LoadResult, LoadSpec, RateReply, RateSpec, ToBare, ToClients } from './protocol.js';
 
 /** The worker's file, with this file's extension (.ts under tsx, .js once compiled). */
 const workerFile = (name: string) => fileURLToPath(new URL(`./${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -70,6 +70,43 @@ export function rateFromChild(spec: RateSpec): Promise<{ sent: number[]; respons
     });
     child.send(spec);
   });
+}
+
+/**
+ * Bare `ws` servers in child processes, each sending the same frame to its own clients: the reference
+ * broadcast for more sockets than one process may open (the machine's open-file limit is per process).
+ */
+export class BareServers {
+  private readonly children: ChildProcess[];
+
+  constructor(processes: number) {
+    this.children = Array.from({ length: Math.max(1, processes) }, () => forkWorker('bare-broadcast'));
+  }
+
+  /** Starts every server with the frame they send on connecting; resolves with their ports. */
+  listen(frame: string): Promise<number[]> {
+    return Promise.all(
+      this.children.map(
+        (child) =>
+          new Promise<number>((done, fail) => {
+            child.once('message', (m: FromBare) => (m.type === 'listening' ? done(m.port) : fail(new Error(`bare server: ${m.type}`))));
+            child.send({ type: 'listen', frame } satisfies ToBare);
+          }),
+      ),
+    );
+  }
+
+  /** Every server sends the frame with this total to all of its clients. */
+  send(total: number): void {
+    for (const child of this.children) child.send({ type: 'send', total } satisfies ToBare);
+  }
+
+  stop(): void {
+    for (const child of this.children) {
+      child.send({ type: 'close' } satisfies ToBare);
+      setTimeout(() => child.kill(), 5000).unref();
+    }
+  }
 }
 
 /** WebSocket subscribers in one or several child processes, as the scenarios drive them. */
@@ -193,7 +230,9 @@ export class ClientGroup implements Clients {
     const started = performance.now();
     const ready = await Promise.all(
       this.parts.map((part, i) =>
-        this.counts[i]! > 0 ? part.connect({ ...message, count: this.counts[i]!, localAddress: `127.0.0.${2 + i}` }) : Promise.resolve(null),
+        this.counts[i]! > 0
+          ? part.connect({ ...message, url: message.urls?.[i % message.urls.length] ?? message.url, count: this.counts[i]!, localAddress: `127.0.0.${2 + i}` })
+          : Promise.resolve(null),
       ),
     );
     const first = ready.find((r) => r !== null)!;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { ClientProcess, rateFromChild, type Clients } from '../load/spawn.js';
+import { BareServers, ClientProcess, rateFromChild, type Clients } from '../load/spawn.js';
 import { seededDatabase } from '../lib/database.js';
 import { environment, finishEnvironment } from '../lib/machine.js';
 import { startProfile } from '../lib/profile.js';
@@ -108,19 +108,61 @@ async function liveRun(
   }
 }
 
-/** The same clients and bytes from a bare `ws` server: one serialised frame per event, sent to every socket. */
-export async function bareRun(clients: Clients, count: number, frame: string, options: Pick<SubscribersOptions, 'liveRatings' | 'every'>): Promise<LiveRun> {
+/** Where the bare broadcast runs: this process, or child processes beyond one process's sockets. */
+interface Broadcaster {
+  urls: string[];
+  send(total: number): void;
+  close(): Promise<void>;
+}
+
+async function localBroadcaster(frame: string, base: number): Promise<Broadcaster> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((done) => wss.once('listening', () => done()));
-  const port = (wss.address() as { port: number }).port;
-  const base = Number(/"total":(\d+)/.exec(frame)?.[1] ?? 100_000);
-  // The captured frame with the total counting up as it did for the server: the same size and shape.
-  const frameWith = (total: number) => Buffer.from(frame.replace(/"total":\d+/, `"total":${total}`));
-  let current = frameWith(base);
+  let current = frameWith(frame, base);
   wss.on('connection', (socket) => socket.send(current));
+  return {
+    urls: [`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`],
+    send(total) {
+      current = frameWith(frame, total);
+      for (const socket of wss.clients) socket.send(current);
+    },
+    async close() {
+      for (const socket of wss.clients) socket.terminate();
+      await new Promise<void>((done) => wss.close(() => done()));
+    },
+  };
+}
+
+async function spreadBroadcaster(frame: string, processes: number): Promise<Broadcaster> {
+  const servers = new BareServers(processes);
+  const ports = await servers.listen(frame);
+  return {
+    urls: ports.map((port) => `ws://127.0.0.1:${port}/`),
+    send: (total) => servers.send(total),
+    close: async () => servers.stop(),
+  };
+}
+
+/** The captured frame with the total counting up as it did for the server: the same size and shape. */
+const frameWith = (frame: string, total: number) => Buffer.from(frame.replace(/"total":\d+/, `"total":${total}`));
+
+/**
+ * The same clients and bytes from a bare `ws` server: one serialised frame per event, sent to every
+ * socket. With `processes` > 1 the broadcast is spread over that many child processes (each told by
+ * IPC, so the reference carries one IPC hop), for more sockets than one process may open.
+ */
+export async function bareRun(
+  clients: Clients,
+  count: number,
+  frame: string,
+  options: Pick<SubscribersOptions, 'liveRatings' | 'every'>,
+  processes = 1,
+): Promise<LiveRun> {
+  const base = Number(/"total":(\d+)/.exec(frame)?.[1] ?? 100_000);
+  const broadcaster = processes > 1 ? await spreadBroadcaster(frame, processes) : await localBroadcaster(frame, base);
   try {
-    say(`  ${count} subscribers, bare ws broadcast: connecting`);
-    const ready = await clients.connect({ type: 'connect', url: `ws://127.0.0.1:${port}/`, protocol: 'bare', count });
+    say(`  ${count} subscribers, bare ws broadcast${processes > 1 ? ` from ${processes} processes` : ''}: connecting`);
+    const ready = await clients.connect({ type: 'connect', url: broadcaster.urls[0]!, urls: broadcaster.urls, protocol: 'bare', count });
     await sleep(1000);
     const events: number[] = [];
     const start = performance.now();
@@ -128,14 +170,13 @@ export async function bareRun(clients: Clients, count: number, frame: string, op
       const due = start + (i - 1) * options.every;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
-      current = frameWith(base + i);
       events.push(wallMs());
-      for (const socket of wss.clients) socket.send(current);
+      broadcaster.send(base + i);
     }
     return await finish(clients, {
       base,
       eventTimes: events,
-      label: 'bare ws broadcast (same bytes, same clients)',
+      label: `bare ws broadcast (same bytes, same clients${processes > 1 ? `, ${processes} processes` : ''})`,
       intervalMs: null,
       count,
       everyMs: options.every,
@@ -144,8 +185,7 @@ export async function bareRun(clients: Clients, count: number, frame: string, op
     });
   } finally {
     await clients.disconnect();
-    for (const socket of wss.clients) socket.terminate();
-    await new Promise<void>((done) => wss.close(() => done()));
+    await broadcaster.close();
   }
 }
 

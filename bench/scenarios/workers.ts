@@ -176,7 +176,8 @@ export async function benchWorkers(options: ClusterBenchOptions): Promise<Worker
           const clients = new ClientGroup(processes);
           try {
             const { run: live, frame } = await liveRun(prepared, clients, count, server, server, `graphql-ws, WORKERS=${workers}`, options);
-            const bare = await bareRun(clients, count, frame, options);
+            // Beyond one process's open-file limit (20,000 here) the reference is spread like the clients.
+            const bare = await bareRun(clients, count, frame, options, count > 15_000 ? processes : 1);
             const services = await prepared.services(Math.max(5_000, options.duration * 4_000));
             const ingest = await runAutocannon({
               url: `${server.url}/graphql`,
