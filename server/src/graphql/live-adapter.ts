@@ -34,6 +34,8 @@ export interface LiveSocket {
 
 const OPEN = 1;
 const FRAME_SUFFIX = Buffer.from('}');
+/** The options of every frame written: one object, not one per write. */
+const TEXT = Object.freeze({ binary: false });
 export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
 
 /** Where a graphql-ws subscription's frames go: put into the execution context by the server. */
@@ -172,11 +174,17 @@ function stableJson(value: unknown): string {
  * writes complete (the socket drained) or at the next retry tick.
  */
 export class SocketWriter {
-  private readonly pending = new Map<SocketSink, () => Buffer>();
+  /** Per subscription, the newest payload not yet written (the frame is built when it is sent). */
+  private readonly pending = new Map<SocketSink, LivePayload>();
   private inflight = 0;
   private retry: NodeJS.Timeout | null = null;
   /** Frames skipped because the socket was slow (replaced by a newer one or sent later). */
   skipped = 0;
+  /** One completion callback for every write of this socket, not one closure per frame. */
+  private readonly onWritten = (): void => {
+    this.inflight -= 1;
+    if (this.pending.size > 0) this.flush();
+  };
 
   constructor(
     private readonly socket: LiveSocket,
@@ -184,19 +192,19 @@ export class SocketWriter {
     private readonly retryMs: number,
   ) {}
 
-  write(sink: SocketSink, frame: () => Buffer): void {
+  write(sink: SocketSink, payload: LivePayload): void {
     if (this.socket.readyState !== OPEN) {
-      this.pending.delete(sink);
+      if (this.pending.size > 0) this.pending.delete(sink);
       return;
     }
     if (this.socket.bufferedAmount > this.maxBuffered) {
       if (this.pending.has(sink)) this.skipped += 1;
-      this.pending.set(sink, frame);
+      this.pending.set(sink, payload);
       this.armRetry();
       return;
     }
-    this.pending.delete(sink);
-    this.send(frame());
+    if (this.pending.size > 0) this.pending.delete(sink);
+    this.send(sink.frame(payload));
   }
 
   forget(sink: SocketSink): void {
@@ -213,13 +221,13 @@ export class SocketWriter {
       this.pending.clear();
       return;
     }
-    for (const [sink, frame] of this.pending) {
+    for (const [sink, payload] of this.pending) {
       if (this.socket.bufferedAmount > this.maxBuffered) {
         this.armRetry();
         return;
       }
       this.pending.delete(sink);
-      this.send(frame());
+      this.send(sink.frame(payload));
     }
   }
 
@@ -230,10 +238,7 @@ export class SocketWriter {
   private send(data: Buffer): void {
     this.inflight += 1;
     try {
-      this.socket.send(data, { binary: false }, () => {
-        this.inflight -= 1;
-        if (this.pending.size > 0) this.flush();
-      });
+      this.socket.send(data, TEXT, this.onWritten);
     } catch (err) {
       this.inflight -= 1;
       log.warn('live socket write failed', { error: err instanceof Error ? err.message : String(err) });
@@ -258,12 +263,16 @@ export class SocketSink implements LiveSink {
   private readonly prefix: Buffer;
   constructor(
     private readonly writer: SocketWriter,
-    id: string,
+    private readonly id: string,
   ) {
     this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`, 'utf8');
   }
   deliver(payload: LivePayload): void {
-    this.writer.write(this, () => Buffer.concat([this.prefix, payload.bytes, FRAME_SUFFIX]));
+    this.writer.write(this, payload);
+  }
+  /** This subscription's frame of a payload (shared with the other subscriptions of the same id). */
+  frame(payload: LivePayload): Buffer {
+    return payload.framed(this.id, this.prefix, FRAME_SUFFIX);
   }
   close(): void {
     this.writer.forget(this);

@@ -14,11 +14,14 @@ import { nextSeq, shanghaiIso } from './stats.logic.js';
  */
 
 const EMPTY_RESULT: ExecutionResult = Object.freeze({});
+/** Frames (per subscription prefix) a payload keeps for reuse; see LivePayload.framed. */
+const FRAMES_SHARED = 8;
 
 /** One update of one variant: computed, executed and serialised once, shared by all its subscribers. */
 export class LivePayload {
   private jsonText?: string;
   private buffer?: Buffer;
+  private frames?: Map<string, Buffer>;
   constructor(
     readonly seq: number,
     readonly snapshot: object,
@@ -33,6 +36,20 @@ export class LivePayload {
   get bytes(): Buffer {
     this.buffer ??= Buffer.from(this.json, 'utf8');
     return this.buffer;
+  }
+  /**
+   * `bytes` between a subscriber's `prefix` and `suffix` (a transport's frame); `key` names the prefix.
+   * Subscriptions with the same prefix (clients numbering their subscriptions alike: "1", "2", …)
+   * share one Buffer, as a bare broadcast would; at most FRAMES_SHARED prefixes are kept per payload,
+   * so distinct ones (UUIDs) cost one short-lived Buffer per socket and no memory once written.
+   */
+  framed(key: string, prefix: Buffer, suffix: Buffer): Buffer {
+    const shared = this.frames?.get(key);
+    if (shared) return shared;
+    const frame = Buffer.concat([prefix, this.bytes, suffix]);
+    this.frames ??= new Map();
+    if (this.frames.size < FRAMES_SHARED) this.frames.set(key, frame);
+    return frame;
   }
 }
 
@@ -81,6 +98,8 @@ interface Topic {
   bodyJson: string | null;
   dirty: boolean;
   running: boolean;
+  /** A run is queued for the end of this turn's microtasks (see schedule). */
+  queued: boolean;
   timer: NodeJS.Timeout | null;
   /** Recomputes a topic whose snapshot goes stale with time (LiveSourceSpec.staleIn). */
   staleTimer: NodeJS.Timeout | null;
@@ -135,6 +154,7 @@ export class LiveHub {
         bodyJson: null,
         dirty: true,
         running: false,
+        queued: false,
         timer: null,
         staleTimer: null,
         lastRunAt: -Infinity,
@@ -219,11 +239,21 @@ export class LiveHub {
     if (!t.running) this.schedule(t);
   }
 
+  /**
+   * Runs the topic now if nothing ran within the interval (an idle topic answers a lone change with no
+   * timer wait), else at the end of the interval. "Now" is the end of the current turn's microtasks:
+   * the events published together (the ratings of one group commit, the messages of one Redis read)
+   * then make one computation that includes them all, instead of one now and one an interval later.
+   */
   private schedule(t: Topic): void {
-    if (t.timer || t.running || t.closed) return;
+    if (t.timer || t.queued || t.running || t.closed) return;
     const wait = Math.max(t.lastRunAt, t.lastSentAt) + this.intervalMs - this.now();
     if (wait <= 0) {
-      void this.run(t);
+      t.queued = true;
+      queueMicrotask(() => {
+        t.queued = false;
+        void this.run(t);
+      });
       return;
     }
     t.timer = setTimeout(() => {

@@ -52,6 +52,11 @@ class FakeSocket implements LiveSocket {
 const change = (scopes: string[]): ChangeEvent => ({ kind: 'rating', scopes, at: Date.now(), origin: 'test' });
 const raw = { key: 'raw', render: (snapshot: object) => ({ data: { overviewChanged: snapshot } }) };
 
+/** Lets every pending microtask (and those they queue) run, without advancing any timer. */
+async function settleMicrotasks(): Promise<void> {
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+}
+
 let hub: LiveHub;
 let writers: Map<LiveSocket, SocketWriter>;
 
@@ -137,6 +142,48 @@ describe('LiveHub', () => {
     expect(sink.payloads.map((p) => p.snapshot)).toMatchObject([{ entries: [] }, { entries: ['held back'] }]);
     await vi.advanceTimersByTimeAsync(24 * 3_600_000);
     expect(computations).toBe(2);
+  });
+
+  it('answers a lone change on an idle topic at once, with no timer wait (R21 live figures)', async () => {
+    const { spec, state } = source();
+    const sink = probe();
+    hub.subscribe(spec, raw, sink);
+    await vi.advanceTimersByTimeAsync(INTERVAL); // the first snapshot, then nothing for an interval: idle
+    state.total = 1;
+    hub.onChange(change(['T']));
+    // No timer is advanced from here on: only the microtasks of the current turn run.
+    await settleMicrotasks();
+    expect(sink.payloads.map((p) => (p.snapshot as { total: number }).total)).toEqual([0, 1]);
+    expect(state.computations).toBe(2);
+  });
+
+  it('makes one computation, including them all, of the changes published in one turn (a group commit, a Redis read)', async () => {
+    const { spec, state } = source();
+    const sink = probe();
+    hub.subscribe(spec, raw, sink);
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    // Five ratings committed by one group: all stored before the first event is published.
+    state.total = 5;
+    for (let i = 0; i < 5; i++) hub.onChange(change(['T', `D:${i}`]));
+    await settleMicrotasks();
+    expect(sink.payloads.map((p) => (p.snapshot as { total: number }).total)).toEqual([0, 5]);
+    // Nothing is left over for a second computation an interval later.
+    await vi.advanceTimersByTimeAsync(INTERVAL * 3);
+    expect(state.computations).toBe(2);
+    expect(sink.payloads).toHaveLength(2);
+  });
+
+  it('gives the sockets of one subscription id one shared frame, and still frames each id apart', async () => {
+    const { spec, state } = source();
+    state.total = 4;
+    const same = Array.from({ length: 20 }, () => new FakeSocket());
+    const other = new FakeSocket();
+    same.forEach((socket) => hub.subscribe(spec, raw, new SocketSink(writerFor(socket), '1')));
+    hub.subscribe(spec, raw, new SocketSink(writerFor(other), '2'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(new Set(same.map((s) => s.frames[0])).size).toBe(1);
+    expect(same[0]!.payloads[0]).toMatchObject({ id: '1', type: 'next', payload: { total: 4 } });
+    expect(other.payloads[0]).toMatchObject({ id: '2', type: 'next', payload: { total: 4 } });
   });
 
   it('shares one computation, one execution and one serialised payload among identical subscribers', async () => {
