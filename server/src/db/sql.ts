@@ -230,6 +230,23 @@ export function insertValues<T extends { id: number }>(em: Em, schema: EntitySch
   });
 }
 
+/** `insert into <table> (<columns>) values (?, …), (?, …), …` for `count` rows (insertStatement's columns). */
+export function insertManyStatement<T extends { id: number }>(em: Em, schema: EntitySchema<T>, count: number): string {
+  const { text } = insertStatement(em, schema);
+  const at = text.lastIndexOf(' values (');
+  const row = text.slice(at + ' values '.length);
+  return `${text.slice(0, at)} values ${Array.from({ length: count }, () => row).join(', ')}`;
+}
+
+/** Several rows in one statement (no ids back; see insertManyStatement for the text). */
+export async function insertRows<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, rows: readonly Omit<T, 'id'>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.run(
+    insertManyStatement(em, schema, rows.length),
+    rows.flatMap((row) => insertValues(em, schema, row)),
+  );
+}
+
 /** `insert … returning id` of an entity's plain object (without its id), through `sql`. */
 export async function insertRow<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, row: Omit<T, 'id'>): Promise<number> {
   const rows = await sql.all<{ id: number }>(`${insertStatement(em, schema).text} returning id`, insertValues(em, schema, row));
