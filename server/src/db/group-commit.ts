@@ -70,10 +70,12 @@ const GROUPS_IN_FLIGHT = { sqlite: 1, postgresql: 4 } as const;
 const GROUP_ATTEMPTS = 3;
 
 /**
- * Group commit: ratings (and service registrations) that arrive together share one transaction,
- * each inside its own savepoint (a refused one rolls back alone). One commit (one fsync) and one
- * merged counter upsert serve the whole group; every caller hears back only after the commit, so
- * an acknowledged rating is durable.
+ * Group commit: ratings (and service registrations) that arrive together share one transaction.
+ * Jobs that name a batch (first ratings) are written first, together, by that batch (a handful of
+ * statements for the whole group); the others, and whatever a batch leaves to them, run each inside its
+ * own savepoint (a refused one rolls back alone). A batch that throws rolls the transaction back and the
+ * group runs again without batches. One commit (one fsync) and one merged counter upsert serve the
+ * whole group; every caller hears back only after the commit, so an acknowledged rating is durable.
  *
  * On SQLite the groups run one after another, so no two writers ever wait on each other's lock. On
  * PostgreSQL a few run side by side (each statement is a round trip, so one group at a time would
@@ -146,12 +148,14 @@ export class GroupCommit<D> implements GroupRunner<D> {
     this.counters.jobs += jobs.length;
     this.counters.largestGroup = Math.max(this.counters.largestGroup, jobs.length);
     let outcomes: Outcome[] = [];
+    let batched = 0;
     let batching = jobs.some((job) => job.batched);
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
-        outcomes = await this.attempt(jobs, batching);
+        ({ outcomes, batched } = await this.attempt(jobs, batching));
         this.counters.busyMs += performance.now() - started;
+        this.counters.batchedJobs += batched;
         break;
       } catch (error) {
         this.counters.busyMs += performance.now() - started;
@@ -176,8 +180,9 @@ export class GroupCommit<D> implements GroupRunner<D> {
     });
   }
 
-  private async attempt(jobs: Job<D>[], batching: boolean): Promise<Outcome[]> {
+  private async attempt(jobs: Job<D>[], batching: boolean): Promise<{ outcomes: Outcome[]; batched: number }> {
     const outcomes: Outcome[] = new Array<Outcome>(jobs.length);
+    let batched = 0;
     await (this.orm.em.fork() as Em).transactional(async (t) => {
       const tx = t as Em;
       const sql = await sqlOf(tx);
@@ -215,7 +220,7 @@ export class GroupCommit<D> implements GroupRunner<D> {
             if (!item) alone.push(i);
             else if ('error' in item) outcomes[i] = { ok: false, error: item.error };
             else {
-              this.counters.batchedJobs += 1;
+              batched += 1;
               if (item.deltas !== undefined) deltas.push(item.deltas);
               outcomes[i] = { ok: true, value: item.value };
             }
@@ -250,6 +255,6 @@ export class GroupCommit<D> implements GroupRunner<D> {
       await this.applyDeltas(tx, deltas);
       await deferred.flush(tx);
     });
-    return outcomes;
+    return { outcomes, batched };
   }
 }

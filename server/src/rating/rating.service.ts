@@ -651,7 +651,9 @@ async function findTargets(em: Em, sql: Sql, jobs: readonly FirstJob[]): Promise
   if (ids.length) where.push(`s.id in (${ids.map(() => '?').join(', ')})`);
   for (let k = 0; k < numbers.length; k++) where.push('(s.project_no = ? and s.service_number = ?)');
   if (where.length === 0) return jobs.map(() => undefined);
-  const rows = await sql.all(`${targetTexts(em).head}where ${where.join(' or ')}`, [...ids, ...numbers.flatMap((n) => [n.projectNo, n.serviceNumber])]);
+  const rows = await sql.all(`${targetTexts(em).head}where ${where.join(' or ')}`, [...ids, ...numbers.flatMap((n) => [n.projectNo, n.serviceNumber])], {
+    prepare: false,
+  });
   const byId = new Map<number, Record<string, unknown>[]>();
   const byNumber = new Map<string, number>();
   for (const row of rows) {
@@ -682,6 +684,7 @@ async function takenKeys(sql: Sql, jobs: readonly FirstJob[]): Promise<Set<strin
   const rows = await sql.all<{ submission_key: string | null; external_key: string | null }>(
     `select submission_key, external_key from rating where submission_key in (${marks}) or external_key in (${marks})`,
     [...keys, ...keys],
+    { prepare: false },
   );
   return new Set(rows.flatMap((r) => [r.submission_key, r.external_key].filter((k): k is string => !!k)));
 }
@@ -701,16 +704,18 @@ async function insertAndClaim(app: RatingDeps, tx: Em, sql: Sql, plans: FirstPla
         `u as (update service set rating_id = r.id from r where service.id = r.service_id and coalesce(service.rating_id, 0) = 0 returning 1) ` +
         `select r.id, r.service_id, (select count(*) from u) as claimed from r`,
       values,
+      { prepare: false },
     );
     rows = all;
     claimed = Number(all[0]?.claimed ?? 0);
   } else {
-    rows = await sql.all(insert, values);
+    rows = await sql.all(insert, values, { prepare: false });
     const ids = new Map(rows.map((r) => [Number(r.service_id), Number(r.id)]));
     claimed = await sql.run(
       `update service set rating_id = case id ${plans.map(() => 'when ? then ?').join(' ')} end ` +
         `where id in (${plans.map(() => '?').join(', ')}) and coalesce(rating_id, 0) = 0`,
       [...plans.flatMap((p) => [p.service.id, ids.get(p.service.id)]), ...plans.map((p) => p.service.id)],
+      { prepare: false },
     );
   }
   const idOf = new Map(rows.map((r) => [Number(r.service_id), Number(r.id)]));
