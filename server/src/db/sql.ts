@@ -24,8 +24,8 @@ export interface Sql {
 export interface StatementOptions {
   /**
    * False for a text that varies with its row count (a group's multi-row insert): run it unprepared on
-   * PostgreSQL (still one round trip) and uncached on SQLite, so texts of every size do not use up the
-   * prepared statements the fixed hot-path texts keep.
+   * PostgreSQL (still one round trip), so texts of every size do not use up the named statements the
+   * fixed hot-path texts keep. SQLite caches every text (bounded).
    */
   prepare?: boolean;
 }
@@ -88,8 +88,8 @@ function viaOrm(em: Em): Sql {
 function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sql {
   let cache = prepared.get(conn);
   if (!cache) prepared.set(conn, (cache = new Map()));
-  const statement = (text: string, options?: StatementOptions) => {
-    if (options?.prepare === false) return conn.prepare(text);
+  // Texts of every size are cached too: compiling one costs more than SQLite runs it, and the cache is bounded.
+  const statement = (text: string) => {
     let stmt = cache.get(text);
     if (!stmt) {
       if (cache.size >= MAX_PREPARED) cache.clear();
@@ -99,16 +99,16 @@ function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sq
     return stmt;
   };
   return {
-    all: async <T>(text: string, params: readonly unknown[] = [], options?: StatementOptions) => {
+    all: async <T>(text: string, params: readonly unknown[] = []) => {
       try {
-        return statement(text, options).all(...params.map(sqliteValue)) as T[];
+        return statement(text).all(...params.map(sqliteValue)) as T[];
       } catch (err) {
         throw convert(err);
       }
     },
-    run: async (text: string, params: readonly unknown[] = [], options?: StatementOptions) => {
+    run: async (text: string, params: readonly unknown[] = []) => {
       try {
-        return statement(text, options).run(...params.map(sqliteValue)).changes;
+        return statement(text).run(...params.map(sqliteValue)).changes;
       } catch (err) {
         throw convert(err);
       }
