@@ -180,6 +180,12 @@ function processMetrics(app: Database & { groupCommit: GroupCommit<Counted>; liv
   registry.sample({ name: 'hcp_group_commit_groups_total', help: 'Group commits run', type: 'counter', read: () => group().groups });
   registry.sample({ name: 'hcp_group_commit_jobs_total', help: 'Ratings and registrations committed in groups', type: 'counter', read: () => group().jobs });
   registry.sample({ name: 'hcp_group_commit_largest', help: 'Largest group since start', type: 'gauge', read: () => group().largestGroup });
+  registry.sample({
+    name: 'hcp_group_commit_batch_fallbacks_total',
+    help: 'Groups whose batch of first ratings failed and ran again rating by rating',
+    type: 'counter',
+    read: () => group().batchFallbacks,
+  });
   registry.sample({ name: 'hcp_group_commit_seconds_total', help: 'Time spent in group transactions', type: 'counter', read: () => group().busyMs / 1000 });
   registry.sample({ name: 'hcp_live_topics', help: 'Live topics computed by this process', type: 'gauge', read: () => app.liveHub.stats().topics });
   registry.sample({

@@ -12,9 +12,26 @@ import { sqlOf, type Sql } from './sql.js';
  */
 export type GroupWork<T, D> = (tx: Em, sql: Sql) => Promise<{ value: T; deltas?: D }>;
 
+/**
+ * Jobs of one kind written together: called once per group with the inputs of every job that names the
+ * same batch, at the start of the group's transaction. Answers per input: its result, its refusal (when
+ * nothing was written for it), or null to run that job's own work alone after the batch. Throwing (a
+ * constraint, a claim lost, anything unforeseen) rolls the transaction back and runs the whole group
+ * again job by job, each in its own savepoint, so every job still gets its own exact answer.
+ */
+export type GroupBatch<I, T, D> = (tx: Em, sql: Sql, inputs: readonly I[]) => Promise<Array<BatchItem<T, D> | null>>;
+export type BatchItem<T, D> = { value: T; deltas?: D } | { error: unknown };
+
+/** A job's part in a batch: which batch, and its own input to it. */
+export interface Batched<I, T, D> {
+  batch: GroupBatch<I, T, D>;
+  input: I;
+}
+
 /** What a feature needs to join a group; features that make no counter changes use `GroupRunner`. */
 export interface GroupRunner<D = never> {
-  run<T>(work: GroupWork<T, D>): Promise<T>;
+  /** `batched`: the job can also be written together with others of its kind (`work` stays its exact path alone). */
+  run<T, I = never>(work: GroupWork<T, D>, batched?: Batched<I, T, D>): Promise<T>;
 }
 
 /** Applies the deltas of the jobs that succeeded, inside the group's transaction, before it commits. */
@@ -27,14 +44,25 @@ export interface GroupCommitStats {
   readonly largestGroup: number;
   /** Milliseconds spent in groups, from the start of their transaction to its commit (retries included). */
   readonly busyMs: number;
+  /** Jobs written by a batch on the happy path; groups whose batch failed and ran again job by job. */
+  readonly batchedJobs: number;
+  readonly batchFallbacks: number;
 }
 
 interface Job<D> {
   work: GroupWork<unknown, D>;
+  batched?: Batched<unknown, unknown, D>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A batch threw: the group's transaction is rolled back and run again without batches. */
+class BatchFailed extends Error {
+  constructor(readonly reason: unknown) {
+    super('batch failed');
+  }
+}
 
 const MAX_GROUP = 200;
 /** Groups in flight at once: SQLite has one connection; PostgreSQL keeps some of its pool for readers. */
@@ -42,10 +70,12 @@ const GROUPS_IN_FLIGHT = { sqlite: 1, postgresql: 4 } as const;
 const GROUP_ATTEMPTS = 3;
 
 /**
- * Group commit: ratings (and service registrations) that arrive together share one transaction,
- * each inside its own savepoint (a refused one rolls back alone). One commit (one fsync) and one
- * merged counter upsert serve the whole group; every caller hears back only after the commit, so
- * an acknowledged rating is durable.
+ * Group commit: ratings (and service registrations) that arrive together share one transaction.
+ * Jobs that name a batch (first ratings) are written first, together, by that batch (a handful of
+ * statements for the whole group); the others, and whatever a batch leaves to them, run each inside its
+ * own savepoint (a refused one rolls back alone). A batch that throws rolls the transaction back and the
+ * group runs again without batches. One commit (one fsync) and one merged counter upsert serve the
+ * whole group; every caller hears back only after the commit, so an acknowledged rating is durable.
  *
  * On SQLite the groups run one after another, so no two writers ever wait on each other's lock. On
  * PostgreSQL a few run side by side (each statement is a round trip, so one group at a time would
@@ -58,7 +88,7 @@ export class GroupCommit<D> implements GroupRunner<D> {
   private scheduled = false;
   private closed = false;
   private idle: Array<() => void> = [];
-  private readonly counters = { groups: 0, jobs: 0, largestGroup: 0, busyMs: 0 };
+  private readonly counters = { groups: 0, jobs: 0, largestGroup: 0, busyMs: 0, batchedJobs: 0, batchFallbacks: 0 };
   private readonly inFlight: number;
 
   constructor(
@@ -74,10 +104,10 @@ export class GroupCommit<D> implements GroupRunner<D> {
     return { ...this.counters };
   }
 
-  run<T>(work: GroupWork<T, D>): Promise<T> {
+  run<T, I = never>(work: GroupWork<T, D>, batched?: Batched<I, T, D>): Promise<T> {
     if (this.closed) return Promise.reject(new UnavailableError('the server is shutting down; nothing was stored, send this again'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ work, batched: batched as Batched<unknown, unknown, D> | undefined, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -118,14 +148,24 @@ export class GroupCommit<D> implements GroupRunner<D> {
     this.counters.jobs += jobs.length;
     this.counters.largestGroup = Math.max(this.counters.largestGroup, jobs.length);
     let outcomes: Outcome[] = [];
+    let batched = 0;
+    let batching = jobs.some((job) => job.batched);
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
-        outcomes = await this.attempt(jobs);
+        ({ outcomes, batched } = await this.attempt(jobs, batching));
         this.counters.busyMs += performance.now() - started;
+        this.counters.batchedJobs += batched;
         break;
       } catch (error) {
         this.counters.busyMs += performance.now() - started;
+        if (error instanceof BatchFailed) {
+          // Not counted as an attempt: the same group again, each job in its own savepoint.
+          this.counters.batchFallbacks += 1;
+          batching = false;
+          attempt -= 1;
+          continue;
+        }
         // SQLite: a lock wait already blocked the event loop for busy_timeout; do not wait again.
         if (isTransientDbError(error) && this.dialect === 'postgresql' && attempt < GROUP_ATTEMPTS) continue;
         const reported = isTransientDbError(error) ? mapDatabaseError(error) : error;
@@ -140,18 +180,60 @@ export class GroupCommit<D> implements GroupRunner<D> {
     });
   }
 
-  private async attempt(jobs: Job<D>[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
+  private async attempt(jobs: Job<D>[], batching: boolean): Promise<{ outcomes: Outcome[]; batched: number }> {
+    const outcomes: Outcome[] = new Array<Outcome>(jobs.length);
+    let batched = 0;
     await (this.orm.em.fork() as Em).transactional(async (t) => {
       const tx = t as Em;
       const sql = await sqlOf(tx);
       const deferred = deferOn(tx);
       const deltas: D[] = [];
+      let alone = jobs.map((_, i) => i);
+      if (batching) {
+        // The batches run first, at the start of the transaction: rolling the transaction back is
+        // rolling back to just before them (no savepoint, no round trip on the happy path).
+        alone = [];
+        const batches = new Map<GroupBatch<unknown, unknown, D>, number[]>();
+        jobs.forEach((job, i) => {
+          if (!job.batched) {
+            alone.push(i);
+            return;
+          }
+          const members = batches.get(job.batched.batch);
+          if (members) members.push(i);
+          else batches.set(job.batched.batch, [i]);
+        });
+        for (const [batch, members] of batches) {
+          let items: Array<BatchItem<unknown, D> | null>;
+          try {
+            items = await batch(
+              tx.fork({ clear: true, keepTransactionContext: true }) as Em,
+              sql,
+              members.map((i) => jobs[i]!.batched!.input),
+            );
+          } catch (error) {
+            if (isTransientDbError(error)) throw error;
+            throw new BatchFailed(error);
+          }
+          members.forEach((i, k) => {
+            const item = items[k];
+            if (!item) alone.push(i);
+            else if ('error' in item) outcomes[i] = { ok: false, error: item.error };
+            else {
+              batched += 1;
+              if (item.deltas !== undefined) deltas.push(item.deltas);
+              outcomes[i] = { ok: true, value: item.value };
+            }
+          });
+        }
+        alone.sort((a, b) => a - b);
+      }
       // The savepoint `rating_job` marks the state before the current job. After a job that succeeded
       // it is moved past it (release and set again: one round trip on PostgreSQL); after one that was
       // rolled back to it, it already marks the right state. The last job's is released by the commit.
       let savepoint: 'none' | 'before' | 'behind' = 'none';
-      for (const job of jobs) {
+      for (const i of alone) {
+        const job = jobs[i]!;
         if (savepoint === 'none') await sql.run('savepoint rating_job');
         else if (savepoint === 'behind') await sql.script('release savepoint rating_job; savepoint rating_job');
         savepoint = 'behind';
@@ -161,18 +243,18 @@ export class GroupCommit<D> implements GroupRunner<D> {
           // same service through plain SQL, which cached entities would not show.
           const done = await job.work(tx.fork({ clear: true, keepTransactionContext: true }) as Em, sql);
           if (done.deltas !== undefined) deltas.push(done.deltas);
-          outcomes.push({ ok: true, value: done.value });
+          outcomes[i] = { ok: true, value: done.value };
         } catch (error) {
           if (isTransientDbError(error)) throw error;
           deferred.rollback(mark);
           await sql.run('rollback to savepoint rating_job');
           savepoint = 'before';
-          outcomes.push({ ok: false, error });
+          outcomes[i] = { ok: false, error };
         }
       }
       await this.applyDeltas(tx, deltas);
       await deferred.flush(tx);
     });
-    return outcomes;
+    return { outcomes, batched };
   }
 }

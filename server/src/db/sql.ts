@@ -11,14 +11,23 @@ import type { Em } from './orm.js';
  */
 export interface Sql {
   /** Rows of a select, or of an insert/update with `returning`. */
-  all<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  all<T = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StatementOptions): Promise<T[]>;
   /** Runs a statement without rows; resolves to the number of rows it changed. */
-  run(text: string, params?: readonly unknown[]): Promise<number>;
+  run(text: string, params?: readonly unknown[], options?: StatementOptions): Promise<number>;
   /**
    * Runs parameterless statements separated by `;` in one round trip on PostgreSQL (the simple query
    * protocol, nothing prepared: works behind PgBouncer); one after another on SQLite.
    */
   script(text: string): Promise<void>;
+}
+
+export interface StatementOptions {
+  /**
+   * False for a text that varies with its row count (a group's multi-row insert): run it unprepared on
+   * PostgreSQL (still one round trip), so texts of every size do not use up the named statements the
+   * fixed hot-path texts keep. SQLite caches every text (bounded).
+   */
+  prepare?: boolean;
 }
 
 interface SqliteStatement {
@@ -79,6 +88,7 @@ function viaOrm(em: Em): Sql {
 function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sql {
   let cache = prepared.get(conn);
   if (!cache) prepared.set(conn, (cache = new Map()));
+  // Texts of every size are cached too: compiling one costs more than SQLite runs it, and the cache is bounded.
   const statement = (text: string) => {
     let stmt = cache.get(text);
     if (!stmt) {
@@ -124,12 +134,11 @@ export function useNamedStatements(on: boolean): void {
 }
 
 function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
-  const query = async (text: string, params: readonly unknown[]) => {
-    let known = pgNames.get(text);
+  const query = async (text: string, params: readonly unknown[], options?: StatementOptions) => {
+    let known = options?.prepare === false ? { name: undefined, text: numbered(text) } : pgNames.get(text);
     if (!known) {
-      let n = 0;
       // Past the bound, statements still run, unnamed (planned each time).
-      known = { name: pgNames.size < MAX_PREPARED ? `hcp_${pgNames.size + 1}` : undefined, text: text.replace(/\?/g, () => `$${++n}`) };
+      known = { name: pgNames.size < MAX_PREPARED ? `hcp_${pgNames.size + 1}` : undefined, text: numbered(text) };
       pgNames.set(text, known);
     }
     try {
@@ -143,8 +152,8 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
     }
   };
   return {
-    all: async <T>(text: string, params: readonly unknown[] = []) => (await query(text, params)).rows as T[],
-    run: async (text: string, params: readonly unknown[] = []) => (await query(text, params)).rowCount ?? 0,
+    all: async <T>(text: string, params: readonly unknown[] = [], options?: StatementOptions) => (await query(text, params, options)).rows as T[],
+    run: async (text: string, params: readonly unknown[] = [], options?: StatementOptions) => (await query(text, params, options)).rowCount ?? 0,
     script: async (text: string) => {
       try {
         // No values, no name: node-postgres sends it as one simple query, all statements in one round trip.
@@ -154,6 +163,12 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
       }
     },
   };
+}
+
+/** `?` placeholders as PostgreSQL's `$1`, `$2`, … */
+function numbered(text: string): string {
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
 }
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null only (as knex's dialect converts). */
@@ -228,6 +243,24 @@ export function insertValues<T extends { id: number }>(em: Em, schema: EntitySch
     const value = (row as Record<string, unknown>)[name];
     return value === undefined ? defaults[i] : value;
   });
+}
+
+/** `insert into <table> (<columns>) values (?, …), (?, …), …` for `count` rows (insertStatement's columns). */
+export function insertManyStatement<T extends { id: number }>(em: Em, schema: EntitySchema<T>, count: number): string {
+  const { text } = insertStatement(em, schema);
+  const at = text.lastIndexOf(' values (');
+  const row = text.slice(at + ' values '.length);
+  return `${text.slice(0, at)} values ${Array.from({ length: count }, () => row).join(', ')}`;
+}
+
+/** Several rows in one statement (no ids back; see insertManyStatement for the text). */
+export async function insertRows<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, rows: readonly Omit<T, 'id'>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.run(
+    insertManyStatement(em, schema, rows.length),
+    rows.flatMap((row) => insertValues(em, schema, row)),
+    { prepare: false },
+  );
 }
 
 /** `insert … returning id` of an entity's plain object (without its id), through `sql`. */

@@ -4,10 +4,10 @@ import type { PiiCipher } from '../common/crypto.js';
 import type { Clock } from '../common/clock.js';
 import { OutboxSchema, type OutboxRecord } from '../db/outbox.entities.js';
 import type { Em } from '../db/orm.js';
-import { insertRow, sqlOf, type Sql } from '../db/sql.js';
+import { insertRow, insertRows, sqlOf, type Sql } from '../db/sql.js';
 import type { OutboxEntry } from '../db/outbox.store.js';
 import type { Rating } from '../rating/rating.entity.js';
-import type { RatingHook } from '../rating/rating.service.js';
+import type { RatingHook, StoredRating } from '../rating/rating.service.js';
 import type { InvalidationHook } from '../rectification/invalidation.js';
 import { CASE_AGGREGATE, evaluationRecord, PROVINCE_TOPICS, recordKeys, serviceRecord, type Sealed } from './records.logic.js';
 
@@ -20,6 +20,16 @@ export interface ExchangeHooks {
 
 export function createExchangeHooks(deps: { cipher: PiiCipher; clock: Clock }): ExchangeHooks {
   const seal = (value: string): Sealed => ({ $sealed: deps.cipher.encrypt(value) });
+  const one = async (tx: Em, rating: Rating, _attribution: unknown, service: StoredRating['service']) => {
+    await append(tx, await sqlOf(tx), evaluationEntry(rating, service, recordKeys.evaluation(rating.id)), deps.clock.now().getTime());
+  };
+  // A group's ratings written together: their evaluation records in one multi-row insert, in the group's order.
+  const many = async (tx: Em, stored: readonly StoredRating[]) => {
+    const now = deps.clock.now().getTime();
+    const rows = stored.map(({ rating, service }) => outboxRecord(evaluationEntry(rating, service, recordKeys.evaluation(rating.id)), now));
+    await insertRows(tx, await sqlOf(tx), OutboxSchema, rows);
+  };
+  const onRatingStored: RatingHook = Object.assign(one, { many });
   return {
     onServiceStored: async (tx, sql, { service, item, department, input }) => {
       const record = serviceRecord({
@@ -55,9 +65,7 @@ export function createExchangeHooks(deps: { cipher: PiiCipher; clock: Clock }): 
         deps.clock.now().getTime(),
       );
     },
-    onRatingStored: async (tx, rating, _attribution, service) => {
-      await append(tx, await sqlOf(tx), evaluationEntry(rating, service, recordKeys.evaluation(rating.id)), deps.clock.now().getTime());
-    },
+    onRatingStored,
     onRatingInvalidated: async (tx, rating) => {
       const service = await tx.findOneOrFail(ServiceSchema, { id: rating.serviceId });
       await append(tx, await sqlOf(tx), evaluationEntry(rating, service, recordKeys.invalidation(rating.id)), deps.clock.now().getTime());
@@ -90,7 +98,11 @@ function evaluationEntry(rating: Rating, service: { projectNo: string; serviceNu
 
 /** One plain prepared insert on the change's transaction (the rating hot path; no ORM unit of work). */
 async function append(tx: Em, sql: Sql, e: OutboxEntry, now: number): Promise<void> {
-  const row: Omit<OutboxRecord, 'id'> = {
+  await insertRow(tx, sql, OutboxSchema, outboxRecord(e, now));
+}
+
+function outboxRecord(e: OutboxEntry, now: number): Omit<OutboxRecord, 'id'> {
+  return {
     topic: e.topic,
     recordKey: e.recordKey,
     aggregateType: e.aggregateType,
@@ -106,5 +118,4 @@ async function append(tx: Em, sql: Sql, e: OutboxEntry, now: number): Promise<vo
     claimedBy: null,
     leaseUntil: null,
   };
-  await insertRow(tx, sql, OutboxSchema, row);
 }

@@ -18,12 +18,12 @@ import { maskName, maskPhone } from '../common/mask.logic.js';
 import { maskPersonalDataInText } from '../common/pii-text.logic.js';
 import type { Database, Em } from '../db/orm.js';
 import { duplicateAs } from '../db/errors.js';
-import { insertRow, insertStatement, insertValues, prefixedColumns, prefixedReader, rowReader, sqlOf, type Sql } from '../db/sql.js';
+import { insertManyStatement, insertRow, insertStatement, insertValues, prefixedColumns, prefixedReader, rowReader, sqlOf, type Sql } from '../db/sql.js';
 import { CaseSchema, ServiceSchema, type CaseRecord, type Service } from '../case/case.entities.js';
 import type { TagDictionary } from '../catalog/catalog.service.js';
 import { rollupDeltas, scopesOf, type Attribution, type Counted } from '../stats/rollup.logic.js';
 import { attributionFromUnits, loadAttribution, type UnitRow } from '../stats/attribution.store.js';
-import type { GroupRunner } from '../db/group-commit.js';
+import type { BatchItem, GroupRunner } from '../db/group-commit.js';
 import { checkBatchSize, runBatch, type BatchOutcome } from '../db/batch.js';
 import type { Channel } from '../catalog/channel.logic.js';
 import {
@@ -67,8 +67,19 @@ export interface SubmitEvaluationInput {
 /** A follow-up (追评, R9): the rater's own second say, by follow-up token, device key or system key. */
 export type SubmitFollowUpInput = Omit<SubmitEvaluationInput, 'raterName' | 'raterMobile'>;
 
+/** A rating as stored, with the scopes it counts in and the service it rated. */
+export interface StoredRating {
+  rating: Rating;
+  attribution: Attribution;
+  service: Service;
+}
+
 /** Runs inside the rating's transaction; the rectification feature opens its case here (R13). */
-export type RatingHook = (em: Em, rating: Rating, attribution: Attribution, service: Service) => Promise<void>;
+export interface RatingHook {
+  (em: Em, rating: Rating, attribution: Attribution, service: Service): Promise<void>;
+  /** The same for the ratings a group writes together, in their order (one multi-row statement); without it the hook runs once per rating. */
+  many?: (em: Em, stored: readonly StoredRating[]) => Promise<void>;
+}
 
 /** What storing ratings needs; the composition root supplies it, after-store hooks included. */
 export interface RatingDeps extends Kernel, Database {
@@ -273,6 +284,11 @@ async function submit(app: RatingDeps, { actor, expiredToken, tokenIssuer }: Sub
   try {
     // Every read happens inside the group's transaction: on SQLite the one connection belongs to the
     // running group, so reads made before joining it would queue one by one and no group would form.
+    // A first rating also offers itself to the group's batch (storeFirstRatings); this closure is its exact path alone.
+    const batched =
+      kind === 'first'
+        ? { batch: storeFirstRatings, input: { app, actor, input, key, extKey, expiredToken, tokenIssuer: tokenIssuer ?? null, tags } }
+        : undefined;
     stored = await app.groupCommit.run(async (tx, sql) => {
       const { service, context } = await findTarget(tx, sql, actor, input);
       // A resend of a stored answer returns it, whatever happened since (token used, window closed).
@@ -288,7 +304,7 @@ async function submit(app: RatingDeps, { actor, expiredToken, tokenIssuer }: Sub
       return kind === 'first'
         ? storeFirstRating(app, tx, actor, service, context, evaluation, input, { submissionKey: key, externalKey: extKey }, now, origin)
         : storeFollowUp(app, tx, sql, actor, service, evaluation, { submissionKey: key, externalKey: extKey }, now, origin);
-    });
+    }, batched);
   } catch (err) {
     // Two sends of one answer raced in groups side by side (PostgreSQL): the unique keys let one in and
     // refused the other as a duplicate once the first committed. That one is answered with the winner.
@@ -340,13 +356,10 @@ interface ServiceContext {
   departmentPath: string | null;
 }
 
-const targetSql = new WeakMap<object, { byId: string; byNumber: string }>();
+const targetSql = new WeakMap<object, { head: string; byId: string; byNumber: string }>();
 
-/**
- * The service being rated with its context, in one statement (one round trip on PostgreSQL instead
- * of four): one row per unit of its case, the service's and the case's columns repeated.
- */
-async function findTarget(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluationInput): Promise<{ service: Service; context: ServiceContext }> {
+/** The target select's text: the service with its context, one row per unit of its case. */
+function targetTexts(em: Em): { head: string; byId: string; byNumber: string } {
   const metadata = em.getMetadata();
   let texts = targetSql.get(metadata);
   if (!texts) {
@@ -355,16 +368,31 @@ async function findTarget(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluatio
       `cu.department_id as u__department_id, cu.item_id as u__item_id, ud.region_code as u__region_code, ud.path as u__path ` +
       `from service s left join department sd on sd.id = s.department_id left join case_record c on c.id = s.case_id ` +
       `left join case_unit cu on cu.case_id = c.id left join department ud on ud.id = cu.department_id `;
-    texts = { byId: `${head}where s.id = ?`, byNumber: `${head}where s.project_no = ? and s.service_number = ?` };
+    texts = { head, byId: `${head}where s.id = ?`, byNumber: `${head}where s.project_no = ? and s.service_number = ?` };
     targetSql.set(metadata, texts);
   }
+  return texts;
+}
+
+/**
+ * The service being rated with its context, in one statement (one round trip on PostgreSQL instead
+ * of four): one row per unit of its case, the service's and the case's columns repeated.
+ */
+async function findTarget(em: Em, sql: Sql, actor: Actor, input: SubmitEvaluationInput): Promise<{ service: Service; context: ServiceContext }> {
+  const texts = targetTexts(em);
   let rows: Record<string, unknown>[];
   if (actor.role === 'rater') rows = await sql.all(texts.byId, [actor.serviceId!]);
   else if (!input.projectNo || input.serviceNumber == null) return { service: await findService(em, sql, actor, input), context: emptyContext() };
   else rows = await sql.all(texts.byNumber, [input.projectNo, input.serviceNumber]);
   if (rows.length === 0) return { service: await findService(em, sql, actor, input), context: emptyContext() }; // the refusal, worded as before
+  const target = targetOf(em, rows);
+  if (actor.role === 'rater') checkTokenService(target.service, input);
+  return target;
+}
+
+/** The service and its context from the rows of the target select (one per unit of its case). */
+function targetOf(em: Em, rows: Record<string, unknown>[]): { service: Service; context: ServiceContext } {
   const service = rowReader(em, ServiceSchema)(rows[0]!);
-  if (actor.role === 'rater') checkTokenService(service, input);
   const first = rows[0]!;
   return {
     service,
@@ -521,6 +549,178 @@ async function storeFirstRating(
     // A deadlock must reach the group commit as it is: it runs the whole group again.
     throw duplicateAs(err, () => alreadyRated(actor, service));
   }
+}
+
+/** A first rating as it joins the group's batch: everything submit() knew before the transaction. */
+interface FirstJob {
+  app: RatingDeps;
+  actor: Actor;
+  input: SubmitEvaluationInput;
+  key: string | null;
+  extKey: string | null;
+  expiredToken: boolean;
+  tokenIssuer: string | null;
+  tags: Awaited<ReturnType<TagDictionary['current']>>;
+}
+
+/** A first rating of the batch that passed its checks, to be written. */
+interface FirstPlan {
+  at: number;
+  rating: Rating;
+  service: Service;
+  kase: CaseRecord;
+  units: UnitRow[];
+}
+
+type FirstItem = BatchItem<Stored['value'], Counted> | null;
+
+/**
+ * The group's first ratings written together (the happy path): ONE select of every service with its
+ * context, the checks of each rating as on its own path (R7–R12, each refusal answered to its rating),
+ * ONE multi-row insert of the ratings that claims their services, ONE multi-row outbox insert, and the
+ * group's one rollup upsert after. Whatever is not plain (a resend, a rated service, a batch case R10,
+ * a second rating of one service, token or key in the group) runs alone after the batch, on its
+ * exact path; a write that fails throws, and the group runs again rating by rating.
+ */
+async function storeFirstRatings(tx: Em, sql: Sql, jobs: readonly FirstJob[]): Promise<FirstItem[]> {
+  const app = jobs[0]!.app;
+  const items: FirstItem[] = jobs.map(() => null);
+  const targets = await findTargets(tx, sql, jobs);
+  const taken = await takenKeys(sql, jobs);
+  const claimed = new Set<string>();
+  const plans: FirstPlan[] = [];
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i]!;
+    const target = targets[i];
+    if (!target || job.expiredToken) continue; // its own path words the refusal
+    const claims = [`s:${target.service.id}`, job.key && `k:${job.key}`, job.extKey && `k:${job.extKey}`, job.actor.tokenId && `t:${job.actor.tokenId}`];
+    if (claims.some((c) => c && claimed.has(c))) continue; // after the earlier one, on its own path
+    try {
+      const plan = await planFirstRating(app, sql, job, target, taken);
+      if (!plan) continue;
+      for (const c of claims) if (c) claimed.add(c);
+      plans.push({ ...plan, at: i });
+    } catch (error) {
+      items[i] = { error };
+    }
+  }
+  if (plans.length === 0) return items;
+  await insertAndClaim(app, tx, sql, plans);
+  const stored = plans.map((p) => ({ rating: p.rating, service: p.service, attribution: attributionFromUnits(p.units, p.kase.kind, p.service.staffId) }));
+  for (const hook of app.ratingHooks) {
+    if (hook.many) await hook.many(tx, stored);
+    else for (const s of stored) await hook(tx, s.rating, s.attribution, s.service);
+  }
+  stored.forEach((s, k) => {
+    const counted = rollupDeltas(s.attribution, { ...s.rating, tags: s.rating.tags ? s.rating.tags.split(',') : [] }, 1);
+    items[plans[k]!.at] = { value: s, deltas: counted };
+  });
+  return items;
+}
+
+/** The checks of one first rating, in its own path's order; null: not plain, it runs alone. */
+async function planFirstRating(
+  app: RatingDeps,
+  sql: Sql,
+  { actor, input, key, extKey, tokenIssuer, tags }: FirstJob,
+  { service, context }: { service: Service; context: ServiceContext },
+  taken: Set<string>,
+): Promise<Omit<FirstPlan, 'at'> | null> {
+  if (actor.role === 'rater') checkTokenService(service, input);
+  if ((key && taken.has(key)) || (extKey && taken.has(extKey))) return null; // a resend
+  await checkServiceScope(sql, actor, service, context.departmentPath);
+  const channel = input.channel ?? defaultChannel(actor);
+  checkChannel(actor.role, channel, actor);
+  const evaluation = validateEvaluation({ ...input, channel }, tags);
+  const now = app.clock.now().getTime();
+  const origin: Origin = { tokenIssuer, clientIpHash: input.clientIp ? app.cipher.blindIndex(input.clientIp) : null };
+  const kase = context.kase;
+  if (!kase) throw NotFoundError.of(`case of service ${service.projectNo}#${service.serviceNumber}`, String(service.caseId));
+  // A rated service (its prior rating decides the answer) and a batch case's services (R10) run alone.
+  if (service.ratingId || (kase.kind === 'BATCH' && kase.batchNo)) return null;
+  checkRatingWindow(service, app.config, now);
+  const rating = newRating(app, actor, service, evaluation, 1, raterData(app, kase, input), { submissionKey: key, externalKey: extKey }, now, origin);
+  return { rating, service, kase, units: context.units };
+}
+
+/** The batch's services with their context in one select; per job its target, or undefined (none found: its own path refuses). */
+async function findTargets(em: Em, sql: Sql, jobs: readonly FirstJob[]): Promise<Array<{ service: Service; context: ServiceContext } | undefined>> {
+  const ids = [...new Set(jobs.filter((j) => j.actor.role === 'rater').map((j) => j.actor.serviceId!))];
+  const numbers = jobs.filter((j) => j.actor.role !== 'rater' && j.input.projectNo && j.input.serviceNumber != null).map((j) => j.input);
+  const where: string[] = [];
+  if (ids.length) where.push(`s.id in (${ids.map(() => '?').join(', ')})`);
+  for (let k = 0; k < numbers.length; k++) where.push('(s.project_no = ? and s.service_number = ?)');
+  if (where.length === 0) return jobs.map(() => undefined);
+  const rows = await sql.all(`${targetTexts(em).head}where ${where.join(' or ')}`, [...ids, ...numbers.flatMap((n) => [n.projectNo, n.serviceNumber])], {
+    prepare: false,
+  });
+  const byId = new Map<number, Record<string, unknown>[]>();
+  const byNumber = new Map<string, number>();
+  for (const row of rows) {
+    const id = Number(row.id);
+    const own = byId.get(id);
+    if (own) own.push(row);
+    else {
+      byId.set(id, [row]);
+      byNumber.set(`${String(row.project_no)}#${Number(row.service_number)}`, id);
+    }
+  }
+  const targets = new Map<number, { service: Service; context: ServiceContext }>();
+  return jobs.map((job) => {
+    const id = job.actor.role === 'rater' ? job.actor.serviceId! : byNumber.get(`${job.input.projectNo}#${job.input.serviceNumber}`);
+    const own = id === undefined ? undefined : byId.get(id);
+    if (!own) return undefined;
+    let target = targets.get(id!);
+    if (!target) targets.set(id!, (target = targetOf(em, own)));
+    return { service: { ...target.service }, context: target.context };
+  });
+}
+
+/** Which of the batch's submission and external keys are stored already (those are resends, answered alone). */
+async function takenKeys(sql: Sql, jobs: readonly FirstJob[]): Promise<Set<string>> {
+  const keys = jobs.flatMap((j) => [j.key, j.extKey].filter((k): k is string => !!k));
+  if (keys.length === 0) return new Set();
+  const marks = keys.map(() => '?').join(', ');
+  const rows = await sql.all<{ submission_key: string | null; external_key: string | null }>(
+    `select submission_key, external_key from rating where submission_key in (${marks}) or external_key in (${marks})`,
+    [...keys, ...keys],
+    { prepare: false },
+  );
+  return new Set(rows.flatMap((r) => [r.submission_key, r.external_key].filter((k): k is string => !!k)));
+}
+
+/**
+ * The batch's ratings inserted and their services claimed (see markRated): on PostgreSQL in one
+ * statement, on SQLite an insert and one update. Sets each rating's id; throws when a claim is lost.
+ */
+async function insertAndClaim(app: RatingDeps, tx: Em, sql: Sql, plans: FirstPlan[]): Promise<void> {
+  const values = plans.flatMap((p) => insertValues(tx, RatingSchema, p.rating));
+  const insert = `${insertManyStatement(tx, RatingSchema, plans.length)} returning id, service_id`;
+  let rows: Array<{ id: number; service_id: number }>;
+  let claimed: number;
+  if (app.dialect === 'postgresql') {
+    const all = await sql.all<{ id: number; service_id: number; claimed: number }>(
+      `with r as (${insert}), ` +
+        `u as (update service set rating_id = r.id from r where service.id = r.service_id and coalesce(service.rating_id, 0) = 0 returning 1) ` +
+        `select r.id, r.service_id, (select count(*) from u) as claimed from r`,
+      values,
+      { prepare: false },
+    );
+    rows = all;
+    claimed = Number(all[0]?.claimed ?? 0);
+  } else {
+    rows = await sql.all(insert, values, { prepare: false });
+    const ids = new Map(rows.map((r) => [Number(r.service_id), Number(r.id)]));
+    claimed = await sql.run(
+      `update service set rating_id = case id ${plans.map(() => 'when ? then ?').join(' ')} end ` +
+        `where id in (${plans.map(() => '?').join(', ')}) and coalesce(rating_id, 0) = 0`,
+      [...plans.flatMap((p) => [p.service.id, ids.get(p.service.id)]), ...plans.map((p) => p.service.id)],
+      { prepare: false },
+    );
+  }
+  const idOf = new Map(rows.map((r) => [Number(r.service_id), Number(r.id)]));
+  for (const p of plans) p.rating.id = idOf.get(p.service.id) ?? 0;
+  if (claimed !== plans.length || plans.some((p) => !p.rating.id)) throw new Error('a service of the batch was claimed meanwhile');
 }
 
 /** A follow-up (追评) is kept and can open a rectification case, but counts in no figure (R9). */
