@@ -182,7 +182,7 @@ export interface ScreenResult {
   firstSnapshotMark: Summary;
   /** Navigation start → load event. */
   loadEvent: Summary;
-  /** The totals the counter showed first, and the server's total for the same scope. */
+  /** The totals the counter showed first, and the rating rows stored (every kind: not the screen's scope or definition). */
   shownTotals: number[];
   serverTotal: number;
   targetMs: number;
@@ -487,7 +487,7 @@ function renderScreen(out: string[], s: ScreenResult): void {
     '|---:|---:|---:|---:|---:|---:|---:|---|',
     `| ${s.loads} | ${ms(s.firstFigures.p50)} | ${ms(s.firstFigures.p95)} | ${ms(s.firstFigures.max)} | ${ms(s.firstSnapshotMark.p50)} | ${ms(s.firstSnapshotMark.p95)} | ${ms(s.loadEvent.p50)} | ≤ ${s.targetMs} ms: ${s.firstFigures.p95 <= s.targetMs ? 'met' : 'not met'} at p95 |`,
     '',
-    `Totals shown first: ${[...new Set(s.shownTotals)].join(', ')}; the server's total for that scope: ${s.serverTotal}.`,
+    `Totals shown first: ${[...new Set(s.shownTotals)].join(', ')} (ratings stored in the database, every kind: ${s.serverTotal}).`,
     '',
     `Page weight (JS = every response of type script, gzipped here at the default level; budget ${s.budgetGzipKiB} KiB of gzipped JS):`,
     '',

@@ -146,9 +146,9 @@ export class ClientProcess implements Clients {
     });
   }
 
-  /** Opens the clients and subscribes them; resolves once each has its first message (at least 120 s, 100 ms per client allowed). */
+  /** Opens the clients and subscribes them; resolves once each has its first message (at least 120 s, 250 ms per client allowed). */
   connect(message: Extract<ToClients, { type: 'connect' }>): Promise<Extract<FromClients, { type: 'ready' }>> {
-    return this.request(message, 'ready', Math.max(120_000, message.count * 100));
+    return this.request(message, 'ready', Math.max(120_000, message.count * 250));
   }
 
   /** Resolves once every client has seen a total of at least `total`; rejects after `timeoutMs`. */

@@ -201,7 +201,7 @@ export async function benchScreen(options: ScreenOptions): Promise<ScreenResult>
         `    load ${i + 1}: first figures ${f.firstMs.toFixed(0)} ms (total ${f.value}), snapshot mark ${f.markMs?.toFixed(0) ?? '–'} ms, load event ${f.loadMs.toFixed(0)} ms`,
       );
     }
-    // The server's own total for the screen's default scope (the demo city), read from the database.
+    // The rating rows stored (for orientation only: the screen's total has its own scope and definition).
     const db = new Database(join(dataDir, 'haochaping.sqlite'), { readonly: true, fileMustExist: true });
     let serverTotal = NaN;
     try {
