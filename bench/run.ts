@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [queries|subscribers|ingest|all] [flags]`: the benchmarks (a script,
+ * `npm run bench -- [queries|subscribers|ingest|…|memory|screen|all] [flags]`: the benchmarks (a script,
  * not a test). Figures go to bench/results/latest.json (each run replaces only the sections it ran)
  * and a readable bench/results/latest.md; databases and profiles go to a temp folder or bench/.data/
  * (gitignored). Everything runs on this machine, loopback only, bounded in count and time.
@@ -42,6 +42,17 @@
  *   bulletin     seed as `queries` (--ratings N; >= 1,000,000 kept in bench/.data/) and time generateBulletin
  *                (the build, no PDF) of the demo city for last month (cold and frozen) and this month.
  *                Figures in bench/results/bulletin.json and bulletin.md.
+ *   memory       P4: the real server (spawned, SQLite, demo city) and a bare `ws` server answering the same
+ *                graphql-ws handshake (connection_init → ack, subscribe → one `next`), both with --expose-gc and
+ *                bench/load/memory-probe.ts (a sample after full GCs, asked over IPC: no endpoint); --warmup W idle
+ *                subscribers (default 2000, two client processes from 127.0.0.2/.3), then --added K more (default
+ *                2000): RSS, heap and external memory per added subscriber, --repeat R fresh repetitions
+ *                (default 3), medians and the ratio against the bare server (goal ≤ 1.2×).
+ *   screen       P8: Debian's Chromium (playwright-core) against the spawned server on a demo-seeded SQLite
+ *                database serving dist/dashboard (built first when missing): --loads N cold loads (default 10,
+ *                after one unrecorded) of /screen at 1920×1080, navigation start → the total counter showing a
+ *                number (p50/p95); then /widget, /widget/bulletin and a portal page with /embed.js: every
+ *                script response gzipped here (budget 60 KB), whether the server compresses, every font.
  *   all          queries (20000), subscribers, p1 (the default; not batch, bulletin, cross, workers or abuse).
  *
  * This file is only the command line. The scenarios are in bench/scenarios/, the load workers (child
@@ -55,12 +66,14 @@ import { benchAbuse } from './scenarios/abuse.js';
 import { benchBatch } from './scenarios/batch.js';
 import { benchBulletin } from './scenarios/bulletin.js';
 import { benchIngest } from './scenarios/ingest.js';
+import { benchMemory } from './scenarios/memory.js';
 import { benchQueries } from './scenarios/queries.js';
+import { benchScreen } from './scenarios/screen.js';
 import { benchSubscribers } from './scenarios/subscribers.js';
 import { benchCross, benchWorkers, type ClusterBenchOptions } from './scenarios/workers.js';
 
 const SCENARIOS = ['queries', 'subscribers', 'ingest', 'p1', 'cross', 'workers'] as const;
-type Scenario = (typeof SCENARIOS)[number] | 'batch' | 'abuse' | 'bulletin';
+type Scenario = (typeof SCENARIOS)[number] | 'batch' | 'abuse' | 'bulletin' | 'memory' | 'screen';
 
 interface Flags {
   ratings: number;
@@ -84,6 +97,12 @@ interface Flags {
   workers: number[];
   /** LIVE_INTERVAL_MS of `cross` and `workers`: the first --interval, default 20. */
   clusterIntervalMs: number;
+  /** `memory`: warm-up subscribers, added subscribers, fresh repetitions. */
+  warmup: number;
+  added: number;
+  repeat: number;
+  /** `screen`: cold loads of /screen. */
+  loads: number;
   out: string;
 }
 
@@ -118,6 +137,10 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     'postgres',
     'redis',
     'workers',
+    'warmup',
+    'added',
+    'repeat',
+    'loads',
     'out',
   ];
   for (const key of named.keys()) if (!known.includes(key)) throw new Error(`unknown flag --${key} (known: ${known.map((k) => `--${k}`).join(' ')})`);
@@ -136,8 +159,8 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     return values;
   };
   const command = positional[0] ?? 'all';
-  if (command !== 'all' && !['batch', 'abuse', 'bulletin'].includes(command) && !(SCENARIOS as readonly string[]).includes(command)) {
-    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, cross, workers, batch, abuse, bulletin or all`);
+  if (command !== 'all' && !['batch', 'abuse', 'bulletin', 'memory', 'screen'].includes(command) && !(SCENARIOS as readonly string[]).includes(command)) {
+    throw new Error(`unknown benchmark "${command}": use queries, subscribers, ingest, p1, cross, workers, batch, abuse, bulletin, memory, screen or all`);
   }
   const flags: Flags = {
     ratings: int('ratings', 20_000),
@@ -157,6 +180,10 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     redis: named.get('redis') ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     workers: list('workers', [1, 2]),
     clusterIntervalMs: list('interval', [20], 10)[0]!,
+    warmup: int('warmup', 2000, 0),
+    added: int('added', 2000, 1),
+    repeat: int('repeat', 3),
+    loads: int('loads', 10),
     out: resolve(named.get('out') ?? DEFAULT_RESULTS_DIR),
   };
   // `workers` spreads its clients over up to 4 processes and loopback addresses (P7 asks for 50,000).
@@ -165,6 +192,9 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
   if (flags.workers.some((n) => n > 16)) throw new Error('--workers: at most 16');
   if (flags.duration > 120) throw new Error('--duration: at most 120 s');
   if (flags.connections > 500) throw new Error('--connections: at most 500');
+  if (flags.warmup + flags.added > 20_000) throw new Error('--warmup + --added: at most 20000 (one process, open-file limit)');
+  if (flags.repeat > 20) throw new Error('--repeat: at most 20');
+  if (flags.loads > 100) throw new Error('--loads: at most 100');
   if (flags.liveRatings > 1000) throw new Error('--live-ratings: at most 1000');
   return { command: command as Scenario | 'all', flags };
 }
@@ -177,6 +207,16 @@ async function run(name: Scenario, flags: Flags): Promise<void> {
     const result = await benchAbuse(flags);
     saveResults(flags.out, (r) => {
       r.abuse = result;
+    });
+  } else if (name === 'memory') {
+    const result = await benchMemory(flags);
+    saveResults(flags.out, (r) => {
+      r.memory = result;
+    });
+  } else if (name === 'screen') {
+    const result = await benchScreen(flags);
+    saveResults(flags.out, (r) => {
+      r.screen = result;
     });
   } else if (name === 'bulletin') {
     await benchBulletin(flags);

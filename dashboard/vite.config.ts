@@ -23,7 +23,7 @@ function woff2Only(): Plugin {
 /**
  * The device pages' service worker (src/sw/device-sw.ts) is a second entry, written as /sw.js (a fixed
  * name: browsers look for updates at the same URL). Its precache list is this build's: the entry and
- * the device route's scripts and styles, the font subsets, and every asset (to drop older ones), so
+ * the device route's scripts and styles, the English catalog, the font subsets, and every asset (to drop older ones), so
  * sw.js changes whenever a file the device needs changes, and the new worker installs.
  */
 function deviceServiceWorker(): Plugin {
@@ -53,6 +53,8 @@ function deviceServiceWorker(): Plugin {
       const device = chunks.find((c) => c.facadeModuleId?.endsWith('/window/DevicePage.vue'));
       if (!device) this.error('the device page chunk (window/DevicePage.vue) was not found: the service worker would cache nothing');
       visit(device);
+      // The English catalog is loaded on demand (i18n/index.ts): a device set to English needs it offline too.
+      visit(chunks.find((c) => c.facadeModuleId?.endsWith('/i18n/en.ts')));
       const files = Object.keys(bundle).filter((f) => f.startsWith('assets/'));
       const precache = {
         shell: [...needed]

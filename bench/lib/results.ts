@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AbusePhase, AbuserReport, LoadResult, VictimReport } from '../load/protocol.js';
+import type { AbusePhase, AbuserReport, LoadResult, MemorySample, VictimReport } from '../load/protocol.js';
 import type { SeedInfo } from './database.js';
 import type { Environment } from './machine.js';
 import type { ProfileSummary } from './profile.js';
@@ -126,6 +126,71 @@ export interface AbuseResult {
   phases: Array<{ phase: AbusePhase; victim: VictimReport; abuser: AbuserReport }>;
 }
 
+/** `memory` (P4): one measurement of one server, W warm-up subscribers then K more. */
+export interface MemoryRun {
+  server: 'graphql' | 'bare';
+  repetition: number;
+  /** After the warm-up subscribers, and after the added ones (medians of 3 samples, each after full GCs). */
+  before: MemorySample;
+  after: MemorySample;
+  /** (after − before) ÷ K, bytes. */
+  perSubscriber: { rss: number; heapUsed: number; external: number };
+}
+
+export interface MemoryResult {
+  env: Environment;
+  warmup: number;
+  added: number;
+  repeat: number;
+  targetRatio: number;
+  runs: MemoryRun[];
+  /** Medians over the repetitions, KiB per added subscriber. */
+  median: Record<'graphql' | 'bare', { rssKiB: number; heapUsedKiB: number; externalKiB: number }>;
+  /** The server's median ÷ the bare server's. */
+  ratio: { rss: number; heapUsed: number };
+  withinTarget: { rss: boolean; heapUsed: boolean };
+  /** Repetitions that did not complete (e.g. a client timeout on a loaded machine). */
+  failures?: string[];
+}
+
+/** `screen` (P8): one page's downloads in a cold browser context. */
+export interface PageWeight {
+  name: string;
+  path: string;
+  /** Responses of type script: count, bytes as sent (after any content-encoding), decoded, and gzipped here (zlib default level). */
+  scripts: number;
+  jsSentBytes: number;
+  jsBytes: number;
+  jsGzipBytes: number;
+  /** Whether the server sent the scripts gzip-compressed (content-encoding). */
+  serverCompresses: boolean;
+  cssGzipBytes: number;
+  fonts: Array<{ file: string; bytes: number }>;
+  /** The texts the page shows (innerText of its body and frames), distinct characters outside ASCII. */
+  shownCharacters: number;
+  scriptFiles: string[];
+  withinBudget: boolean;
+}
+
+export interface ScreenResult {
+  env: Environment;
+  loads: number;
+  viewport: string;
+  /** Navigation start → the total counter shows the server's number (rendered, next animation frame). */
+  firstFigures: Summary;
+  /** Navigation start → the page's own `hcp:first-figures` mark (the first snapshot arrived). */
+  firstSnapshotMark: Summary;
+  /** Navigation start → load event. */
+  loadEvent: Summary;
+  /** The totals the counter showed first, and the rating rows stored (every kind: not the screen's scope or definition). */
+  shownTotals: number[];
+  serverTotal: number;
+  targetMs: number;
+  budgetGzipKiB: number;
+  pages: PageWeight[];
+  note?: string;
+}
+
 export interface Results {
   updatedAt?: string;
   queries?: Record<string, QueriesResult>;
@@ -138,6 +203,10 @@ export interface Results {
   /** P7: WORKERS=N on one machine (`workers`). */
   workers?: WorkersResult;
   abuse?: AbuseResult;
+  /** P4: memory per added idle subscriber (`memory`). */
+  memory?: MemoryResult;
+  /** P8: big screen first figures and widget weight (`screen`). */
+  screen?: ScreenResult;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,6 +269,8 @@ export function renderMarkdown(r: Results): string {
   if (r.cross) renderCross(out, r.cross);
   if (r.workers) renderWorkers(out, r.workers);
   if (r.abuse) renderAbuse(out, r.abuse);
+  if (r.memory) renderMemory(out, r.memory);
+  if (r.screen) renderScreen(out, r.screen);
   return `${out.join('\n')}\n`;
 }
 
@@ -377,5 +448,57 @@ function renderAbuse(out: string[], a: AbuseResult): void {
       `| ${p.phase} | ${ms(p.victim.latency.p50)} | ${ms(p.victim.latency.p99)} | ${ms(p.victim.latency.max)} | ${int(p.victim.longestGapMs)} | ${p.victim.answered}/${p.victim.sent} | ${int(p.abuser.attempts)} | ${got || '–'} |`,
     );
   }
+  out.push('');
+}
+
+function renderMemory(out: string[], m: MemoryResult): void {
+  out.push('## P4: memory per added idle subscriber', '', envLine(m.env), '');
+  out.push(
+    `The real server (\`server/src/main.ts\`, spawned, SQLite, demo city) and a bare \`ws\` server answering the same graphql-transport-ws handshake ` +
+      `(connection_init → connection_ack, subscribe → the same \`next\` frame), each in its own process with --expose-gc; ${int(m.warmup)} warm-up idle subscribers ` +
+      `(two client processes, 127.0.0.2 and .3), a sample, ${int(m.added)} more, a sample; each sample = median of 3, each after full GCs (asked over IPC). ` +
+      `KiB per added subscriber = (after − before) ÷ ${int(m.added)}; fresh processes for each of ${m.repeat} repetitions.`,
+    '',
+    '| repetition | server | RSS KiB | heap used KiB | external KiB | RSS before → after MiB |',
+    '|---:|---|---:|---:|---:|---|',
+  );
+  const kib = (v: number) => (v / 1024).toFixed(2);
+  const mib = (v: number) => (v / 2 ** 20).toFixed(1);
+  for (const run of m.runs)
+    out.push(
+      `| ${run.repetition} | ${run.server === 'graphql' ? 'server' : 'bare ws'} | ${kib(run.perSubscriber.rss)} | ${kib(run.perSubscriber.heapUsed)} | ${kib(run.perSubscriber.external)} | ${mib(run.before.rss)} → ${mib(run.after.rss)} |`,
+    );
+  out.push(
+    '',
+    `Medians: server RSS ${m.median.graphql.rssKiB} KiB, heap ${m.median.graphql.heapUsedKiB} KiB; bare RSS ${m.median.bare.rssKiB} KiB, heap ${m.median.bare.heapUsedKiB} KiB. ` +
+      `Ratio **${m.ratio.rss}× (RSS)**, ${m.ratio.heapUsed}× (heap): goal ≤ ${m.targetRatio}× — ${m.withinTarget.rss ? 'met' : 'not met'} on RSS, ${m.withinTarget.heapUsed ? 'met' : 'not met'} on the heap.`,
+    '',
+  );
+  if (m.failures?.length) out.push(`Not completed: ${m.failures.join('; ')}.`, '');
+}
+
+function renderScreen(out: string[], s: ScreenResult): void {
+  out.push('## P8: big screen first figures, widget weight', '', envLine(s.env), '');
+  out.push(
+    `Debian's Chromium (headless, playwright-core), a new browser context (empty cache) per load, ${s.viewport}, the server spawned on a demo-seeded SQLite database serving the built dashboard. ` +
+      '"first figures" = navigation start → the total counter first holds a number (its data-value, checked at the next animation frame); "snapshot" = the page\'s own `hcp:first-figures` mark. Milliseconds.',
+    '',
+    '| loads | first figures p50 | p95 | max | snapshot mark p50 | p95 | load event p50 | goal |',
+    '|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| ${s.loads} | ${ms(s.firstFigures.p50)} | ${ms(s.firstFigures.p95)} | ${ms(s.firstFigures.max)} | ${ms(s.firstSnapshotMark.p50)} | ${ms(s.firstSnapshotMark.p95)} | ${ms(s.loadEvent.p50)} | ≤ ${s.targetMs} ms: ${s.firstFigures.p95 <= s.targetMs ? 'met' : 'not met'} at p95 |`,
+    '',
+    `Totals shown first: ${[...new Set(s.shownTotals)].join(', ')} (ratings stored in the database, every kind: ${s.serverTotal}).`,
+    '',
+    `Page weight (JS = every response of type script, gzipped here at the default level; budget ${s.budgetGzipKiB} KiB of gzipped JS):`,
+    '',
+    '| page | scripts | JS KiB | JS gzipped KiB | sent KiB | server gzips | CSS gzipped KiB | fonts | within budget |',
+    '|---|---:|---:|---:|---:|---|---:|---|---|',
+  );
+  const k = (v: number) => (v / 1024).toFixed(1);
+  for (const p of s.pages)
+    out.push(
+      `| ${p.name} (\`${p.path}\`) | ${p.scripts} | ${k(p.jsBytes)} | ${k(p.jsGzipBytes)} | ${k(p.jsSentBytes)} | ${p.serverCompresses ? 'yes' : 'no'} | ${k(p.cssGzipBytes)} | ${p.fonts.length ? p.fonts.map((f) => `${f.file} (${k(f.bytes)} KiB)`).join(', ') : 'none'} | ${p.withinBudget ? 'yes' : 'no'} |`,
+    );
+  if (s.note) out.push('', s.note);
   out.push('');
 }

@@ -5,11 +5,15 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { MemorySample } from '../load/protocol.js';
+import { askMemory, PROBE_NODE_ARGS } from './memory.js';
 import { ROOT } from './util.js';
 
 export interface SpawnedServer {
   url: string;
   pid: number;
+  /** With `memoryProbe`: the process's memory right after full GCs (over IPC, see bench/load/memory-probe.ts). */
+  memory(): Promise<MemorySample>;
   close(): Promise<void>;
 }
 
@@ -20,6 +24,8 @@ export interface SpawnOptions {
   workers: number;
   /** Further settings (environment variables). */
   env?: Record<string, string>;
+  /** Run with --expose-gc and bench/load/memory-probe.ts over an IPC channel (one process only: workers 1). */
+  memoryProbe?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -54,7 +60,13 @@ export async function spawnServer(options: SpawnOptions): Promise<SpawnedServer>
     LOG_LEVEL: 'info',
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server', 'src', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const probe = options.memoryProbe === true;
+  if (probe && options.workers > 1) throw new Error('memoryProbe: one server process only (WORKERS=1)');
+  const child = spawn(process.execPath, [...(probe ? PROBE_NODE_ARGS : ['--import', 'tsx']), join(ROOT, 'server', 'src', 'main.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -71,6 +83,10 @@ export async function spawnServer(options: SpawnOptions): Promise<SpawnedServer>
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    memory() {
+      if (!probe) return Promise.reject(new Error('the server was spawned without memoryProbe'));
+      return askMemory(child);
+    },
     async close() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -68,6 +68,18 @@ export type FromClients =
   | { type: 'disconnected' }
   | { type: 'error'; message: string };
 
+// --- memory-probe.ts: the memory of a spawned server, after full garbage collections ---------
+
+/** `process.memoryUsage()` of the process, in bytes, taken right after gc(). */
+export interface MemorySample {
+  type: 'memory';
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 // --- abuse-client.ts: a victim measuring latency, or an abusive client, for one phase ---------
 
 export type AbusePhase = 'idle' | 'ws' | 'bombs' | 'flood';

@@ -183,9 +183,9 @@ export class ClientProcess implements Clients {
     });
   }
 
-  /** Opens the clients and subscribes them; resolves once each has its first message. */
+  /** Opens the clients and subscribes them; resolves once each has its first message (at least 120 s, 250 ms per client allowed). */
   connect(message: Extract<ToClients, { type: 'connect' }>): Promise<Extract<FromClients, { type: 'ready' }>> {
-    return this.request(message, 'ready', 120_000);
+    return this.request(message, 'ready', Math.max(120_000, message.count * 250));
   }
 
   /** Resolves once every client has seen a total of at least `total`; rejects after `timeoutMs`. */

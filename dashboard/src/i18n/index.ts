@@ -1,10 +1,26 @@
-import { ref } from 'vue';
-import { en } from './en.js';
+import { ref, shallowRef } from 'vue';
 import { zhCN, type Messages } from './zh-CN.js';
 
 export type Locale = 'zh-CN' | 'en';
-const catalogs: Record<Locale, Messages> = { 'zh-CN': zhCN, en };
 const STORAGE_KEY = 'hcp.locale';
+
+// English is its own chunk, loaded when asked for: pages in Chinese (the default, and every portal
+// widget) do not download it. Until it has arrived the Chinese text stays on screen.
+const english = shallowRef<Messages | null>(null);
+let englishLoading: Promise<void> | null = null;
+function loadEnglish(): Promise<void> {
+  englishLoading ??= import('./en.js').then(
+    (m) => {
+      english.value = m.en;
+    },
+    (err: unknown) => {
+      englishLoading = null;
+      throw err;
+    },
+  );
+  return englishLoading;
+}
+const catalogOf = (value: Locale): Messages => (value === 'en' && english.value) || zhCN;
 
 /** Picks the language: `?lang=` first, then the last choice on this device, else Simplified Chinese. */
 export function initialLocale(search: string, stored: string | null): Locale {
@@ -32,14 +48,25 @@ function safeGet(key: string): string | null {
   }
 }
 
-function applyLang(value: Locale): void {
+function setLang(value: Locale): void {
   if (typeof document !== 'undefined') document.documentElement.lang = value;
+}
+
+/** Marks the page's language once its catalog is there (English: after its chunk has loaded). */
+function applyLang(value: Locale): void {
+  if (value !== 'en') return setLang(value);
+  loadEnglish().then(
+    () => {
+      if (locale.value === 'en') setLang('en');
+    },
+    () => undefined, // offline without the chunk: the page stays in Chinese
+  );
 }
 applyLang(locale.value);
 
 /** The app's one translator; components call `const { t } = useI18n()` (reactive: `t` reads the locale). */
 export function useI18n() {
-  const t = (key: string, params?: Record<string, string | number>) => translate(catalogs[locale.value], key, params);
+  const t = (key: string, params?: Record<string, string | number>) => translate(catalogOf(locale.value), key, params);
   const setLocale = (value: Locale) => {
     locale.value = value;
     applyLang(value);

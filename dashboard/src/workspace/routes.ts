@@ -1,5 +1,4 @@
 import type { RouteRecordRaw } from 'vue-router';
-import { session } from './session.js';
 import { QUEUES, startPage } from './workspace.logic.js';
 
 /** Department workspace (差评整改工作台): queues by role, the case page with its next actions, and the figures. */
@@ -8,7 +7,13 @@ export const workspaceRoutes: RouteRecordRaw[] = [
     path: '/workspace',
     component: () => import('./WorkspaceLayout.vue'),
     children: [
-      { path: '', name: 'workspace', redirect: () => ({ name: startPage(session.value?.role) }) },
+      // The session (and the workspace's GraphQL documents with it) is loaded only here, not by every page's entry.
+      {
+        path: '',
+        name: 'workspace',
+        component: () => import('./WorkspaceQueue.vue'),
+        beforeEnter: async () => ({ name: startPage((await import('./session.js')).session.value?.role) }),
+      },
       ...QUEUES.map((q): RouteRecordRaw => ({
         path: q.path,
         name: q.name,
