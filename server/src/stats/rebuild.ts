@@ -266,7 +266,8 @@ export async function rebuildRollups(em: Em, options: RebuildOptions): Promise<R
   return em.transactional(async (tx) => {
     const t = tx as Em;
     if (fix) {
-      if (options.dialect === 'postgresql') await t.execute('lock table rollup_count, rollup_tag, rollup_dimension, rollup_total in share row exclusive mode', [], 'run');
+      if (options.dialect === 'postgresql')
+        await t.execute('lock table rollup_count, rollup_tag, rollup_dimension, rollup_total in share row exclusive mode', [], 'run');
       else await t.execute('delete from rollup_count where 1 = 0', [], 'run');
     } else if (options.dialect === 'postgresql') {
       await t.execute('set transaction isolation level repeatable read', [], 'run');
