@@ -25,6 +25,7 @@ import {
   type DimensionDelta,
   type RatingFacts,
 } from '../server/src/stats/rollup.logic.js';
+import { refillTotalsFromCounts } from '../server/src/stats/rollup.store.js';
 import { periodOf, SHANGHAI_OFFSET_MS, type Grain } from '../server/src/stats/period.logic.js';
 import { openBulkWriter } from '../server/src/db/bulk-writer.js';
 import { seedDemoRectification } from './demo-history.js';
@@ -113,6 +114,8 @@ export async function seedDemo(app: SeedDeps, options: SeedOptions): Promise<voi
   const ids = await em.transactional((tx) => writeCatalog(tx as Em, catalog));
   await writeAccounts(app, em, ids, catalog);
   await writeHistory(app, catalog, ids, options);
+  // The flat totals from the detailed counters in one statement, before the rectification history invalidates some ratings.
+  await refillTotalsFromCounts(app.orm.em.fork() as Em);
   await em.upsertMany(MetaSchema, [
     { key: 'demo', value: 'true' },
     { key: 'siteName', value: `${catalog.city.name}（演示数据）` },

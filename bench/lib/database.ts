@@ -32,7 +32,8 @@ export interface SeededDatabase {
  * bench/.data/ (with a description next to them) and reused unless `fresh`.
  */
 export async function seededDatabase(ratings: number, fresh: boolean): Promise<SeededDatabase> {
-  const keep = ratings >= 1_000_000;
+  // BENCH_KEEP_RATINGS lowers the threshold (e.g. to time one 100 k database before and after a change).
+  const keep = ratings >= (Number(process.env.BENCH_KEEP_RATINGS) || 1_000_000);
   const dataDir = keep ? join(DATA, `seed-${ratings}`) : mkdtempSync(join(tmpdir(), 'hcp-bench-'));
   const file = join(dataDir, 'bench.sqlite');
   const infoFile = join(dataDir, 'seed.json');

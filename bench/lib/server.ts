@@ -50,6 +50,16 @@ export function breakdown(app: App, ...rest: AfterApp<typeof stats.breakdown>): 
   return stats.breakdown(app, ...rest);
 }
 
+/** A trend, as the trend query answers it. */
+export function trend(app: App, ...rest: AfterApp<typeof stats.trend>): ReturnType<typeof stats.trend> {
+  return stats.trend(app, ...rest);
+}
+
+/** Hot tags, as the hotTags query answers them. */
+export function hotTags(app: App, ...rest: AfterApp<typeof stats.hotTags>): ReturnType<typeof stats.hotTags> {
+  return stats.hotTags(app, ...rest);
+}
+
 /** Generates (or regenerates a draft of) a region's bulletin, as the generateBulletin mutation does (no PDF). */
 export function generateBulletin(app: App, ...rest: AfterApp<typeof bulletins.generateBulletin>): ReturnType<typeof bulletins.generateBulletin> {
   return bulletins.generateBulletin(app, ...rest);

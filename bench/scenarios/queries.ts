@@ -1,11 +1,13 @@
 /**
- * Scenario `queries`: seed a SQLite database with `ratings` ratings and time overview and breakdown
- * in-process (admin actor) and over HTTP, `runs` times each after warm-up.
+ * Scenario `queries`: seed a SQLite database with `ratings` ratings and time every figure (overview,
+ * breakdown by every dimension, trend, hot tags) in-process (admin actor), overview and breakdown also
+ * over HTTP, `runs` times each after warm-up; and, as P5's reference, about the same answer by one
+ * GROUP BY over the raw rating rows.
  */
 import { seededDatabase } from '../lib/database.js';
 import { environment, finishEnvironment } from '../lib/machine.js';
 import type { QueriesResult, QueryCase } from '../lib/results.js';
-import { breakdown, DEMO_CREDENTIALS, freshEm, overview, startBenchServer, type Actor } from '../lib/server.js';
+import { breakdown, DEMO_CREDENTIALS, freshEm, hotTags, overview, startBenchServer, trend, type Actor } from '../lib/server.js';
 import { summarize } from '../lib/stats.js';
 import { say } from '../lib/util.js';
 
@@ -52,33 +54,69 @@ export async function benchQueries(options: QueriesOptions): Promise<QueriesResu
       { name: 'breakdown REGION: districts of the city, all time', field: 'breakdown', filter: { regionCode: city.code }, by: 'REGION' },
       { name: 'breakdown DEPARTMENT: city-wide (top-level departments), all time', field: 'breakdown', filter: null, by: 'DEPARTMENT' },
       {
+        name: `breakdown DEPARTMENT: departments of the city, all time (${city.name})`,
+        field: 'breakdown',
+        filter: { regionCode: city.code },
+        by: 'DEPARTMENT',
+      },
+      { name: `breakdown DEPARTMENT: city, 30 days`, field: 'breakdown', filter: { regionCode: city.code, from, to }, by: 'DEPARTMENT' },
+      { name: 'breakdown ITEM: city-wide top 100, all time', field: 'breakdown', filter: null, by: 'ITEM' },
+      {
         name: `breakdown STAFF: staff of a department, all time (${staffed.name}, ${staffed.n} staff)`,
         field: 'breakdown',
         filter: { departmentId: Number(staffed.id) },
         by: 'STAFF',
       },
+      { name: `breakdown CHANNEL: city, all time`, field: 'breakdown', filter: { regionCode: city.code }, by: 'CHANNEL' },
+      { name: `trend DAY: city, 30 days`, field: 'trend', filter: { regionCode: city.code, from, to }, granularity: 'DAY' },
+      { name: `trend MONTH: city, all time`, field: 'trend', filter: { regionCode: city.code }, granularity: 'MONTH' },
+      { name: `hotTags: city, all time`, field: 'hotTags', filter: { regionCode: city.code } },
     ];
     const admin: Actor = { role: 'admin', label: 'bench' };
     const token = await adminToken(server.url);
     const auth = { authorization: `Bearer ${token}` };
+    const dayMs = (day: string) => Date.parse(`${day}T00:00:00+08:00`);
+    const range = { from: dayMs(from), to: dayMs(to) + 86_400_000 };
     for (const c of cases) {
-      const inProcess = async () => (c.field === 'overview' ? overview(app, admin, c.filter as never) : breakdown(app, admin, c.filter as never, c.by!, null));
+      const inProcess = async (): Promise<unknown> => {
+        const f = c.filter as never;
+        if (c.field === 'overview') return overview(app, admin, f);
+        if (c.field === 'breakdown') return breakdown(app, admin, f, c.by!, null);
+        if (c.field === 'trend') return trend(app, admin, f, c.granularity!);
+        return hotTags(app, admin, f, null);
+      };
+      c.rawSql = rawSql(c, range);
+      const raw = async () => em.execute<unknown[]>(c.rawSql!);
+      c.rawResult = `${(await raw()).length} groups`;
       // One request at a time from this process, as the results say ("client in the same process"):
       // a latency probe, not a load generator.
-      const overHttp = () =>
+      // HTTP for the overview and the REGION, DEPARTMENT and STAFF breakdowns only (the cases timed over HTTP before).
+      const overHttp =
         c.field === 'overview'
-          ? gql<{ overview: { total: number } }>(server.url, OVERVIEW_QUERY, { f: c.filter }, auth)
-          : gql<{ breakdown: { rows: unknown[] } }>(server.url, BREAKDOWN_QUERY, { f: c.filter, by: c.by }, auth);
-      const sample = await inProcess();
-      c.result = c.field === 'overview' ? `total ${(sample as { total: number | null }).total}` : `${(sample as { rows: unknown[] }).rows.length} rows`;
+          ? () => gql<{ overview: { total: number } }>(server.url, OVERVIEW_QUERY, { f: c.filter }, auth)
+          : c.field === 'breakdown' && c.by !== 'ITEM' && c.by !== 'CHANNEL'
+            ? () => gql<{ breakdown: { rows: unknown[] } }>(server.url, BREAKDOWN_QUERY, { f: c.filter, by: c.by }, auth)
+            : null;
+      const sample = (await inProcess()) as { total?: number | null; rows?: unknown[]; points?: unknown[]; tags?: unknown[] };
+      c.result =
+        c.field === 'overview'
+          ? `total ${sample.total}`
+          : c.field === 'breakdown'
+            ? `${sample.rows!.length} rows`
+            : c.field === 'trend'
+              ? `${sample.points!.length} points`
+              : `${sample.tags!.length} tags of ${sample.total}`;
       for (let i = 0; i < 5; i++) {
         await inProcess();
-        await overHttp();
+        await overHttp?.();
+        await raw();
       }
       c.inProcess = summarize(await timeRuns(options.runs, inProcess));
-      c.http = summarize(await timeRuns(options.runs, overHttp));
+      if (overHttp) c.http = summarize(await timeRuns(options.runs, overHttp));
+      c.raw = summarize(await timeRuns(Math.min(options.runs, 20), raw));
       say(
-        `  ${c.name}: ${c.result}; in-process median ${c.inProcess.p50.toFixed(2)} ms p95 ${c.inProcess.p95.toFixed(2)} ms; HTTP median ${c.http.p50.toFixed(2)} ms p95 ${c.http.p95.toFixed(2)} ms`,
+        `  ${c.name}: ${c.result}; in-process median ${c.inProcess.p50.toFixed(2)} ms p99 ${c.inProcess.p99.toFixed(2)} ms` +
+          `${c.http ? `; HTTP median ${c.http.p50.toFixed(2)} ms p95 ${c.http.p95.toFixed(2)} ms` : ''}; raw GROUP BY median ${c.raw.p50.toFixed(1)} ms (${c.rawResult})`,
       );
     }
     return {
@@ -99,6 +137,36 @@ export async function benchQueries(options: QueriesOptions): Promise<QueriesResu
     await server.close();
     db.cleanup();
   }
+}
+
+/**
+ * P5's reference for a case: about the same answer by one GROUP BY over the raw rating rows (SQLite
+ * SQL). Ratings are attributed by their service's own department, item and staff (joint cases'
+ * other units are left out) and hot tags are grouped by the stored tag list: close to the figure,
+ * and the same work a database without rollups would do.
+ */
+function rawSql(c: QueryCase, range: { from: number; to: number }): string {
+  const f = c.filter ?? {};
+  const conds = ['r.valid = 1', 'r.assess_number = 1', "k.kind <> 'CONSULTATION'"];
+  if (typeof f.regionCode === 'string') conds.push(`d.region_code like '${f.regionCode.slice(0, 4)}%'`);
+  if (typeof f.departmentId === 'number') conds.push(`d.path like '%/${f.departmentId}/%'`);
+  if (f.from) conds.push(`r.rated_at >= ${range.from} and r.rated_at < ${range.to}`);
+  const cells = 'r.level, r.is_default';
+  const group: Record<string, string> = {
+    overview: `r.channel, ${cells}`,
+    REGION: `substr(d.region_code, 1, 6), ${cells}`,
+    DEPARTMENT: `substr(d.path, 2, instr(substr(d.path, 2), '/') - 1), ${cells}`,
+    ITEM: `s.item_id, ${cells}`,
+    STAFF: `s.staff_id, ${cells}`,
+    CHANNEL: `r.channel, ${cells}`,
+    trend: c.granularity === 'DAY' ? `(r.rated_at + 28800000) / 86400000, ${cells}` : `strftime('%Y%m', (r.rated_at + 28800000) / 1000, 'unixepoch'), ${cells}`,
+    hotTags: 'r.tags',
+  };
+  const by = c.field === 'breakdown' ? c.by! : c.field;
+  return `select ${group[by]}, count(*) as n
+    from rating r join service s on s.id = r.service_id join case_record k on k.id = r.case_id join department d on d.id = s.department_id
+   where ${conds.join(' and ')}
+   group by ${group[by]}`;
 }
 
 /** Milliseconds of each of `runs` calls of `fn`, one after another. */

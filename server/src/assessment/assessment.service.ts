@@ -132,19 +132,21 @@ async function computeUnits(em: Em, g: Group, p: Period): Promise<UnitFacts[]> {
   if (units.length === 0) return [];
   const byKey = new Map(units.map((u) => [u.key, { key: u.key, name: u.name, departmentPath: u.departmentPath, counts: emptyUnitCounts() }]));
   const keys = [...byKey.keys()];
-  const rows = await em.execute<Array<{ scope: string; level: number; is_default: number | boolean; n: number | string }>>(
-    `select scope, level, is_default, sum(n) as n from rollup_count
+  // The flat per-unit totals (rollup_total: all channels, levels 1–5 not default a1–a5 and default d1–d5), one row per unit and month.
+  const rows = await em.execute<Array<{ scope: string } & Record<string, number | string | null>>>(
+    `select scope, ${[1, 2, 3, 4, 5].map((l) => `sum(a${l}) as a${l}, sum(d${l}) as d${l}`).join(', ')} from rollup_total
       where bucket = 'H' and grain = 'M' and period in (${p.months.map(() => '?').join(', ')})
         and scope in (${keys.map(() => '?').join(', ')})
-      group by scope, level, is_default`,
+      group by scope`,
     [...p.months, ...keys],
   );
   for (const row of rows) {
     const c = byKey.get(row.scope)!.counts;
-    const n = Number(row.n);
-    const level = Number(row.level);
-    if (level >= 1 && level <= 5) c.levels[level - 1]! += n;
-    if (!Number(row.is_default)) c.active += n;
+    for (let level = 1; level <= 5; level++) {
+      const active = Number(row[`a${level}`] ?? 0);
+      c.levels[level - 1]! += active + Number(row[`d${level}`] ?? 0);
+      c.active += active;
+    }
   }
   const cases = await em.execute<
     Array<{

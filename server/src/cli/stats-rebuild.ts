@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
     const report = await rebuildRollups(orm.em.fork() as Em, { fix: !check, dialect: dialectOf(target) });
     const out = process.stdout;
     out.write(`ratings recounted: ${report.ratings}\n`);
-    out.write(`counters expected: ${report.countRows} count rows, ${report.tagRows} tag rows, ${report.dimensionRows} dimension rows (${report.ms} ms)\n`);
+    out.write(
+      `counters expected: ${report.countRows} count rows, ${report.tagRows} tag rows, ${report.dimensionRows} dimension rows, ${report.totalCells} total cells (${report.ms} ms)\n`,
+    );
     if (report.differences.length === 0) {
       out.write('every rollup matches the raw rows\n');
       return 0;

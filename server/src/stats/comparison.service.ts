@@ -109,10 +109,18 @@ async function cells(em: Em, q: StatsQuery, keys: string[], fromDay: number, toD
   const range = rangeWhere(planRange(fromDay, toDay), 'r');
   const where = `r.bucket = ? and r.scope in (${keys.map(() => '?').join(', ')}) and ${range.sql}${q.filter.channel ? ' and r.channel = ?' : ''}`;
   const params = [q.filter.bucket, ...keys, ...range.params, ...(q.filter.channel ? [q.filter.channel] : [])];
-  const levelRows = await em.execute<Array<{ scope: string; level: number; n: number | string }>>(
-    `select r.scope, r.level, sum(r.n) as n from rollup_count r where ${where} group by r.scope, r.level`,
-    params,
-  );
+  // Without a channel filter the flat totals (one row per scope and period, P5); with one the detailed counters.
+  const levelRows = q.filter.channel
+    ? await em.execute<Array<{ scope: string; level: number; n: number | string }>>(
+        `select r.scope, r.level, sum(r.n) as n from rollup_count r where ${where} group by r.scope, r.level`,
+        params,
+      )
+    : (
+        await em.execute<Array<{ scope: string } & Record<string, number | string | null>>>(
+          `select r.scope, ${[1, 2, 3, 4, 5].map((l) => `sum(r.a${l} + r.d${l}) as n${l}`).join(', ')} from rollup_total r where ${where} group by r.scope`,
+          params,
+        )
+      ).flatMap((r) => [1, 2, 3, 4, 5].map((level) => ({ scope: r.scope, level, n: Number(r[`n${level}`] ?? 0) })).filter((c) => c.n !== 0));
   const dimensionRows = await em.execute<Array<{ scope: string; dimension: string; level: number; n: number | string }>>(
     `select r.scope, r.dimension, r.level, sum(r.n) as n from rollup_dimension r where ${where} group by r.scope, r.dimension, r.level`,
     params,

@@ -7,10 +7,18 @@ import {
   mergeDeltas,
   rollupDeltas,
   tagKeyString,
+  cellsOfTotalRow,
+  TOTAL_COLUMNS,
+  totalKeyString,
+  totalRowKeyString,
+  totalRowsOf,
+  totalsOf,
   type Bucket,
   type CountDelta,
   type DimensionDelta,
   type TagDelta,
+  type TotalDelta,
+  type TotalRow,
 } from './rollup.logic.js';
 import type { Grain } from './period.logic.js';
 
@@ -31,6 +39,8 @@ export interface StoredRollups {
   tags: Map<string, TagDelta>;
   /** The seven dimensions (R3), recounted from each rating's `dimensions` JSON. */
   dimensions: Map<string, DimensionDelta>;
+  /** The flat per-unit totals (`rollup_total`) as cells `bucket|scope|grain|period|level|default`. */
+  totals: Map<string, TotalDelta>;
 }
 
 interface RatingRow {
@@ -133,7 +143,8 @@ export async function recountRollups(em: Em): Promise<Recount> {
     mergeInto(mergedTags, tags.splice(0), tagKeyString);
     mergeInto(mergedDimensions, dimensions.splice(0), dimensionKeyString);
   }
-  return { ratings, counts: mergedCounts, tags: mergedTags, dimensions: mergedDimensions };
+  // The flat totals follow from the recounted cells with the channel summed away (as the writers derive them).
+  return { ratings, counts: mergedCounts, tags: mergedTags, dimensions: mergedDimensions, totals: totalsOf(mergedCounts.values()) };
 }
 
 function mergeInto<T extends { n: number }>(target: Map<string, T>, rows: T[], keyOf: (row: T) => string): void {
@@ -181,12 +192,29 @@ export async function readRollups(em: Em): Promise<StoredRollups> {
     const row: DimensionDelta = { ...sharedFields(r), dimension: r.dimension, level: Number(r.level) };
     dimensions.set(dimensionKeyString(row), row);
   }
-  return { counts, tags, dimensions };
+  const totals = new Map<string, TotalDelta>();
+  for (const r of await em.execute<Array<Omit<StoredRow, 'channel' | 'n'> & Record<(typeof TOTAL_COLUMNS)[number], number | string>>>(
+    `select bucket, scope, grain, period, ${TOTAL_COLUMNS.join(', ')} from rollup_total`,
+  )) {
+    const row: TotalRow = {
+      bucket: r.bucket as Bucket,
+      scope: r.scope,
+      grain: r.grain as Grain,
+      period: Number(r.period),
+      active: [Number(r.a1), Number(r.a2), Number(r.a3), Number(r.a4), Number(r.a5)],
+      defaults: [Number(r.d1), Number(r.d2), Number(r.d3), Number(r.d4), Number(r.d5)],
+    };
+    for (const cell of cellsOfTotalRow(row)) totals.set(totalKeyString(cell), cell);
+  }
+  return { counts, tags, dimensions, totals };
 }
 
 export interface RollupDifference {
-  table: 'rollup_count' | 'rollup_tag' | 'rollup_dimension';
-  /** `bucket|scope|grain|period|channel|level|default`, `bucket|scope|grain|period|channel|tag` or `…|channel|dimension|level`. */
+  table: 'rollup_count' | 'rollup_tag' | 'rollup_dimension' | 'rollup_total';
+  /**
+   * `bucket|scope|grain|period|channel|level|default`, `bucket|scope|grain|period|channel|tag`, `…|channel|dimension|level`
+   * or, for `rollup_total` (one column of a row), `bucket|scope|grain|period|level|default`.
+   */
   key: string;
   expected: number;
   stored: number;
@@ -205,6 +233,7 @@ export function diffRollups(expected: StoredRollups, stored: StoredRollups): Rol
   compare('rollup_count', expected.counts, stored.counts);
   compare('rollup_tag', expected.tags, stored.tags);
   compare('rollup_dimension', expected.dimensions, stored.dimensions);
+  compare('rollup_total', expected.totals, stored.totals);
   return out.sort((a, b) => a.table.localeCompare(b.table) || a.key.localeCompare(b.key));
 }
 
@@ -213,6 +242,8 @@ export interface RebuildReport {
   countRows: number;
   tagRows: number;
   dimensionRows: number;
+  /** Non-zero cells of the flat totals (a row holds up to ten). */
+  totalCells: number;
   differences: RollupDifference[];
   fixed: boolean;
   ms: number;
@@ -235,7 +266,8 @@ export async function rebuildRollups(em: Em, options: RebuildOptions): Promise<R
   return em.transactional(async (tx) => {
     const t = tx as Em;
     if (fix) {
-      if (options.dialect === 'postgresql') await t.execute('lock table rollup_count, rollup_tag, rollup_dimension in share row exclusive mode', [], 'run');
+      if (options.dialect === 'postgresql')
+        await t.execute('lock table rollup_count, rollup_tag, rollup_dimension, rollup_total in share row exclusive mode', [], 'run');
       else await t.execute('delete from rollup_count where 1 = 0', [], 'run');
     } else if (options.dialect === 'postgresql') {
       await t.execute('set transaction isolation level repeatable read', [], 'run');
@@ -249,6 +281,7 @@ export async function rebuildRollups(em: Em, options: RebuildOptions): Promise<R
       countRows: expected.counts.size,
       tagRows: expected.tags.size,
       dimensionRows: expected.dimensions.size,
+      totalCells: expected.totals.size,
       differences,
       fixed: fix && differences.length > 0,
       ms: Date.now() - started,
@@ -257,8 +290,27 @@ export async function rebuildRollups(em: Em, options: RebuildOptions): Promise<R
 }
 
 async function applyDifferences(em: Em, expected: Recount, differences: RollupDifference[]): Promise<void> {
+  // A wrong total cell rewrites its whole row from the recount (or deletes it when the recount has none).
+  const totalRows = new Map(totalRowsOf(expected.totals.values()).map((row) => [totalRowKeyString(row), row]));
+  const fixedTotalRows = new Set<string>();
   for (const d of differences) {
-    if (d.table === 'rollup_count') {
+    if (d.table === 'rollup_total') {
+      const [bucket, scope, grain, period] = splitKey(d.key, 6);
+      const rowKey = `${bucket}|${scope}|${grain}|${period}`;
+      if (fixedTotalRows.has(rowKey)) continue;
+      fixedTotalRows.add(rowKey);
+      const row = totalRows.get(rowKey);
+      if (!row) {
+        await em.execute('delete from rollup_total where bucket = ? and scope = ? and grain = ? and period = ?', [bucket, scope, grain, Number(period)], 'run');
+      } else {
+        await em.execute(
+          `insert into rollup_total (bucket, scope, grain, period, ${TOTAL_COLUMNS.join(', ')}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           on conflict (bucket, scope, grain, period) do update set ${TOTAL_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+          [row.bucket, row.scope, row.grain, row.period, ...row.active, ...row.defaults],
+          'run',
+        );
+      }
+    } else if (d.table === 'rollup_count') {
       const [bucket, scope, grain, period, channel, level, isDefault] = splitKey(d.key, 7);
       if (d.expected === 0) {
         await em.execute(

@@ -72,4 +72,49 @@ export const RollupDimensionSchema = new EntitySchema<RollupDimension>({
   },
 });
 
-export const statsEntities = [RollupCountSchema, RollupTagSchema, RollupDimensionSchema];
+/**
+ * Flat per-unit totals (P5): one row per bucket × scope × grain × period over all channels, with the
+ * ratings per level 1–5 that are not defaults (a1–a5) and those that are (d1–d5). The same cells as
+ * `rollup_count` with the channel summed away, written by the same upsert step in the same
+ * transaction (`applyRollupDeltas`), so a breakdown, trend or total without a channel filter reads
+ * one row per unit and period instead of summing channel × level × default rows. Only all-channel
+ * rows are kept: a channel filter reads `rollup_count`.
+ */
+export interface RollupTotal {
+  bucket: string;
+  scope: string;
+  grain: string;
+  period: number;
+  a1: number;
+  a2: number;
+  a3: number;
+  a4: number;
+  a5: number;
+  d1: number;
+  d2: number;
+  d3: number;
+  d4: number;
+  d5: number;
+}
+export const RollupTotalSchema = new EntitySchema<RollupTotal>({
+  name: 'RollupTotal',
+  tableName: 'rollup_total',
+  properties: {
+    bucket: KEY_COLUMNS.bucket,
+    scope: KEY_COLUMNS.scope,
+    grain: KEY_COLUMNS.grain,
+    period: KEY_COLUMNS.period,
+    a1: int,
+    a2: int,
+    a3: int,
+    a4: int,
+    a5: int,
+    d1: int,
+    d2: int,
+    d3: int,
+    d4: int,
+    d5: int,
+  },
+});
+
+export const statsEntities = [RollupCountSchema, RollupTagSchema, RollupDimensionSchema, RollupTotalSchema];

@@ -61,6 +61,36 @@ export interface DimensionDelta extends DimensionKey {
   n: number;
 }
 
+/**
+ * One cell of the flat per-unit totals (`rollup_total`): a count cell with the channel summed away.
+ * Derived from the count deltas only (`totalsOf`), so it cannot disagree with `rollup_count`.
+ */
+export interface TotalDelta {
+  bucket: Bucket;
+  scope: string;
+  grain: Grain;
+  period: number;
+  level: number;
+  isDefault: boolean;
+  n: number;
+}
+
+/**
+ * One `rollup_total` row: bucket × scope × grain × period, all channels, with the ratings per level
+ * 1–5 that are not defaults (`active[level - 1]`, columns a1–a5) and those that are (`defaults`, d1–d5).
+ */
+export interface TotalRow {
+  bucket: Bucket;
+  scope: string;
+  grain: Grain;
+  period: number;
+  active: number[];
+  defaults: number[];
+}
+
+/** The value columns of `rollup_total`, in the order of `TotalRow.active` then `TotalRow.defaults`. */
+export const TOTAL_COLUMNS = ['a1', 'a2', 'a3', 'a4', 'a5', 'd1', 'd2', 'd3', 'd4', 'd5'] as const;
+
 /** Counter changes a unit of work made; the group commit applies them once per group, merged with the others'. */
 export interface Counted {
   counts: CountDelta[];
@@ -148,6 +178,45 @@ export function tagKeyString(k: TagKey): string {
 
 export function dimensionKeyString(k: DimensionKey): string {
   return `${k.bucket}|${k.scope}|${k.grain}|${k.period}|${k.channel}|${k.dimension}|${k.level}`;
+}
+
+export function totalKeyString(k: Omit<TotalDelta, 'n'>): string {
+  return `${k.bucket}|${k.scope}|${k.grain}|${k.period}|${k.level}|${k.isDefault ? 1 : 0}`;
+}
+
+export function totalRowKeyString(k: Pick<TotalRow, 'bucket' | 'scope' | 'grain' | 'period'>): string {
+  return `${k.bucket}|${k.scope}|${k.grain}|${k.period}`;
+}
+
+/** The count deltas with their channel summed away (zeros dropped): what `rollup_total` adds. */
+export function totalsOf(counts: Iterable<CountDelta>): Map<string, TotalDelta> {
+  const cells: TotalDelta[] = [];
+  for (const c of counts) cells.push({ bucket: c.bucket, scope: c.scope, grain: c.grain, period: c.period, level: c.level, isDefault: c.isDefault, n: c.n });
+  return mergeDeltas(cells, totalKeyString);
+}
+
+/** Total cells gathered into `rollup_total` rows (one per bucket × scope × grain × period), in key order. */
+export function totalRowsOf(cells: Iterable<TotalDelta>): TotalRow[] {
+  const rows = new Map<string, TotalRow>();
+  for (const c of cells) {
+    if (!Number.isInteger(c.level) || c.level < 1 || c.level > 5) throw new RangeError(`level ${c.level} has no rollup_total column`);
+    const key = totalRowKeyString(c);
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = { bucket: c.bucket, scope: c.scope, grain: c.grain, period: c.period, active: [0, 0, 0, 0, 0], defaults: [0, 0, 0, 0, 0] }));
+    (c.isDefault ? row.defaults : row.active)[c.level - 1]! += c.n;
+  }
+  return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}
+
+/** The non-zero cells of a stored `rollup_total` row (the inverse of `totalRowsOf`). */
+export function cellsOfTotalRow(row: TotalRow): TotalDelta[] {
+  const out: TotalDelta[] = [];
+  for (let i = 0; i < 5; i++) {
+    const base = { bucket: row.bucket, scope: row.scope, grain: row.grain, period: row.period, level: i + 1 };
+    if (row.active[i]) out.push({ ...base, isDefault: false, n: row.active[i]! });
+    if (row.defaults[i]) out.push({ ...base, isDefault: true, n: row.defaults[i]! });
+  }
+  return out;
 }
 
 /** Sums deltas by key, dropping zeros; used to batch many ratings into one write and to recount. */

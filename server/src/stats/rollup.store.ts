@@ -5,6 +5,9 @@ import {
   dimensionKeyString,
   mergeDeltas,
   tagKeyString,
+  TOTAL_COLUMNS,
+  totalRowsOf,
+  totalsOf,
   type CountDelta,
   type Counted,
   type DimensionDelta,
@@ -34,7 +37,9 @@ export async function applyGroupDeltas(tx: Em, counted: Counted[]): Promise<void
 /**
  * Adds counter deltas with one multi-row upsert per table; runs inside the caller's transaction. Rows
  * go in key order, so concurrent writers (PostgreSQL) lock the counter rows in one global order and
- * queue behind each other instead of deadlocking.
+ * queue behind each other instead of deadlocking. The flat totals (`rollup_total`) are the count
+ * deltas with the channel summed away, added by one more upsert right after `rollup_count`'s: every
+ * writer of counts (group commit, defaults, invalidation R18) keeps both in the same transaction.
  */
 export async function applyRollupDeltas(
   em: Em,
@@ -53,6 +58,16 @@ export async function applyRollupDeltas(
         rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ') +
         ` on conflict (bucket, scope, grain, period, channel, level, is_default) do update set n = rollup_count.n + excluded.n`,
       rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, r.channel, r.level, r.isDefault ? 1 : 0, r.n]),
+    );
+  }
+  const totals = totalRowsOf(totalsOf(counts).values());
+  for (let i = 0; i < totals.length; i += CHUNK) {
+    const rows = totals.slice(i, i + CHUNK);
+    await sql.run(
+      `insert into rollup_total (bucket, scope, grain, period, ${TOTAL_COLUMNS.join(', ')}) values ` +
+        rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ') +
+        ` on conflict (bucket, scope, grain, period) do update set ${TOTAL_COLUMNS.map((c) => `${c} = rollup_total.${c} + excluded.${c}`).join(', ')}`,
+      rows.flatMap((r) => [r.bucket, r.scope, r.grain, r.period, ...r.active, ...r.defaults]),
     );
   }
   for (let i = 0; i < tags.length; i += CHUNK) {
@@ -80,4 +95,19 @@ function sortedBy<T>(rows: T[], keyOf: (row: T) => string): T[] {
     .map((row) => ({ row, key: keyOf(row) }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((e) => e.row);
+}
+
+/**
+ * Rewrites `rollup_total` from `rollup_count` in one INSERT … SELECT … GROUP BY (the migration's fill):
+ * for bulk loads that write the detailed counters only (the seeder), not for a database being served.
+ */
+export async function refillTotalsFromCounts(em: Em): Promise<void> {
+  const sums = TOTAL_COLUMNS.map((c) => `sum(case when level = ${c.slice(1)} and is_default = ${c.startsWith('d') ? 1 : 0} then n else 0 end)`);
+  await em.execute('delete from rollup_total', [], 'run');
+  await em.execute(
+    `insert into rollup_total (bucket, scope, grain, period, ${TOTAL_COLUMNS.join(', ')})
+     select bucket, scope, grain, period, ${sums.join(', ')} from rollup_count group by bucket, scope, grain, period`,
+    [],
+    'run',
+  );
 }

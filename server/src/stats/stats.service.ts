@@ -41,6 +41,7 @@ import {
   type StatsFilter,
   type StatsFilterInput,
 } from './stats.logic.js';
+import { TOTAL_COLUMNS } from './rollup.logic.js';
 import { accessFor, assertFiguresOpen, feedViewOf, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
 
 /**
@@ -302,30 +303,40 @@ export async function computeBreakdown(em: Em, q: StatsQuery, by: BreakdownBy, l
       break;
     }
   }
-  const rows = await em.execute<
-    Array<{
-      k: string | number;
-      name: string;
-      code: string | null;
-      region_level: string | null;
-      level: number | null;
-      is_default: number | null;
-      n: number | string | null;
-    }>
-  >(
-    `select ${units.key} as k, ${units.name} as name, ${units.code} as code, ${units.level} as region_level,
-            r.level, r.is_default, sum(r.n) as n
-       from ${units.from}
-       left join rollup_count r on r.scope = '${units.prefix}' || cast(${units.key} as varchar(40)) and ${join.sql}
-      where ${units.where}
-      group by ${[units.key, units.name, units.code, ...(units.level === 'null' ? [] : [units.level])].join(', ')}, r.level, r.is_default`,
-    [...join.params, ...units.params],
-  );
+  type UnitRow = { k: string | number; name: string; code: string | null; region_level: string | null };
+  const unitGroup = [units.key, units.name, units.code, ...(units.level === 'null' ? [] : [units.level])].join(', ');
+  const unitColumns = `${units.key} as k, ${units.name} as name, ${units.code} as code, ${units.level} as region_level`;
+  const scopeOfUnit = `'${units.prefix}' || cast(${units.key} as varchar(40))`;
   const byKey = new Map<string, BreakdownCells>();
-  for (const row of rows) {
+  const cellsOf = (row: UnitRow): BreakdownCells => {
     const key = String(row.k);
     let cells = byKey.get(key);
     if (!cells) byKey.set(key, (cells = { key, name: row.name, code: row.code, regionLevel: row.region_level, counts: emptyCounts() }));
+    return cells;
+  };
+  if (!q.filter.channel) {
+    // All channels: one flat row per unit and period (rollup_total), not channel × level × default rows (P5).
+    const rows = await em.execute<Array<UnitRow & TotalSums>>(
+      `select ${unitColumns}, ${totalSums('r')}
+         from ${units.from}
+         left join rollup_total r on r.scope = ${scopeOfUnit} and ${join.sql}
+        where ${units.where}
+        group by ${unitGroup}`,
+      [...join.params, ...units.params],
+    );
+    for (const row of rows) addTotals(cellsOf(row).counts, row);
+    return { scope: q.scopeKey, by, rows: buildBreakdownRows([...byKey.values()], q.minCount, limit) };
+  }
+  const rows = await em.execute<Array<UnitRow & { level: number | null; is_default: number | null; n: number | string | null }>>(
+    `select ${unitColumns}, r.level, r.is_default, sum(r.n) as n
+       from ${units.from}
+       left join rollup_count r on r.scope = ${scopeOfUnit} and ${join.sql}
+      where ${units.where}
+      group by ${unitGroup}, r.level, r.is_default`,
+    [...join.params, ...units.params],
+  );
+  for (const row of rows) {
+    const cells = cellsOf(row);
     if (row.level !== null && row.n !== null) addToCounts(cells.counts, Number(row.level), Number(row.is_default) === 1, Number(row.n));
   }
   return { scope: q.scopeKey, by, rows: buildBreakdownRows([...byKey.values()], q.minCount, limit) };
@@ -336,17 +347,29 @@ export async function computeTrend(em: Em, q: StatsQuery, granularity: Granulari
   const plan = planTrend(granularity, q.filter.fromDay, q.filter.toDay, today, q.filter.scope);
   const where = rangeWhere(plan.ranges, 'r');
   const params: unknown[] = [q.filter.bucket, q.scopeKey, ...where.params];
-  if (q.filter.channel) params.push(q.filter.channel);
-  const rows = await em.execute<Array<{ grain: string; period: number | string; level: number; is_default: number; n: number | string }>>(
-    `select r.grain, r.period, r.level, r.is_default, sum(r.n) as n from rollup_count r
-      where r.bucket = ? and r.scope = ? and ${where.sql}${q.filter.channel ? ' and r.channel = ?' : ''}
-      group by r.grain, r.period, r.level, r.is_default`,
-    params,
-  );
   const perBucket = new Map<number, Counts>(plan.buckets.map((b) => [b, emptyCounts()]));
-  for (const row of rows) {
-    const counts = perBucket.get(trendBucketOf(granularity, row.grain, Number(row.period)));
-    if (counts) addToCounts(counts, Number(row.level), Number(row.is_default) === 1, Number(row.n));
+  if (!q.filter.channel) {
+    // All channels: the flat totals, one row per period (P5).
+    const rows = await em.execute<Array<{ grain: string; period: number | string } & TotalSums>>(
+      `select r.grain, r.period, ${TOTAL_COLUMNS.map((c) => `r.${c}`).join(', ')} from rollup_total r
+        where r.bucket = ? and r.scope = ? and ${where.sql}`,
+      params,
+    );
+    for (const row of rows) {
+      const counts = perBucket.get(trendBucketOf(granularity, row.grain, Number(row.period)));
+      if (counts) addTotals(counts, row);
+    }
+  } else {
+    const rows = await em.execute<Array<{ grain: string; period: number | string; level: number; is_default: number; n: number | string }>>(
+      `select r.grain, r.period, r.level, r.is_default, sum(r.n) as n from rollup_count r
+        where r.bucket = ? and r.scope = ? and ${where.sql} and r.channel = ?
+        group by r.grain, r.period, r.level, r.is_default`,
+      [...params, q.filter.channel],
+    );
+    for (const row of rows) {
+      const counts = perBucket.get(trendBucketOf(granularity, row.grain, Number(row.period)));
+      if (counts) addToCounts(counts, Number(row.level), Number(row.is_default) === 1, Number(row.n));
+    }
   }
   return {
     scope: q.scopeKey,
@@ -358,10 +381,11 @@ export async function computeTrend(em: Em, q: StatsQuery, granularity: Granulari
 /** Two statements: the top tags, and the scope's total (the base of the public minimum and of tag shares). */
 export async function computeHotTags(app: StatsDeps, em: Em, q: StatsQuery, limit: number): Promise<HotTagsBody> {
   const where = rollupWhere(q, 'r');
-  const totalRows = await em.execute<Array<{ n: number | string | null }>>(`select sum(r.n) as n from rollup_count r where r.scope = ? and ${where.sql}`, [
-    q.scopeKey,
-    ...where.params,
-  ]);
+  // Without a channel filter the flat totals (P5); with one the detailed counters.
+  const totalSql = q.filter.channel
+    ? `select sum(r.n) as n from rollup_count r where r.scope = ? and ${where.sql}`
+    : `select sum(${TOTAL_COLUMNS.map((c) => `r.${c}`).join(' + ')}) as n from rollup_total r where r.scope = ? and ${where.sql}`;
+  const totalRows = await em.execute<Array<{ n: number | string | null }>>(totalSql, [q.scopeKey, ...where.params]);
   const total = Number(totalRows[0]?.n ?? 0);
   if (isSuppressed(total, q.minCount)) return { scope: q.scopeKey, total: null, suppressed: true, tags: [] };
   const rows = await em.execute<Array<{ tag: string; cnt: number | string }>>(
@@ -508,6 +532,21 @@ function fork(app: StatsDeps): Em {
 function stamp<T extends object>(body: T, app: StatsDeps): Snapshot<T> {
   const now = app.clock.now().getTime();
   return { ...body, seq: nextSeq(0, now), asOf: shanghaiIso(now) };
+}
+
+type TotalSums = Record<(typeof TOTAL_COLUMNS)[number], number | string | null>;
+
+/** `sum(a.a1) as a1, …, sum(a.d5) as d5` over rollup_total alias `a`. */
+function totalSums(a: string): string {
+  return TOTAL_COLUMNS.map((c) => `sum(${a}.${c}) as ${c}`).join(', ');
+}
+
+/** Adds one (summed) rollup_total row to the counts; nulls (a unit without a row) add nothing. */
+function addTotals(c: Counts, row: TotalSums): void {
+  for (const column of TOTAL_COLUMNS) {
+    const n = row[column];
+    if (n !== null && Number(n) !== 0) addToCounts(c, Number(column.slice(1)), column.startsWith('d'), Number(n));
+  }
 }
 
 function toCell(row: { channel: string; level: number; is_default: number; n: number | string }): CountCell {

@@ -8,7 +8,7 @@ import type { Em } from '../../../server/src/db/orm.js';
 import { recordDueDefaults } from '../../../server/src/rating/defaults.service.js';
 import { submitEvaluation } from '../../../server/src/rating/rating.service.js';
 import { diffRollups, readRollups, rebuildRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
-import { overview, ratingFeed } from '../../../server/src/stats/stats.service.js';
+import { breakdown, overview, ratingFeed } from '../../../server/src/stats/stats.service.js';
 import { throwawayDatabase } from '../../support/database.js';
 import { creditCodeOf, seedCatalog, type Catalog } from './stats-fixture.js';
 
@@ -156,6 +156,45 @@ describe('rebuildRollups', () => {
     const again = await rebuildRollups(em(), { dialect: app.dialect });
     expect(again.differences).toEqual([]);
     expect(again.fixed).toBe(false);
+  });
+
+  it('--check reports a tampered, a missing and an extra flat total row (rollup_total), the fix restores them, the breakdown follows (R21, P5)', async () => {
+    const e = em();
+    const departments = async () => (await breakdown(app, ADMIN, {}, 'DEPARTMENT')).rows.map((r) => [r.key, Number(r.total)] as const);
+    const before = await departments();
+    const [victim] = await e.execute<Array<{ scope: string; a5: number }>>(
+      "select scope, a5 from rollup_total where bucket = 'H' and grain = 'A' and scope = 'D:1'",
+    );
+    await e.execute("update rollup_total set a5 = a5 + 2 where bucket = 'H' and grain = 'A' and scope = 'D:1'", [], 'run');
+    expect((await departments()).find(([key]) => key === '1')![1]).toBe(before.find(([key]) => key === '1')![1]! + 2);
+    const [gone] = await e.execute<Array<{ scope: string; period: number }>>(
+      "select scope, period from rollup_total where bucket = 'H' and grain = 'M' and (a1 + a2 + a3 + a4 + a5 + d1 + d2 + d3 + d4 + d5) > 0 order by scope, period limit 1",
+    );
+    await e.execute("delete from rollup_total where bucket = 'H' and grain = 'M' and scope = ? and period = ?", [gone!.scope, gone!.period], 'run');
+    await e.execute(
+      "insert into rollup_total (bucket, scope, grain, period, a1, a2, a3, a4, a5, d1, d2, d3, d4, d5) values ('H', 'D:999', 'A', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4)",
+      [],
+      'run',
+    );
+
+    const check = await rebuildRollups(em(), { fix: false, dialect: app.dialect });
+    expect(check.fixed).toBe(false);
+    expect(new Set(check.differences.map((d) => d.table))).toEqual(new Set(['rollup_total']));
+    expect(check.differences.find((d) => d.key === 'H|D:1|A|0|5|0')).toEqual({
+      table: 'rollup_total',
+      key: 'H|D:1|A|0|5|0',
+      expected: victim!.a5,
+      stored: victim!.a5 + 2,
+    });
+    expect(check.differences.find((d) => d.key === 'H|D:999|A|0|5|1')).toEqual({ table: 'rollup_total', key: 'H|D:999|A|0|5|1', expected: 0, stored: 4 });
+    const missing = check.differences.filter((d) => d.key.startsWith(`H|${gone!.scope}|M|${gone!.period}|`));
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing.every((d) => d.stored === 0 && d.expected > 0)).toBe(true);
+
+    const fix = await rebuildRollups(em(), { dialect: app.dialect });
+    expect(fix.fixed).toBe(true);
+    expect((await rebuildRollups(em(), { fix: false, dialect: app.dialect })).differences).toEqual([]);
+    expect(await departments()).toEqual(before);
   });
 
   it('takes an invalidated rating out of every scope it counted in (R18)', async () => {

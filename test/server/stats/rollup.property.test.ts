@@ -56,6 +56,52 @@ async function storedTotalDimensions(em: Em): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [`${r.bucket}|${r.dimension}|${Number(r.level)}`, Number(r.n)]));
 }
 
+/** The flat totals (rollup_total) of the whole platform, all time, as `bucket|level|default` → n. */
+async function storedPlatformTotals(em: Em): Promise<Map<string, number>> {
+  const rows = await em.execute<Array<Record<string, number | string>>>(
+    `select bucket, a1, a2, a3, a4, a5, d1, d2, d3, d4, d5 from rollup_total where scope = 'T' and grain = 'A' and period = 0`,
+  );
+  const out = new Map<string, number>();
+  for (const row of rows)
+    for (const column of ['a1', 'a2', 'a3', 'a4', 'a5', 'd1', 'd2', 'd3', 'd4', 'd5']) {
+      const n = Number(row[column]);
+      if (n !== 0) out.set(`${String(row.bucket)}|${column.slice(1)}|${column.startsWith('d') ? 1 : 0}`, n);
+    }
+  return out;
+}
+
+/** The same, counted straight from the raw rating rows (valid first ratings), independently of any rollup code. */
+async function rawPlatformTotals(em: Em): Promise<Map<string, number>> {
+  const rows = await em.execute<Array<{ kind: string; level: number; is_default: number | boolean; n: number | string }>>(
+    `select c.kind, r.level, r.is_default, count(*) as n from rating r join case_record c on c.id = r.case_id
+      where r.valid = true and r.assess_number = 1 group by c.kind, r.level, r.is_default`,
+  );
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    const key = `${row.kind === 'CONSULTATION' ? 'C' : 'H'}|${Number(row.level)}|${row.is_default === true || Number(row.is_default) === 1 ? 1 : 0}`;
+    out.set(key, (out.get(key) ?? 0) + Number(row.n));
+  }
+  return out;
+}
+
+/** Rows where rollup_total differs from rollup_count summed over the channels (every scope, grain and period). */
+async function totalsDisagreeingWithCounts(em: Em): Promise<number> {
+  const sums = ['a1', 'a2', 'a3', 'a4', 'a5', 'd1', 'd2', 'd3', 'd4', 'd5']
+    .map((c) => `sum(case when level = ${c.slice(1)} and is_default = ${c.startsWith('d') ? 1 : 0} then n else 0 end) as ${c}`)
+    .join(', ');
+  const same = ['a1', 'a2', 'a3', 'a4', 'a5', 'd1', 'd2', 'd3', 'd4', 'd5'].map((c) => `coalesce(t.${c}, 0) = coalesce(x.${c}, 0)`).join(' and ');
+  const rows = await em.execute<Array<{ n: number | string }>>(
+    `select count(*) as n from (select bucket, scope, grain, period, ${sums} from rollup_count group by bucket, scope, grain, period) x
+      left join rollup_total t on t.bucket = x.bucket and t.scope = x.scope and t.grain = x.grain and t.period = x.period
+      where not (${same})`,
+  );
+  const extra = await em.execute<Array<{ n: number | string }>>(
+    `select count(*) as n from rollup_total t where (t.a1 <> 0 or t.a2 <> 0 or t.a3 <> 0 or t.a4 <> 0 or t.a5 <> 0 or t.d1 <> 0 or t.d2 <> 0 or t.d3 <> 0 or t.d4 <> 0 or t.d5 <> 0)
+        and not exists (select 1 from rollup_count c where c.bucket = t.bucket and c.scope = t.scope and c.grain = t.grain and c.period = t.period)`,
+  );
+  return Number(rows[0]!.n) + Number(extra[0]!.n);
+}
+
 describe('rollups (R21)', () => {
   it(`equal a recount from the raw rows, the seven dimensions included, after ${OPERATIONS} random operations of every kind (R3, R9, R10, R11, R18)`, async () => {
     const random = mulberry32(20261121);
@@ -174,6 +220,18 @@ describe('rollups (R21)', () => {
     expect(rawDimensions.size).toBeGreaterThan(10);
     expect(await storedTotalDimensions(em)).toEqual(rawDimensions);
     expect([...recount.dimensions.values()].some((d) => d.scope.startsWith('D:') && d.grain === 'D')).toBe(true);
+    // P5: the flat totals equal the raw rows (platform, all time), the recount (every row: inside diffRollups
+    // above) and the detailed counters summed over the channels, with defaults and invalidations in the mix.
+    expect(recount.totals.size).toBeGreaterThan(100);
+    expect([...recount.totals.values()].some((t) => t.isDefault)).toBe(true);
+    const rawTotals = await rawPlatformTotals(em);
+    expect([...rawTotals.keys()].some((k) => k.endsWith('|1'))).toBe(true);
+    expect(await storedPlatformTotals(em)).toEqual(rawTotals);
+    expect(await totalsDisagreeingWithCounts(em)).toBe(0);
+    await em.execute(`update rollup_total set a3 = a3 + 1 where scope = 'T' and grain = 'A' and bucket = 'H'`);
+    expect(diffRollups(recount, await readRollups(em)).map((d) => [d.table, d.key])).toEqual([['rollup_total', 'H|T|A|0|3|0']]);
+    expect(await totalsDisagreeingWithCounts(em)).toBe(1);
+    await em.execute(`update rollup_total set a3 = a3 - 1 where scope = 'T' and grain = 'A' and bucket = 'H'`);
     // The comparison itself notices a counter that is off by one.
     await em.execute(
       `update rollup_count set n = n + 1 where scope = 'T' and grain = 'A' and bucket = 'H' and level = 5 and channel = 'PC' and is_default = 0`,
@@ -240,6 +298,7 @@ describe('rollups (R21)', () => {
     expect(followUpFailures.filter((e) => e!.code !== 'NOT_FOUND')).toEqual([]);
     const em = server.app.orm.em.fork() as Em;
     expect(diffRollups(await recountRollups(em), await readRollups(em))).toEqual([]);
+    expect(await totalsDisagreeingWithCounts(em)).toBe(0);
     const count = async (sql: string) => Number((await em.execute<Array<{ n: number | string }>>(sql))[0]!.n);
     expect(await count(`select count(*) as n from service where project_no like 'CC%' and rating_id is not null`)).toBe(200 - 50);
     const ratings = `select count(*) as n from rating r join service s on s.id = r.service_id where s.project_no like 'CC%'`;
