@@ -277,6 +277,8 @@ export const en: Messages = {
       items: 'Items',
       staff: 'Staff',
       trend: 'Daily trend',
+      trendMonthly: 'Monthly trend',
+      month: 'Month',
       hotTags: 'Hot tags',
       day: 'Day',
       previous: 'Previous period: {value}',

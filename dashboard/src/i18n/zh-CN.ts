@@ -263,6 +263,8 @@ export const zhCN = {
       items: '事项',
       staff: '工作人员',
       trend: '每日趋势',
+      trendMonthly: '每月趋势',
+      month: '月份',
       hotTags: '热门评价标签',
       day: '日期',
       previous: '上一周期：{value}',
