@@ -67,6 +67,8 @@ export const en: Messages = {
     suppressed: 'Too few ratings',
     rankingRule: 'Ranked by the {confidence}% lower bound of the good rate · at least {minSample} ratings to be ranked',
     rankingTie: 'tie',
+    rankingCount: '{ranked} of {units} departments ranked',
+    rankingShown: ', top {shown} shown',
     ratings: '{n} ratings',
     rank: 'No. {n}',
     perDay: 'Ratings per day',

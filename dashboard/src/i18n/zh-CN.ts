@@ -53,6 +53,8 @@ export const zhCN = {
     suppressed: '样本不足',
     rankingRule: '按好评率 {confidence}% 置信下限排名 · 评价不少于 {minSample} 条参与排名',
     rankingTie: '并列/同分',
+    rankingCount: '共 {units} 个部门，{ranked} 个参与排名',
+    rankingShown: '，显示前 {shown} 个',
     ratings: '{n} 条评价',
     rank: '第{n}名',
     perDay: '日评价量',
