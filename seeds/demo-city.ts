@@ -1176,6 +1176,24 @@ const HOUR_WEIGHTS = [0.05, 0.03, 0.02, 0.02, 0.02, 0.03, 0.1, 0.3, 0.8, 10, 10,
 // the holiday calendar belongs to the rectification deadlines, not to demo data.
 const NON_WORKING_DAY_FACTOR = 0.08;
 
+const isCounterChannel = (channel: DemoRatingChannel) => channel === 'WINDOW' || channel === 'QR';
+
+/**
+ * Whether a counter service accepted at `at` is served and rated within the default opening hours
+ * (Monday–Friday 08:30–17:30, Shanghai): accepted by 17:00, as it takes up to 25 minutes and is rated
+ * within 2 minutes of completion.
+ */
+function inCounterHours(at: number): boolean {
+  const minute = Math.floor(((at + SHANGHAI_OFFSET) % DAY) / MINUTE);
+  return isWorkingDay(at) && minute >= 8 * 60 + 30 && minute <= 17 * 60;
+}
+
+/** Monday to Friday in Shanghai. */
+function isWorkingDay(at: number): boolean {
+  const dayOfWeek = (Math.floor((at + SHANGHAI_OFFSET) / DAY) + 4) % 7; // 1970-01-01 was a Thursday
+  return dayOfWeek >= 1 && dayOfWeek <= 5;
+}
+
 function hourWeight(hourStartUtc: number): number {
   const local = hourStartUtc + SHANGHAI_OFFSET;
   const dayOfWeek = (Math.floor(local / DAY) + 4) % 7; // 1970-01-01 was a Thursday
@@ -1451,7 +1469,7 @@ class HistorySimulator {
     const acceptedAt = schedule.take();
     const rng = this.rng;
     const kind = KINDS.pick(rng);
-    const channel = this.pickChannel();
+    const channel = this.pickChannel(acceptedAt);
     const place = this.placeFor(channel);
     // Services must complete early enough that their rating (a default a week later) is in the window.
     const latest = isDefault ? this.endMs - DEFAULT_AFTER : this.endMs;
@@ -1468,7 +1486,9 @@ class HistorySimulator {
 
     const nodes = kind === 'ORDINARY' ? ['受理', '办结'] : [NODE_NAMES[kind]];
     // A second rated node (result collected a few days later at the same time of day) takes the next slot.
-    const done2 = done1 + rng.int(1, 5) * DAY + rng.int(0, 30) * MINUTE;
+    let done2 = done1 + rng.int(1, 5) * DAY + rng.int(0, 30) * MINUTE;
+    // At a counter the second visit falls on a working day too (a weekend moves it to the Monday).
+    while (isCounterChannel(channel) && !isWorkingDay(done2)) done2 += DAY;
     const twoNodes = kind === 'ORDINARY' && schedule.remaining > 0 && done2 <= latest && rng.chance(DEMO_HISTORY_PROFILE.twoNodeShare);
     if (kind === 'ORDINARY' && !twoNodes) nodes.shift();
     if (twoNodes) schedule.take();
@@ -1548,8 +1568,19 @@ class HistorySimulator {
     }
   }
 
-  private pickChannel(): DemoRatingChannel {
-    return CHANNELS.pick(this.rng);
+  /**
+   * The channel of a service accepted at `at`. Counters (WINDOW, QR at a window) serve only in their
+   * window's opening hours (every demo window has the default, 1-5 08:30-17:30): outside them the
+   * service is taken online instead, so the demo has no off-hours window ratings for the fraud signal
+   * to flag (R18: no false alarms on the demo seed).
+   */
+  private pickChannel(at: number): DemoRatingChannel {
+    let channel = CHANNELS.pick(this.rng);
+    if (isCounterChannel(channel) && !inCounterHours(at)) {
+      do channel = CHANNELS.pick(this.rng);
+      while (isCounterChannel(channel) || channel === 'TERMINAL');
+    }
+    return channel;
   }
 
   private placeFor(channel: DemoRatingChannel): Place {

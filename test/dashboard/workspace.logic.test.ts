@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { attachmentNames, clockText, deadlineDay, deltaText, QUEUES, shanghaiTime, toCsv } from '../../dashboard/src/workspace/workspace.logic.js';
+import {
+  attachmentNames,
+  clockText,
+  deadlineDay,
+  deltaText,
+  QUEUES,
+  shanghaiTime,
+  toCsv,
+  trendGranularity,
+} from '../../dashboard/src/workspace/workspace.logic.js';
 import { translate } from '../../dashboard/src/i18n/index.js';
 import { en } from '../../dashboard/src/i18n/en.js';
 
@@ -51,5 +60,15 @@ describe('department comparison deltas (R21, R22)', () => {
     expect(deltaText(0.00001, 'rate')).toBe('→ 0个百分点');
     expect(deltaText(null, 'rate')).toBe('—');
     expect(deltaText(0.1, 'rate', (key, params) => translate(en, key, params))).toBe('↑ 10.0 pp');
+  });
+});
+
+describe("the department page's trend granularity (long ranges)", () => {
+  it('asks by day up to 366 days and by month beyond, so any range has a trend', () => {
+    expect(trendGranularity('2026-11-01', '2026-11-30')).toBe('DAY');
+    expect(trendGranularity('2025-12-01', '2026-11-30')).toBe('DAY'); // 365 days
+    expect(trendGranularity('2024-01-01', '2024-12-31')).toBe('DAY'); // 366 days (leap year)
+    expect(trendGranularity('2024-01-01', '2025-01-01')).toBe('MONTH'); // 367 days
+    expect(trendGranularity('2000-01-01', '2026-11-30')).toBe('MONTH');
   });
 });

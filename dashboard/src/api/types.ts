@@ -56,6 +56,9 @@ export interface ScreenRanking {
   minSample: number;
   confidence: number;
   tieBreakOrder: string;
+  /** Departments in the group (all ranked or listed apart) and those with a rank. */
+  units: number;
+  rankedUnits: number;
   rows: ScreenRankingRow[];
   seq: number;
   asOf: string;

@@ -143,3 +143,15 @@ export function deltaText(delta: number | null | undefined, kind: 'rate' | 'leve
   const text = rounded.toFixed(digits);
   return `${arrow} ${kind === 'rate' ? t('ws.dept.points', { n: text }) : text}`;
 }
+
+/** The longest range the department page shows day by day (the server's limit for a day trend). */
+export const MAX_TREND_DAYS = 366;
+
+/**
+ * The trend granularity the department page asks for: days up to `MAX_TREND_DAYS` (from and to
+ * included), months beyond, so a range of any length has a trend. Days are YYYY-MM-DD.
+ */
+export function trendGranularity(from: string, to: string): 'DAY' | 'MONTH' {
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY + 1;
+  return Number.isFinite(days) && days > MAX_TREND_DAYS ? 'MONTH' : 'DAY';
+}

@@ -18,6 +18,8 @@ import supervisionList from '../../../schema/operations/supervision-list.graphql
 import reviewSupervision from '../../../schema/operations/review-supervision-entry.graphql?raw';
 import departmentFigures from '../../../schema/operations/department-figures.graphql?raw';
 import figureComparison from '../../../schema/operations/figure-comparison.graphql?raw';
+import figureComparisonLive from '../../../schema/operations/figure-comparison-live.graphql?raw';
+import dimensionsLive from '../../../schema/operations/dimensions-live.graphql?raw';
 import problems from '../../../schema/operations/common-problems.graphql?raw';
 import outboxStatus from '../../../schema/operations/outbox-status.graphql?raw';
 import retryOutbox from '../../../schema/operations/retry-outbox-record.graphql?raw';
@@ -48,6 +50,9 @@ export const wsOps = {
   ranking,
   departmentFigures,
   figureComparison,
+  /** The department page's comparison and dimensions, pushed by the server after every change. */
+  figureComparisonLive,
+  dimensionsLive,
   /** The department page reloads when its scope's overview changes (the big screen's live topic). */
   overviewLive: 'subscription ($filter: StatsFilter) { overviewChanged(filter: $filter) { seq } }',
   supervisionList,

@@ -104,7 +104,8 @@ export class AssessmentResolver {
   })
   async screenRanking(
     @Arg('filter', () => StatsFilter, { nullable: true }) filter: StatsFilter | null,
-    @Arg('limit', () => Int, { nullable: true, description: 'At most this many departments, the largest by volume (default 60)' }) limit: number | null,
+    @Arg('limit', () => Int, { nullable: true, description: 'At most this many rows, best first (default: all, 1–1000); the whole group is ranked either way' })
+    limit: number | null,
     @Ctx() { app, actor }: Context<ScreenRankingDeps>,
   ): Promise<ScreenRanking> {
     const r = await screenRanking(app, actor, filter, limit);
@@ -116,6 +117,8 @@ export class AssessmentResolver {
       tieBreakOrder: SCREEN_TIE_BREAK_ORDER,
       seq: r.seq,
       asOf: r.asOf,
+      units: r.units,
+      rankedUnits: r.rankedUnits,
       rows: r.rows.map((u) => ({
         key: u.key,
         name: u.name,

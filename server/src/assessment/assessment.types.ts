@@ -116,7 +116,9 @@ export class ScreenRanking {
   @Field(() => Int) minSample!: number;
   @Field(() => Int, { description: 'Confidence of the lower bound, %' }) confidence!: number;
   @Field(() => String, { description: 'The tie-break order, in Chinese' }) tieBreakOrder!: string;
-  @Field(() => [ScreenRankingRow]) rows!: ScreenRankingRow[];
+  @Field(() => Int, { description: 'Departments in the group: all of them are ranked (or listed apart: 样本不足, withheld)' }) units!: number;
+  @Field(() => Int, { description: 'Departments of the group with a rank' }) rankedUnits!: number;
+  @Field(() => [ScreenRankingRow], { description: 'Best first, at most `limit`' }) rows!: ScreenRankingRow[];
   @Field(() => Float) seq!: number;
   @Field(() => String) asOf!: string;
 }

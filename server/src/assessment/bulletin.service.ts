@@ -1,4 +1,6 @@
 import type { Actor } from '../common/actor.js';
+import type { PiiCipher } from '../common/crypto.js';
+import { log } from '../common/logger.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import type { Em } from '../db/orm.js';
 import { isValidRegionCode, isWithinRegion, regionLevelOf } from '../catalog/region.logic.js';
@@ -14,7 +16,10 @@ import { BulletinSchema, type Bulletin } from './bulletin.entities.js';
 import { assembleBulletin, maskPublic, BULLETIN_CASES, BULLETIN_PROBLEMS, type BulletinContent, type BulletinOverdue } from './bulletin.logic.js';
 
 /** What bulletins need: the assessment's figures and the live figures' tag dictionary. */
-export interface BulletinDeps extends AssessmentDeps, StatsDeps {}
+export interface BulletinDeps extends AssessmentDeps, StatsDeps {
+  /** Opens the raters' sealed names, to mask them out of the typical cases' text (R12). */
+  readonly cipher: Pick<PiiCipher, 'decrypt'>;
+}
 
 /** The identity a bulletin's figures are read with: every figure of the region, nothing suppressed. */
 const READER: Actor = { role: 'admin', label: 'system:bulletin' };
@@ -147,9 +152,10 @@ export async function buildBulletinContent(app: BulletinDeps, regionCode: string
       on_time: number | boolean | null;
       reply: string | null;
       rater_name_masked: string | null;
+      rater_name_sealed: string | null;
     }>
   >(
-    `select i.name as item_name, d.name as department_name, c.level, c.opened_at, c.state, c.on_time, c.reply, r.rater_name_masked
+    `select i.name as item_name, d.name as department_name, c.level, c.opened_at, c.state, c.on_time, c.reply, r.rater_name_masked, r.rater_name_sealed
        from rect_case c join item i on i.id = c.item_id join department d on d.id = c.department_id
        left join rating r on r.id = c.rating_id
       where c.region_code like ? and c.state <> 'INVALIDATED' and c.opened_at >= ? and c.opened_at < ?
@@ -163,8 +169,10 @@ export async function buildBulletinContent(app: BulletinDeps, regionCode: string
       like,
     ])
   ).map((r) => r.name);
+  // The raters by their real names (however the reply writes them) and by their masked form.
   const raterNames = typical.map((c) => c.rater_name_masked).filter((n): n is string => !!n);
-  const publicText = (text: string | null) => maskPublic(text, staffNames, raterNames);
+  const raterFullNames = typical.map((c) => openName(app, c.rater_name_sealed)).filter((n): n is string => !!n);
+  const publicText = (text: string | null) => maskPublic(text, [...staffNames, ...raterFullNames], raterNames);
 
   return assembleBulletin({
     regionCode,
@@ -297,4 +305,16 @@ export async function draftLastMonthBulletins(app: BulletinDeps): Promise<number
     created += 1;
   }
   return created;
+}
+
+/** A sealed name in clear, or null (none, or sealed under a key this server no longer holds: the masked form still applies). */
+function openName(app: BulletinDeps, sealed: string | null): string | null {
+  if (!sealed) return null;
+  try {
+    const name = app.cipher.decrypt(sealed).trim();
+    return name || null;
+  } catch (err) {
+    log.warn('bulletin: a rater name could not be opened; masked by its masked form only', { error: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
 }

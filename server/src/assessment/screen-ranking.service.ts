@@ -2,7 +2,7 @@ import type { Actor } from '../common/actor.js';
 import type { Em } from '../db/orm.js';
 import { isValidRegionCode, regionAncestors } from '../catalog/region.logic.js';
 import type { StatsFilterInput } from '../stats/stats.logic.js';
-import { breakdown, type StatsDeps } from '../stats/stats.service.js';
+import { breakdown, breakdownLimit, type StatsDeps } from '../stats/stats.service.js';
 import { AssessmentSettingSchema } from './assessment.entities.js';
 import { rankByGoodRate, resolveAssessmentRules, type AssessmentRules, type RankedUnit } from './assessment.logic.js';
 import type { AssessmentDeps } from './assessment.service.js';
@@ -22,6 +22,11 @@ export interface ScreenRankingResult {
   /** The region whose settings (rank.minSample, rank.confidence) apply; null: the defaults. */
   settingsRegion: string | null;
   rules: AssessmentRules;
+  /** Departments in the group, every one ranked or listed apart (样本不足, withheld). */
+  units: number;
+  /** Of them, those with a rank. */
+  rankedUnits: number;
+  /** Best first, at most `limit` of them. */
   rows: ScreenRankingRow[];
   seq: number;
   asOf: string;
@@ -45,7 +50,9 @@ async function settingsRegionOf(em: Em, actor: Actor, filter: StatsFilterInput |
 /**
  * The big screen's department ranking (数据晾晒, R21/R22): the departments of the screen's breakdown (with
  * the same access rules and public minimum as `breakdown`), ranked by the Wilson lower bound of the good
- * rate at the confidence and minimum sample of the region's assessment settings; ties explained.
+ * rate at the confidence and minimum sample of the region's assessment settings; ties explained. The
+ * whole group is ranked (one grouped statement over every department of the screen's scope), then the
+ * best `limit` rows are returned with the group's size, so a unit with few ratings still gets its rank.
  */
 export async function screenRanking(
   app: ScreenRankingDeps,
@@ -53,7 +60,8 @@ export async function screenRanking(
   filter: StatsFilterInput | null | undefined,
   limit: number | null | undefined,
 ): Promise<ScreenRankingResult> {
-  const b = await breakdown(app, actor, filter, 'DEPARTMENT', limit ?? 60);
+  const shown = breakdownLimit('DEPARTMENT', limit);
+  const b = await breakdown(app, actor, filter, 'DEPARTMENT', null);
   const em = app.orm.em.fork() as Em;
   const region = await settingsRegionOf(em, actor, filter);
   const chain = region ? regionAncestors(region) : [];
@@ -70,7 +78,9 @@ export async function screenRanking(
     rules,
     seq: b.seq,
     asOf: b.asOf,
-    rows: ranked.map((u) => {
+    units: ranked.length,
+    rankedUnits: ranked.filter((u) => u.ranked).length,
+    rows: (shown === null ? ranked : ranked.slice(0, shown)).map((u) => {
       const row = byKey.get(u.key)!;
       const quality = u.dimensions.find((d) => d.key === 'quality');
       return { ...u, good: row.good, goodRate: row.goodRate, goodRateLower: row.suppressed ? null : (quality?.lower ?? null), suppressed: row.suppressed };

@@ -11,7 +11,7 @@ import {
 } from 'graphql/index.js'; // graphql's CommonJS entry, the one type-graphql and Apollo load: see the note at the end
 import type { Actor } from '../common/actor.js';
 import type { Context } from '../common/context.js';
-import { RateLimitedError } from '../common/errors.js';
+import { DomainError, RateLimitedError } from '../common/errors.js';
 import { LatestValueIterator } from '../common/latest-value-iterator.js';
 import { log } from '../common/logger.js';
 import type { LiveHub, LivePayload, LiveSink, LiveVariantSpec } from '../stats/live-hub.js';
@@ -157,7 +157,9 @@ function toGraphQLError(err: unknown, responseKey: string): GraphQLError {
       ? err
       : new GraphQLError(err instanceof Error ? err.message : String(err), { path: [responseKey], originalError: err instanceof Error ? err : undefined });
   const formatted = formatError(error.toJSON(), error);
-  return new GraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions });
+  // A domain error stays attached, so the transport's own formatting keeps its details (a role refusal's reason).
+  const original = err instanceof DomainError ? err : undefined;
+  return new GraphQLError(formatted.message, { path: formatted.path, extensions: formatted.extensions, originalError: original });
 }
 
 function stableJson(value: unknown): string {

@@ -49,7 +49,7 @@ export interface ComparisonBody {
   versusPeerMedian: ComparedFigures;
 }
 
-interface Peer {
+export interface Peer {
   key: string;
   scope: FilterScope;
   facts: { departmentPath: string; regionCode: string } | null;
@@ -57,6 +57,19 @@ interface Peer {
 
 export async function figureComparison(app: StatsDeps, actor: Actor, input: StatsFilterInput | null | undefined): Promise<Snapshot<ComparisonBody>> {
   const em = app.orm.em.fork() as Em;
+  const plan = await resolveComparison(app, em, actor, input);
+  const now = app.clock.now().getTime();
+  return { ...(await computeComparison(app, em, actor, plan)), seq: nextSeq(0, now), asOf: shanghaiIso(now) };
+}
+
+/** A comparison resolved once (access, unit, peer group): what a live topic recomputes per change. */
+export interface ComparisonPlan {
+  q: StatsQuery;
+  group: { name: string; label: string; peers: Peer[] };
+}
+
+/** Checks the caller's access and finds the unit's peer group. */
+export async function resolveComparison(app: StatsDeps, em: Em, actor: Actor, input: StatsFilterInput | null | undefined): Promise<ComparisonPlan> {
   const q = await resolveStatsQuery(app, em, actor, input, false);
   const scope = q.filter.scope;
   if (scope.kind !== 'DEPARTMENT' && scope.kind !== 'REGION') {
@@ -65,9 +78,19 @@ export async function figureComparison(app: StatsDeps, actor: Actor, input: Stat
   if (q.filter.fromDay !== null && q.filter.toDay !== null && q.filter.fromDay > q.filter.toDay) {
     throw InvalidInputError.field('filter.from', 'a day not after filter.to', isoDay(q.filter.fromDay));
   }
-  const now = app.clock.now().getTime();
-  const period = comparedPeriods(q.filter.fromDay, q.filter.toDay, todayOf(now));
   const group = scope.kind === 'DEPARTMENT' ? await departmentPeers(em, scope.id) : await regionPeers(em, scope.code);
+  return { q, group };
+}
+
+/** The scope keys whose changes alter a comparison: the unit's and its peers'. */
+export function comparisonScopes(plan: ComparisonPlan): string[] {
+  return [plan.q.scopeKey, ...plan.group.peers.map((p) => p.key)];
+}
+
+/** Four statements: the unit and its peers over the period, the unit over the previous period. */
+export async function computeComparison(app: StatsDeps, em: Em, actor: Actor, plan: ComparisonPlan): Promise<ComparisonBody> {
+  const { q, group } = plan;
+  const period = comparedPeriods(q.filter.fromDay, q.filter.toDay, todayOf(app.clock.now().getTime()));
   const peerKeys = group.peers.map((p) => p.key);
 
   const current = await cells(em, q, [q.scopeKey, ...peerKeys], period.from, period.to);
@@ -94,8 +117,6 @@ export async function figureComparison(app: StatsDeps, actor: Actor, input: Stat
     peerMean,
     versusPrevious: deltaOf(unit, previous),
     versusPeerMedian: deltaOf(unit, peerMedian),
-    seq: nextSeq(0, now),
-    asOf: shanghaiIso(now),
   };
 }
 

@@ -1,11 +1,14 @@
-import type { Actor } from '../common/actor.js';
+import type { Actor, Role } from '../common/actor.js';
+import { ForbiddenError, UnauthenticatedError } from '../common/errors.js';
 import { LatestValueIterator } from '../common/latest-value-iterator.js';
 import type { Em } from '../db/orm.js';
+import { comparisonScopes, computeComparison, resolveComparison } from './comparison.service.js';
 import type { LiveHub } from './live-hub.js';
 import { breakdownRelevance, filterKey, planBreakdown, type BreakdownBy, type StatsFilterInput } from './stats.logic.js';
 import {
   breakdownLimit,
   computeBreakdown,
+  computeDimensions,
   computeFeed,
   computeHotTags,
   computeOverview,
@@ -25,7 +28,7 @@ export interface LiveDeps extends StatsDeps {
 }
 
 /** The root subscription fields served by shared live topics. */
-export const LIVE_FIELDS = ['overviewChanged', 'hotTagsChanged', 'breakdownChanged', 'ratingFeed'] as const;
+export const LIVE_FIELDS = ['overviewChanged', 'hotTagsChanged', 'breakdownChanged', 'ratingFeed', 'dimensionsChanged', 'figureComparisonChanged'] as const;
 export type LiveField = (typeof LIVE_FIELDS)[number];
 
 export function isLiveField(name: string): name is LiveField {
@@ -64,6 +67,17 @@ export async function liveTopicSpec(app: StatsDeps, actor: Actor, field: LiveFie
       planBreakdown(by, q.filter.scope);
       return topic(field, q, [by, limit ?? ''], breakdownRelevance(by, q.filter.scope), () => computeBreakdown(fork(app), q, by, limit));
     }
+    case 'dimensionsChanged': {
+      const q = await resolveStatsQuery(app, em, actor, input, false);
+      return topic(field, q, [], [q.scopeKey], () => computeDimensions(fork(app), q));
+    }
+    case 'figureComparisonChanged': {
+      // Officials only, as the query; checked here too, before any topic is created.
+      requireRole(actor, COMPARISON_ROLES);
+      const plan = await resolveComparison(app, em, actor, input);
+      // The peers' changes move the median and the mean: the topic listens to the unit and to every peer.
+      return topic(field, plan.q, [], comparisonScopes(plan), () => computeComparison(app, fork(app), actor, plan));
+    }
     case 'ratingFeed': {
       const limit = feedLimit(args.limit as number | null | undefined);
       const q = await resolveStatsQuery(app, em, actor, input, false);
@@ -78,6 +92,16 @@ export async function liveTopicSpec(app: StatsDeps, actor: Actor, field: LiveFie
       return { ...spec, staleIn: () => (changesAt === null ? null : changesAt - app.clock.now().getTime()) };
     }
   }
+}
+
+/** Who may read a comparison (the `figureComparison` query's roles). */
+export const COMPARISON_ROLES: readonly Role[] = ['department', 'supervisor', 'admin'];
+
+function requireRole(actor: Actor, roles: readonly Role[]): void {
+  if (roles.includes(actor.role)) return;
+  if (actor.role === 'public')
+    throw new UnauthenticatedError(`sign in or send a credential: this operation needs one of the roles ${roles.join(', ')}`, { reason: 'CREDENTIAL' });
+  throw ForbiddenError.role(roles, actor.role);
 }
 
 function topic(field: LiveField, q: StatsQuery, options: unknown[], scopes: string[], compute: () => Promise<object>): LiveTopicSpec {

@@ -405,8 +405,11 @@ export function planRange(fromDay: number | null, toDay: number | null): PeriodR
 
 export type Granularity = 'HOUR' | 'DAY' | 'MONTH';
 
-/** Longest trend per granularity, so one request cannot ask for an unbounded series. */
-export const MAX_TREND_POINTS: Readonly<Record<Granularity, number>> = { HOUR: 31 * 24, DAY: 366, MONTH: 120 };
+/**
+ * Longest trend per granularity, so one request cannot ask for an unbounded series. A century of months
+ * (still one statement, a point per month): a longer range than a day trend allows always has a month trend.
+ */
+export const MAX_TREND_POINTS: Readonly<Record<Granularity, number>> = { HOUR: 31 * 24, DAY: 366, MONTH: 1200 };
 
 export interface TrendPlan {
   granularity: Granularity;

@@ -122,6 +122,27 @@ export class StatsLiveResolver {
   }
 
   @Authorized('public')
+  @Subscription(() => Dimensions, {
+    description: 'The seven dimensions (R3) of a scope, at once and after every change (as the `dimensions` query)',
+    subscribe: ({ args, context }) => liveSnapshots((context as Context<LiveDeps>).app, (context as Context<LiveDeps>).actor, 'dimensionsChanged', args),
+  })
+  dimensionsChanged(@Root() snapshot: Dimensions, @Arg('filter', () => StatsFilter, { nullable: true }) _filter: StatsFilter | null): Dimensions {
+    return snapshot;
+  }
+
+  @Authorized('department', 'supervisor', 'admin')
+  @Subscription(() => FigureComparison, {
+    description: 'The `figureComparison` of a department or region, at once and after every change to it or to one of its peers',
+    subscribe: ({ args, context }) => liveSnapshots((context as Context<LiveDeps>).app, (context as Context<LiveDeps>).actor, 'figureComparisonChanged', args),
+  })
+  figureComparisonChanged(
+    @Root() snapshot: FigureComparison,
+    @Arg('filter', () => StatsFilter, { nullable: true }) _filter: StatsFilter | null,
+  ): FigureComparison {
+    return snapshot;
+  }
+
+  @Authorized('public')
   @Subscription(() => RatingFeed, {
     description:
       'The latest ratings (never the rater or the comment; on public feeds no window or staff, and bad reviews held back, R12), at once, after every change and when a held-back entry falls due',

@@ -56,14 +56,14 @@ afterEach(async () => {
 });
 
 /** One rating of a new market service (东城区), given by a named rater with a mobile (R12: personal data). */
-async function rate(level: number): Promise<void> {
+async function rate(level: number, raterName = RATER_NAME): Promise<void> {
   const service = await newService(server, fx, { windowId: fx.window.id, staffNo: fx.staff.workNo });
   const res = await submit(
     server,
     {
       ...service,
       level,
-      raterName: RATER_NAME,
+      raterName,
       raterMobile: RATER_MOBILE,
       ...(level <= 2 ? { tags: [level === 1 ? '115' : '214'], comment: `态度差，请联系${RATER_NAME} ${RATER_MOBILE}` } : {}),
     },
@@ -200,6 +200,21 @@ describe('the monthly schedule', () => {
     expect(await draftLastMonthBulletins(server.app)).toBe(0);
     const list = await server.gql<{ bulletins: Array<{ period: string; status: string }> }>(LIST, { regionCode: CITY }, { token: tokens.supervisor });
     expect(list.data?.bulletins).toEqual([{ id: expect.any(Number), period: '2026-11', status: 'DRAFT' }]);
+  });
+});
+
+describe('typical cases name no rater (R12)', () => {
+  it('masks the rater by the real name the server holds, also where the masked form does not match how the reply writes it', async () => {
+    // A name written with a space: its masked form (A********h) matches no text with the space in it.
+    const name = 'Anna Smith';
+    await rate(1, name);
+    await (server.app.orm.em.fork() as Em).execute(`update rect_case set reply = ?`, [`已电话联系${name}女士并当面致歉（Anna Smith 已确认）`]);
+    server.clock.set(DEC);
+    const b = await generate(tokens.supervisor);
+    const cases = (JSON.parse(b.content) as BulletinContent).cases;
+    expect(cases).toHaveLength(1);
+    expect(cases[0]!.outcome).toBe('已电话联系A********h女士并当面致歉（A********h 已确认）');
+    expect(b.content).not.toContain(name);
   });
 });
 

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../server/src/common/clock.js';
-import { makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
+import { DepartmentSchema } from '../../../server/src/catalog/catalog.entities.js';
+import type { Em } from '../../../server/src/db/orm.js';
+import { CITY, makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
 import { operation } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { newService, submit } from '../../support/services.js';
@@ -46,11 +48,21 @@ async function set(key: string, value: string): Promise<void> {
   expect((await server.gql(SET, { regionCode: PROVINCE, key, value }, { token: admin })).errors).toBeUndefined();
 }
 
-async function ranking() {
-  const res = await server.gql<{ screenRanking: { settingsRegion: string; minSample: number; confidence: number; tieBreakOrder: string; rows: Row[] } }>(
+interface Ranking {
+  settingsRegion: string;
+  minSample: number;
+  confidence: number;
+  tieBreakOrder: string;
+  units: number;
+  rankedUnits: number;
+  rows: Row[];
+}
+
+async function ranking(limit: number | null = null): Promise<Ranking> {
+  const res = await server.gql<{ screenRanking: Ranking }>(
     SCREEN_RANKING,
     // No filter: every top-level department; the settings are those of the only top-level region.
-    { filter: null },
+    { filter: null, limit },
     { token: admin },
   );
   if (!res.data) throw new Error(JSON.stringify(res.errors));
@@ -91,5 +103,62 @@ describe('the big screen’s department ranking (R21, R22)', () => {
     expect(b['东城区市场监督管理局']!.goodRateLower).toBeCloseTo(allGoodLower(3, 2.5758), 9);
     expect(b['西城区人力资源和社会保障局']).toMatchObject({ rank: null, ranked: false, note: '样本不足：评价量 2 少于最低样本数 3，不参与排名' });
     expect(after.rows.map((r) => r.name)).toEqual(['东城区市场监督管理局', '西城区人力资源和社会保障局', '河清市公安局']);
+  });
+
+  it('ranks the whole group, beyond the 60 departments with the most ratings, and says how many are ranked (R21, R22)', async () => {
+    // 70 more top-level departments, each with its all-time counts written as the rollups hold them:
+    // department k has 100 + k ratings, all good but k % 10 bad. The one with the fewest ratings and
+    // none bad must still be ranked, and first, though 60 others have more ratings.
+    const em = server.app.orm.em.fork() as Em;
+    const made: Array<{ id: number; total: number; bad: number }> = [];
+    for (let k = 0; k < 70; k++) {
+      const d = em.create(DepartmentSchema, {
+        creditCode: `11419900${String(k).padStart(8, '0')}X9`,
+        name: `测试局${k}`,
+        regionCode: CITY,
+        parentId: null,
+        path: '',
+      });
+      await em.flush();
+      d.path = `/${d.id}/`;
+      made.push({ id: d.id, total: 100 + k, bad: k % 10 === 0 && k > 0 ? 0 : (k % 10) + 1 });
+    }
+    made[0]!.bad = 0; // 测试局0: 100 ratings, none bad: the fewest ratings of the 70, the best rate
+    await em.flush();
+    for (const m of made) {
+      for (const [level, n] of [
+        [5, m.total - m.bad],
+        [1, m.bad],
+      ] as const) {
+        if (n > 0) {
+          await em.execute(
+            `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values ('H', ?, 'A', 0, 'WINDOW', ?, 0, ?)`,
+            [`D:${m.id}`, level, n],
+          );
+        }
+      }
+    }
+    await set('rank.minSample', '50');
+
+    const all = await ranking();
+    // 70 + the fixture's three top departments; the fixture's have no rating, so 70 are ranked.
+    expect(all.units).toBe(73);
+    expect(all.rankedUnits).toBe(70);
+    expect(all.rows).toHaveLength(73);
+    const ranked = all.rows.filter((r) => r.ranked);
+    expect(ranked).toHaveLength(70);
+    expect(ranked.map((r) => r.rank)).toEqual([...ranked.map((r) => r.rank)].sort((a, b) => a! - b!));
+    // The best: no bad rating, the highest lower bound among them goes with the largest sample.
+    const noBad = made.filter((m) => m.bad === 0).sort((a, b) => b.total - a.total);
+    expect(ranked[0]!.key).toBe(String(noBad[0]!.id));
+    // The smallest department (100 ratings, none bad) is ranked, above every one with a bad rating.
+    const smallest = all.rows.find((r) => r.key === String(made[0]!.id))!;
+    expect(smallest).toMatchObject({ ranked: true, total: 100 });
+    expect(smallest.rank).toBeLessThanOrEqual(noBad.length);
+
+    // A limit cuts the rows, never the group: the ranks and the counts stay those of all 73.
+    const top = await ranking(10);
+    expect(top).toMatchObject({ units: 73, rankedUnits: 70 });
+    expect(top.rows.map((r) => [r.key, r.rank])).toEqual(all.rows.slice(0, 10).map((r) => [r.key, r.rank]));
   });
 });

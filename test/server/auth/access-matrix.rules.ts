@@ -108,6 +108,8 @@ export const RULES: Record<string, typeof ANYONE | readonly Role[]> = {
   'mutation updateUser': ['security'],
   'mutation verifyRectification': ['department'],
   'subscription breakdownChanged': ANYONE,
+  'subscription dimensionsChanged': ANYONE,
+  'subscription figureComparisonChanged': ['department', 'supervisor', 'admin'],
   'subscription hotTagsChanged': ANYONE,
   'subscription overviewChanged': ANYONE,
   'subscription ratingFeed': ANYONE,

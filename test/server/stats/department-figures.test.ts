@@ -15,7 +15,7 @@ interface Figures {
     byLevel: Array<{ level: number; count: number }>;
     byChannel: Array<{ channel: string; total: number }>;
   };
-  trend: { points: Array<{ total: number | null }> };
+  trend: { granularity?: string; points: Array<{ start?: string; total: number | null }> };
   items: { rows: Array<{ name: string; total: number }> };
   staff: { rows: Array<{ name: string; total: number }> } | null;
   hotTags: { tags: Array<{ code: string; count: number }> };
@@ -75,5 +75,22 @@ describe("a department's own figures in the workspace (R21, R22)", () => {
     const publicView = await server.gql<Figures>(FIGURES, { filter: { departmentId: fx.departments.market.id }, staff: false }, { token: police });
     expect(publicView.data?.overview.total).toBe(3);
     expect(publicView.data?.dimensions.dimensions.find((d) => d.key === 'attitude')?.rated).toBe(3);
+  });
+});
+
+describe("the department page's trend over long ranges", () => {
+  it('gives a month trend for a range longer than a day trend allows, with every rating counted once', async () => {
+    const filter = { departmentId: fx.departments.market.id, from: '2016-01-01', to: '2026-11-30' };
+    // A day trend stops at 366 days: that is why the page asks by month for longer ranges.
+    const byDay = await server.gql<Figures>(FIGURES, { filter, staff: false }, { token: market });
+    expect(codeOf(byDay)).toBe('BAD_USER_INPUT');
+    const res = await server.gql<Figures>(FIGURES, { filter, staff: false, granularity: 'MONTH' }, { token: market });
+    expect(res.errors).toBeUndefined();
+    const points = res.data!.trend.points;
+    expect(res.data!.trend.granularity).toBe('MONTH');
+    expect(points).toHaveLength(11 * 12 - 1); // Jan 2016 … Nov 2026
+    expect(points[0]!.start?.slice(0, 10)).toBe('2016-01-01');
+    expect(points.reduce((n, p) => n + (p.total ?? 0), 0)).toBe(3);
+    expect(points.find((p) => p.start?.startsWith('2026-11'))?.total).toBe(3);
   });
 });
