@@ -6,6 +6,7 @@ import {
   Kind,
   print,
   subscribe as graphqlSubscribe,
+  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql/index.js'; // graphql's CommonJS entry, the one type-graphql and Apollo load: see the note at the end
@@ -123,7 +124,7 @@ export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver,
       }
       const renderContext: Context = { app: context.app, actor: context.actor };
       const variant: LiveVariantSpec = {
-        key: [spec.key, args.operationName ?? '', stableJson(args.variableValues ?? {}), print(args.document)].join('\n'),
+        key: [spec.key, args.operationName ?? '', stableJson(args.variableValues ?? {}), printed(args.document)].join('\n'),
         render: (snapshot) =>
           execute({
             schema: args.schema,
@@ -149,6 +150,14 @@ export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver,
       return iterator;
     },
   };
+}
+
+/** A document's text, printed once per syntax tree (subscribers of one text share one tree: http/server.ts). */
+const printedDocuments = new WeakMap<DocumentNode, string>();
+function printed(document: DocumentNode): string {
+  let text = printedDocuments.get(document);
+  if (text === undefined) printedDocuments.set(document, (text = print(document)));
+  return text;
 }
 
 function toGraphQLError(err: unknown, responseKey: string): GraphQLError {

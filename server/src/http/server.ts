@@ -6,7 +6,7 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { getOperationAST, getVariableValues, GraphQLError, parse, validate, type ExecutionArgs, type DocumentNode } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
+import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
 import type { Actor } from '../common/actor.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
 import { BULLETIN_FILE, bulletinFileRequest } from './bulletin-files.js';
@@ -15,7 +15,7 @@ import { log } from '../common/logger.js';
 import type { FeatureDeps } from '../graphql/deps.js';
 import type { MetricsRegistry } from '../common/metrics.js';
 import { formatError } from '../graphql/format-error.js';
-import { allRules, checkDocumentText, checkText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
+import { checkDocumentText, checkText, extraRules, PARSE_OPTIONS } from '../graphql/limits.js';
 import { clientAddress, CLOSE_SESSION_ENDED, CLOSE_TOO_MANY, WsGuard, type ConnectionBudget } from '../graphql/ws-guard.js';
 import { BadBodyError, BodyTooLargeError, readJsonBody } from './body.js';
 import { setSecurityHeaders } from './headers.js';
@@ -23,6 +23,7 @@ import { apiV1Request } from './api-v1.js';
 import { smsRequest } from './sms-inbound.js';
 import { exportRequest } from './export.js';
 import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
+import { DocumentCache } from '../graphql/document-cache.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import { liveTopicSpec } from '../stats/live-topics.js';
 import { staticHandler } from './static.js';
@@ -96,6 +97,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     for (const socket of sessionSockets.get(sessionId) ?? []) socket.close(CLOSE_SESSION_ENDED, 'the session has ended; sign in again');
     sessionSockets.delete(sessionId);
   });
+  // One syntax tree per distinct subscription text, shared by its subscribers (memory per idle screen).
+  const documents = new DocumentCache(schema);
   const wsServer = useServer<Record<string, unknown>, { actor?: Actor; budget?: ConnectionBudget }>(
     {
       schema,
@@ -129,14 +132,10 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         }
         const tooLong = checkDocumentText(payload.query);
         if (tooLong) return [tooLong];
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, PARSE_OPTIONS);
-        } catch (err) {
-          return [clientError('GRAPHQL_PARSE_FAILED', (err as Error).message)];
-        }
-        const errors = validate(schema, document, allRules, { maxErrors: 10 });
-        if (errors.length) return errors.map((e) => clientError('GRAPHQL_VALIDATION_FAILED', e.message));
+        const parsed = documents.get(payload.query);
+        if ('parseError' in parsed) return [clientError('GRAPHQL_PARSE_FAILED', parsed.parseError)];
+        if ('errors' in parsed) return parsed.errors.map((e) => clientError('GRAPHQL_VALIDATION_FAILED', e.message));
+        const { document } = parsed;
         const badText = checkText(payload.query, payload.variables);
         if (badText) return [badText];
         // Variables of the wrong type are the client's error, as on HTTP (graphql-ws would report them uncoded).
