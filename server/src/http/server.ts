@@ -99,10 +99,14 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
   });
   // One syntax tree per distinct subscription text, shared by its subscribers (memory per idle screen).
   const documents = new DocumentCache(schema);
-  const wsServer = useServer<Record<string, unknown>, { actor?: Actor; budget?: ConnectionBudget }>(
+  const wsServer = useServer<Record<string, unknown>, { actor?: Actor; budget?: ConnectionBudget; ip?: string }>(
     {
       schema,
       onConnect: async (ctx) => {
+        // The upgrade request (its headers and buffers) would otherwise live as long as the connection:
+        // keep only the address it came from.
+        ctx.extra.ip = clientAddress(ctx.extra.request);
+        (ctx.extra as { request: unknown }).request = null;
         const params = ctx.connectionParams ?? {};
         try {
           const actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
@@ -117,8 +121,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         ({
           app,
           // Each operation gets its own request id, written on the audit records it causes.
-          actor: { ...ctx.extra.actor!, ip: ctx.extra.request.socket.remoteAddress ?? 'unknown', requestId: randomUUID() },
-          clientIp: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+          actor: { ...ctx.extra.actor!, ip: ctx.extra.ip!, requestId: randomUUID() },
+          clientIp: ctx.extra.ip!,
           ...liveContext(ctx.extra.socket, id, () => budgetOf(ctx.extra).takeNewTopic()),
         }) satisfies Context<App>,
       subscribe: (args) => live.subscribe(args),
@@ -170,8 +174,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     });
   }
 
-  function budgetOf(extra: { budget?: ConnectionBudget; request: IncomingMessage }): ConnectionBudget {
-    extra.budget ??= guard.connection(clientAddress(extra.request));
+  function budgetOf(extra: { budget?: ConnectionBudget; ip?: string }): ConnectionBudget {
+    extra.budget ??= guard.connection(extra.ip ?? 'unknown');
     return extra.budget;
   }
 

@@ -175,15 +175,22 @@ export class LiveHub {
     if (v.current) deliver(sink, v.current);
     else if (topic.snapshot) void this.render(topic, v);
     if (topic.dirty) this.schedule(topic);
-    const t = topic;
-    const vv = v;
+    return this.unsubscriber(topic, v, sink);
+  }
+
+  /**
+   * The subscription's end. Made apart from `subscribe` so that it holds only the shared topic and
+   * variant and its own sink, not the caller's specs (their keys, closures and arguments), which would
+   * otherwise live as long as each idle subscriber.
+   */
+  private unsubscriber(t: Topic, vv: Variant, sink: LiveSink): () => void {
     let done = false;
     return () => {
       if (done) return;
       done = true;
       sink.close?.();
       vv.sinks.delete(sink);
-      if (vv.sinks.size === 0 && t.variants.get(variant.key) === vv) t.variants.delete(variant.key);
+      if (vv.sinks.size === 0 && t.variants.get(vv.spec.key) === vv) t.variants.delete(vv.spec.key);
       if (t.variants.size === 0) this.drop(t);
     };
   }
