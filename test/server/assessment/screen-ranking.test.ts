@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../server/src/common/clock.js';
 import { DepartmentSchema } from '../../../server/src/catalog/catalog.entities.js';
 import type { Em } from '../../../server/src/db/orm.js';
+import type { CountDelta } from '../../../server/src/stats/rollup.logic.js';
+import { applyRollupDeltas } from '../../../server/src/stats/rollup.store.js';
 import { CITY, makeFixture, sessionToken, type Fixture } from '../../support/fixture.js';
 import { operation } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -125,19 +127,18 @@ describe('the big screen’s department ranking (R21, R22)', () => {
     }
     made[0]!.bad = 0; // 测试局0: 100 ratings, none bad: the fewest ratings of the 70, the best rate
     await em.flush();
-    for (const m of made) {
-      for (const [level, n] of [
-        [5, m.total - m.bad],
-        [1, m.bad],
-      ] as const) {
-        if (n > 0) {
-          await em.execute(
-            `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values ('H', ?, 'A', 0, 'WINDOW', ?, 0, ?)`,
-            [`D:${m.id}`, level, n],
-          );
-        }
-      }
-    }
+    // Written as the group commit writes counts: the detailed rows and the flat totals together.
+    const counts: CountDelta[] = made.flatMap((m) =>
+      (
+        [
+          [5, m.total - m.bad],
+          [1, m.bad],
+        ] as const
+      )
+        .filter(([, n]) => n > 0)
+        .map(([level, n]) => ({ bucket: 'H' as const, scope: `D:${m.id}`, grain: 'A' as const, period: 0, channel: 'WINDOW', level, isDefault: false, n })),
+    );
+    await em.transactional((tx) => applyRollupDeltas(tx as Em, counts, []));
     await set('rank.minSample', '50');
 
     const all = await ranking();
