@@ -21,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
+import { launchQuietChromium } from '../../test/support/chromium.js';
 import { environment, finishEnvironment } from '../lib/machine.js';
 import type { PageWeight, ScreenResult } from '../lib/results.js';
 import { spawnServer } from '../lib/spawned-server.js';
@@ -36,22 +37,6 @@ const SEED_RATINGS = 4_000;
 
 export interface ScreenOptions {
   loads: number;
-}
-
-/** As test/browser/browser.ts launches it: Debian's Chromium, quiet on a machine without a network. */
-function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
 }
 
 interface FirstFigures {
@@ -189,7 +174,7 @@ export async function benchScreen(options: ScreenOptions): Promise<ScreenResult>
     workers: 1,
     env: { SEED_DEMO: 'true', SEED_RATINGS: String(SEED_RATINGS), SERVE_DASHBOARD: 'true', MIN_PUBLIC_RATINGS: '0' },
   });
-  const browser = await launch();
+  const browser = await launchQuietChromium();
   try {
     say(`  server ${server.url}; one unrecorded load first`);
     await loadScreen(browser, server.url);

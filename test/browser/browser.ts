@@ -1,6 +1,7 @@
 import { execSync } from 'node:child_process';
 import type { Config } from '../../server/src/common/config.js';
 import { startServer, type RunningServer } from '../../server/src/app/server.js';
+import { CHROMIUM_EXECUTABLE, launchQuietChromium, QUIET_CHROMIUM_FLAGS } from '../support/chromium.js';
 import { throwawayDatabase } from '../support/database.js';
 import { gql, type TestServer } from '../support/server.js';
 import { spawn } from 'node:child_process';
@@ -14,18 +15,7 @@ const AXE = readFileSync(resolve('node_modules/axe-core/axe.min.js'), 'utf8');
 /** Debian's Chromium, headless, with the flags that keep it quiet on a machine without a network. */
 export async function launchChromium(): Promise<Browser> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  return launchQuietChromium();
 }
 
 /** Every console error and uncaught exception of a page, for the "no console errors" check. */
@@ -83,18 +73,12 @@ export interface Kiosk {
  */
 export async function launchKiosk(userDataDir: string): Promise<Kiosk> {
   const child = spawn(
-    process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    CHROMIUM_EXECUTABLE,
     [
       '--headless',
       '--remote-debugging-port=0',
       `--user-data-dir=${userDataDir}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
+      ...QUIET_CHROMIUM_FLAGS,
       '--no-default-browser-check',
       '--window-size=1280,800',
       'about:blank',
