@@ -9,7 +9,8 @@
  *                N >= 1,000,000 seeds into bench/.data/ and keeps the file for the next run (--fresh
  *                seeds again); the seeding time and rate are reported.
  *   subscribers  K graphql-ws clients (--subscribers 1000, or a list 1000,5000) on one identical
- *                overviewChanged subscription, in a child process; --live-ratings R (default 60)
+ *                overviewChanged subscription, in a child process; --live-ratings R (default 200:
+ *                the p99 of fewer ratings is the worst one's)
  *                ratings over HTTP, one every --every ms (default 100); per rating and subscriber the
  *                time from the mutation's response to the first snapshot whose total includes it, for
  *                each --interval (LIVE_INTERVAL_MS, default "500,20"); then a bare `ws` server sending
@@ -168,7 +169,7 @@ function parseFlags(argv: string[]): { command: Scenario | 'all'; flags: Flags }
     fresh: named.get('fresh') === 'true',
     subscribers: list('subscribers', [1000]),
     intervals: list('interval', [500, 20], 10),
-    liveRatings: int('live-ratings', 60),
+    liveRatings: int('live-ratings', 200),
     every: int('every', 100),
     connections: int('connections', 50),
     duration: int('duration', 10),
