@@ -197,11 +197,16 @@ export class SocketWriter {
     if (this.pending.size > 0) this.flush();
   };
 
+  /** The TCP stream under a `ws` socket, when frames may be written to it directly (see rawStreamOf). */
+  private readonly raw: (() => RawStream | null) | null;
+
   constructor(
     private readonly socket: LiveSocket,
     private readonly maxBuffered: number,
     private readonly retryMs: number,
-  ) {}
+  ) {
+    this.raw = rawStreamOf(socket);
+  }
 
   write(sink: SocketSink, payload: LivePayload): void {
     if (this.socket.readyState !== OPEN) {
@@ -246,10 +251,13 @@ export class SocketWriter {
     return this.pending.size;
   }
 
-  private send(data: Buffer): void {
+  /** `frame`: a whole WebSocket text frame (see wireFrame); written as it is when the socket allows. */
+  private send(frame: Buffer): void {
     this.inflight += 1;
     try {
-      this.socket.send(data, TEXT, this.onWritten);
+      const raw = this.raw?.();
+      if (raw) raw.write(frame, this.onWritten);
+      else this.socket.send(frame.subarray(headerLength(frame)), TEXT, this.onWritten);
     } catch (err) {
       this.inflight -= 1;
       log.warn('live socket write failed', { error: err instanceof Error ? err.message : String(err) });
@@ -272,6 +280,7 @@ export class SocketWriter {
 /** A graphql-ws subscription written directly: `{"id":…,"type":"next","payload":<shared bytes>}`. */
 export class SocketSink implements LiveSink {
   private readonly prefix: Buffer;
+  private readonly build = (bytes: Buffer): Buffer => wireFrame([this.prefix, bytes, FRAME_SUFFIX]);
   constructor(
     private readonly writer: SocketWriter,
     private readonly id: string,
@@ -281,13 +290,68 @@ export class SocketSink implements LiveSink {
   deliver(payload: LivePayload): void {
     this.writer.write(this, payload);
   }
-  /** This subscription's frame of a payload (shared with the other subscriptions of the same id). */
+  /** This subscription's WebSocket frame of a payload (shared with the other subscriptions of the same id). */
   frame(payload: LivePayload): Buffer {
-    return payload.framed(this.id, this.prefix, FRAME_SUFFIX);
+    return payload.framed(this.id, this.build);
   }
   close(): void {
     this.writer.forget(this);
   }
+}
+
+/**
+ * One unmasked, unfragmented WebSocket text frame (RFC 6455 §5.2) of the parts: what `ws` writes for
+ * `send(text)` from a server, made once per payload and subscription id instead of once per socket.
+ */
+export function wireFrame(parts: Buffer[]): Buffer {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  const header = length <= 125 ? 2 : length <= 0xffff ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  let at = header;
+  for (const part of parts) at += part.copy(frame, at);
+  return frame;
+}
+
+/** The length of a frame's header, as wireFrame wrote it. */
+function headerLength(frame: Buffer): number {
+  const code = frame[1]! & 0x7f;
+  return code === 127 ? 10 : code === 126 ? 4 : 2;
+}
+
+/** The writable TCP stream under a `ws` WebSocket. */
+interface RawStream {
+  write(data: Buffer, cb: (err?: Error | null) => void): boolean;
+}
+
+/** The parts of a `ws` 8.23 WebSocket (pinned in package.json) that writing frames directly relies on. */
+interface WsInternals {
+  _socket?: RawStream;
+  _extensions?: Record<string, unknown>;
+  _sender?: { _state?: number; _queue?: unknown[]; _firstFragment?: boolean };
+}
+
+/**
+ * Writing a ready frame to the socket's TCP stream is what `ws` itself does for an uncompressed message
+ * (its Sender writes header and payload with cork/uncork), minus the per-socket framing and the
+ * two-buffer write: one `write` of shared bytes per socket, the cost of a bare broadcast. Allowed only
+ * while `ws` could not be holding anything back itself: no permessage-deflate negotiated (our server
+ * offers none), nothing queued in its Sender and not inside a fragmented message. Otherwise, and for
+ * any other socket (tests' fakes), the frame goes through `ws`'s own `send`.
+ */
+function rawStreamOf(socket: LiveSocket): (() => RawStream | null) | null {
+  const ws = socket as LiveSocket & WsInternals;
+  const sender = ws._sender;
+  if (!ws._socket || !sender || !ws._extensions || Object.keys(ws._extensions).length > 0) return null;
+  return () => (sender._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true ? ws._socket! : null);
 }
 
 // Note on `graphql/index.js`: graphql 16 ships CommonJS (`main`) and ESM (`module`) entries without an

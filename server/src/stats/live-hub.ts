@@ -38,15 +38,16 @@ export class LivePayload {
     return this.buffer;
   }
   /**
-   * `bytes` between a subscriber's `prefix` and `suffix` (a transport's frame); `key` names the prefix.
-   * Subscriptions with the same prefix (clients numbering their subscriptions alike: "1", "2", …)
-   * share one Buffer, as a bare broadcast would; at most FRAMES_SHARED prefixes are kept per payload,
-   * so distinct ones (UUIDs) cost one short-lived Buffer per socket and no memory once written.
+   * The transport's frame of `bytes` for a subscriber, made by `build` (e.g. a graphql-ws message
+   * around the payload, already framed for the wire); `key` names what `build` adds. Subscriptions
+   * with the same key (clients numbering their subscriptions alike: "1", "2", …) share one Buffer, as
+   * a bare broadcast would; at most FRAMES_SHARED keys are kept per payload, so distinct ones (UUIDs)
+   * cost one short-lived Buffer per socket and no memory once written.
    */
-  framed(key: string, prefix: Buffer, suffix: Buffer): Buffer {
+  framed(key: string, build: (bytes: Buffer) => Buffer): Buffer {
     const shared = this.frames?.get(key);
     if (shared) return shared;
-    const frame = Buffer.concat([prefix, this.bytes, suffix]);
+    const frame = build(this.bytes);
     this.frames ??= new Map();
     if (this.frames.size < FRAMES_SHARED) this.frames.set(key, frame);
     return frame;
@@ -110,6 +111,8 @@ interface Topic {
 }
 
 const RETIRED_SEQS_MAX = 10_000;
+/** Sinks written per turn of the event loop (see LiveHub.fanOut). */
+const FAN_OUT_SLICE = 1_000;
 export const DEFAULT_MAX_TOPICS = 5_000;
 /** setTimeout's limit (about 24.8 days); a longer wait is taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -337,7 +340,30 @@ export class LiveHub {
     if (v.current && v.current.seq >= seq) return;
     const payload = new LivePayload(seq, snapshot, result);
     v.current = payload;
-    for (const sink of v.sinks) deliver(sink, payload);
+    await this.fanOut(v, payload);
+  }
+
+  /**
+   * Hands the payload to every sink of the variant, FAN_OUT_SLICE at a time with a turn of the event
+   * loop between slices: ten thousand socket writes in one go would hold back every request behind
+   * them (the next rating's commit would wait for the whole fan-out). Stops when a newer payload has
+   * taken over, which goes to every sink, those this one had not reached yet included.
+   */
+  private async fanOut(v: Variant, payload: LivePayload): Promise<void> {
+    if (v.sinks.size <= FAN_OUT_SLICE) {
+      for (const sink of v.sinks) deliver(sink, payload);
+      return;
+    }
+    const sinks = [...v.sinks];
+    for (let start = 0; start < sinks.length; start += FAN_OUT_SLICE) {
+      if (start > 0) {
+        await nextTurn();
+        if (v.current !== payload) return;
+      }
+      const end = Math.min(start + FAN_OUT_SLICE, sinks.length);
+      // A sink that unsubscribed meanwhile must not be written to (no `next` after `complete`).
+      for (let i = start; i < end; i++) if (v.sinks.has(sinks[i]!)) deliver(sinks[i]!, payload);
+    }
   }
 
   private drop(t: Topic): void {
@@ -360,6 +386,8 @@ export class LiveHub {
     }
   }
 }
+
+const nextTurn = () => new Promise<void>((done) => setImmediate(done));
 
 function deliver(sink: LiveSink, payload: LivePayload): void {
   try {

@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChangeEvent } from '../../../server/src/common/pubsub.js';
 import { LatestValueIterator } from '../../../server/src/common/latest-value-iterator.js';
 import { LiveHub, LivePayload, type LiveSink, type LiveSourceSpec } from '../../../server/src/stats/live-hub.js';
-import { SocketSink, SocketWriter, type LiveSocket } from '../../../server/src/graphql/live-adapter.js';
+import { SocketSink, SocketWriter, wireFrame, type LiveSocket } from '../../../server/src/graphql/live-adapter.js';
+import { createRequire } from 'node:module';
+
+/** `ws`'s own framing (its Sender, which its type definitions do not declare). */
+const { Sender } = createRequire(import.meta.url)('ws') as { Sender: { frame(data: Buffer, options: object): Buffer[] } };
 
 const INTERVAL = 500;
 
@@ -336,6 +340,78 @@ describe('LiveHub', () => {
     fail = false;
     await vi.advanceTimersByTimeAsync(INTERVAL);
     expect(sink.payloads).toHaveLength(1);
+  });
+});
+
+describe('LiveHub fan-out to many subscribers', () => {
+  // Real timers: the slices are separated by real turns of the event loop (setImmediate).
+  let real: LiveHub;
+  beforeEach(() => {
+    vi.useRealTimers();
+    real = new LiveHub({ intervalMs: 0 });
+  });
+  afterEach(() => real.close());
+  const turn = () => new Promise<void>((done) => setImmediate(done));
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await turn();
+  };
+
+  it('lets waiting requests run between slices of a large fan-out, and gives the ones it had not reached the newer payload', async () => {
+    const { spec, state } = source();
+    state.total = 1;
+    const sinks = Array.from({ length: 2_000 }, () => probe());
+    for (const s of sinks) real.subscribe(spec, raw, s);
+    await settle();
+    expect(sinks.every((s) => s.payloads.length === 1)).toBe(true);
+
+    // A change starts a fan-out; a request already waiting (here: an immediate) runs before it ends.
+    state.total = 2;
+    real.onChange(change(['T']));
+    // The computation and the first slice run in this turn's microtasks; the request waits on the event loop.
+    let reachedWhenRequestRan = -1;
+    setImmediate(() => {
+      reachedWhenRequestRan = sinks.filter((s) => s.payloads.length === 2).length;
+    });
+    await settle();
+    expect(reachedWhenRequestRan).toBeGreaterThan(0);
+    expect(reachedWhenRequestRan).toBeLessThan(sinks.length);
+    expect(sinks.every((s) => s.payloads.length === 2)).toBe(true);
+    expect(sinks.every((s) => (s.payloads[1]!.snapshot as { total: number }).total === 2)).toBe(true);
+  });
+
+  it('never writes to a subscriber that left during a fan-out, and never sends an older payload after a newer one', async () => {
+    const { spec, state } = source();
+    state.total = 1;
+    const sinks = Array.from({ length: 2_500 }, () => probe());
+    const leave = sinks.map((s) => real.subscribe(spec, raw, s));
+    await settle();
+    state.total = 2;
+    real.onChange(change(['T']));
+    await Promise.resolve();
+    for (let i = 0; i < 10 && sinks[0]!.payloads.length < 2; i++) await Promise.resolve();
+    expect(sinks[0]!.payloads).toHaveLength(2);
+    expect(sinks[sinks.length - 1]!.payloads).toHaveLength(1);
+    // Mid fan-out: the last subscriber leaves, and a newer payload is computed.
+    leave[sinks.length - 1]!();
+    state.total = 3;
+    real.onChange(change(['T']));
+    await settle();
+    expect(sinks[sinks.length - 1]!.payloads).toHaveLength(1);
+    for (const s of sinks.slice(0, -1)) {
+      const totals = s.payloads.map((p) => (p.snapshot as { total: number }).total);
+      expect(totals.at(-1)).toBe(3);
+      expect([...totals].sort()).toEqual(totals);
+    }
+  });
+});
+
+describe('wireFrame', () => {
+  it('is byte for byte the text frame `ws` sends from a server, at every length encoding', () => {
+    for (const length of [0, 5, 125, 126, 1_300, 65_535, 65_536, 200_000]) {
+      const text = Buffer.alloc(length, 'x');
+      const expected = Buffer.concat(Sender.frame(text, { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }));
+      expect(wireFrame([text.subarray(0, length >> 1), text.subarray(length >> 1)]).equals(expected)).toBe(true);
+    }
   });
 });
 
