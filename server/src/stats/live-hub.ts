@@ -89,6 +89,8 @@ interface Variant {
   spec: LiveVariantSpec;
   sinks: Set<LiveSink>;
   current: LivePayload | null;
+  /** A fan-out in slices is under way (see LiveHub.fanOut). */
+  fanning: boolean;
 }
 
 interface Topic {
@@ -173,7 +175,7 @@ export class LiveHub {
       }
     }
     let v = topic.variants.get(variant.key);
-    if (!v) topic.variants.set(variant.key, (v = { spec: variant, sinks: new Set(), current: null }));
+    if (!v) topic.variants.set(variant.key, (v = { spec: variant, sinks: new Set(), current: null, fanning: false }));
     v.sinks.add(sink);
     if (v.current) deliver(sink, v.current);
     else if (topic.snapshot) void this.render(topic, v);
@@ -340,29 +342,39 @@ export class LiveHub {
     if (v.current && v.current.seq >= seq) return;
     const payload = new LivePayload(seq, snapshot, result);
     v.current = payload;
-    await this.fanOut(v, payload);
+    await this.fanOut(v);
   }
 
   /**
-   * Hands the payload to every sink of the variant, FAN_OUT_SLICE at a time with a turn of the event
-   * loop between slices: ten thousand socket writes in one go would hold back every request behind
-   * them (the next rating's commit would wait for the whole fan-out). Stops when a newer payload has
-   * taken over, which goes to every sink, those this one had not reached yet included.
+   * Hands the newest payload to every sink of the variant, FAN_OUT_SLICE at a time with a turn of the
+   * event loop between slices: ten thousand socket writes in one go would hold back every request
+   * behind them (the next rating's commit would wait for the whole fan-out). One fan-out runs per
+   * variant; each slice takes the newest payload at that moment, and it goes on, in order, with the
+   * slices that do not have the newest yet, so every sink ends with the newest and none is starved
+   * however fast the payloads come.
    */
-  private async fanOut(v: Variant, payload: LivePayload): Promise<void> {
+  private async fanOut(v: Variant): Promise<void> {
+    if (v.fanning) return; // the running fan-out hands out the newest payload as it goes
     if (v.sinks.size <= FAN_OUT_SLICE) {
-      for (const sink of v.sinks) deliver(sink, payload);
+      for (const sink of v.sinks) deliver(sink, v.current!);
       return;
     }
-    const sinks = [...v.sinks];
-    for (let start = 0; start < sinks.length; start += FAN_OUT_SLICE) {
-      if (start > 0) {
-        await nextTurn();
-        if (v.current !== payload) return;
+    v.fanning = true;
+    try {
+      const sinks = [...v.sinks];
+      // Per slice, the payload it was last given. The slices are served in turn, round and round (never
+      // the first ones again and again), until every one has the newest.
+      const given = new Array<LivePayload | null>(Math.ceil(sinks.length / FAN_OUT_SLICE)).fill(null);
+      for (let slice = 0; slice !== -1; slice = nextStale(given, slice, v.current)) {
+        if (given[slice] !== null || slice > 0) await nextTurn();
+        const payload = v.current!;
+        given[slice] = payload;
+        // A sink that unsubscribed meanwhile must not be written to (no `next` after `complete`).
+        const end = Math.min((slice + 1) * FAN_OUT_SLICE, sinks.length);
+        for (let i = slice * FAN_OUT_SLICE; i < end; i++) if (v.sinks.has(sinks[i]!)) deliver(sinks[i]!, payload);
       }
-      const end = Math.min(start + FAN_OUT_SLICE, sinks.length);
-      // A sink that unsubscribed meanwhile must not be written to (no `next` after `complete`).
-      for (let i = start; i < end; i++) if (v.sinks.has(sinks[i]!)) deliver(sinks[i]!, payload);
+    } finally {
+      v.fanning = false;
     }
   }
 
@@ -385,6 +397,15 @@ export class LiveHub {
       if (set?.size === 0) this.byScope.delete(scope);
     }
   }
+}
+
+/** The next slice after `from`, round and round, not given `current`; -1 when none. */
+function nextStale(given: Array<LivePayload | null>, from: number, current: LivePayload | null): number {
+  for (let k = 1; k <= given.length; k++) {
+    const slice = (from + k) % given.length;
+    if (given[slice] !== current) return slice;
+  }
+  return -1;
 }
 
 const nextTurn = () => new Promise<void>((done) => setImmediate(done));

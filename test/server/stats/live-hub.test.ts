@@ -403,6 +403,28 @@ describe('LiveHub fan-out to many subscribers', () => {
       expect([...totals].sort()).toEqual(totals);
     }
   });
+  it('starves no subscriber when payloads come faster than a fan-out ends: each slice gets the newest', async () => {
+    const { spec, state } = source();
+    state.total = 0;
+    const sinks = Array.from({ length: 5_000 }, () => probe());
+    for (const s of sinks) real.subscribe(spec, raw, s);
+    await settle();
+    // A new payload every turn of the event loop (one slice's time), 30 times: the last sinks get some.
+    let reachedLast = 0;
+    for (let total = 1; total <= 30; total++) {
+      state.total = total;
+      real.onChange(change(['T']));
+      await turn();
+      reachedLast = Math.max(reachedLast, sinks.at(-1)!.payloads.length);
+    }
+    expect(reachedLast).toBeGreaterThan(2);
+    state.total = 31;
+    real.onChange(change(['T']));
+    await settle();
+    for (const s of sinks) expect((s.payloads.at(-1)!.snapshot as { total: number }).total).toBe(31);
+    // Never a backlog: a sink gets at most one payload per slice served, far fewer than the 31 made.
+    expect(sinks.at(-1)!.payloads.length).toBeLessThan(20);
+  });
 });
 
 describe('wireFrame', () => {
