@@ -186,8 +186,8 @@ export class GroupCommit<D> implements GroupRunner<D> {
     await (this.orm.em.fork() as Em).transactional(async (t) => {
       const tx = t as Em;
       const sql = await sqlOf(tx);
-      // Writes nobody reads back (the batch's outbox rows, the group's counters) are kept and sent
-      // together as one statement before the commit: on PostgreSQL one round trip instead of three.
+      // Writes nobody reads back (the group's counter upserts of every rollup table) are kept and sent
+      // together as one statement before the commit: on PostgreSQL one round trip instead of two to four.
       sql.holdWrites();
       const deferred = deferOn(tx);
       const deltas: D[] = [];

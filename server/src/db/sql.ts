@@ -24,8 +24,8 @@ export interface Sql {
    * writes are held (`holdWrites`, a group commit on PostgreSQL): then it is kept and sent with the
    * other kept writes as ONE statement (`with w1 as (…), w2 as (…) select 1`: one round trip instead of
    * one each) before the next statement of the transaction or at `flushWrites`. A kept write's error
-   * surfaces there, so only writes that fail for no single job's reason (a group's counters, a batch's
-   * outbox rows) are written this way.
+   * surfaces there, so only writes that fail for no single job's reason, and whose rows' order among
+   * other writes does not matter (a group's counters; not outbox rows, ordered per case), are written this way.
    */
   write(text: string, params?: readonly unknown[]): Promise<void>;
   /** Keeps this transaction's `write`s until `flushWrites` (or the next other statement); only PostgreSQL keeps them. */
@@ -349,13 +349,14 @@ export function insertManyStatement<T extends { id: number }>(em: Em, schema: En
   return `${text.slice(0, at)} values ${Array.from({ length: count }, () => row).join(', ')}`;
 }
 
-/** Several rows in one statement (no ids back; see insertManyStatement for the text); a `write` (see Sql). */
+/** Several rows in one statement (no ids back; see insertManyStatement for the text). */
 export async function insertRows<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, rows: readonly Omit<T, 'id'>[]): Promise<void> {
   if (rows.length === 0) return;
-  // A write nobody reads back: under a group commit on PostgreSQL it joins the group's last statement.
-  await sql.write(
+  // Not a kept write: outbox rows keep their order per case (ids) with the records written after them.
+  await sql.run(
     insertManyStatement(em, schema, rows.length),
     rows.flatMap((row) => insertValues(em, schema, row)),
+    { prepare: false },
   );
 }
 
