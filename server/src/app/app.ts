@@ -114,6 +114,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   closers.add('live hub', () => liveHub.close());
   const screenTokens = new ScreenTokenCache(db, bus);
   closers.add('screen token cache', () => screenTokens.close());
+  const apiKeys = new ApiKeyCache(bus);
+  closers.add('API key cache', () => apiKeys.close());
   const sessions = new SessionStore(db, bus, { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionTtlHours * 3_600_000 });
   closers.add('sessions', () => sessions.close());
   const rateLimits = new RateLimits(
@@ -134,7 +136,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     bus,
     instanceId: bus.origin,
     tags: new TagDictionary(orm),
-    apiKeys: new ApiKeyCache(),
+    apiKeys,
     rateLimits,
     sessions,
     screenTokens,

@@ -259,7 +259,7 @@ async function keyById(em: Em, id: number): Promise<ApiKey> {
   return key;
 }
 
-/** Revokes a key at once on this server (and within the key cache's 30 s on the others). */
+/** Revokes a key at once on this server and, through the change bus (Redis when bridged), on the others (else within the key cache's 30 s). */
 export async function revokeKey(app: AccountDeps, actor: Actor, id: number): Promise<ApiKey> {
   const key = await audited(app, actor, 'api-key.revoke', `apikey:${id}`, async (tx) => {
     const key = await keyById(tx, id);

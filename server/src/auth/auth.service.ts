@@ -1,4 +1,5 @@
 import type { Kernel } from '../common/kernel.js';
+import type { ChangeBus } from '../common/pubsub.js';
 import type { RateLimits } from '../common/rate-limit.js';
 import { hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
 import { AccountLockedError, RateLimitedError, SecondFactorRequiredError, UnauthenticatedError } from '../common/errors.js';
@@ -39,10 +40,39 @@ function unknownUserHash(): Promise<string> {
 }
 
 const KEY_CACHE_MS = 30_000;
+const KEY_CACHE_MAX = 10_000;
 
-/** API keys by digest, cached briefly; a revoked key stops working within 30 s. One per process. */
+/**
+ * API keys by digest, cached briefly (30 s), one per process. Revoking or rotating a key forgets it at
+ * once here and, through the change bus (and Redis when bridged), on every other server; a server that
+ * misses the event (Redis down) still drops it within 30 s. While a key is loaded, the requests that
+ * come meanwhile wait for that one load (at 50 connections, an expired entry used to be loaded by every
+ * request that found it expired). The digest of a secret seen before is remembered too (a bounded map
+ * in this process's memory, where the secrets pass anyway): SM3 in JavaScript costs more than the lookup.
+ */
 export class ApiKeyCache {
-  private readonly entries = new Map<string, { found: ApiKeyFound | null; until: number }>();
+  private readonly entries = new Map<string, { found: Promise<ApiKeyFound | null>; until: number }>();
+  private readonly digests = new Map<string, string>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly bus?: ChangeBus) {
+    this.unsubscribe =
+      bus?.subscribe((event) => {
+        const hash = event.kind === 'catalog' ? event.detail?.apiKeyRevoked : undefined;
+        if (typeof hash === 'string') this.entries.delete(hash);
+      }) ?? (() => undefined);
+  }
+
+  /** The stored digest of a presented secret (remembered for secrets seen before). */
+  digestOf(secret: string, digest: (secret: string) => string): string {
+    let hash = this.digests.get(secret);
+    if (hash === undefined) {
+      if (this.digests.size >= KEY_CACHE_MAX) this.digests.clear();
+      hash = digest(secret);
+      this.digests.set(secret, hash);
+    }
+    return hash;
+  }
 
   /**
    * The key's actor, or null for an unknown, revoked or (rotated and) expired key as of `now`.
@@ -55,17 +85,30 @@ export class ApiKeyCache {
     const wall = Date.now();
     let hit = this.entries.get(hash);
     if (!hit || hit.until < wall) {
-      hit = { found: await load(), until: wall + KEY_CACHE_MS };
-      this.entries.set(hash, hit);
+      if (this.entries.size >= KEY_CACHE_MAX) this.entries.delete(this.entries.keys().next().value!);
+      const entry = { found: load(), until: wall + KEY_CACHE_MS };
+      hit = entry;
+      this.entries.set(hash, entry);
+      // A failed load (database down) is not remembered: the next request tries again.
+      entry.found.catch(() => {
+        if (this.entries.get(hash) === entry) this.entries.delete(hash);
+      });
     }
-    const found = hit.found;
+    const found = await hit.found;
     if (!found || (found.expiresAt !== null && found.expiresAt <= now)) return null;
     return found.actor;
   }
 
-  /** Drops a key from this process's cache (revoked or rotated here: effective at once). */
-  forget(hash: string): void {
+  /** Drops a key (revoked or rotated): at once in this process, and on the other servers through the change bus. */
+  forget(hash: string, at = Date.now()): void {
     this.entries.delete(hash);
+    this.bus?.publish({ kind: 'catalog', scopes: [`api-key:${hash}`], at, detail: { apiKeyRevoked: hash } });
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.entries.clear();
+    this.digests.clear();
   }
 }
 
@@ -113,7 +156,7 @@ async function actorFromToken(app: AuthDeps, token: string): Promise<Actor> {
 }
 
 async function actorFromApiKey(app: AuthDeps, secret: string): Promise<Actor> {
-  const hash = app.cipher.digest(secret);
+  const hash = app.apiKeys.digestOf(secret, (value) => app.cipher.digest(value));
   const actor = await app.apiKeys.lookup(hash, () => loadApiKeyActor(app, hash), app.clock.now().getTime());
   if (!actor) throw new UnauthenticatedError('the API key is unknown or revoked');
   return actor;

@@ -33,11 +33,18 @@ export interface RectificationEvent extends EventBase {
 }
 /**
  * Anything else that screens may need to re-read: a resync after Redis came back or a stats rebuild
- * (no scopes: everything), a revoked screen token, a rating presented on a window evaluator.
+ * (no scopes: everything), a revoked screen token or API key, a rating presented on a window evaluator.
  */
 export interface CatalogEvent extends EventBase {
   kind: 'catalog';
-  detail?: { reason?: 'redis-resync' | 'stats-rebuild'; screenTokenRevoked?: string; sessionEnded?: string; presentation?: unknown };
+  detail?: {
+    reason?: 'redis-resync' | 'stats-rebuild';
+    screenTokenRevoked?: string;
+    sessionEnded?: string;
+    /** The digest of a revoked or rotated API key: every server forgets it at once. */
+    apiKeyRevoked?: string;
+    presentation?: unknown;
+  };
 }
 
 /** A change that happened and was committed; subscribers decide what to recompute. */

@@ -19,6 +19,19 @@ export interface Sql {
    * protocol, nothing prepared: works behind PgBouncer); one after another on SQLite.
    */
   script(text: string): Promise<void>;
+  /**
+   * A write whose answer nobody reads (an insert or upsert without `returning`). Runs at once, unless
+   * writes are held (`holdWrites`, a group commit on PostgreSQL): then it is kept and sent with the
+   * other kept writes as ONE statement (`with w1 as (…), w2 as (…) select 1`: one round trip instead of
+   * one each) before the next statement of the transaction or at `flushWrites`. A kept write's error
+   * surfaces there, so only writes that fail for no single job's reason, and whose rows' order among
+   * other writes does not matter (a group's counters; not outbox rows, ordered per case), are written this way.
+   */
+  write(text: string, params?: readonly unknown[]): Promise<void>;
+  /** Keeps this transaction's `write`s until `flushWrites` (or the next other statement); only PostgreSQL keeps them. */
+  holdWrites(): void;
+  /** Sends the kept writes; the caller must call it before the transaction commits. */
+  flushWrites(): Promise<void>;
 }
 
 export interface StatementOptions {
@@ -81,6 +94,11 @@ function viaOrm(em: Em): Sql {
     script: async (text: string) => {
       for (const statement of text.split(';')) if (statement.trim()) await em.execute(statement, [], 'run');
     },
+    write: async (text: string, params: readonly unknown[] = []) => {
+      await em.execute(text, [...params], 'run');
+    },
+    holdWrites: () => undefined,
+    flushWrites: async () => undefined,
   };
 }
 
@@ -120,6 +138,16 @@ function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sq
         throw convert(err);
       }
     },
+    // No round trips to save on SQLite: every write runs at once.
+    write: async (text: string, params: readonly unknown[] = []) => {
+      try {
+        statement(text).run(...params.map(sqliteValue));
+      } catch (err) {
+        throw convert(err);
+      }
+    },
+    holdWrites: () => undefined,
+    flushWrites: async () => undefined,
   };
 }
 
@@ -134,7 +162,7 @@ export function useNamedStatements(on: boolean): void {
 }
 
 function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
-  const query = async (text: string, params: readonly unknown[], options?: StatementOptions) => {
+  const send = async (text: string, params: readonly unknown[], options?: StatementOptions) => {
     let known = options?.prepare === false ? { name: undefined, text: numbered(text) } : pgNames.get(text);
     if (!known) {
       // Past the bound, statements still run, unnamed (planned each time).
@@ -151,10 +179,30 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
       throw convert(err);
     }
   };
+  let holding = false;
+  let kept: KeptWrite[] = [];
+  const flushWrites = async () => {
+    while (kept.length > 0) {
+      const [statement, rest] = combinedWrites(kept);
+      kept = rest;
+      try {
+        // Its text varies with the writes and their row counts: unnamed, still one round trip.
+        await send(statement.text, statement.params, { prepare: false });
+      } catch (err) {
+        kept = [];
+        throw err;
+      }
+    }
+  };
+  const query = async (text: string, params: readonly unknown[], options?: StatementOptions) => {
+    if (kept.length > 0) await flushWrites(); // in order: whatever follows may read what they wrote
+    return send(text, params, options);
+  };
   return {
     all: async <T>(text: string, params: readonly unknown[] = [], options?: StatementOptions) => (await query(text, params, options)).rows as T[],
     run: async (text: string, params: readonly unknown[] = [], options?: StatementOptions) => (await query(text, params, options)).rowCount ?? 0,
     script: async (text: string) => {
+      if (kept.length > 0) await flushWrites();
       try {
         // No values, no name: node-postgres sends it as one simple query, all statements in one round trip.
         await client.query({ text });
@@ -162,7 +210,55 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
         throw convert(err);
       }
     },
+    write: async (text: string, params: readonly unknown[] = []) => {
+      if (holding) kept.push({ text, params, table: writtenTable(text) });
+      else await query(text, params, { prepare: false });
+    },
+    holdWrites: () => {
+      holding = true;
+    },
+    flushWrites,
   };
+}
+
+interface KeptWrite {
+  text: string;
+  params: readonly unknown[];
+  /** The table it writes, or null when unknown (then it is sent alone). */
+  table: string | null;
+}
+
+/** Parameters of one combined statement, well below PostgreSQL's 65,535. */
+const MAX_COMBINED_PARAMS = 30_000;
+
+/**
+ * The first kept writes that can share one statement, and the rest: each table at most once (a row
+ * written twice by one statement is an error or undefined in PostgreSQL), under the parameter bound.
+ */
+function combinedWrites(kept: KeptWrite[]): [{ text: string; params: unknown[] }, KeptWrite[]] {
+  const first = kept[0]!;
+  if (kept.length === 1 || first.table === null) return [{ text: first.text, params: [...first.params] }, kept.slice(1)];
+  const parts: KeptWrite[] = [first];
+  const tables = new Set([first.table]);
+  let count = first.params.length;
+  let k = 1;
+  for (; k < kept.length; k++) {
+    const next = kept[k]!;
+    if (next.table === null || tables.has(next.table) || count + next.params.length > MAX_COMBINED_PARAMS) break;
+    parts.push(next);
+    tables.add(next.table);
+    count += next.params.length;
+  }
+  if (parts.length === 1) return [{ text: first.text, params: [...first.params] }, kept.slice(1)];
+  // `?` placeholders are positional: the parts' parameters in the parts' order stay in line with them.
+  const text = `with ${parts.map((p, i) => `w${i + 1} as (${p.text})`).join(', ')} select 1`;
+  return [{ text, params: parts.flatMap((p) => p.params) }, kept.slice(k)];
+}
+
+/** `insert into t …` → t; null for anything else (sent alone). */
+function writtenTable(text: string): string | null {
+  const match = /^\s*insert\s+into\s+([a-z_][a-z0-9_]*)/i.exec(text);
+  return match ? match[1]!.toLowerCase() : null;
 }
 
 /** `?` placeholders as PostgreSQL's `$1`, `$2`, … */
@@ -256,6 +352,7 @@ export function insertManyStatement<T extends { id: number }>(em: Em, schema: En
 /** Several rows in one statement (no ids back; see insertManyStatement for the text). */
 export async function insertRows<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, rows: readonly Omit<T, 'id'>[]): Promise<void> {
   if (rows.length === 0) return;
+  // Not a kept write: outbox rows keep their order per case (ids) with the records written after them.
   await sql.run(
     insertManyStatement(em, schema, rows.length),
     rows.flatMap((row) => insertValues(em, schema, row)),

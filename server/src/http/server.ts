@@ -4,6 +4,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
@@ -59,7 +65,17 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     includeStacktraceInErrorResponses: false,
     // main.ts stops everything on SIGINT/SIGTERM; Apollo's own handler, racing it, left the process hanging.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), tooManyRequestsStatus],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      tooManyRequestsStatus,
+      // Apollo's cache-control plugin, installed unless disabled, wraps every field resolver of every
+      // request to collect cache hints we never give, only to answer `cache-control: no-store`: we send
+      // that header ourselves (graphqlRequest). The reporting plugins would need an Apollo key anyway.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+    ],
   });
   await apollo.start();
   const serveStatic = dashboardDir ? staticHandler(dashboardDir) : null;
@@ -276,6 +292,8 @@ async function graphqlRequest(app: App, apollo: ApolloServer<Context<App>>, req:
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
     context: async () => ({ app, actor: { ...actor, ip, requestId }, clientIp: ip }),
   });
+  // GraphQL answers carry personal and scoped data: never kept by a browser or a proxy.
+  res.setHeader('cache-control', 'no-store');
   for (const [key, value] of result.headers) res.setHeader(key, value);
   res.statusCode = result.status ?? 200;
   if (result.body.kind === 'complete') {

@@ -40,6 +40,7 @@ export async function applyGroupDeltas(tx: Em, counted: Counted[]): Promise<void
  * queue behind each other instead of deadlocking. The flat totals (`rollup_total`) are the count
  * deltas with the channel summed away, added by one more upsert right after `rollup_count`'s: every
  * writer of counts (group commit, defaults, invalidation R18) keeps both in the same transaction.
+ * They are `write`s: under a group commit on PostgreSQL the upserts of every table go as one statement.
  */
 export async function applyRollupDeltas(
   em: Em,
@@ -53,7 +54,7 @@ export async function applyRollupDeltas(
   const dimensions = sortedBy(unsortedDimensions, dimensionKeyString);
   for (let i = 0; i < counts.length; i += CHUNK) {
     const rows = counts.slice(i, i + CHUNK);
-    await sql.run(
+    await sql.write(
       `insert into rollup_count (bucket, scope, grain, period, channel, level, is_default, n) values ` +
         rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ') +
         ` on conflict (bucket, scope, grain, period, channel, level, is_default) do update set n = rollup_count.n + excluded.n`,
@@ -63,7 +64,7 @@ export async function applyRollupDeltas(
   const totals = totalRowsOf(totalsOf(counts).values());
   for (let i = 0; i < totals.length; i += CHUNK) {
     const rows = totals.slice(i, i + CHUNK);
-    await sql.run(
+    await sql.write(
       `insert into rollup_total (bucket, scope, grain, period, ${TOTAL_COLUMNS.join(', ')}) values ` +
         rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ') +
         ` on conflict (bucket, scope, grain, period) do update set ${TOTAL_COLUMNS.map((c) => `${c} = rollup_total.${c} + excluded.${c}`).join(', ')}`,
@@ -72,7 +73,7 @@ export async function applyRollupDeltas(
   }
   for (let i = 0; i < tags.length; i += CHUNK) {
     const rows = tags.slice(i, i + CHUNK);
-    await sql.run(
+    await sql.write(
       `insert into rollup_tag (bucket, scope, grain, period, channel, tag, n) values ` +
         rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ') +
         ` on conflict (bucket, scope, grain, period, channel, tag) do update set n = rollup_tag.n + excluded.n`,
@@ -81,7 +82,7 @@ export async function applyRollupDeltas(
   }
   for (let i = 0; i < dimensions.length; i += CHUNK) {
     const rows = dimensions.slice(i, i + CHUNK);
-    await sql.run(
+    await sql.write(
       `insert into rollup_dimension (bucket, scope, grain, period, channel, dimension, level, n) values ` +
         rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ') +
         ` on conflict (bucket, scope, grain, period, channel, dimension, level) do update set n = rollup_dimension.n + excluded.n`,
