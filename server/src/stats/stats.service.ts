@@ -42,6 +42,7 @@ import {
   type StatsFilterInput,
 } from './stats.logic.js';
 import { TOTAL_COLUMNS } from './rollup.logic.js';
+import { ROLLUP_TOTAL_ALL_TIME_INDEX } from './rollup.entities.js';
 import { accessFor, assertFiguresOpen, feedViewOf, minCountFor, needsScopeFacts, withDefaultScope, type Audience, type ScopeFacts } from './access.logic.js';
 
 /**
@@ -299,7 +300,7 @@ export async function computeBreakdown(em: Em, q: StatsQuery, by: BreakdownBy, l
           : { from: 'staff c join department d on d.id = c.department_id', key: 'c.id', name: 'c.name', code: 'c.work_no', level: 'null', prefix: 'S:' };
       if ('underDepartment' in plan) units = { ...base, where: 'd.path like ?', params: [`%/${plan.underDepartment}/%`] };
       else if ('regionPrefix' in plan) units = { ...base, where: 'd.region_code like ?', params: [`${plan.regionPrefix}%`] };
-      else units = { ...base, where: '1 = 1', params: [] };
+      else units = { ...base, where: EVERY_UNIT, params: [] };
       break;
     }
   }
@@ -314,6 +315,44 @@ export async function computeBreakdown(em: Em, q: StatsQuery, by: BreakdownBy, l
     if (!cells) byKey.set(key, (cells = { key, name: row.name, code: row.code, regionLevel: row.region_level, counts: emptyCounts() }));
     return cells;
   };
+  if (!q.filter.channel && isAllTime(q)) {
+    // All channels, all time: one all-time rollup_total row per unit, read from the small partial index
+    // (ALL_TIME_TOTALS), so the cost follows the number of units, not of ratings (P5).
+    const on = `r.scope = ${scopeOfUnit} and r.bucket = ? and ${ALL_TIME_TOTALS('r')}`;
+    const allTime = allTimeTotalsTable(em, 'r');
+    const columns = `${unitColumns}, ${TOTAL_COLUMNS.map((c) => `r.${c}`).join(', ')}`;
+    // A cut ranking over every unit of a kind (city-wide items or staff: top 100 of thousands) is ranked in
+    // SQL like buildBreakdownRows does (total desc, key asc) and reads only its rows: the rated units first,
+    // then, when they are fewer than the limit, the unrated ones by key. A filtered set (a department's
+    // staff) is small: reading it whole is cheaper than ranking it twice.
+    if (limit !== null && plan.by !== 'REGION' && units.where === EVERY_UNIT) {
+      // One statement: the top rated units, then (only when they are fewer than the limit: the condition
+      // on `rated` is evaluated once) the unrated ones by key; buildBreakdownRows orders the union.
+      const sum = TOTAL_COLUMNS.map((c) => `r.${c}`).join(' + ');
+      const rows = await em.execute<Array<UnitRow & TotalSums>>(
+        `with rated as (
+           select ${columns} from ${units.from} join ${allTime} on ${on}
+            where ${units.where} and ${sum} > 0
+            order by ${sum} desc, ${units.key} limit ?)
+         select * from rated
+         union all
+         select * from (
+           select ${unitColumns}, ${TOTAL_COLUMNS.map((c) => `cast(null as integer) as ${c}`).join(', ')} from ${units.from}
+            where (select count(*) from rated) < ? and ${units.where}
+              and not exists (select 1 from ${allTime} where ${on} and ${sum} > 0)
+            order by ${units.key} limit ? - (select count(*) from rated)) unrated`,
+        [q.filter.bucket, ...units.params, limit, limit, ...units.params, q.filter.bucket, limit],
+      );
+      for (const row of rows) addTotals(cellsOf(row).counts, row);
+    } else {
+      const rows = await em.execute<Array<UnitRow & TotalSums>>(`select ${columns} from ${units.from} left join ${allTime} on ${on} where ${units.where}`, [
+        q.filter.bucket,
+        ...units.params,
+      ]);
+      for (const row of rows) addTotals(cellsOf(row).counts, row);
+    }
+    return { scope: q.scopeKey, by, rows: buildBreakdownRows([...byKey.values()], q.minCount, limit) };
+  }
   if (!q.filter.channel) {
     // All channels: one flat row per unit and period (rollup_total), not channel × level × default rows (P5).
     const rows = await em.execute<Array<UnitRow & TotalSums>>(
@@ -384,8 +423,11 @@ export async function computeHotTags(app: StatsDeps, em: Em, q: StatsQuery, limi
   // Without a channel filter the flat totals (P5); with one the detailed counters.
   const totalSql = q.filter.channel
     ? `select sum(r.n) as n from rollup_count r where r.scope = ? and ${where.sql}`
-    : `select sum(${TOTAL_COLUMNS.map((c) => `r.${c}`).join(' + ')}) as n from rollup_total r where r.scope = ? and ${where.sql}`;
-  const totalRows = await em.execute<Array<{ n: number | string | null }>>(totalSql, [q.scopeKey, ...where.params]);
+    : isAllTime(q)
+      ? `select sum(${TOTAL_COLUMNS.map((c) => `r.${c}`).join(' + ')}) as n from ${allTimeTotalsTable(em, 'r')} where r.scope = ? and r.bucket = ? and ${ALL_TIME_TOTALS('r')}`
+      : `select sum(${TOTAL_COLUMNS.map((c) => `r.${c}`).join(' + ')}) as n from rollup_total r where r.scope = ? and ${where.sql}`;
+  const totalParams = !q.filter.channel && isAllTime(q) ? [q.scopeKey, q.filter.bucket] : [q.scopeKey, ...where.params];
+  const totalRows = await em.execute<Array<{ n: number | string | null }>>(totalSql, totalParams);
   const total = Number(totalRows[0]?.n ?? 0);
   if (isSuppressed(total, q.minCount)) return { scope: q.scopeKey, total: null, suppressed: true, tags: [] };
   const rows = await em.execute<Array<{ tag: string; cnt: number | string }>>(
@@ -532,6 +574,30 @@ function fork(app: StatsDeps): Em {
 function stamp<T extends object>(body: T, app: StatsDeps): Snapshot<T> {
   const now = app.clock.now().getTime();
   return { ...body, seq: nextSeq(0, now), asOf: shanghaiIso(now) };
+}
+
+/**
+ * The all-time rows of rollup_total on alias `a`, spelled so the planner can use the partial covering
+ * index `rollup_total_all_time` (rollup.entities.ts): a literal grain and no period condition (all-time
+ * rows have period 0 only).
+ */
+const ALL_TIME_TOTALS = (a: string): string => `${a}.grain = 'A'`;
+
+/**
+ * `rollup_total` as alias `a` for an all-time read. Without statistics SQLite's planner prefers the primary
+ * key (it matches bucket, scope and grain) and then reads one table page per unit: it is told to use the
+ * partial index. PostgreSQL plans from its statistics.
+ */
+function allTimeTotalsTable(em: Em, a: string): string {
+  return em.getPlatform().constructor.name.startsWith('PostgreSql') ? `rollup_total ${a}` : `rollup_total ${a} indexed by ${ROLLUP_TOTAL_ALL_TIME_INDEX}`;
+}
+
+/** The unit condition of a breakdown over every unit of its kind. */
+const EVERY_UNIT = '1 = 1';
+
+/** Whether a filter covers all time (no day range): its rollup rows are the all-time grain only. */
+function isAllTime(q: StatsQuery): boolean {
+  return q.filter.fromDay === null && q.filter.toDay === null;
 }
 
 type TotalSums = Record<(typeof TOTAL_COLUMNS)[number], number | string | null>;

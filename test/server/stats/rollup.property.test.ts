@@ -9,6 +9,7 @@ import { submitEvaluation, submitFollowUp, type SubmitEvaluationInput } from '..
 import type { Channel } from '../../../server/src/catalog/channel.logic.js';
 import type { Em } from '../../../server/src/db/orm.js';
 import { diffRollups, readRollups, recountRollups } from '../../../server/src/stats/rebuild.js';
+import { breakdown } from '../../../server/src/stats/stats.service.js';
 import { invalidateRating } from '../../../server/src/rectification/invalidation.js';
 import { makeFixture, type Fixture } from '../../support/fixture.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -228,6 +229,28 @@ describe('rollups (R21)', () => {
     expect([...rawTotals.keys()].some((k) => k.endsWith('|1'))).toBe(true);
     expect(await storedPlatformTotals(em)).toEqual(rawTotals);
     expect(await totalsDisagreeingWithCounts(em)).toBe(0);
+    // P5: the all-time rankings (read through the partial index rollup_total_all_time, cut in SQL) equal the
+    // ranking of the recount's all-time cells, every unit included, for every limit shape.
+    const admin: Actor = { role: 'admin', label: 'property' };
+    for (const [by, prefix, units] of [
+      ['ITEM', 'I:', 'select id from item'],
+      ['STAFF', 'S:', 'select id from staff'],
+      ['DEPARTMENT', 'D:', 'select id from department where parent_id is null'],
+    ] as const) {
+      const ids = (await em.execute<Array<{ id: number }>>(units)).map((r) => Number(r.id));
+      const totalOf = new Map<number, number>();
+      for (const t of recount.totals.values()) {
+        if (t.bucket !== 'H' || t.grain !== 'A' || !t.scope.startsWith(prefix)) continue;
+        const id = Number(t.scope.slice(prefix.length));
+        totalOf.set(id, (totalOf.get(id) ?? 0) + t.n);
+      }
+      const expected = ids.map((id): [string, number] => [String(id), totalOf.get(id) ?? 0]).sort((x, y) => y[1] - x[1] || Number(x[0]) - Number(y[0]));
+      expect(expected.some(([, n]) => n > 0)).toBe(true);
+      for (const limit of [1, 3, ids.length + 1]) {
+        const got = await breakdown(server.app, admin, {}, by, limit);
+        expect(got.rows.map((r) => [r.key, r.total])).toEqual(expected.slice(0, limit));
+      }
+    }
     await em.execute(`update rollup_total set a3 = a3 + 1 where scope = 'T' and grain = 'A' and bucket = 'H'`);
     expect(diffRollups(recount, await readRollups(em)).map((d) => [d.table, d.key])).toEqual([['rollup_total', 'H|T|A|0|3|0']]);
     expect(await totalsDisagreeingWithCounts(em)).toBe(1);

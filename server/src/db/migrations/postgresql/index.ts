@@ -17,6 +17,7 @@ import { Migration20261130060400_bulletin as M14 } from './Migration202611300604
 import { Migration20261130100000_schema_drift as M15 } from './Migration20261130100000_schema_drift.js';
 import { Migration20261130100300_rollup_dimension as M16 } from './Migration20261130100300_rollup_dimension.js';
 import { Migration20261130110000_rollup_total as M17 } from './Migration20261130110000_rollup_total.js';
+import { Migration20261130151000_rollup_total_all_time as M18 } from './Migration20261130151000_rollup_total_all_time.js';
 
 export const postgresMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
@@ -37,4 +38,5 @@ export const postgresMigrations = [
   { name: 'Migration20261130100000_schema_drift', class: M15 },
   { name: 'Migration20261130100300_rollup_dimension', class: M16 },
   { name: 'Migration20261130110000_rollup_total', class: M17 },
+  { name: 'Migration20261130151000_rollup_total_all_time', class: M18 },
 ];
