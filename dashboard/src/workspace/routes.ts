@@ -28,7 +28,8 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       { path: 'outbox', name: 'workspace-outbox', component: () => import('./WorkspaceOutbox.vue') },
       { path: 'department', name: 'workspace-department', component: () => import('./WorkspaceDepartment.vue') },
       { path: 'assessment', name: 'workspace-assessment', component: () => import('./WorkspaceAssessment.vue') },
-      { path: 'bulletins', name: 'workspace-bulletins', component: () => import('./WorkspaceBulletins.vue') },
+      // Its previews show a bulletin as the public page does (`bulletin.` strings).
+      { path: 'bulletins', name: 'workspace-bulletins', component: withAreas(() => import('./WorkspaceBulletins.vue'), 'bulletin') },
       { path: 'problems', name: 'workspace-problems', component: () => import('./WorkspaceProblems.vue') },
       { path: 'integrity', name: 'workspace-integrity', component: () => import('./WorkspaceIntegrity.vue') },
       { path: 'quality', name: 'workspace-quality', component: () => import('./WorkspaceQuality.vue') },
