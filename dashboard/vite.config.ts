@@ -34,7 +34,7 @@ function deviceServiceWorker(): Plugin {
     config: () => ({
       build: {
         rolldownOptions: {
-          input: { index: fileURLToPath(new URL('./index.html', import.meta.url)), sw },
+          input: { index: fileURLToPath(new URL('./index.html', import.meta.url)), widget: fileURLToPath(new URL('./widget.html', import.meta.url)), sw },
           output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
         },
       },
@@ -53,8 +53,9 @@ function deviceServiceWorker(): Plugin {
       const device = chunks.find((c) => c.facadeModuleId?.endsWith('/window/DevicePage.vue'));
       if (!device) this.error('the device page chunk (window/DevicePage.vue) was not found: the service worker would cache nothing');
       visit(device);
-      // The English catalog is loaded on demand (i18n/index.ts): a device set to English needs it offline too.
-      visit(chunks.find((c) => c.facadeModuleId?.endsWith('/i18n/en.ts')));
+      // The catalogs are loaded on demand (i18n/index.ts: English, and each area of the Chinese one): a device
+      // needs its strings offline too, in either language.
+      for (const c of chunks) if (/\/i18n\/(en|zh\/\w+)\.ts$/.test(c.facadeModuleId ?? '')) visit(c);
       const files = Object.keys(bundle).filter((f) => f.startsWith('assets/'));
       const precache = {
         shell: [...needed]
@@ -77,9 +78,28 @@ function deviceServiceWorker(): Plugin {
   };
 }
 
+/**
+ * The portal widget pages (/widget, /widget/bulletin) have their own lean entry, widget.html (no router,
+ * no other page's code or strings); the server serves it for those paths (server/src/http/static.ts),
+ * and so does the dev server.
+ */
+function widgetEntry(): Plugin {
+  return {
+    name: 'hcp-widget-entry',
+    configureServer(server) {
+      server.middlewares.use((req, _res, next) => {
+        const url = req.url ?? '';
+        const query = url.indexOf('?');
+        if (/^\/widget(\/[^.?]*)?(\?|$)/.test(url)) req.url = `/widget.html${query >= 0 ? url.slice(query) : ''}`;
+        next();
+      });
+    },
+  };
+}
+
 export default defineConfig({
   root,
-  plugins: [vue(), woff2Only(), deviceServiceWorker()],
+  plugins: [vue(), woff2Only(), widgetEntry(), deviceServiceWorker()],
   build: {
     outDir: fileURLToPath(new URL('../dist/dashboard', import.meta.url)),
     emptyOutDir: true,

@@ -60,6 +60,7 @@ function createLiveClient(credentials: Credentials): LiveClient {
         state.value = isRetry ? 'reconnecting' : 'connecting';
       },
       connected: (s) => {
+        if (generation.value === 0) performance.mark('hcp:live-connected');
         socket = s as WebSocket;
         generation.value += 1;
         state.value = 'connected';

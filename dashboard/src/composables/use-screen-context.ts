@@ -1,7 +1,7 @@
 import { onScopeDispose, ref, shallowRef } from 'vue';
 import { backoffDelay } from '../api/backoff.js';
-import type { Credentials } from '../api/credentials.js';
-import { request } from '../api/http.js';
+import { credentialKey, type Credentials } from '../api/credentials.js';
+import { request, type GraphQLResult } from '../api/http.js';
 import { ops } from '../api/operations.js';
 import type { Region } from '../api/types.js';
 
@@ -12,6 +12,29 @@ export interface ScreenContext {
   regionCode: string | null;
   departmentId: number | null;
   topRegions: Region[];
+}
+
+export type ScreenContextAnswer = {
+  systemInfo: { demo: boolean; siteName: string | null };
+  me: { role: string; regionCode: string | null; departmentId: number | null };
+  regions: Region[];
+};
+
+const prefetched = new Map<string, Promise<GraphQLResult<ScreenContextAnswer>>>();
+
+/**
+ * Starts the screen context request before the page's code has arrived (screen/prestart.ts, run by the
+ * entry on /screen and /widget): the first `useScreenContext` of the same credentials takes its answer.
+ */
+export function prefetchScreenContext(credentials: Credentials): Promise<GraphQLResult<ScreenContextAnswer>> {
+  const key = credentialKey(credentials);
+  let answer = prefetched.get(key);
+  if (!answer) {
+    answer = request<ScreenContextAnswer>(ops.screenContext, {}, credentials);
+    answer.catch(() => undefined); // taken (and its failure handled) by useScreenContext
+    prefetched.set(key, answer);
+  }
+  return answer;
 }
 
 /**
@@ -25,16 +48,14 @@ export function useScreenContext(credentials: Credentials) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let attempt = 0;
   let stopped = false;
-  type Answer = {
-    systemInfo: { demo: boolean; siteName: string | null };
-    me: { role: string; regionCode: string | null; departmentId: number | null };
-    regions: Region[];
-  };
   const load = async () => {
     try {
-      const res = await request<Answer>(ops.screenContext, {}, credentials);
+      const early = prefetched.get(credentialKey(credentials));
+      prefetched.delete(credentialKey(credentials)); // used once: a retry asks again
+      const res = await (early ?? request<ScreenContextAnswer>(ops.screenContext, {}, credentials));
       if (stopped) return;
       if (res.data) {
+        performance.mark('hcp:screen-context');
         context.value = {
           demo: res.data.systemInfo.demo,
           siteName: res.data.systemInfo.siteName,

@@ -63,6 +63,18 @@ export function screenScope(
   return topRegions.length === 1 ? { regionCode: topRegions[0]!.code } : {};
 }
 
+/**
+ * The scope of a screen or widget from its context (screen and embed tokens are locked to theirs) and
+ * its address's `?region=` / `?department=`.
+ */
+export function contextScope(
+  context: { role: string; regionCode: string | null; departmentId: number | null; topRegions: readonly Region[] },
+  query: { region?: string | null; department?: string | null },
+): StatsFilter {
+  const locked = context.role === 'screen' ? { regionCode: context.regionCode, departmentId: context.departmentId } : null;
+  return screenScope(query, locked, context.topRegions);
+}
+
 /** Whether a region code lies within another (same significant prefix). */
 export function isWithin(code: string, ancestor: string): boolean {
   const significant = ancestor.replace(/0+$/, '');

@@ -1,5 +1,8 @@
-import { useI18n } from '../i18n/index.js';
+import { provideArea, useI18n } from '../i18n/index.js';
+import ws from '../i18n/zh/ws.js';
 
+// The workspace's strings come with its modules (the layout's route also loads them, i18n/index.ts).
+provideArea('ws', ws);
 const { t } = useI18n();
 
 /** A refused workspace request, with the server's extensions.code and, for a weak password, its reason. */

@@ -1,11 +1,13 @@
 import type { RouteRecordRaw } from 'vue-router';
-import { QUEUES, startPage } from './workspace.logic.js';
+import { withAreas } from '../i18n/index.js';
+import { QUEUES, startPage } from './queues.js';
 
 /** Department workspace (差评整改工作台): queues by role, the case page with its next actions, and the figures. */
 export const workspaceRoutes: RouteRecordRaw[] = [
   {
     path: '/workspace',
-    component: () => import('./WorkspaceLayout.vue'),
+    // The layout brings the workspace's strings (`ws.`): every child page renders inside it.
+    component: withAreas(() => import('./WorkspaceLayout.vue'), 'ws'),
     children: [
       // The session (and the workspace's GraphQL documents with it) is loaded only here, not by every page's entry.
       {
@@ -26,7 +28,8 @@ export const workspaceRoutes: RouteRecordRaw[] = [
       { path: 'outbox', name: 'workspace-outbox', component: () => import('./WorkspaceOutbox.vue') },
       { path: 'department', name: 'workspace-department', component: () => import('./WorkspaceDepartment.vue') },
       { path: 'assessment', name: 'workspace-assessment', component: () => import('./WorkspaceAssessment.vue') },
-      { path: 'bulletins', name: 'workspace-bulletins', component: () => import('./WorkspaceBulletins.vue') },
+      // Its previews show a bulletin as the public page does (`bulletin.` strings).
+      { path: 'bulletins', name: 'workspace-bulletins', component: withAreas(() => import('./WorkspaceBulletins.vue'), 'bulletin') },
       { path: 'problems', name: 'workspace-problems', component: () => import('./WorkspaceProblems.vue') },
       { path: 'integrity', name: 'workspace-integrity', component: () => import('./WorkspaceIntegrity.vue') },
       { path: 'quality', name: 'workspace-quality', component: () => import('./WorkspaceQuality.vue') },

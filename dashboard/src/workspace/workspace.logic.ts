@@ -1,11 +1,15 @@
 /** Pure helpers of the department workspace: clocks, names, which queue each role sees. */
 import { translate } from '../i18n/index.js';
-import { zhCN } from '../i18n/zh-CN.js';
+import ws from '../i18n/zh/ws.js';
+
+// The queues and the start page are used by the route table (in every page's entry), so they live apart.
+export { QUEUES, startPage, type QueueView } from './queues.js';
 
 /** A translator, as `useI18n().t`. */
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
-const chinese: Translate = (key, params) => translate(zhCN, key, params);
+// The default language's workspace strings (every key these helpers use is under `ws.`).
+const chinese: Translate = (key, params) => translate({ ws }, key, params);
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -61,35 +65,6 @@ export function actorName(t: Translate, step: { actor: string; actorRole: string
   return step.actorRole === 'system' || step.actorRole === 'rater' ? nameOf(t, `ws.actor.${step.actorRole}`, step.actor) : step.actor;
 }
 
-export interface QueueView {
-  name: string;
-  path: string;
-  labelKey: string;
-  filter: Record<string, unknown>;
-  roles: string[];
-}
-
-/** The queues in the workspace's navigation, by role. */
-export const QUEUES: QueueView[] = [
-  {
-    name: 'workspace-queue',
-    path: 'queue',
-    labelKey: 'ws.queues.queue',
-    filter: { states: ['OPENED', 'DISPATCHED', 'VERIFIED', 'CLASSIFIED', 'RECTIFIED', 'CALLED_BACK'] },
-    roles: ['department', 'supervisor', 'admin'],
-  },
-  {
-    name: 'workspace-callbacks',
-    path: 'callbacks',
-    labelKey: 'ws.queues.callbacks',
-    filter: { states: ['FED_BACK'] },
-    roles: ['hotline', 'department', 'supervisor', 'admin'],
-  },
-  { name: 'workspace-appeals', path: 'appeals', labelKey: 'ws.queues.appeals', filter: { states: ['APPEALED'] }, roles: ['supervisor', 'department', 'admin'] },
-  { name: 'workspace-overdue', path: 'overdue', labelKey: 'ws.queues.overdue', filter: { overdue: true }, roles: ['supervisor', 'department', 'admin'] },
-  { name: 'workspace-all', path: 'all', labelKey: 'ws.queues.all', filter: {}, roles: ['department', 'supervisor', 'hotline', 'admin'] },
-];
-
 /** The other pages of the navigation, by role (every signed-in person also has 修改密码). */
 export const PAGES: Array<{ name: string; labelKey: string; roles: string[] }> = [
   { name: 'workspace-figures', labelKey: 'ws.figuresNav', roles: ['department', 'supervisor', 'admin'] },
@@ -106,14 +81,6 @@ export const PAGES: Array<{ name: string; labelKey: string; roles: string[] }> =
   { name: 'workspace-keys', labelKey: 'ws.keysNav', roles: ['security'] },
   { name: 'workspace-audit', labelKey: 'ws.auditNav', roles: ['auditor'] },
 ];
-
-/** Where a role starts after signing in. */
-export function startPage(role: string | undefined): string {
-  if (role === 'hotline') return 'workspace-callbacks';
-  if (role === 'security') return 'workspace-users';
-  if (role === 'auditor') return 'workspace-audit';
-  return 'workspace-queue';
-}
 
 /** Names of attached files (only the names are recorded, R15). */
 export function attachmentNames(files: ArrayLike<{ name: string }> | null): string[] {

@@ -17,8 +17,12 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/** The portal widget's pages, which have their own lean entry (dashboard/widget.html: no router, no other page's code). */
+const WIDGET_PAGE = /^\/widget(\/|$)/;
+
 /**
- * Serves the built dashboard; unknown paths get index.html so the client router can handle them,
+ * Serves the built dashboard; unknown paths get index.html so the client router can handle them (the
+ * widget's paths get widget.html, when the build has it),
  * except under /assets/: a build file that is not there is a 404, never a page that a script tag or
  * the device service worker would take for the file. `/sw.js` (the device pages' service worker) is
  * JavaScript at the root, so its scope may cover /window/ and /terminal/ without a Service-Worker-Allowed header.
@@ -27,6 +31,7 @@ export function staticHandler(root: string): ((req: IncomingMessage, res: Server
   const base = resolve(root);
   const index = join(base, 'index.html');
   if (!existsSync(index)) return null;
+  const widget = existsSync(join(base, 'widget.html')) ? join(base, 'widget.html') : index;
   return (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(base, path));
@@ -36,7 +41,7 @@ export function staticHandler(root: string): ((req: IncomingMessage, res: Server
       res.end('not found');
       return;
     }
-    const target = found ? file : index;
+    const target = found ? file : WIDGET_PAGE.test(path) ? widget : index;
     const hashed = target.includes(`${join(base, 'assets')}`);
     const type = TYPES[extname(target)] ?? 'application/octet-stream';
     // Text compresses well; fonts and images are compressed already.

@@ -1,0 +1,23 @@
+/** Simplified Chinese strings under `followUp.`, loaded with the pages that show them (i18n/index.ts `loadAreas`). */
+export default {
+  title: '追加评价（追评）',
+  intro: '您已对本次服务作出评价。可在此追加一次评价（追评），原评价保持不变。',
+  levels: '追评总体评价（必选）',
+  submit: '提交追评',
+  thanks: '感谢您的追评！',
+  thanksDetail: '您的追评已提交，原评价保持不变。',
+  offerTitle: '可追加一次评价（追评）',
+  offerUntil: '如之后还有意见，您可以在 {until}（北京时间）前，通过下面的链接追加一次评价。',
+  copy: '复制链接',
+  copied: '已复制',
+  copyFailed: '无法自动复制，请长按链接复制',
+  saveHint: '请保存此链接（收藏本页或截图）；每次服务只能追评一次。',
+  expired: '追评链接已失效',
+  expiredDetail: '该链接已过期，追评期限可能已经结束。',
+  invalid: '追评链接无效',
+  invalidDetail: '请打开评价完成后保存的完整链接，或扫描评价器上的二维码。',
+  used: '已经追评过了',
+  usedDetail: '每次服务只能追评一次，感谢您的参与。',
+  closed: '追评期限已过',
+  closedDetail: '该服务的追评时间已经结束。',
+};
