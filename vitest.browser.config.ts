@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     fileParallelism: false,
+    // As in vitest.config.ts: the dashboard servers' databases are copies of one migrated template.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });
