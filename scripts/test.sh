@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 eval "$(bash scripts/services.sh)"
 export PG_ADMIN_URL="$TEST_DATABASE_URL"
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
+declare -A pids
+# However the script ends (a failing step ends it), nothing it started in the background keeps running.
+trap 'for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
 
 checks_a() {
   npm run -s check:types
@@ -32,7 +34,6 @@ browser_stage() {
 }
 
 # Runs "$@" in the background, its output into $logs/$1.log; `finish NAME` waits for it and prints the log.
-declare -A pids
 start() {
   set -m # its own process group, so that it can be stopped with everything it started
   "$@" >"$logs/$1.log" 2>&1 &
@@ -62,11 +63,7 @@ fi
 
 browser=0
 if [ -f vitest.browser.config.ts ]; then browser=1; fi
-if [ "$browser" = 1 ] && [ "${TEST_SERIAL:-0}" != 1 ]; then
-  start browser_stage
-  # A failing stage below ends the script: stop the browser stage with it.
-  trap 'kill -- "-${pids[browser_stage]}" 2>/dev/null || true; rm -rf "$logs"' EXIT
-fi
+if [ "$browser" = 1 ] && [ "${TEST_SERIAL:-0}" != 1 ]; then start browser_stage; fi
 
 echo '== tests on SQLite'
 npx vitest run
