@@ -24,5 +24,7 @@ export default defineConfig({
     // and importing it again for each file was the suite's largest single cost. Files share no state
     // through modules (each starts its own servers with their own databases; stubs are undone in afterEach).
     isolate: false,
+    // Migrates a template database once per run; each test server's database is a copy of it.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -141,7 +141,7 @@ export function apiOf(server: RunningServer): TestServer {
 
 export async function startDashboardServer(config: Partial<Config>): Promise<{ server: RunningServer; drop(): Promise<void> }> {
   if (!dashboardBuilt(DASHBOARD)) execSync('npm run -s build:dashboard', { stdio: 'inherit' });
-  const db = await throwawayDatabase();
+  const db = await throwawayDatabase({ migrated: true });
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',

@@ -29,7 +29,7 @@ export async function startTestServer(
   options: { database?: ThrowawayDatabase; outboxWorker?: boolean } = {},
 ): Promise<TestServer> {
   // A database given by the caller outlives this server (restart tests); the caller drops it.
-  const db = options.database ?? (await throwawayDatabase());
+  const db = options.database ?? (await throwawayDatabase({ migrated: true }));
   const manual = (clock as ManualClock | undefined) ?? new ManualClock(T0);
   const running = await startServer({
     port: 0,
