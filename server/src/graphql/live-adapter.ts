@@ -73,6 +73,12 @@ export interface LiveSubscribeHandler {
    * ExecutionResult objects (newest wins). Any other operation goes to graphql-js `subscribe`.
    */
   subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  /**
+   * The same for a server that keeps a live subscription as its end function (http/ws-server.ts):
+   * with a `liveConnection`, a live field returns the function that ends it, and nothing else is
+   * kept per subscription; any other operation goes to graphql-js `subscribe`.
+   */
+  start(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult | (() => void)>;
   hub: LiveHub;
   /** The shared, bounded writer of one socket. */
   writerFor(socket: LiveSocket): SocketWriter;
@@ -105,50 +111,70 @@ export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver,
     writerFor,
     skippedFrames: () => [...live].reduce((sum, w) => sum + w.skipped, skippedByClosed),
     async subscribe(args) {
-      const operation = getOperationAST(args.document, args.operationName);
-      const selections = operation?.operation === 'subscription' ? operation.selectionSet.selections : [];
-      const field = selections.length === 1 && selections[0]!.kind === Kind.FIELD ? selections[0] : null;
-      const fieldDef = field ? args.schema.getSubscriptionType()?.getFields()[field.name.value] : undefined;
-      if (!field || !fieldDef || field.directives?.length || !isLiveField(field.name.value)) {
-        return graphqlSubscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
-      }
-      const name = field.name.value as LiveField;
-      const context = args.contextValue as LiveContext;
-      const responseKey = field.alias?.value ?? name;
-      let spec: LiveTopicSpec;
-      try {
-        const argValues = getArgumentValues(fieldDef, field, args.variableValues ?? undefined);
-        spec = await topicOf(context.actor, name, argValues);
-      } catch (err) {
-        return { errors: [toGraphQLError(err, responseKey)] };
-      }
-      const renderContext: Context = { app: context.app, actor: context.actor };
-      const variant: LiveVariantSpec = {
-        key: [spec.key, args.operationName ?? '', stableJson(args.variableValues ?? {}), printed(args.document)].join('\n'),
-        render: (snapshot) =>
-          execute({
-            schema: args.schema,
-            document: args.document,
-            operationName: args.operationName,
-            variableValues: args.variableValues,
-            rootValue: snapshot,
-            contextValue: renderContext,
-          }),
-      };
       const iterator = new LatestValueIterator<ExecutionResult>();
-      const connection = context.liveConnection;
-      if (connection?.mayCreateTopic && !hub.has(spec.key) && !connection.mayCreateTopic()) {
-        const error = new RateLimitedError('this connection opened too many new live topics in the last minute; subscribe again shortly');
-        return { errors: [toGraphQLError(error, responseKey)] };
-      }
-      const sink: LiveSink = connection ? new SocketSink(writerFor(connection.socket), connection.id) : { deliver: (payload) => iterator.push(payload.result) };
-      try {
-        iterator.onReturn(hub.subscribe(spec, variant, sink));
-      } catch (err) {
-        return { errors: [toGraphQLError(err, responseKey)] };
-      }
+      const opened = await open(args, { deliver: (payload) => iterator.push(payload.result) });
+      if (opened === null) return graphqlSubscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+      if (typeof opened !== 'function') return opened;
+      iterator.onReturn(opened);
       return iterator;
     },
+    async start(args) {
+      const opened = (args.contextValue as LiveContext).liveConnection ? await open(args, null) : null;
+      return opened ?? (graphqlSubscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>);
+    },
+  };
+
+  /**
+   * Subscribes a live field to its shared topic: frames go to the connection's socket, or without one
+   * to `sink`. Returns the function that ends the subscription, the errors that refused it, or null
+   * when the operation is not a single live field.
+   */
+  async function open(args: ExecutionArgs, sink: LiveSink | null): Promise<(() => void) | ExecutionResult | null> {
+    const operation = getOperationAST(args.document, args.operationName);
+    const selections = operation?.operation === 'subscription' ? operation.selectionSet.selections : [];
+    const field = selections.length === 1 && selections[0]!.kind === Kind.FIELD ? selections[0] : null;
+    const fieldDef = field ? args.schema.getSubscriptionType()?.getFields()[field.name.value] : undefined;
+    if (!field || !fieldDef || field.directives?.length || !isLiveField(field.name.value)) return null;
+    const name = field.name.value as LiveField;
+    const context = args.contextValue as LiveContext;
+    const responseKey = field.alias?.value ?? name;
+    let spec: LiveTopicSpec;
+    try {
+      const argValues = getArgumentValues(fieldDef, field, args.variableValues ?? undefined);
+      spec = await topicOf(context.actor, name, argValues);
+    } catch (err) {
+      return { errors: [toGraphQLError(err, responseKey)] };
+    }
+    const connection = context.liveConnection;
+    if (connection?.mayCreateTopic && !hub.has(spec.key) && !connection.mayCreateTopic()) {
+      const error = new RateLimitedError('this connection opened too many new live topics in the last minute; subscribe again shortly');
+      return { errors: [toGraphQLError(error, responseKey)] };
+    }
+    try {
+      return hub.subscribe(
+        spec,
+        renderedVariant(args, spec, { app: context.app, actor: context.actor }),
+        connection ? new SocketSink(writerFor(connection.socket), connection.id) : sink!,
+      );
+    } catch (err) {
+      return { errors: [toGraphQLError(err, responseKey)] };
+    }
+  }
+}
+
+/** The variant of a topic one document renders: its key, and how a snapshot becomes its ExecutionResult. */
+function renderedVariant(args: ExecutionArgs, spec: LiveTopicSpec, renderContext: Context): LiveVariantSpec {
+  return {
+    key: [spec.key, args.operationName ?? '', stableJson(args.variableValues ?? {}), printed(args.document)].join('\n'),
+    render: (snapshot) =>
+      execute({
+        schema: args.schema,
+        document: args.document,
+        operationName: args.operationName,
+        variableValues: args.variableValues,
+        rootValue: snapshot,
+        contextValue: renderContext,
+      }),
   };
 }
 

@@ -62,23 +62,19 @@ export class WsGuard {
 
   constructor(readonly limits: WsLimits) {}
 
-  /** Counts a new connection; false when its address already has the maximum. */
-  admit(req: IncomingMessage): { ok: boolean; release(): void } {
-    const ip = clientAddress(req);
+  /** Counts a new connection from `ip`; false when the address already has the maximum. */
+  admit(ip: string): boolean {
     const count = this.perIp.get(ip) ?? 0;
-    if (count >= this.limits.maxConnectionsPerIp) return { ok: false, release: () => {} };
+    if (count >= this.limits.maxConnectionsPerIp) return false;
     this.perIp.set(ip, count + 1);
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        const left = (this.perIp.get(ip) ?? 1) - 1;
-        if (left <= 0) this.perIp.delete(ip);
-        else this.perIp.set(ip, left);
-      },
-    };
+    return true;
+  }
+
+  /** Uncounts a connection admitted from `ip` (once per admitted connection, when it closes). */
+  release(ip: string): void {
+    const left = (this.perIp.get(ip) ?? 1) - 1;
+    if (left <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, left);
   }
 
   /** The state one connection from `ip` keeps: its open subscriptions and its budgets for new topics. */

@@ -5,7 +5,6 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
 import type { Actor } from '../common/actor.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
@@ -23,6 +22,7 @@ import { apiV1Request } from './api-v1.js';
 import { smsRequest } from './sms-inbound.js';
 import { exportRequest } from './export.js';
 import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
+import { serveGraphqlWs } from './ws-server.js';
 import { DocumentCache } from '../graphql/document-cache.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import { liveTopicSpec } from '../stats/live-topics.js';
@@ -30,6 +30,13 @@ import { staticHandler } from './static.js';
 
 /** What the HTTP edge needs: every feature, and the process metrics it serves and adds to. */
 type App = FeatureDeps & { readonly metrics: MetricsRegistry };
+
+/** What one WebSocket connection keeps: its address, its caller once signed in, its budget once it subscribes. */
+interface Connection {
+  ip: string;
+  actor?: Actor;
+  budget?: ConnectionBudget;
+}
 
 export interface HttpServer {
   server: Server;
@@ -83,14 +90,6 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     newTopicsPerMinute: app.config.liveNewTopicsPerMinute,
     newTopicsPerMinutePerIp: app.config.liveNewTopicsPerMinutePerIp,
   });
-  wss.on('connection', (socket, req) => {
-    const admitted = guard.admit(req);
-    if (!admitted.ok) {
-      socket.close(CLOSE_TOO_MANY, 'too many connections from this address');
-      return;
-    }
-    socket.once('close', admitted.release);
-  });
   // A session that ends (logout here or on another server) takes its WebSocket connections with it.
   const sessionSockets = new Map<string, Set<WebSocket>>();
   const stopWatchingSessions = app.sessions.onEnded((sessionId) => {
@@ -99,36 +98,38 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
   });
   // One syntax tree per distinct subscription text, shared by its subscribers (memory per idle screen).
   const documents = new DocumentCache(schema);
-  const wsServer = useServer<Record<string, unknown>, { actor?: Actor; budget?: ConnectionBudget; ip?: string }>(
+  const wsServer = serveGraphqlWs<Connection>(
+    wss,
     {
-      schema,
-      onConnect: async (ctx) => {
-        // The upgrade request (its headers and buffers) would otherwise live as long as the connection:
-        // keep only the address it came from.
-        ctx.extra.ip = clientAddress(ctx.extra.request);
-        (ctx.extra as { request: unknown }).request = null;
-        const params = ctx.connectionParams ?? {};
+      // The upgrade request (its headers and buffers) is not kept: only the address it came from.
+      onOpen: (socket, request) => {
+        const ip = clientAddress(request);
+        if (guard.admit(ip)) return { ip };
+        socket.close(CLOSE_TOO_MANY, 'too many connections from this address');
+        return null;
+      },
+      onConnect: async (conn, params) => {
         try {
           const actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
-          ctx.extra.actor = actor;
-          if (actor.sessionId) trackSessionSocket(actor.sessionId, ctx.extra.socket);
+          conn.extra.actor = actor;
+          if (actor.sessionId) trackSessionSocket(actor.sessionId, conn.socket);
           return true;
         } catch {
           return false;
         }
       },
-      context: (ctx, id) =>
+      context: (conn, id) =>
         ({
           app,
           // Each operation gets its own request id, written on the audit records it causes.
-          actor: { ...ctx.extra.actor!, ip: ctx.extra.ip!, requestId: randomUUID() },
-          clientIp: ctx.extra.ip!,
-          ...liveContext(ctx.extra.socket, id, () => budgetOf(ctx.extra).takeNewTopic()),
+          actor: { ...conn.extra.actor!, ip: conn.extra.ip, requestId: randomUUID() },
+          clientIp: conn.extra.ip,
+          ...liveContext(conn.socket, id, () => budgetOf(conn.extra).takeNewTopic()),
         }) satisfies Context<App>,
-      subscribe: (args) => live.subscribe(args),
+      subscribe: (args) => live.start(args),
       // The same limits as on HTTP; every refusal is a coded client error, and the document is never logged.
-      onSubscribe: (ctx, id, payload) => {
-        const budget = budgetOf(ctx.extra);
+      onSubscribe: (conn, id, payload) => {
+        const budget = budgetOf(conn.extra);
         if (!budget.hasRoom()) {
           return [
             clientError('RATE_LIMITED', `at most ${guard.limits.maxSubscriptionsPerConnection} subscriptions per connection; end one before starting another`),
@@ -149,33 +150,39 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         budget.subscriptions.add(id);
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName } as ExecutionArgs;
       },
-      onComplete: (ctx, id) => {
-        budgetOf(ctx.extra).subscriptions.delete(id);
+      onComplete: (conn, id) => {
+        budgetOf(conn.extra).subscriptions.delete(id);
       },
-      onError: (_ctx, _id, _payload, errors) =>
+      onError: (errors) =>
         errors.map((e) => {
           const formatted = formatAndCount(e.toJSON(), e);
           return new GraphQLError(formatted.message, { extensions: formatted.extensions });
         }),
       // Execution errors of subscriptions (a role or scope refused in `subscribe`) get their codes the same way as on HTTP.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatAndCount(e.toJSON(), e)) } : undefined,
+      onNext: (result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => formatAndCount(e.toJSON(), e)) } : undefined),
+      onClose: (conn) => {
+        guard.release(conn.extra.ip);
+        const sessionId = conn.extra.actor?.sessionId;
+        if (sessionId) untrackSessionSocket(sessionId, conn.socket);
+      },
     },
-    wss,
+    { isProd: app.config.production },
   );
 
   function trackSessionSocket(sessionId: string, socket: WebSocket): void {
     let sockets = sessionSockets.get(sessionId);
     if (!sockets) sessionSockets.set(sessionId, (sockets = new Set()));
     sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0 && sessionSockets.get(sessionId) === sockets) sessionSockets.delete(sessionId);
-    });
   }
 
-  function budgetOf(extra: { budget?: ConnectionBudget; ip?: string }): ConnectionBudget {
-    extra.budget ??= guard.connection(extra.ip ?? 'unknown');
+  function untrackSessionSocket(sessionId: string, socket: WebSocket): void {
+    const sockets = sessionSockets.get(sessionId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) sessionSockets.delete(sessionId);
+  }
+
+  function budgetOf(extra: Connection): ConnectionBudget {
+    extra.budget ??= guard.connection(extra.ip);
     return extra.budget;
   }
 
