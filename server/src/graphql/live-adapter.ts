@@ -39,6 +39,11 @@ const FRAME_SUFFIX = Buffer.from('}');
 const TEXT = Object.freeze({ binary: false });
 export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
 
+/** Frames skipped for slow sockets, counted across all of them. */
+export interface SkipCounter {
+  count: number;
+}
+
 /** Where a graphql-ws subscription's frames go: put into the execution context by the server. */
 export interface LiveConnection {
   socket: LiveSocket;
@@ -88,28 +93,19 @@ export interface LiveSubscribeHandler {
 
 /** Builds the graphql-ws `subscribe` hook that bypasses per-subscriber execution for live topics. */
 export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver, options: LiveAdapterOptions): LiveSubscribeHandler {
+  // A writer lives as long as its socket; the frames skipped on all of them are counted in one place.
   const writers = new WeakMap<LiveSocket, SocketWriter>();
-  // Writers of closed sockets are forgotten with them; their skipped frames are kept in this total.
-  const live = new Set<SocketWriter>();
-  let skippedByClosed = 0;
+  const skips: SkipCounter = { count: 0 };
   const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   const writerFor = (socket: LiveSocket): SocketWriter => {
     let writer = writers.get(socket);
-    if (!writer) {
-      const created = new SocketWriter(socket, maxBuffered, options.retryMs);
-      writers.set(socket, (writer = created));
-      live.add(created);
-      (socket as { once?: (event: 'close', listener: () => void) => void }).once?.('close', () => {
-        skippedByClosed += created.skipped;
-        live.delete(created);
-      });
-    }
+    if (!writer) writers.set(socket, (writer = new SocketWriter(socket, maxBuffered, options.retryMs, skips)));
     return writer;
   };
   return {
     hub,
     writerFor,
-    skippedFrames: () => [...live].reduce((sum, w) => sum + w.skipped, skippedByClosed),
+    skippedFrames: () => skips.count,
     async subscribe(args) {
       const iterator = new LatestValueIterator<ExecutionResult>();
       const opened = await open(args, { deliver: (payload) => iterator.push(payload.result) });
@@ -211,42 +207,41 @@ function stableJson(value: unknown): string {
  * writes complete (the socket drained) or at the next retry tick.
  */
 export class SocketWriter {
-  /** Per subscription, the newest payload not yet written (the frame is built when it is sent). */
-  private readonly pending = new Map<SocketSink, LivePayload>();
-  private inflight = 0;
+  /** Per subscription, the newest payload not yet written (the frame is built when it is sent); made when first needed. */
+  private pending: Map<SocketSink, LivePayload> | null = null;
   private retry: NodeJS.Timeout | null = null;
-  /** Frames skipped because the socket was slow (replaced by a newer one or sent later). */
-  skipped = 0;
   /** One completion callback for every write of this socket, not one closure per frame. */
   private readonly onWritten = (): void => {
-    this.inflight -= 1;
-    if (this.pending.size > 0) this.flush();
+    if (this.pending?.size) this.flush();
   };
 
   constructor(
     private readonly socket: LiveSocket,
     private readonly maxBuffered: number,
     private readonly retryMs: number,
+    /** Where frames skipped because the socket was slow (replaced by a newer one) are counted. */
+    private readonly skips: SkipCounter = { count: 0 },
   ) {}
 
   write(sink: SocketSink, payload: LivePayload): void {
     if (this.socket.readyState !== OPEN) {
-      if (this.pending.size > 0) this.pending.delete(sink);
+      this.pending?.delete(sink);
       return;
     }
     if (this.socket.bufferedAmount > this.maxBuffered) {
-      if (this.pending.has(sink)) this.skipped += 1;
+      this.pending ??= new Map();
+      if (this.pending.has(sink)) this.skips.count += 1;
       this.pending.set(sink, payload);
       this.armRetry();
       return;
     }
-    if (this.pending.size > 0) this.pending.delete(sink);
+    this.pending?.delete(sink);
     this.send(sink.frame(payload));
   }
 
   forget(sink: SocketSink): void {
-    this.pending.delete(sink);
-    if (this.pending.size === 0 && this.retry) {
+    this.pending?.delete(sink);
+    if (!this.pending?.size && this.retry) {
       clearTimeout(this.retry);
       this.retry = null;
     }
@@ -254,6 +249,7 @@ export class SocketWriter {
 
   /** Sends what is pending while the socket has room. */
   flush(): void {
+    if (!this.pending) return;
     if (this.socket.readyState !== OPEN) {
       this.pending.clear();
       return;
@@ -269,15 +265,13 @@ export class SocketWriter {
   }
 
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending?.size ?? 0;
   }
 
   private send(data: Buffer): void {
-    this.inflight += 1;
     try {
       this.socket.send(data, TEXT, this.onWritten);
     } catch (err) {
-      this.inflight -= 1;
       log.warn('live socket write failed', { error: err instanceof Error ? err.message : String(err) });
     }
   }
@@ -287,7 +281,7 @@ export class SocketWriter {
     this.retry = setTimeout(
       () => {
         this.retry = null;
-        if (this.pending.size > 0) this.flush();
+        if (this.pending?.size) this.flush();
       },
       Math.max(this.retryMs, 10),
     );
@@ -297,23 +291,25 @@ export class SocketWriter {
 
 /** A graphql-ws subscription written directly: `{"id":…,"type":"next","payload":<shared bytes>}`. */
 export class SocketSink implements LiveSink {
-  private readonly prefix: Buffer;
   constructor(
     private readonly writer: SocketWriter,
     private readonly id: string,
-  ) {
-    this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`, 'utf8');
-  }
+  ) {}
   deliver(payload: LivePayload): void {
     this.writer.write(this, payload);
   }
   /** This subscription's frame of a payload (shared with the other subscriptions of the same id). */
   frame(payload: LivePayload): Buffer {
-    return payload.framed(this.id, this.prefix, FRAME_SUFFIX);
+    return payload.framed(this.id, nextPrefix, FRAME_SUFFIX);
   }
   close(): void {
     this.writer.forget(this);
   }
+}
+
+/** What a `next` frame of subscription `id` starts with (made only when a payload has no frame for that id yet). */
+function nextPrefix(id: string): Buffer {
+  return Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`, 'utf8');
 }
 
 // Note on `graphql/index.js`: graphql 16 ships CommonJS (`main`) and ESM (`module`) entries without an

@@ -77,9 +77,14 @@ export class WsGuard {
     else this.perIp.set(ip, left);
   }
 
-  /** The state one connection from `ip` keeps: its open subscriptions and its budgets for new topics. */
+  /** The budgets for new topics of one connection from `ip`. */
   connection(ip: string, now = Date.now()): ConnectionBudget {
-    return new ConnectionBudget(this.limits, new Bucket(this.limits.newTopicsPerMinute, now), this.addressBucket(ip, now));
+    return new ConnectionBudget(this.limits, now, this.addressBucket(ip, now));
+  }
+
+  /** True when a connection with `open` subscriptions may start one more. */
+  hasRoom(open: number): boolean {
+    return open < this.limits.maxSubscriptionsPerConnection;
   }
 
   /**
@@ -101,24 +106,20 @@ export class WsGuard {
   }
 }
 
-export class ConnectionBudget {
-  readonly subscriptions = new Set<string>();
-
+/** One connection's own bucket of new topics (one object per connection), drawing on its address's bucket too. */
+export class ConnectionBudget extends Bucket {
   constructor(
-    private readonly limits: WsLimits,
-    private readonly own: Bucket,
+    limits: WsLimits,
+    now: number,
     private readonly address: Bucket,
-  ) {}
-
-  /** True when one more subscription may start on this connection. */
-  hasRoom(): boolean {
-    return this.subscriptions.size < this.limits.maxSubscriptionsPerConnection;
+  ) {
+    super(limits.newTopicsPerMinute, now);
   }
 
   /** Takes one new-topic token of the connection and one of its address; false when either is spent. */
   takeNewTopic(now = Date.now()): boolean {
     // The connection's own token first: a connection over its limit does not drain its neighbours'.
-    return this.own.take(now) && this.address.take(now);
+    return this.take(now) && this.address.take(now);
   }
 }
 

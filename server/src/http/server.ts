@@ -22,7 +22,7 @@ import { apiV1Request } from './api-v1.js';
 import { smsRequest } from './sms-inbound.js';
 import { exportRequest } from './export.js';
 import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
-import { serveGraphqlWs } from './ws-server.js';
+import { serveGraphqlWs, WsConnection } from './ws-server.js';
 import { DocumentCache } from '../graphql/document-cache.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import { liveTopicSpec } from '../stats/live-topics.js';
@@ -32,10 +32,15 @@ import { staticHandler } from './static.js';
 type App = FeatureDeps & { readonly metrics: MetricsRegistry };
 
 /** What one WebSocket connection keeps: its address, its caller once signed in, its budget once it subscribes. */
-interface Connection {
-  ip: string;
-  actor?: Actor;
-  budget?: ConnectionBudget;
+class Connection extends WsConnection {
+  actor: Actor | null = null;
+  budget: ConnectionBudget | null = null;
+  constructor(
+    socket: WebSocket,
+    readonly ip: string,
+  ) {
+    super(socket);
+  }
 }
 
 export interface HttpServer {
@@ -104,14 +109,14 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
       // The upgrade request (its headers and buffers) is not kept: only the address it came from.
       onOpen: (socket, request) => {
         const ip = clientAddress(request);
-        if (guard.admit(ip)) return { ip };
+        if (guard.admit(ip)) return new Connection(socket, ip);
         socket.close(CLOSE_TOO_MANY, 'too many connections from this address');
         return null;
       },
       onConnect: async (conn, params) => {
         try {
           const actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
-          conn.extra.actor = actor;
+          conn.actor = actor;
           if (actor.sessionId) trackSessionSocket(actor.sessionId, conn.socket);
           return true;
         } catch {
@@ -122,15 +127,15 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         ({
           app,
           // Each operation gets its own request id, written on the audit records it causes.
-          actor: { ...conn.extra.actor!, ip: conn.extra.ip, requestId: randomUUID() },
-          clientIp: conn.extra.ip,
-          ...liveContext(conn.socket, id, () => budgetOf(conn.extra).takeNewTopic()),
+          actor: { ...conn.actor!, ip: conn.ip, requestId: randomUUID() },
+          clientIp: conn.ip,
+          ...liveContext(conn.socket, id, () => budgetOf(conn).takeNewTopic()),
         }) satisfies Context<App>,
       subscribe: (args) => live.start(args),
       // The same limits as on HTTP; every refusal is a coded client error, and the document is never logged.
       onSubscribe: (conn, id, payload) => {
-        const budget = budgetOf(conn.extra);
-        if (!budget.hasRoom()) {
+        // The operations of the connection include this one.
+        if (!guard.hasRoom(conn.operations.size - 1)) {
           return [
             clientError('RATE_LIMITED', `at most ${guard.limits.maxSubscriptionsPerConnection} subscriptions per connection; end one before starting another`),
           ];
@@ -147,11 +152,7 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         const operation = getOperationAST(document, payload.operationName);
         const coerced = operation ? getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 }) : null;
         if (coerced?.errors) return coerced.errors.map((e) => clientError('BAD_USER_INPUT', e.message.slice(0, 300)));
-        budget.subscriptions.add(id);
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName } as ExecutionArgs;
-      },
-      onComplete: (conn, id) => {
-        budgetOf(conn.extra).subscriptions.delete(id);
       },
       onError: (errors) =>
         errors.map((e) => {
@@ -161,8 +162,8 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
       // Execution errors of subscriptions (a role or scope refused in `subscribe`) get their codes the same way as on HTTP.
       onNext: (result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => formatAndCount(e.toJSON(), e)) } : undefined),
       onClose: (conn) => {
-        guard.release(conn.extra.ip);
-        const sessionId = conn.extra.actor?.sessionId;
+        guard.release(conn.ip);
+        const sessionId = conn.actor?.sessionId;
         if (sessionId) untrackSessionSocket(sessionId, conn.socket);
       },
     },
@@ -181,9 +182,9 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     if (sockets?.size === 0) sessionSockets.delete(sessionId);
   }
 
-  function budgetOf(extra: Connection): ConnectionBudget {
-    extra.budget ??= guard.connection(extra.ip);
-    return extra.budget;
+  function budgetOf(conn: Connection): ConnectionBudget {
+    conn.budget ??= guard.connection(conn.ip);
+    return conn.budget;
   }
 
   app.metrics.sample({ name: 'hcp_ws_connections', help: 'Open WebSocket connections', type: 'gauge', read: () => wss.clients.size });

@@ -29,25 +29,23 @@ export type EndLive = () => void;
 /** What a subscription operation starts: one result (errors), a stream of results, or a live subscription. */
 export type Started = ExecutionResult | AsyncIterableIterator<ExecutionResult> | EndLive;
 
-export interface WsHooks<E> {
-  /** A new socket: its state, or null when it was refused (the hook closed it). The request is not kept. */
-  onOpen(socket: WebSocket, request: IncomingMessage): E | null;
+export interface WsHooks<C extends WsConnection> {
+  /** A new socket: its connection, or null when it was refused (the hook closed it). The request is not kept. */
+  onOpen(socket: WebSocket, request: IncomingMessage): C | null;
   /** connection_init with its payload: false closes the connection with 4403. */
-  onConnect(conn: WsConnection<E>, params: Record<string, unknown>): Promise<boolean>;
+  onConnect(conn: C, params: Record<string, unknown>): Promise<boolean>;
   /** Checks a subscribe message: its execution arguments, or the errors to answer it with. */
-  onSubscribe(conn: WsConnection<E>, id: string, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[];
+  onSubscribe(conn: C, id: string, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[];
   /** The context value of one operation. */
-  context(conn: WsConnection<E>, id: string): unknown;
+  context(conn: C, id: string): unknown;
   /** Starts a subscription operation (queries and mutations are executed here). */
   subscribe(args: ExecutionArgs): Promise<Started>;
-  /** An operation that started has ended (completed by either side, or its socket closed). */
-  onComplete(conn: WsConnection<E>, id: string): void;
   /** The errors sent in an `error` message. */
   onError(errors: readonly GraphQLError[]): readonly GraphQLError[];
   /** The payload of a `next` message, when it replaces the result. */
   onNext(result: ExecutionResult): FormattedExecutionResult | undefined;
   /** The socket closed (after its operations ended). */
-  onClose(conn: WsConnection<E>): void;
+  onClose(conn: C): void;
 }
 
 export interface WsServerOptions {
@@ -61,19 +59,53 @@ export interface WsServerOptions {
 
 type Running = EndLive | AsyncIterableIterator<ExecutionResult> | null;
 
-/** One socket's protocol state. */
-export class WsConnection<E> {
+/** One socket's protocol state (a server adds its own fields by extending it). */
+export class WsConnection {
   initReceived = false;
   acknowledged = false;
   /** Pinged, no pong yet. */
   awaitingPong = false;
-  /** Per subscription id: its end (null while it starts). */
-  readonly operations = new Map<string, Running>();
+  /** Closes the socket if connection_init does not come in time (dropped once it came). */
+  initWait: NodeJS.Timeout | null = null;
+  /** Its operations by subscription id. */
+  readonly operations = new Operations();
 
-  constructor(
-    readonly socket: WebSocket,
-    readonly extra: E,
-  ) {}
+  constructor(readonly socket: WebSocket) {}
+}
+
+/**
+ * A connection's running operations by id (null while one starts): the usual single one inline,
+ * a Map only for more (a Map's table is the largest thing an idle subscriber would otherwise keep).
+ */
+export class Operations {
+  private firstId: string | null = null;
+  private first: Running = null;
+  private more: Map<string, Running> | null = null;
+
+  get size(): number {
+    return (this.firstId === null ? 0 : 1) + (this.more?.size ?? 0);
+  }
+  has(id: string): boolean {
+    return id === this.firstId || (this.more?.has(id) ?? false);
+  }
+  get(id: string): Running | undefined {
+    return id === this.firstId ? this.first : this.more?.get(id);
+  }
+  set(id: string, running: Running): void {
+    if (id === this.firstId || (this.firstId === null && !this.more?.has(id))) {
+      this.firstId = id;
+      this.first = running;
+    } else (this.more ??= new Map()).set(id, running);
+  }
+  delete(id: string): void {
+    if (id === this.firstId) {
+      this.firstId = null;
+      this.first = null;
+    } else this.more?.delete(id);
+  }
+  ids(): string[] {
+    return [...(this.firstId === null ? [] : [this.firstId]), ...(this.more?.keys() ?? [])];
+  }
 }
 
 const KEEP_ALIVE_MS = 12_000;
@@ -81,8 +113,8 @@ const CONNECTION_INIT_WAIT_MS = 3_000;
 const INTERNAL_ERROR = 'Internal server error';
 
 /** Serves graphql-transport-ws on `wss`; `dispose` closes every socket (1001) and the server. */
-export function serveGraphqlWs<E>(wss: WebSocketServer, hooks: WsHooks<E>, options: WsServerOptions): { dispose(): Promise<void> } {
-  const connections = new Set<WsConnection<E>>();
+export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hooks: WsHooks<C>, options: WsServerOptions): { dispose(): Promise<void> } {
+  const connections = new Set<C>();
   const reason = (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     return options.isProd || message.length >= 124 ? INTERNAL_ERROR : message;
@@ -105,51 +137,62 @@ export function serveGraphqlWs<E>(wss: WebSocketServer, hooks: WsHooks<E>, optio
   }, keepAliveMs);
   heartbeat.unref();
 
-  wss.on('connection', (socket, request) => {
-    const extra = hooks.onOpen(socket, request);
-    if (extra === null) return;
-    const conn = new WsConnection(socket, extra);
-    socket.once('error', (err) => {
-      log.error('websocket error', { error: err.message });
-      socket.close(CloseCode.InternalServerError, reason(err));
+  // One listener function of each kind for all sockets (the socket is `this`): nothing per socket but its state.
+  const connectionOf = new WeakMap<WebSocket, C>();
+  function onMessage(this: WebSocket, data: RawData): void {
+    const conn = connectionOf.get(this);
+    if (!conn) return;
+    handle(conn, String(data)).catch((err: unknown) => {
+      log.error('websocket message failed', { error: err instanceof Error ? err.message : String(err) });
+      this.close(CloseCode.InternalServerError, reason(err));
     });
+  }
+  function onPong(this: WebSocket): void {
+    const conn = connectionOf.get(this);
+    if (conn) conn.awaitingPong = false;
+  }
+  function onError(this: WebSocket, err: Error): void {
+    log.error('websocket error', { error: err.message });
+    this.close(CloseCode.InternalServerError, reason(err));
+  }
+  function onClose(this: WebSocket): void {
+    const conn = connectionOf.get(this);
+    if (!conn) return;
+    connectionOf.delete(this);
+    connections.delete(conn);
+    if (conn.initWait) clearTimeout(conn.initWait);
+    for (const id of conn.operations.ids()) stop(conn, id);
+    hooks.onClose(conn);
+  }
+
+  wss.on('connection', (socket, request) => {
+    const conn = hooks.onOpen(socket, request);
+    if (conn === null) return;
+    connectionOf.set(socket, conn);
+    socket.on('error', onError);
+    socket.on('close', onClose);
     if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
       socket.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
-      socket.once('close', () => hooks.onClose(conn));
       return;
     }
     connections.add(conn);
-    const initWait = setTimeout(() => {
+    conn.initWait = setTimeout(() => {
+      conn.initWait = null;
       if (!conn.initReceived) socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
     }, options.connectionInitWaitMs ?? CONNECTION_INIT_WAIT_MS);
-    socket.on('message', (data: RawData) => {
-      handle(conn, String(data)).catch((err: unknown) => {
-        log.error('websocket message failed', { error: err instanceof Error ? err.message : String(err) });
-        socket.close(CloseCode.InternalServerError, reason(err));
-      });
-    });
-    socket.on('pong', () => {
-      conn.awaitingPong = false;
-    });
-    socket.once('close', () => {
-      clearTimeout(initWait);
-      connections.delete(conn);
-      for (const id of [...conn.operations.keys()]) stop(conn, id);
-      hooks.onClose(conn);
-    });
+    socket.on('message', onMessage);
+    socket.on('pong', onPong);
   });
 
   /** Ends one operation: a live one here; an iterator's loop completes it. */
-  function stop(conn: WsConnection<E>, id: string): void {
+  function stop(conn: C, id: string): void {
     const running = conn.operations.get(id);
     conn.operations.delete(id);
-    if (typeof running === 'function') {
-      running();
-      hooks.onComplete(conn, id);
-    } else if (running && typeof running.return === 'function') void running.return(undefined);
+    if (typeof running === 'function') running();
+    else if (running && typeof running.return === 'function') void running.return(undefined);
   }
 
-  function send(conn: WsConnection<E>, message: Message): Promise<void> {
+  function send(conn: C, message: Message): Promise<void> {
     const { socket } = conn;
     return new Promise((resolve, reject) => {
       if (socket.readyState !== socket.OPEN) return resolve();
@@ -157,7 +200,7 @@ export function serveGraphqlWs<E>(wss: WebSocketServer, hooks: WsHooks<E>, optio
     });
   }
 
-  async function handle(conn: WsConnection<E>, data: string): Promise<void> {
+  async function handle(conn: C, data: string): Promise<void> {
     let message: Message;
     try {
       message = parseMessage(data);
@@ -168,6 +211,8 @@ export function serveGraphqlWs<E>(wss: WebSocketServer, hooks: WsHooks<E>, optio
       case MessageType.ConnectionInit: {
         if (conn.initReceived) return conn.socket.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
         conn.initReceived = true;
+        if (conn.initWait) clearTimeout(conn.initWait);
+        conn.initWait = null;
         const params = message.payload && typeof message.payload === 'object' ? message.payload : {};
         if (!(await hooks.onConnect(conn, params))) return conn.socket.close(CloseCode.Forbidden, 'Forbidden');
         conn.acknowledged = true;
@@ -186,7 +231,7 @@ export function serveGraphqlWs<E>(wss: WebSocketServer, hooks: WsHooks<E>, optio
     }
   }
 
-  async function subscribe(conn: WsConnection<E>, { id, payload }: SubscribeMessage): Promise<void> {
+  async function subscribe(conn: C, { id, payload }: SubscribeMessage): Promise<void> {
     if (!conn.acknowledged) return conn.socket.close(CloseCode.Unauthorized, 'Unauthorized');
     if (conn.operations.has(id)) return conn.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
     conn.operations.set(id, null);
@@ -206,7 +251,6 @@ export function serveGraphqlWs<E>(wss: WebSocketServer, hooks: WsHooks<E>, optio
       } else if (Symbol.asyncIterator in result) {
         await stream(conn, id, result);
       } else if (conn.operations.has(id)) await sendNext(conn, id, result);
-      hooks.onComplete(conn, id);
       if (conn.operations.has(id)) await send(conn, { id, type: MessageType.Complete });
     } finally {
       if (!live) conn.operations.delete(id);
@@ -214,7 +258,7 @@ export function serveGraphqlWs<E>(wss: WebSocketServer, hooks: WsHooks<E>, optio
   }
 
   /** Sends each result of a non-live subscription until it ends (graphql-ws's loop). */
-  async function stream(conn: WsConnection<E>, id: string, results: AsyncIterableIterator<ExecutionResult>): Promise<void> {
+  async function stream(conn: C, id: string, results: AsyncIterableIterator<ExecutionResult>): Promise<void> {
     if (!conn.operations.has(id)) {
       void results.return?.(undefined);
       return;
@@ -229,13 +273,13 @@ export function serveGraphqlWs<E>(wss: WebSocketServer, hooks: WsHooks<E>, optio
     }
   }
 
-  function sendNext(conn: WsConnection<E>, id: string, result: ExecutionResult): Promise<void> {
+  function sendNext(conn: C, id: string, result: ExecutionResult): Promise<void> {
     const { errors, ...rest } = result;
     const payload = hooks.onNext(result) ?? { ...rest, ...(errors ? { errors: errors.map((e) => e.toJSON()) } : {}) };
     return send(conn, { id, type: MessageType.Next, payload } as Message);
   }
 
-  function sendErrors(conn: WsConnection<E>, id: string, errors: readonly GraphQLError[]): Promise<void> {
+  function sendErrors(conn: C, id: string, errors: readonly GraphQLError[]): Promise<void> {
     return send(conn, { id, type: MessageType.Error, payload: hooks.onError(errors) } as Message);
   }
 

@@ -38,15 +38,15 @@ export class LivePayload {
     return this.buffer;
   }
   /**
-   * `bytes` between a subscriber's `prefix` and `suffix` (a transport's frame); `key` names the prefix.
+   * `bytes` between the prefix `prefix(key)` makes (only when no frame for `key` is kept yet) and `suffix`: a transport's frame.
    * Subscriptions with the same prefix (clients numbering their subscriptions alike: "1", "2", …)
    * share one Buffer, as a bare broadcast would; at most FRAMES_SHARED prefixes are kept per payload,
    * so distinct ones (UUIDs) cost one short-lived Buffer per socket and no memory once written.
    */
-  framed(key: string, prefix: Buffer, suffix: Buffer): Buffer {
+  framed(key: string, prefix: (key: string) => Buffer, suffix: Buffer): Buffer {
     const shared = this.frames?.get(key);
     if (shared) return shared;
-    const frame = Buffer.concat([prefix, this.bytes, suffix]);
+    const frame = Buffer.concat([prefix(key), this.bytes, suffix]);
     this.frames ??= new Map();
     if (this.frames.size < FRAMES_SHARED) this.frames.set(key, frame);
     return frame;
