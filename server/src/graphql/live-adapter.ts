@@ -39,6 +39,11 @@ const FRAME_SUFFIX = Buffer.from('}');
 const TEXT = Object.freeze({ binary: false });
 export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
 
+/** Frames skipped for slow sockets, counted across all of them. */
+export interface SkipCounter {
+  count: number;
+}
+
 /** Where a graphql-ws subscription's frames go: put into the execution context by the server. */
 export interface LiveConnection {
   socket: LiveSocket;
@@ -73,6 +78,12 @@ export interface LiveSubscribeHandler {
    * ExecutionResult objects (newest wins). Any other operation goes to graphql-js `subscribe`.
    */
   subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  /**
+   * The same for a server that keeps a live subscription as its end function (http/ws-server.ts):
+   * with a `liveConnection`, a live field returns the function that ends it, and nothing else is
+   * kept per subscription; any other operation goes to graphql-js `subscribe`.
+   */
+  start(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult | (() => void)>;
   hub: LiveHub;
   /** The shared, bounded writer of one socket. */
   writerFor(socket: LiveSocket): SocketWriter;
@@ -82,73 +93,84 @@ export interface LiveSubscribeHandler {
 
 /** Builds the graphql-ws `subscribe` hook that bypasses per-subscriber execution for live topics. */
 export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver, options: LiveAdapterOptions): LiveSubscribeHandler {
+  // A writer lives as long as its socket; the frames skipped on all of them are counted in one place.
   const writers = new WeakMap<LiveSocket, SocketWriter>();
-  // Writers of closed sockets are forgotten with them; their skipped frames are kept in this total.
-  const live = new Set<SocketWriter>();
-  let skippedByClosed = 0;
+  const skips: SkipCounter = { count: 0 };
   const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   const writerFor = (socket: LiveSocket): SocketWriter => {
     let writer = writers.get(socket);
-    if (!writer) {
-      const created = new SocketWriter(socket, maxBuffered, options.retryMs);
-      writers.set(socket, (writer = created));
-      live.add(created);
-      (socket as { once?: (event: 'close', listener: () => void) => void }).once?.('close', () => {
-        skippedByClosed += created.skipped;
-        live.delete(created);
-      });
-    }
+    if (!writer) writers.set(socket, (writer = new SocketWriter(socket, maxBuffered, options.retryMs, skips)));
     return writer;
   };
   return {
     hub,
     writerFor,
-    skippedFrames: () => [...live].reduce((sum, w) => sum + w.skipped, skippedByClosed),
+    skippedFrames: () => skips.count,
     async subscribe(args) {
-      const operation = getOperationAST(args.document, args.operationName);
-      const selections = operation?.operation === 'subscription' ? operation.selectionSet.selections : [];
-      const field = selections.length === 1 && selections[0]!.kind === Kind.FIELD ? selections[0] : null;
-      const fieldDef = field ? args.schema.getSubscriptionType()?.getFields()[field.name.value] : undefined;
-      if (!field || !fieldDef || field.directives?.length || !isLiveField(field.name.value)) {
-        return graphqlSubscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
-      }
-      const name = field.name.value as LiveField;
-      const context = args.contextValue as LiveContext;
-      const responseKey = field.alias?.value ?? name;
-      let spec: LiveTopicSpec;
-      try {
-        const argValues = getArgumentValues(fieldDef, field, args.variableValues ?? undefined);
-        spec = await topicOf(context.actor, name, argValues);
-      } catch (err) {
-        return { errors: [toGraphQLError(err, responseKey)] };
-      }
-      const renderContext: Context = { app: context.app, actor: context.actor };
-      const variant: LiveVariantSpec = {
-        key: [spec.key, args.operationName ?? '', stableJson(args.variableValues ?? {}), printed(args.document)].join('\n'),
-        render: (snapshot) =>
-          execute({
-            schema: args.schema,
-            document: args.document,
-            operationName: args.operationName,
-            variableValues: args.variableValues,
-            rootValue: snapshot,
-            contextValue: renderContext,
-          }),
-      };
       const iterator = new LatestValueIterator<ExecutionResult>();
-      const connection = context.liveConnection;
-      if (connection?.mayCreateTopic && !hub.has(spec.key) && !connection.mayCreateTopic()) {
-        const error = new RateLimitedError('this connection opened too many new live topics in the last minute; subscribe again shortly');
-        return { errors: [toGraphQLError(error, responseKey)] };
-      }
-      const sink: LiveSink = connection ? new SocketSink(writerFor(connection.socket), connection.id) : { deliver: (payload) => iterator.push(payload.result) };
-      try {
-        iterator.onReturn(hub.subscribe(spec, variant, sink));
-      } catch (err) {
-        return { errors: [toGraphQLError(err, responseKey)] };
-      }
+      const opened = await open(args, { deliver: (payload) => iterator.push(payload.result) });
+      if (opened === null) return graphqlSubscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+      if (typeof opened !== 'function') return opened;
+      iterator.onReturn(opened);
       return iterator;
     },
+    async start(args) {
+      const opened = (args.contextValue as LiveContext).liveConnection ? await open(args, null) : null;
+      return opened ?? (graphqlSubscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>);
+    },
+  };
+
+  /**
+   * Subscribes a live field to its shared topic: frames go to the connection's socket, or without one
+   * to `sink`. Returns the function that ends the subscription, the errors that refused it, or null
+   * when the operation is not a single live field.
+   */
+  async function open(args: ExecutionArgs, sink: LiveSink | null): Promise<(() => void) | ExecutionResult | null> {
+    const operation = getOperationAST(args.document, args.operationName);
+    const selections = operation?.operation === 'subscription' ? operation.selectionSet.selections : [];
+    const field = selections.length === 1 && selections[0]!.kind === Kind.FIELD ? selections[0] : null;
+    const fieldDef = field ? args.schema.getSubscriptionType()?.getFields()[field.name.value] : undefined;
+    if (!field || !fieldDef || field.directives?.length || !isLiveField(field.name.value)) return null;
+    const name = field.name.value as LiveField;
+    const context = args.contextValue as LiveContext;
+    const responseKey = field.alias?.value ?? name;
+    let spec: LiveTopicSpec;
+    try {
+      const argValues = getArgumentValues(fieldDef, field, args.variableValues ?? undefined);
+      spec = await topicOf(context.actor, name, argValues);
+    } catch (err) {
+      return { errors: [toGraphQLError(err, responseKey)] };
+    }
+    const connection = context.liveConnection;
+    if (connection?.mayCreateTopic && !hub.has(spec.key) && !connection.mayCreateTopic()) {
+      const error = new RateLimitedError('this connection opened too many new live topics in the last minute; subscribe again shortly');
+      return { errors: [toGraphQLError(error, responseKey)] };
+    }
+    try {
+      return hub.subscribe(
+        spec,
+        renderedVariant(args, spec, { app: context.app, actor: context.actor }),
+        connection ? new SocketSink(writerFor(connection.socket), connection.id) : sink!,
+      );
+    } catch (err) {
+      return { errors: [toGraphQLError(err, responseKey)] };
+    }
+  }
+}
+
+/** The variant of a topic one document renders: its key, and how a snapshot becomes its ExecutionResult. */
+function renderedVariant(args: ExecutionArgs, spec: LiveTopicSpec, renderContext: Context): LiveVariantSpec {
+  return {
+    key: [spec.key, args.operationName ?? '', stableJson(args.variableValues ?? {}), printed(args.document)].join('\n'),
+    render: (snapshot) =>
+      execute({
+        schema: args.schema,
+        document: args.document,
+        operationName: args.operationName,
+        variableValues: args.variableValues,
+        rootValue: snapshot,
+        contextValue: renderContext,
+      }),
   };
 }
 
@@ -185,47 +207,41 @@ function stableJson(value: unknown): string {
  * writes complete (the socket drained) or at the next retry tick.
  */
 export class SocketWriter {
-  /** Per subscription, the newest payload not yet written (the frame is built when it is sent). */
-  private readonly pending = new Map<SocketSink, LivePayload>();
-  private inflight = 0;
+  /** Per subscription, the newest payload not yet written (the frame is built when it is sent); made when first needed. */
+  private pending: Map<SocketSink, LivePayload> | null = null;
   private retry: NodeJS.Timeout | null = null;
-  /** Frames skipped because the socket was slow (replaced by a newer one or sent later). */
-  skipped = 0;
   /** One completion callback for every write of this socket, not one closure per frame. */
   private readonly onWritten = (): void => {
-    this.inflight -= 1;
-    if (this.pending.size > 0) this.flush();
+    if (this.pending?.size) this.flush();
   };
-
-  /** The TCP stream under a `ws` socket, when frames may be written to it directly (see rawStreamOf). */
-  private readonly raw: (() => RawStream | null) | null;
 
   constructor(
     private readonly socket: LiveSocket,
     private readonly maxBuffered: number,
     private readonly retryMs: number,
-  ) {
-    this.raw = rawStreamOf(socket);
-  }
+    /** Where frames skipped because the socket was slow (replaced by a newer one) are counted. */
+    private readonly skips: SkipCounter = { count: 0 },
+  ) {}
 
   write(sink: SocketSink, payload: LivePayload): void {
     if (this.socket.readyState !== OPEN) {
-      if (this.pending.size > 0) this.pending.delete(sink);
+      this.pending?.delete(sink);
       return;
     }
     if (this.socket.bufferedAmount > this.maxBuffered) {
-      if (this.pending.has(sink)) this.skipped += 1;
+      this.pending ??= new Map();
+      if (this.pending.has(sink)) this.skips.count += 1;
       this.pending.set(sink, payload);
       this.armRetry();
       return;
     }
-    if (this.pending.size > 0) this.pending.delete(sink);
+    this.pending?.delete(sink);
     this.send(sink.frame(payload));
   }
 
   forget(sink: SocketSink): void {
-    this.pending.delete(sink);
-    if (this.pending.size === 0 && this.retry) {
+    this.pending?.delete(sink);
+    if (!this.pending?.size && this.retry) {
       clearTimeout(this.retry);
       this.retry = null;
     }
@@ -233,6 +249,7 @@ export class SocketWriter {
 
   /** Sends what is pending while the socket has room. */
   flush(): void {
+    if (!this.pending) return;
     if (this.socket.readyState !== OPEN) {
       this.pending.clear();
       return;
@@ -248,18 +265,16 @@ export class SocketWriter {
   }
 
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending?.size ?? 0;
   }
 
   /** `frame`: a whole WebSocket text frame (see wireFrame); written as it is when the socket allows. */
   private send(frame: Buffer): void {
-    this.inflight += 1;
     try {
-      const raw = this.raw?.();
+      const raw = rawStreamOf(this.socket);
       if (raw) raw.write(frame, this.onWritten);
       else this.socket.send(frame.subarray(headerLength(frame)), TEXT, this.onWritten);
     } catch (err) {
-      this.inflight -= 1;
       log.warn('live socket write failed', { error: err instanceof Error ? err.message : String(err) });
     }
   }
@@ -269,7 +284,7 @@ export class SocketWriter {
     this.retry = setTimeout(
       () => {
         this.retry = null;
-        if (this.pending.size > 0) this.flush();
+        if (this.pending?.size) this.flush();
       },
       Math.max(this.retryMs, 10),
     );
@@ -279,20 +294,16 @@ export class SocketWriter {
 
 /** A graphql-ws subscription written directly: `{"id":…,"type":"next","payload":<shared bytes>}`. */
 export class SocketSink implements LiveSink {
-  private readonly prefix: Buffer;
-  private readonly build = (bytes: Buffer): Buffer => wireFrame([this.prefix, bytes, FRAME_SUFFIX]);
   constructor(
     private readonly writer: SocketWriter,
     private readonly id: string,
-  ) {
-    this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`, 'utf8');
-  }
+  ) {}
   deliver(payload: LivePayload): void {
     this.writer.write(this, payload);
   }
   /** This subscription's WebSocket frame of a payload (shared with the other subscriptions of the same id). */
   frame(payload: LivePayload): Buffer {
-    return payload.framed(this.id, this.build);
+    return payload.framed(this.id, nextFrame);
   }
   close(): void {
     this.writer.forget(this);
@@ -347,11 +358,16 @@ interface WsInternals {
  * offers none), nothing queued in its Sender and not inside a fragmented message. Otherwise, and for
  * any other socket (tests' fakes), the frame goes through `ws`'s own `send`.
  */
-function rawStreamOf(socket: LiveSocket): (() => RawStream | null) | null {
+function rawStreamOf(socket: LiveSocket): RawStream | null {
   const ws = socket as LiveSocket & WsInternals;
   const sender = ws._sender;
-  if (!ws._socket || !sender || !ws._extensions || Object.keys(ws._extensions).length > 0) return null;
-  return () => (sender._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true ? ws._socket! : null);
+  if (!ws._socket || !sender || !ws._extensions || ws._extensions['permessage-deflate'] !== undefined) return null;
+  return sender._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true ? ws._socket : null;
+}
+
+/** A `next` frame of subscription `id` (made only when a payload has no frame for that id yet). */
+function nextFrame(id: string, bytes: Buffer): Buffer {
+  return wireFrame([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`, 'utf8'), bytes, FRAME_SUFFIX]);
 }
 
 // Note on `graphql/index.js`: graphql 16 ships CommonJS (`main`) and ESM (`module`) entries without an

@@ -62,28 +62,29 @@ export class WsGuard {
 
   constructor(readonly limits: WsLimits) {}
 
-  /** Counts a new connection; false when its address already has the maximum. */
-  admit(req: IncomingMessage): { ok: boolean; release(): void } {
-    const ip = clientAddress(req);
+  /** Counts a new connection from `ip`; false when the address already has the maximum. */
+  admit(ip: string): boolean {
     const count = this.perIp.get(ip) ?? 0;
-    if (count >= this.limits.maxConnectionsPerIp) return { ok: false, release: () => {} };
+    if (count >= this.limits.maxConnectionsPerIp) return false;
     this.perIp.set(ip, count + 1);
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        const left = (this.perIp.get(ip) ?? 1) - 1;
-        if (left <= 0) this.perIp.delete(ip);
-        else this.perIp.set(ip, left);
-      },
-    };
+    return true;
   }
 
-  /** The state one connection from `ip` keeps: its open subscriptions and its budgets for new topics. */
+  /** Uncounts a connection admitted from `ip` (once per admitted connection, when it closes). */
+  release(ip: string): void {
+    const left = (this.perIp.get(ip) ?? 1) - 1;
+    if (left <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, left);
+  }
+
+  /** The budgets for new topics of one connection from `ip`. */
   connection(ip: string, now = Date.now()): ConnectionBudget {
-    return new ConnectionBudget(this.limits, new Bucket(this.limits.newTopicsPerMinute, now), this.addressBucket(ip, now));
+    return new ConnectionBudget(this.limits, now, this.addressBucket(ip, now));
+  }
+
+  /** True when a connection with `open` subscriptions may start one more. */
+  hasRoom(open: number): boolean {
+    return open < this.limits.maxSubscriptionsPerConnection;
   }
 
   /**
@@ -105,24 +106,20 @@ export class WsGuard {
   }
 }
 
-export class ConnectionBudget {
-  readonly subscriptions = new Set<string>();
-
+/** One connection's own bucket of new topics (one object per connection), drawing on its address's bucket too. */
+export class ConnectionBudget extends Bucket {
   constructor(
-    private readonly limits: WsLimits,
-    private readonly own: Bucket,
+    limits: WsLimits,
+    now: number,
     private readonly address: Bucket,
-  ) {}
-
-  /** True when one more subscription may start on this connection. */
-  hasRoom(): boolean {
-    return this.subscriptions.size < this.limits.maxSubscriptionsPerConnection;
+  ) {
+    super(limits.newTopicsPerMinute, now);
   }
 
   /** Takes one new-topic token of the connection and one of its address; false when either is spent. */
   takeNewTopic(now = Date.now()): boolean {
     // The connection's own token first: a connection over its limit does not drain its neighbours'.
-    return this.own.take(now) && this.address.take(now);
+    return this.take(now) && this.address.take(now);
   }
 }
 

@@ -11,7 +11,6 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs } from 'graphql/index.js'; // the CommonJS entry type-graphql loads: see the note in stats/live-hub.ts
 import type { Actor } from '../common/actor.js';
 import { actorFromCredentials } from '../auth/auth.service.js';
@@ -29,6 +28,7 @@ import { apiV1Request } from './api-v1.js';
 import { smsRequest } from './sms-inbound.js';
 import { exportRequest } from './export.js';
 import { createLiveSubscribeHandler, liveContext } from '../graphql/live-adapter.js';
+import { serveGraphqlWs, WsConnection } from './ws-server.js';
 import { DocumentCache } from '../graphql/document-cache.js';
 import { graphqlSchema } from '../graphql/schema.js';
 import { liveTopicSpec } from '../stats/live-topics.js';
@@ -36,6 +36,18 @@ import { staticHandler } from './static.js';
 
 /** What the HTTP edge needs: every feature, and the process metrics it serves and adds to. */
 type App = FeatureDeps & { readonly metrics: MetricsRegistry };
+
+/** What one WebSocket connection keeps: its address, its caller once signed in, its budget once it subscribes. */
+class Connection extends WsConnection {
+  actor: Actor | null = null;
+  budget: ConnectionBudget | null = null;
+  constructor(
+    socket: WebSocket,
+    readonly ip: string,
+  ) {
+    super(socket);
+  }
+}
 
 export interface HttpServer {
   server: Server;
@@ -99,14 +111,6 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     newTopicsPerMinute: app.config.liveNewTopicsPerMinute,
     newTopicsPerMinutePerIp: app.config.liveNewTopicsPerMinutePerIp,
   });
-  wss.on('connection', (socket, req) => {
-    const admitted = guard.admit(req);
-    if (!admitted.ok) {
-      socket.close(CLOSE_TOO_MANY, 'too many connections from this address');
-      return;
-    }
-    socket.once('close', admitted.release);
-  });
   // A session that ends (logout here or on another server) takes its WebSocket connections with it.
   const sessionSockets = new Map<string, Set<WebSocket>>();
   const stopWatchingSessions = app.sessions.onEnded((sessionId) => {
@@ -115,37 +119,39 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
   });
   // One syntax tree per distinct subscription text, shared by its subscribers (memory per idle screen).
   const documents = new DocumentCache(schema);
-  const wsServer = useServer<Record<string, unknown>, { actor?: Actor; budget?: ConnectionBudget; ip?: string }>(
+  const wsServer = serveGraphqlWs<Connection>(
+    wss,
     {
-      schema,
-      onConnect: async (ctx) => {
-        // The upgrade request (its headers and buffers) would otherwise live as long as the connection:
-        // keep only the address it came from.
-        ctx.extra.ip = clientAddress(ctx.extra.request);
-        (ctx.extra as { request: unknown }).request = null;
-        const params = ctx.connectionParams ?? {};
+      // The upgrade request (its headers and buffers) is not kept: only the address it came from.
+      onOpen: (socket, request) => {
+        const ip = clientAddress(request);
+        if (guard.admit(ip)) return new Connection(socket, ip);
+        socket.close(CLOSE_TOO_MANY, 'too many connections from this address');
+        return null;
+      },
+      onConnect: async (conn, params) => {
         try {
           const actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
-          ctx.extra.actor = actor;
-          if (actor.sessionId) trackSessionSocket(actor.sessionId, ctx.extra.socket);
+          conn.actor = actor;
+          if (actor.sessionId) trackSessionSocket(actor.sessionId, conn.socket);
           return true;
         } catch {
           return false;
         }
       },
-      context: (ctx, id) =>
+      context: (conn, id) =>
         ({
           app,
           // Each operation gets its own request id, written on the audit records it causes.
-          actor: { ...ctx.extra.actor!, ip: ctx.extra.ip!, requestId: randomUUID() },
-          clientIp: ctx.extra.ip!,
-          ...liveContext(ctx.extra.socket, id, () => budgetOf(ctx.extra).takeNewTopic()),
+          actor: { ...conn.actor!, ip: conn.ip, requestId: randomUUID() },
+          clientIp: conn.ip,
+          ...liveContext(conn.socket, id, () => budgetOf(conn).takeNewTopic()),
         }) satisfies Context<App>,
-      subscribe: (args) => live.subscribe(args),
+      subscribe: (args) => live.start(args),
       // The same limits as on HTTP; every refusal is a coded client error, and the document is never logged.
-      onSubscribe: (ctx, id, payload) => {
-        const budget = budgetOf(ctx.extra);
-        if (!budget.hasRoom()) {
+      onSubscribe: (conn, id, payload) => {
+        // The operations of the connection include this one.
+        if (!guard.hasRoom(conn.operations.size - 1)) {
           return [
             clientError('RATE_LIMITED', `at most ${guard.limits.maxSubscriptionsPerConnection} subscriptions per connection; end one before starting another`),
           ];
@@ -162,37 +168,39 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         const operation = getOperationAST(document, payload.operationName);
         const coerced = operation ? getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 }) : null;
         if (coerced?.errors) return coerced.errors.map((e) => clientError('BAD_USER_INPUT', e.message.slice(0, 300)));
-        budget.subscriptions.add(id);
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName } as ExecutionArgs;
       },
-      onComplete: (ctx, id) => {
-        budgetOf(ctx.extra).subscriptions.delete(id);
-      },
-      onError: (_ctx, _id, _payload, errors) =>
+      onError: (errors) =>
         errors.map((e) => {
           const formatted = formatAndCount(e.toJSON(), e);
           return new GraphQLError(formatted.message, { extensions: formatted.extensions });
         }),
       // Execution errors of subscriptions (a role or scope refused in `subscribe`) get their codes the same way as on HTTP.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatAndCount(e.toJSON(), e)) } : undefined,
+      onNext: (result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => formatAndCount(e.toJSON(), e)) } : undefined),
+      onClose: (conn) => {
+        guard.release(conn.ip);
+        const sessionId = conn.actor?.sessionId;
+        if (sessionId) untrackSessionSocket(sessionId, conn.socket);
+      },
     },
-    wss,
+    { isProd: app.config.production },
   );
 
   function trackSessionSocket(sessionId: string, socket: WebSocket): void {
     let sockets = sessionSockets.get(sessionId);
     if (!sockets) sessionSockets.set(sessionId, (sockets = new Set()));
     sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0 && sessionSockets.get(sessionId) === sockets) sessionSockets.delete(sessionId);
-    });
   }
 
-  function budgetOf(extra: { budget?: ConnectionBudget; ip?: string }): ConnectionBudget {
-    extra.budget ??= guard.connection(extra.ip ?? 'unknown');
-    return extra.budget;
+  function untrackSessionSocket(sessionId: string, socket: WebSocket): void {
+    const sockets = sessionSockets.get(sessionId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) sessionSockets.delete(sessionId);
+  }
+
+  function budgetOf(conn: Connection): ConnectionBudget {
+    conn.budget ??= guard.connection(conn.ip);
+    return conn.budget;
   }
 
   app.metrics.sample({ name: 'hcp_ws_connections', help: 'Open WebSocket connections', type: 'gauge', read: () => wss.clients.size });

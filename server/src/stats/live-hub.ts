@@ -44,10 +44,10 @@ export class LivePayload {
    * a bare broadcast would; at most FRAMES_SHARED keys are kept per payload, so distinct ones (UUIDs)
    * cost one short-lived Buffer per socket and no memory once written.
    */
-  framed(key: string, build: (bytes: Buffer) => Buffer): Buffer {
+  framed(key: string, build: (key: string, bytes: Buffer) => Buffer): Buffer {
     const shared = this.frames?.get(key);
     if (shared) return shared;
-    const frame = build(this.bytes);
+    const frame = build(key, this.bytes);
     this.frames ??= new Map();
     if (this.frames.size < FRAMES_SHARED) this.frames.set(key, frame);
     return frame;
