@@ -20,7 +20,8 @@ import { log } from '../common/logger.js';
  * (one that writes its own frames, see graphql/live-adapter.ts) keeps only its end function in its
  * connection's map: no async iterator, no suspended `for await` loop, no copy of its message. Other
  * operations run as graphql-ws runs them (execute, or a loop over graphql-js's subscription iterator).
- * Keep-alive is one timer for all sockets (ping every interval; no pong by the next one: terminated).
+ * Keep-alive is one timer for all sockets, visiting a twelfth of them per tick (ping every interval; no
+ * pong by the next visit: terminated).
  */
 
 /** A live subscription that writes its own frames: calling it ends it. */
@@ -65,6 +66,8 @@ export class WsConnection {
   acknowledged = false;
   /** Pinged, no pong yet. */
   awaitingPong = false;
+  /** Which group of the keep-alive this socket is in. */
+  keepAliveGroup = 0;
   /** Closes the socket if connection_init does not come in time (dropped once it came). */
   initWait: NodeJS.Timeout | null = null;
   /** Its operations by subscription id. */
@@ -109,12 +112,13 @@ export class Operations {
 }
 
 const KEEP_ALIVE_MS = 12_000;
+/** Groups of sockets the keep-alive visits one per tick (see serveGraphqlWs). */
+const KEEP_ALIVE_GROUPS = 12;
 const CONNECTION_INIT_WAIT_MS = 3_000;
 const INTERNAL_ERROR = 'Internal server error';
 
 /** Serves graphql-transport-ws on `wss`; `dispose` closes every socket (1001) and the server. */
 export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hooks: WsHooks<C>, options: WsServerOptions): { dispose(): Promise<void> } {
-  const connections = new Set<C>();
   const reason = (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     return options.isProd || message.length >= 124 ? INTERNAL_ERROR : message;
@@ -125,16 +129,27 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
     for (const client of wss.clients) client.close(CloseCode.InternalServerError, reason(err));
   });
 
+  // Keep-alive: the sockets are dealt round into KEEP_ALIVE_GROUPS groups and one timer visits one group
+  // per tick, so each socket is pinged once per interval (and terminated when the next visit finds no
+  // pong) while the pings of 50,000 sockets are spread over the interval instead of sent in one burst,
+  // which would hold back a live fan-out behind it.
   const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
-  const heartbeat = setInterval(() => {
-    for (const conn of connections) {
-      if (conn.awaitingPong) conn.socket.terminate();
-      else if (conn.socket.readyState === conn.socket.OPEN) {
-        conn.awaitingPong = true;
-        conn.socket.ping();
+  const groups = Array.from({ length: KEEP_ALIVE_GROUPS }, () => new Set<C>());
+  let dealt = 0;
+  let visited = 0;
+  const heartbeat = setInterval(
+    () => {
+      visited = (visited + 1) % KEEP_ALIVE_GROUPS;
+      for (const conn of groups[visited]!) {
+        if (conn.awaitingPong) conn.socket.terminate();
+        else if (conn.socket.readyState === conn.socket.OPEN) {
+          conn.awaitingPong = true;
+          conn.socket.ping();
+        }
       }
-    }
-  }, keepAliveMs);
+    },
+    Math.max(1, Math.round(keepAliveMs / KEEP_ALIVE_GROUPS)),
+  );
   heartbeat.unref();
 
   // One listener function of each kind for all sockets (the socket is `this`): nothing per socket but its state.
@@ -159,7 +174,7 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
     const conn = connectionOf.get(this);
     if (!conn) return;
     connectionOf.delete(this);
-    connections.delete(conn);
+    groups[conn.keepAliveGroup]!.delete(conn);
     if (conn.initWait) clearTimeout(conn.initWait);
     for (const id of conn.operations.ids()) stop(conn, id);
     hooks.onClose(conn);
@@ -175,7 +190,9 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
       socket.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
       return;
     }
-    connections.add(conn);
+    conn.keepAliveGroup = dealt;
+    dealt = (dealt + 1) % KEEP_ALIVE_GROUPS;
+    groups[conn.keepAliveGroup]!.add(conn);
     conn.initWait = setTimeout(() => {
       conn.initWait = null;
       if (!conn.initReceived) socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
