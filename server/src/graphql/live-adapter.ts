@@ -50,6 +50,8 @@ export interface LiveConnection {
   id: string;
   /** Asked before a subscription creates a new topic: false refuses it (RATE_LIMITED). */
   mayCreateTopic?: () => boolean;
+  /** Whether the client still wants the subscription (it may complete it while its topic is looked up). */
+  wanted?: () => boolean;
 }
 
 /** The execution context of a WebSocket operation: the usual Context plus the socket and subscription id. */
@@ -66,8 +68,8 @@ export interface LiveAdapterOptions {
 }
 
 /** Context fields to add in graphql-ws's `context(ctx, id)`: `{ app, actor, ...liveContext(ctx.extra.socket, id) }`. */
-export function liveContext(socket: LiveSocket, id: string, mayCreateTopic?: () => boolean): { liveConnection: LiveConnection } {
-  return { liveConnection: { socket, id, mayCreateTopic } };
+export function liveContext(socket: LiveSocket, id: string, mayCreateTopic?: () => boolean, wanted?: () => boolean): { liveConnection: LiveConnection } {
+  return { liveConnection: { socket, id, mayCreateTopic, wanted } };
 }
 
 export interface LiveSubscribeHandler {
@@ -142,6 +144,8 @@ export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver,
       return { errors: [toGraphQLError(err, responseKey)] };
     }
     const connection = context.liveConnection;
+    // Completed while its topic was looked up: nothing is subscribed, so no `next` follows the `complete`.
+    if (connection?.wanted && !connection.wanted()) return () => undefined;
     if (connection?.mayCreateTopic && !hub.has(spec.key) && !connection.mayCreateTopic()) {
       const error = new RateLimitedError('this connection opened too many new live topics in the last minute; subscribe again shortly');
       return { errors: [toGraphQLError(error, responseKey)] };
@@ -294,6 +298,8 @@ export class SocketWriter {
 
 /** A graphql-ws subscription written directly: `{"id":…,"type":"next","payload":<shared bytes>}`. */
 export class SocketSink implements LiveSink {
+  /** Declared here, so the hub's mark (LiveSink.delivered) is a field of the object, not an added property. */
+  delivered: LivePayload | undefined = undefined;
   constructor(
     private readonly writer: SocketWriter,
     private readonly id: string,

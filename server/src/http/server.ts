@@ -139,13 +139,13 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
           return false;
         }
       },
-      context: (conn, id) =>
+      context: (conn, id, wanted) =>
         ({
           app,
           // Each operation gets its own request id, written on the audit records it causes.
           actor: { ...conn.actor!, ip: conn.ip, requestId: randomUUID() },
           clientIp: conn.ip,
-          ...liveContext(conn.socket, id, () => budgetOf(conn).takeNewTopic()),
+          ...liveContext(conn.socket, id, () => budgetOf(conn).takeNewTopic(), wanted),
         }) satisfies Context<App>,
       subscribe: (args) => live.start(args),
       // The same limits as on HTTP; every refusal is a coded client error, and the document is never logged.

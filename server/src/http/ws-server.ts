@@ -37,8 +37,8 @@ export interface WsHooks<C extends WsConnection> {
   onConnect(conn: C, params: Record<string, unknown>): Promise<boolean>;
   /** Checks a subscribe message: its execution arguments, or the errors to answer it with. */
   onSubscribe(conn: C, id: string, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[];
-  /** The context value of one operation. */
-  context(conn: C, id: string): unknown;
+  /** The context value of one operation; `wanted` says whether it is still running (not completed meanwhile). */
+  context(conn: C, id: string, wanted: () => boolean): unknown;
   /** Starts a subscription operation (queries and mutations are executed here). */
   subscribe(args: ExecutionArgs): Promise<Started>;
   /** The errors sent in an `error` message. */
@@ -58,7 +58,9 @@ export interface WsServerOptions {
   connectionInitWaitMs?: number;
 }
 
-type Running = EndLive | AsyncIterableIterator<ExecutionResult> | null;
+/** The entry of an operation that is starting (each its own object, see subscribe). */
+class Starting {}
+type Running = EndLive | AsyncIterableIterator<ExecutionResult> | Starting | null;
 
 /** One socket's protocol state (a server adds its own fields by extending it). */
 export class WsConnection {
@@ -206,7 +208,7 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
     const running = conn.operations.get(id);
     conn.operations.delete(id);
     if (typeof running === 'function') running();
-    else if (running && typeof running.return === 'function') void running.return(undefined);
+    else if (running && 'return' in running && typeof running.return === 'function') void running.return(undefined);
   }
 
   function send(conn: C, message: Message): Promise<void> {
@@ -251,39 +253,40 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
   async function subscribe(conn: C, { id, payload }: SubscribeMessage): Promise<void> {
     if (!conn.acknowledged) return conn.socket.close(CloseCode.Unauthorized, 'Unauthorized');
     if (conn.operations.has(id)) return conn.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
-    conn.operations.set(id, null);
-    let live = false;
+    // This operation's own entry: a client may complete the id while it starts and subscribe the same id
+    // again, so "is this id still running" is asked of the entry, never of the id alone.
+    let entry: Running = new Starting();
+    conn.operations.set(id, entry);
+    const mine = () => conn.operations.get(id) === entry;
     try {
       const args = hooks.onSubscribe(conn, id, payload);
-      if (Array.isArray(args)) return conn.operations.has(id) ? await sendErrors(conn, id, args as readonly GraphQLError[]) : undefined;
+      if (Array.isArray(args)) return mine() ? await sendErrors(conn, id, args as readonly GraphQLError[]) : undefined;
       const execArgs = args as ExecutionArgs;
       const operation = getOperationAST(execArgs.document, execArgs.operationName);
-      if (!operation) return conn.operations.has(id) ? await sendErrors(conn, id, [new GraphQLError('Unable to identify operation')]) : undefined;
-      execArgs.contextValue = hooks.context(conn, id);
+      if (!operation) return mine() ? await sendErrors(conn, id, [new GraphQLError('Unable to identify operation')]) : undefined;
+      execArgs.contextValue = hooks.context(conn, id, mine);
       const result = operation.operation === 'subscription' ? await hooks.subscribe(execArgs) : await execute(execArgs);
       if (typeof result === 'function') {
-        live = conn.operations.has(id);
-        if (live) return void conn.operations.set(id, result);
-        result();
+        if (!mine()) return result();
+        conn.operations.set(id, (entry = result));
+        return;
       } else if (Symbol.asyncIterator in result) {
-        await stream(conn, id, result);
-      } else if (conn.operations.has(id)) await sendNext(conn, id, result);
-      if (conn.operations.has(id)) await send(conn, { id, type: MessageType.Complete });
+        if (!mine()) return void result.return?.(undefined);
+        conn.operations.set(id, (entry = result));
+        await stream(conn, id, result, mine);
+      } else if (mine()) await sendNext(conn, id, result);
+      if (mine()) await send(conn, { id, type: MessageType.Complete });
     } finally {
-      if (!live) conn.operations.delete(id);
+      if (mine() && typeof entry !== 'function') conn.operations.delete(id);
     }
   }
 
   /** Sends each result of a non-live subscription until it ends (graphql-ws's loop). */
-  async function stream(conn: C, id: string, results: AsyncIterableIterator<ExecutionResult>): Promise<void> {
-    if (!conn.operations.has(id)) {
-      void results.return?.(undefined);
-      return;
-    }
-    conn.operations.set(id, results);
+  async function stream(conn: C, id: string, results: AsyncIterableIterator<ExecutionResult>, mine: () => boolean): Promise<void> {
     try {
-      for await (const result of results) await sendNext(conn, id, result);
+      for await (const result of results) if (mine()) await sendNext(conn, id, result);
     } catch (err) {
+      if (!mine()) return;
       const originalError = err instanceof Error ? err : new Error(String(err));
       await sendErrors(conn, id, [new GraphQLError(originalError.message, { originalError })]);
       conn.operations.delete(id);

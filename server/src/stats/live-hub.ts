@@ -57,6 +57,8 @@ export class LivePayload {
 /** Where a topic's payloads go: a socket, an async iterator, a test probe. */
 export interface LiveSink {
   deliver(payload: LivePayload): void;
+  /** The payload last handed to it, set by the hub (a sliced fan-out skips sinks that have the newest). */
+  delivered?: LivePayload;
   close?(): void;
 }
 
@@ -349,9 +351,10 @@ export class LiveHub {
    * Hands the newest payload to every sink of the variant, FAN_OUT_SLICE at a time with a turn of the
    * event loop between slices: ten thousand socket writes in one go would hold back every request
    * behind them (the next rating's commit would wait for the whole fan-out). One fan-out runs per
-   * variant; each slice takes the newest payload at that moment, and it goes on, in order, with the
-   * slices that do not have the newest yet, so every sink ends with the newest and none is starved
-   * however fast the payloads come.
+   * variant, in rounds over the subscribers as they are when the round starts (so one who joined
+   * meanwhile is in the next); each slice gets the newest payload at that moment, sinks that already
+   * hold it are skipped, and a round in which a newer payload came is followed by another. Every sink
+   * ends with the newest, none is starved, and none gets the same payload twice.
    */
   private async fanOut(v: Variant): Promise<void> {
     if (v.fanning) return; // the running fan-out hands out the newest payload as it goes
@@ -361,17 +364,21 @@ export class LiveHub {
     }
     v.fanning = true;
     try {
-      const sinks = [...v.sinks];
-      // Per slice, the payload it was last given. The slices are served in turn, round and round (never
-      // the first ones again and again), until every one has the newest.
-      const given = new Array<LivePayload | null>(Math.ceil(sinks.length / FAN_OUT_SLICE)).fill(null);
-      for (let slice = 0; slice !== -1; slice = nextStale(given, slice, v.current)) {
-        if (given[slice] !== null || slice > 0) await nextTurn();
-        const payload = v.current!;
-        given[slice] = payload;
-        // A sink that unsubscribed meanwhile must not be written to (no `next` after `complete`).
-        const end = Math.min((slice + 1) * FAN_OUT_SLICE, sinks.length);
-        for (let i = slice * FAN_OUT_SLICE; i < end; i++) if (v.sinks.has(sinks[i]!)) deliver(sinks[i]!, payload);
+      for (let round = 0; ; round++) {
+        if (round > 0) await nextTurn();
+        const first = v.current;
+        const sinks = [...v.sinks];
+        for (let start = 0; start < sinks.length; start += FAN_OUT_SLICE) {
+          if (start > 0) await nextTurn();
+          const payload = v.current!;
+          const end = Math.min(start + FAN_OUT_SLICE, sinks.length);
+          // A sink that unsubscribed meanwhile must not be written to (no `next` after `complete`).
+          for (let i = start; i < end; i++) {
+            const sink = sinks[i]!;
+            if (sink.delivered !== payload && v.sinks.has(sink)) deliver(sink, payload);
+          }
+        }
+        if (v.current === first || v.sinks.size === 0) return;
       }
     } finally {
       v.fanning = false;
@@ -385,7 +392,10 @@ export class LiveHub {
     t.timer = null;
     if (t.staleTimer) clearTimeout(t.staleTimer);
     t.staleTimer = null;
-    for (const v of t.variants.values()) for (const sink of v.sinks) sink.close?.();
+    for (const v of t.variants.values()) {
+      for (const sink of v.sinks) sink.close?.();
+      v.sinks.clear(); // a fan-out still running writes to nobody now
+    }
     t.variants.clear();
     if (this.topics.get(t.spec.key) === t) this.topics.delete(t.spec.key);
     this.retiredSeqs.delete(t.spec.key);
@@ -399,18 +409,10 @@ export class LiveHub {
   }
 }
 
-/** The next slice after `from`, round and round, not given `current`; -1 when none. */
-function nextStale(given: Array<LivePayload | null>, from: number, current: LivePayload | null): number {
-  for (let k = 1; k <= given.length; k++) {
-    const slice = (from + k) % given.length;
-    if (given[slice] !== current) return slice;
-  }
-  return -1;
-}
-
 const nextTurn = () => new Promise<void>((done) => setImmediate(done));
 
 function deliver(sink: LiveSink, payload: LivePayload): void {
+  sink.delivered = payload;
   try {
     sink.deliver(payload);
   } catch (err) {

@@ -90,6 +90,23 @@ describe('graphql-transport-ws on /graphql (R21 live figures)', () => {
     p.socket.close();
   });
 
+  it('completing an id while it starts and subscribing it again leaves exactly one subscription, ended by the next complete', async () => {
+    const p = await acknowledged();
+    const before = server.app.liveHub.stats().subscribers;
+    // Sent back to back: the first subscription is still looking up its topic when it is completed.
+    p.send({ id: 'r', type: 'subscribe', payload: { query: OVERVIEW } });
+    p.send({ id: 'r', type: 'complete' });
+    p.send({ id: 'r', type: 'subscribe', payload: { query: OVERVIEW } });
+    expect((await p.next('next')).id).toBe('r');
+    await new Promise((done) => setTimeout(done, 200));
+    expect(server.app.liveHub.stats().subscribers).toBe(before + 1);
+    p.send({ id: 'r', type: 'complete' });
+    await new Promise((done) => setTimeout(done, 200));
+    expect(server.app.liveHub.stats().subscribers).toBe(before);
+    expect(p.messages.filter((m) => m.id === 'r' && m.type === 'next')).toHaveLength(1);
+    p.socket.close();
+  });
+
   it('answers a refused operation with a coded error message and keeps the connection', async () => {
     const p = await acknowledged();
     p.send({ id: 'e', type: 'subscribe', payload: { query: 'subscription { nope }' } });

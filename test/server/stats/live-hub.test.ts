@@ -425,6 +425,27 @@ describe('LiveHub fan-out to many subscribers', () => {
     // Never a backlog: a sink gets at most one payload per slice served, far fewer than the 31 made.
     expect(sinks.at(-1)!.payloads.length).toBeLessThan(20);
   });
+  it('keeps a subscriber who joins during a long fan-out up to date, without sending anyone the same payload twice', async () => {
+    const { spec, state } = source();
+    state.total = 0;
+    const sinks = Array.from({ length: 5_000 }, () => probe());
+    for (const s of sinks) real.subscribe(spec, raw, s);
+    await settle();
+    const late: Array<ReturnType<typeof probe>> = [];
+    for (let total = 1; total <= 20; total++) {
+      state.total = total;
+      real.onChange(change(['T']));
+      await turn();
+      const joined = probe();
+      real.subscribe(spec, raw, joined);
+      late.push(joined);
+    }
+    await settle();
+    for (const s of [...sinks, ...late]) {
+      expect((s.payloads.at(-1)!.snapshot as { total: number }).total).toBe(20);
+      expect(new Set(s.payloads).size).toBe(s.payloads.length);
+    }
+  });
 });
 
 describe('wireFrame', () => {
