@@ -41,7 +41,7 @@ function open(url: string, autoPong: boolean): Promise<{ socket: WebSocket; ping
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-describe('graphql-transport-ws keep-alive', () => {
+describe('graphql-transport-ws keep-alive (R21: screens stay connected)', () => {
   it('keeps a socket that answers pings and terminates one that does not', async () => {
     const url = await serve();
     const alive = await open(url, true);

@@ -343,7 +343,7 @@ describe('LiveHub', () => {
   });
 });
 
-describe('LiveHub fan-out to many subscribers', () => {
+describe('LiveHub fan-out to many subscribers (R21 live figures)', () => {
   // Real timers: the slices are separated by real turns of the event loop (setImmediate).
   let real: LiveHub;
   beforeEach(() => {
