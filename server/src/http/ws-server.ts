@@ -131,13 +131,12 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
     for (const client of wss.clients) client.close(CloseCode.InternalServerError, reason(err));
   });
 
-  // Keep-alive: the sockets are dealt round into KEEP_ALIVE_GROUPS groups and one timer visits one group
+  // Keep-alive: the sockets are dealt into KEEP_ALIVE_GROUPS even groups and one timer visits one group
   // per tick, so each socket is pinged once per interval (and terminated when the next visit finds no
   // pong) while the pings of 50,000 sockets are spread over the interval instead of sent in one burst,
   // which would hold back a live fan-out behind it.
   const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
   const groups = Array.from({ length: KEEP_ALIVE_GROUPS }, () => new Set<C>());
-  let dealt = 0;
   let visited = 0;
   const heartbeat = setInterval(
     () => {
@@ -192,8 +191,8 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
       socket.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
       return;
     }
-    conn.keepAliveGroup = dealt;
-    dealt = (dealt + 1) % KEEP_ALIVE_GROUPS;
+    // Into the smallest group, so the groups stay even however many sockets have closed.
+    conn.keepAliveGroup = groups.reduce((smallest, group, i) => (group.size < groups[smallest]!.size ? i : smallest), 0);
     groups[conn.keepAliveGroup]!.add(conn);
     conn.initWait = setTimeout(() => {
       conn.initWait = null;
