@@ -36,6 +36,9 @@ export async function throwawayDatabase(
   }
   const name = `hcp_t_${templates().runId ?? 'x'}_${process.pid.toString(36)}_${Date.now().toString(36)}_${counter++}`;
   await adminQuery(adminUrl, template.pgDatabase ? `create database ${name} template ${template.pgDatabase}` : `create database ${name}`);
+  // Commits do not wait for PostgreSQL's WAL flush on these throwaway databases (a database's settings are
+  // not copied from its template): what a test sees is the same, as nothing here survives a power cut anyway.
+  await adminQuery(adminUrl, `alter database ${name} set synchronous_commit = off`);
   const dropDatabase = () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
   return {
     databaseUrl: databaseUrlOf(adminUrl, name),

@@ -57,6 +57,9 @@ export async function startTestServer(
       // Idle no shorter than the session: tests that move the clock by days keep their sign-in.
       sessionIdleMinutes: (config.sessionTtlHours ?? 12) * 60,
       liveIntervalMs: 20,
+      // A graphql-ws client on a loaded machine may take seconds to send connection_init (the default 3 s
+      // closed access-matrix sockets at load averages above 15); no test is about that timeout.
+      wsInitWaitMs: 60_000,
       piiKey: Buffer.alloc(32, 7).toString('base64'),
       piiKeyId: 'test',
       authSecret: 'test-secret-test-secret-test-secret',

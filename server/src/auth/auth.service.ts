@@ -1,7 +1,7 @@
 import type { Kernel } from '../common/kernel.js';
 import type { ChangeBus } from '../common/pubsub.js';
 import type { RateLimits } from '../common/rate-limit.js';
-import { hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
+import { hashPassword, passwordHashCost, randomSecret, verifyPassword } from '../common/crypto.js';
 import { AccountLockedError, RateLimitedError, SecondFactorRequiredError, UnauthenticatedError } from '../common/errors.js';
 import type { PiiCipher } from '../common/crypto.js';
 import { checkTotp, TOTP_ROLES } from './totp.js';
@@ -33,10 +33,13 @@ export interface AuthDeps extends Kernel, Database {
 }
 
 /** A password hash nobody knows: unknown usernames are checked against it, so they take as long as known ones. */
-let dummyHash: Promise<string> | undefined;
+/** One per hash cost (PASSWORD_HASH_COST), so it costs what a known user's check costs. */
+const dummyHashes = new Map<number, Promise<string>>();
 function unknownUserHash(): Promise<string> {
-  dummyHash ??= hashPassword(randomSecret(24));
-  return dummyHash;
+  const cost = passwordHashCost();
+  let hash = dummyHashes.get(cost);
+  if (!hash) dummyHashes.set(cost, (hash = hashPassword(randomSecret(24))));
+  return hash;
 }
 
 const KEY_CACHE_MS = 30_000;

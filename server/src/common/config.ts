@@ -101,6 +101,13 @@ export interface Config {
   /** WebSocket limits: connections per client address, subscriptions per connection. */
   wsMaxConnectionsPerIp: number;
   wsMaxSubscriptions: number;
+  /** A WebSocket that sends no connection_init within this many ms is closed (4408); tests on a loaded machine wait longer. */
+  wsInitWaitMs: number;
+  /**
+   * scrypt cost of new password hashes, as log2 N (PASSWORD_HASH_COST, default 15 = N 32768). Every hash
+   * records its own N, so existing hashes keep verifying whatever this says. Only the test suite lowers it.
+   */
+  passwordHashCost: number;
   /** Live topics one process computes at most, and how many new ones one connection may cause per minute. */
   liveMaxTopics: number;
   liveNewTopicsPerMinute: number;
@@ -210,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 768 * 1024, 1024, 48 * 1024 * 1024),
     wsMaxConnectionsPerIp: int(env, 'WS_MAX_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),
+    wsInitWaitMs: int(env, 'WS_INIT_WAIT_MS', 3_000, 100, 600_000),
+    passwordHashCost: int(env, 'PASSWORD_HASH_COST', 15, 10, 20),
     liveMaxTopics: int(env, 'LIVE_MAX_TOPICS', 5_000, 1, 1_000_000),
     liveNewTopicsPerMinute: int(env, 'LIVE_NEW_TOPICS_PER_MINUTE', 60, 1, 1_000_000),
     liveNewTopicsPerMinutePerIp: int(env, 'LIVE_NEW_TOPICS_PER_MINUTE_PER_IP', 120, 1, 1_000_000),

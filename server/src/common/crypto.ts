@@ -132,24 +132,39 @@ export class PiiCipher {
   }
 }
 
-/** Password hashing with scrypt (N=2^15); format `scrypt$<salt>$<hash>`. */
+/** scrypt cost (log2 N) of new password hashes; createApp sets it from PASSWORD_HASH_COST. */
+const DEFAULT_HASH_COST = 15;
+let hashCost = DEFAULT_HASH_COST;
+export function usePasswordHashCost(log2N: number): void {
+  hashCost = log2N;
+}
+export function passwordHashCost(): number {
+  return hashCost;
+}
+
+/**
+ * Password hashing with scrypt (N=2^15, r=8, p=1); format `scrypt$<salt>$<hash>`. A hash made with another
+ * cost (PASSWORD_HASH_COST, which only the test suite lowers) names it: `scrypt-n<log2 N>$<salt>$<hash>`,
+ * so every stored hash verifies with the N it was made with, whatever the setting is now.
+ */
 export async function hashPassword(password: string): Promise<string> {
+  const cost = hashCost;
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
-  return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+  const hash = await scrypt(password, salt, 32, scryptOptions(cost));
+  return `${cost === DEFAULT_HASH_COST ? 'scrypt' : `scrypt-n${cost}`}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const cost = scheme === 'scrypt' ? DEFAULT_HASH_COST : /^scrypt-n(1\d|20)$/.test(scheme ?? '') ? Number(scheme!.slice(8)) : null;
+  if (cost === null || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: 1 << 15,
-    r: 8,
-    p: 1,
-    maxmem: 64 * 1024 * 1024,
-  });
+  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, scryptOptions(cost));
   return timingSafeEqual(expected, actual);
+}
+
+function scryptOptions(log2N: number): object {
+  return { N: 2 ** log2N, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 }
 
 /** SHA-256 digest (hex); API keys go through `PiiCipher.digest`, which follows the profile. */

@@ -183,7 +183,7 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
         if (sessionId) untrackSessionSocket(sessionId, conn.socket);
       },
     },
-    { isProd: app.config.production },
+    { isProd: app.config.production, connectionInitWaitMs: app.config.wsInitWaitMs },
   );
 
   function trackSessionSocket(sessionId: string, socket: WebSocket): void {
