@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // As in vitest.config.ts (testEnv): password hashes at scrypt N=2^13 in test runs.
+    env: { PASSWORD_HASH_COST: '13' },
     fileParallelism: false,
     // As in vitest.config.ts: the dashboard servers' databases are copies of one migrated template.
     globalSetup: ['test/support/global-setup.ts'],

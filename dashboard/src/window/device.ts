@@ -8,6 +8,15 @@ export const THANKS_MS = 5_000;
 export const FOLLOW_UP_THANKS_MS = 20_000;
 
 /**
+ * FOLLOW_UP_THANKS_MS, or the page's `?followUpMs=` (1–120 s): the browser test waits for the return to
+ * idle with a shorter one. Anything else in the query keeps the default.
+ */
+export function followUpThanksMs(search: string): number {
+  const value = Number(new URLSearchParams(search).get('followUpMs'));
+  return Number.isInteger(value) && value >= 1_000 && value <= 120_000 ? value : FOLLOW_UP_THANKS_MS;
+}
+
+/**
  * Whether a presentation should take over the screen: one the device has not shown yet. The server
  * replays only live, unrated presentations to a device that reconnects, so the device's own clock
  * (often wrong on kiosks) is not consulted; a replay of one already shown is ignored.

@@ -1,10 +1,11 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { build } from 'esbuild';
@@ -39,9 +40,16 @@ let fx: Fixture;
 let cluster: Cluster | undefined;
 /** The server's entry bundled once (as tsx would run it, minus compiling it again at each of the restarts). */
 const ENTRY = join('dist', `crash-test-${process.pid}`, 'main.mjs');
+/**
+ * What each server process runs: it first loads the libraries the entry imports (most of a start: seconds
+ * on a loaded machine), says `ready`, and waits for `go` on its stdin before it runs the entry itself, which
+ * opens the database and listens. So the next round's process loads while this round's server takes load,
+ * and is told to start only once this one is dead: the restart still opens the database after the kill.
+ */
+const LAUNCHER = join(dirname(ENTRY), 'launch.mjs');
 
 beforeAll(async () => {
-  await build({
+  const bundled = await build({
     entryPoints: ['server/src/main.ts'],
     bundle: true,
     platform: 'node',
@@ -49,7 +57,24 @@ beforeAll(async () => {
     packages: 'external',
     outfile: ENTRY,
     logLevel: 'warning',
+    metafile: true,
   });
+  const libraries = [
+    ...new Set(Object.values(bundled.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.kind === 'import-statement').map((i) => i.path))),
+  ];
+  writeFileSync(
+    LAUNCHER,
+    [
+      `for (const library of ${JSON.stringify(libraries)}) await import(library);`,
+      `process.stdout.write('ready\\n');`,
+      `process.stdin.once('data', () => {`,
+      `  process.stdin.pause();`,
+      // The entry starts the server only when it is the script node was given (server/src/main.ts).
+      `  process.argv[1] = ${JSON.stringify(resolve(ENTRY))};`,
+      `  void import(${JSON.stringify(pathToFileURL(resolve(ENTRY)).href)});`,
+      `});`,
+    ].join('\n'),
+  );
   if (PG) {
     cluster = await privateCluster();
     await cluster.start();
@@ -65,6 +90,8 @@ beforeAll(async () => {
   await seeding.close();
 }, 60_000);
 afterAll(async () => {
+  // A process loaded for a round that never came (a failed test): stopped before its database goes.
+  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await database?.drop();
   await cluster?.remove();
   rmSync(dirname(ENTRY), { recursive: true, force: true });
@@ -174,8 +201,19 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-/** The server's entry (`server/src/main.ts`, bundled) on the throwaway database, resolved once it listens. */
-function spawnServer(): Promise<Child> {
+/** Every server process the test started. */
+const processes = new Set<ChildProcess>();
+
+/** A server process (LAUNCHER) with its libraries loaded, waiting to be told to start. */
+interface Loaded {
+  process: ChildProcess;
+  exited: Promise<number | null>;
+  /** Starts the server; resolved once it listens. */
+  start(): Promise<Child>;
+}
+
+/** Loads a server process (`server/src/main.ts`, bundled) on the throwaway database; resolved once it is ready to start. */
+function loadServer(): Promise<Loaded> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
@@ -192,19 +230,36 @@ function spawnServer(): Promise<Child> {
     MIN_PUBLIC_RATINGS: '0',
     LOG_LEVEL: 'info',
   };
-  const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LAUNCHER], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  processes.add(child);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve({ process: child, url: m[1]!, exited });
-    });
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err.slice(-2000)}`)));
-  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const failed = exited.then((code) => Promise.reject(new Error(`server exited (${code}) before listening: ${err.slice(-2000)}`)));
+  failed.catch(() => undefined);
+  const until = async (re: RegExp): Promise<RegExpExecArray> => {
+    for (;;) {
+      const m = re.exec(out);
+      if (m) return m;
+      await Promise.race([new Promise((done) => child.stdout!.once('data', done)), failed]);
+    }
+  };
+  return until(/^ready$/m).then(() => ({
+    process: child,
+    exited,
+    start: async () => {
+      child.stdin!.end('go\n');
+      const m = await until(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      return { process: child, url: m[1]!, exited };
+    },
+  }));
+}
+
+/** The server started now (loaded first when none is waiting). */
+async function spawnServer(loaded?: Promise<Loaded>): Promise<Child> {
+  return (await (loaded ?? loadServer())).start();
 }
 
 interface Pending {
@@ -230,12 +285,16 @@ describe('crash safety', () => {
     const unsure: Pending[] = []; // answered by no one: retried with the same submissionId next round
     let refusedAlready = 0;
     const rounds: string[] = [];
+    let next: Promise<Loaded> | undefined;
     for (let round = 1; round <= ROUNDS; round++) {
       const t0 = Date.now();
       await cluster?.start();
       const t1 = Date.now();
-      const child = await spawnServer();
+      const child = await spawnServer(next);
       const t2 = Date.now();
+      // The next round's process loads its libraries meanwhile (it opens nothing before it is told to start).
+      next = loadServer();
+      next.catch(() => undefined);
       let alive = true;
       let killed = false;
       let acked = 0;
@@ -318,12 +377,12 @@ describe('crash safety', () => {
       alive = false;
       await Promise.all(clients);
       rounds.push(
-        `round ${round}: ${acked} acknowledged, ${failed} cut off (killed: ${order}; ${cluster ? `PostgreSQL up in ${t1 - t0} ms, ` : ''}server up in ${t2 - t1} ms, round ${Date.now() - t0} ms)`,
+        `round ${round}: ${acked} acknowledged, ${failed} cut off (killed: ${order}; ${cluster ? `PostgreSQL up in ${t1 - t0} ms, ` : ''}server up in ${t2 - t1} ms once told to start, round ${Date.now() - t0} ms)`,
       );
     }
     await cluster?.start();
     // One last clean run settles the ratings whose answer was lost (same submissionId: the stored one comes back).
-    const last = await spawnServer();
+    const last = await spawnServer(next);
     for (const p of unsure.splice(0)) {
       if (!p.registered) continue;
       const res = await gql<{ submitEvaluation: { id: number } }>(
