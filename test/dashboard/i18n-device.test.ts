@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialLocale, translate } from '../../dashboard/src/i18n/index.js';
 import { en } from '../../dashboard/src/i18n/en.js';
 import { zhCN } from '../../dashboard/src/i18n/zh-CN.js';
-import { isKeyRejected, rememberShown, shouldShowPresentation } from '../../dashboard/src/window/device.js';
+import { FOLLOW_UP_THANKS_MS, followUpThanksMs, isKeyRejected, rememberShown, shouldShowPresentation } from '../../dashboard/src/window/device.js';
 
 function keys(node: unknown, prefix = ''): string[] {
   if (typeof node !== 'object' || node === null) return [prefix];
@@ -49,5 +49,14 @@ describe('window evaluator rules', () => {
     expect(isKeyRejected('FORBIDDEN')).toBe(true);
     expect(isKeyRejected(undefined, 4403)).toBe(true);
     expect(isKeyRejected('INTERNAL_SERVER_ERROR', 1006)).toBe(false);
+  });
+
+  it('keeps the follow-up thank-you 20 s unless the page asks for 1–120 s (?followUpMs=, the browser test)', () => {
+    expect(FOLLOW_UP_THANKS_MS).toBe(20_000);
+    expect(followUpThanksMs('')).toBe(20_000);
+    expect(followUpThanksMs('?followUpMs=8000')).toBe(8_000);
+    expect(followUpThanksMs('?lang=en&followUpMs=999')).toBe(20_000);
+    expect(followUpThanksMs('?followUpMs=abc')).toBe(20_000);
+    expect(followUpThanksMs('?followUpMs=120001')).toBe(20_000);
   });
 });
