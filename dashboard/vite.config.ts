@@ -46,7 +46,8 @@ function deviceServiceWorker(): Plugin {
       const needed = new Set<string>();
       const visit = (chunk: Rolldown.OutputChunk | undefined) => {
         if (!chunk || needed.has(chunk.fileName)) return;
-        needed.add(chunk.fileName);
+        // A chunk of style sheets only (a @fontsource file's) is dropped from the output: only its CSS ships.
+        if (!pureCss(chunk)) needed.add(chunk.fileName);
         for (const css of chunk.viteMetadata?.importedCss ?? []) needed.add(css);
         for (const file of chunk.imports) visit(byName.get(file));
       };
@@ -60,7 +61,7 @@ function deviceServiceWorker(): Plugin {
       // The font's rules are a chunk of their own (fonts.ts), and the HTML's boot script is loaded by every page.
       visit(chunks.find((c) => c.facadeModuleId?.endsWith('/src/font-faces.ts')));
       for (const f of Object.keys(bundle)) if (f.startsWith('assets/screen-boot-')) needed.add(f);
-      const files = Object.keys(bundle).filter((f) => f.startsWith('assets/'));
+      const files = Object.keys(bundle).filter((f) => f.startsWith('assets/') && !(byName.has(f) && pureCss(byName.get(f)!)));
       const precache = {
         shell: [...needed]
           .filter((f) => f.startsWith('assets/'))
@@ -82,14 +83,19 @@ function deviceServiceWorker(): Plugin {
   };
 }
 
+/** A chunk made of style sheets only: Vite drops it from the output and keeps its CSS. */
+const pureCss = (chunk: Rolldown.OutputChunk) => chunk.moduleIds.length > 0 && chunk.moduleIds.every((id) => /\.css($|\?)/.test(id));
+
 /** The files a chunk needs before it runs: itself, its static imports (transitively) and their CSS. */
 function closure(chunks: Rolldown.OutputChunk[], roots: Array<Rolldown.OutputChunk | undefined>): { js: Set<string>; css: Set<string> } {
   const byName = new Map(chunks.map((c) => [c.fileName, c]));
   const js = new Set<string>();
   const css = new Set<string>();
+  const seen = new Set<string>();
   const visit = (chunk: Rolldown.OutputChunk | undefined) => {
-    if (!chunk || js.has(chunk.fileName)) return;
-    js.add(chunk.fileName);
+    if (!chunk || seen.has(chunk.fileName)) return;
+    seen.add(chunk.fileName);
+    if (!pureCss(chunk)) js.add(chunk.fileName);
     for (const file of chunk.viteMetadata?.importedCss ?? []) css.add(file);
     for (const file of chunk.imports) visit(byName.get(file));
   };
