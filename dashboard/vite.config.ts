@@ -125,10 +125,21 @@ function screenBoot(): Plugin[] {
           if (!chunk) this.error(`screen boot: no chunk for ${suffix}`);
           return chunk;
         };
-        const entry = closure(chunks, [chunks.find((c) => c.isEntry && c.facadeModuleId?.endsWith('/index.html'))]);
-        const screen = closure(chunks, [find('/src/screen/prestart.ts'), find('/src/screen/ScreenPage.vue'), find('/src/i18n/zh/screen.ts')]);
-        const fonts = closure(chunks, [find('/src/font-faces.ts')]);
         const url = (file: string) => `/${file}`;
+        const entry = closure(chunks, [chunks.find((c) => c.isEntry && c.facadeModuleId?.endsWith('/index.html'))]);
+        const roots = [find('/src/screen/prestart.ts'), find('/src/screen/ScreenPage.vue'), find('/src/i18n/zh/screen.ts')];
+        const screen = closure(chunks, roots);
+        // Six requests at a time over HTTP/1.1: the context request first, then the two big chunks and
+        // their styles (the page's import waits for its CSS), then the small shared chunks.
+        const rootFiles = new Set(roots.map((c) => c.fileName));
+        const rootCss = new Set(roots.flatMap((c) => [...(c.viteMetadata?.importedCss ?? [])]));
+        const preload = [
+          ...[...screen.js].filter((f) => rootFiles.has(f)).map((f) => ['modulepreload', f]),
+          ...[...screen.css].filter((f) => rootCss.has(f)).map((f) => ['preload', f]),
+          ...[...screen.js].filter((f) => !rootFiles.has(f) && !entry.js.has(f)).map((f) => ['modulepreload', f]),
+          ...[...screen.css].filter((f) => !rootCss.has(f) && !entry.css.has(f)).map((f) => ['preload', f]),
+        ].map(([rel, f]) => [rel, url(f!)]);
+        const fonts = closure(chunks, [find('/src/font-faces.ts')]);
         const source = [
           '(function () {',
           '  var head = document.head;',
@@ -144,8 +155,6 @@ function screenBoot(): Plugin[] {
           `    ${JSON.stringify([...fonts.css].map(url))}.forEach(function (f) { add('stylesheet', f); });`,
           '    return;',
           '  }',
-          `  ${JSON.stringify([...screen.js].filter((f) => !entry.js.has(f)).map(url))}.forEach(function (f) { add('modulepreload', f); });`,
-          `  ${JSON.stringify([...screen.css].filter((f) => !entry.css.has(f)).map(url))}.forEach(function (f) { add('preload', f, 'style'); });`,
           "  var token = new URLSearchParams(location.search).get('token') || '';",
           "  var headers = { 'content-type': 'application/json' };",
           "  if (token) headers.authorization = 'Bearer ' + token;",
@@ -154,6 +163,7 @@ function screenBoot(): Plugin[] {
           `    response: fetch('/graphql', { method: 'POST', headers: headers, body: JSON.stringify({ query: ${JSON.stringify(query)}, variables: {} }) }),`,
           '  };',
           '  window.__hcpScreenContext.response.catch(function () {});',
+          `  ${JSON.stringify(preload)}.forEach(function (p) { add(p[0], p[1], p[0] === 'preload' ? 'style' : null); });`,
           '})();',
           '',
         ].join('\n');
