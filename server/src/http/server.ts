@@ -37,16 +37,14 @@ import { staticHandler } from './static.js';
 /** What the HTTP edge needs: every feature, and the process metrics it serves and adds to. */
 type App = FeatureDeps & { readonly metrics: MetricsRegistry };
 
-/** What one WebSocket connection keeps: its address, its caller once signed in, its budget once it subscribes. */
+/**
+ * What one WebSocket connection keeps: its address, its caller once signed in, its budget once it
+ * subscribes. It is the socket itself (the WebSocketServer makes it: fields, not an object beside it).
+ */
 class Connection extends WsConnection {
+  ip = '';
   actor: Actor | null = null;
   budget: ConnectionBudget | null = null;
-  constructor(
-    socket: WebSocket,
-    readonly ip: string,
-  ) {
-    super(socket);
-  }
 }
 
 export interface HttpServer {
@@ -100,7 +98,7 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     });
   });
 
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: app.config.maxBodyBytes });
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: app.config.maxBodyBytes, WebSocket: Connection });
   // Shared live topics: computed and serialised once per update for all their subscribers.
   const live = createLiveSubscribeHandler(app.liveHub, (actor, field, args) => liveTopicSpec(app, actor, field, args), {
     retryMs: app.config.liveIntervalMs,
@@ -123,17 +121,20 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
     wss,
     {
       // The upgrade request (its headers and buffers) is not kept: only the address it came from.
-      onOpen: (socket, request) => {
+      onOpen: (conn, request) => {
         const ip = clientAddress(request);
-        if (guard.admit(ip)) return new Connection(socket, ip);
-        socket.close(CLOSE_TOO_MANY, 'too many connections from this address');
-        return null;
+        if (guard.admit(ip)) {
+          conn.ip = ip;
+          return true;
+        }
+        conn.close(CLOSE_TOO_MANY, 'too many connections from this address');
+        return false;
       },
       onConnect: async (conn, params) => {
         try {
           const actor = await actorFromCredentials(app, params.authorization as string | undefined, params.apiKey as string | undefined);
           conn.actor = actor;
-          if (actor.sessionId) trackSessionSocket(actor.sessionId, conn.socket);
+          if (actor.sessionId) trackSessionSocket(actor.sessionId, conn);
           return true;
         } catch {
           return false;
@@ -145,13 +146,13 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
           // Each operation gets its own request id, written on the audit records it causes.
           actor: { ...conn.actor!, ip: conn.ip, requestId: randomUUID() },
           clientIp: conn.ip,
-          ...liveContext(conn.socket, id, () => budgetOf(conn).takeNewTopic(), wanted),
+          ...liveContext(conn, id, () => budgetOf(conn).takeNewTopic(), wanted),
         }) satisfies Context<App>,
       subscribe: (args) => live.start(args),
       // The same limits as on HTTP; every refusal is a coded client error, and the document is never logged.
       onSubscribe: (conn, id, payload) => {
         // The operations of the connection include this one.
-        if (!guard.hasRoom(conn.operations.size - 1)) {
+        if (!guard.hasRoom(conn.operationCount - 1)) {
           return [
             clientError('RATE_LIMITED', `at most ${guard.limits.maxSubscriptionsPerConnection} subscriptions per connection; end one before starting another`),
           ];
@@ -180,7 +181,7 @@ export async function createHttpServer(app: App, dashboardDir: string | null): P
       onClose: (conn) => {
         guard.release(conn.ip);
         const sessionId = conn.actor?.sessionId;
-        if (sessionId) untrackSessionSocket(sessionId, conn.socket);
+        if (sessionId) untrackSessionSocket(sessionId, conn);
       },
     },
     { isProd: app.config.production },
