@@ -96,11 +96,6 @@ export class WsConnection extends WebSocket {
   private first: Running = null;
   private more: Map<string, Running> | null = null;
 
-  /** The socket: the connection itself (kept for callers written against a separate socket). */
-  get socket(): this {
-    return this;
-  }
-
   /** Its running (or starting) operations. */
   get operationCount(): number {
     return (this.firstId === null ? 0 : 1) + (this.more?.size ?? 0);
@@ -172,6 +167,8 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
   if (typeof socketClass !== 'function' || !(socketClass === WsConnection || socketClass.prototype instanceof WsConnection)) {
     throw new Error('serveGraphqlWs: make the WebSocketServer with `WebSocket: WsConnection` (or a subclass)');
   }
+  // The keep-alive walks the server's set of clients.
+  if (!wss.clients) throw new Error('serveGraphqlWs: the WebSocketServer must track its clients (clientTracking)');
   const reason = (err: unknown) => closeReason(err, options.isProd);
   wss.options.handleProtocols = handleProtocols;
   wss.once('error', (err) => {
