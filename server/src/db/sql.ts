@@ -109,10 +109,12 @@ function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sq
   let cache = prepared.get(conn);
   if (!cache) prepared.set(conn, (cache = new Map()));
   // Texts of every size are cached too: compiling one costs more than SQLite runs it, and the cache is bounded.
+  // At the bound the oldest text goes, not all of them: a group's multi-row texts vary with its size, and
+  // clearing everything made every hot text compile again each time the cache filled.
   const statement = (text: string) => {
     let stmt = cache.get(text);
     if (!stmt) {
-      if (cache.size >= MAX_PREPARED) cache.clear();
+      if (cache.size >= MAX_PREPARED) cache.delete(cache.keys().next().value!);
       stmt = conn.prepare(text);
       cache.set(text, stmt);
     }
