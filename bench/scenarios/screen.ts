@@ -39,7 +39,7 @@ export interface ScreenOptions {
   loads: number;
 }
 
-interface FirstFigures {
+export interface FirstFigures {
   firstMs: number;
   value: number;
   markMs: number | null;
@@ -64,7 +64,7 @@ const WATCH_COUNTER = `(() => {
   observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-value'] });
 })();`;
 
-async function loadScreen(browser: Browser, url: string): Promise<FirstFigures> {
+export async function loadScreen(browser: Browser, url: string): Promise<FirstFigures> {
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, serviceWorkers: 'block' });
   try {
     const page = await context.newPage();

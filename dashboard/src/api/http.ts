@@ -34,6 +34,11 @@ export async function request<T>(
     if (signal?.aborted) throw err;
     throw new NetworkError(err instanceof Error ? err.message : String(err));
   }
+  return graphqlAnswer<T>(res);
+}
+
+/** The GraphQL answer in an HTTP response (also of a request started by the HTML's boot script); NetworkError when there is none. */
+export async function graphqlAnswer<T>(res: Response): Promise<GraphQLResult<T>> {
   const type = res.headers.get('content-type') ?? '';
   if (!type.includes('json')) throw new NetworkError(`HTTP ${res.status}`);
   try {

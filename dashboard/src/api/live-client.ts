@@ -45,11 +45,16 @@ function createLiveClient(credentials: Credentials): LiveClient {
   const lastClose = ref<{ code: number; reason: string } | null>(null);
   let socket: WebSocket | null = null;
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
+  // Subscription ids "1", "2", … instead of UUIDs: a subscription keeps its id across reconnects and this
+  // client never reuses one, so ids stay unique on every socket it opens, and the first subscriptions of
+  // every screen carry the same ids (the server can share one ready frame between sockets).
+  let lastId = 0;
   const client = createClient({
     url: wsUrl(),
     connectionParams: () => connectionParams(credentials),
     // Connect at once, in parallel with the page's first queries: a screen's first figures come sooner.
     lazy: false,
+    generateID: () => String(++lastId),
     onNonLazyError: () => undefined,
     keepAlive: KEEP_ALIVE_MS,
     retryAttempts: Number.POSITIVE_INFINITY,

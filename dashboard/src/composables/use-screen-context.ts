@@ -1,7 +1,7 @@
 import { onScopeDispose, ref, shallowRef } from 'vue';
 import { backoffDelay } from '../api/backoff.js';
 import { credentialKey, type Credentials } from '../api/credentials.js';
-import { request, type GraphQLResult } from '../api/http.js';
+import { graphqlAnswer, NetworkError, request, type GraphQLResult } from '../api/http.js';
 import { ops } from '../api/operations.js';
 import type { Region } from '../api/types.js';
 
@@ -22,6 +22,27 @@ export type ScreenContextAnswer = {
 
 const prefetched = new Map<string, Promise<GraphQLResult<ScreenContextAnswer>>>();
 
+declare global {
+  interface Window {
+    /** The screen context request started by the HTML's boot script on /screen (vite.config.ts, screenBoot), with the `?token=` it sent. */
+    __hcpScreenContext?: { token: string; response: Promise<Response> };
+  }
+}
+
+/** The boot script's screen context request, once, when it was sent with these credentials. */
+function bootRequest(credentials: Credentials): Promise<GraphQLResult<ScreenContextAnswer>> | null {
+  const boot = window.__hcpScreenContext;
+  if (!boot) return null;
+  delete window.__hcpScreenContext;
+  if (boot.token !== (credentials.token ?? '') || credentials.apiKey) return null;
+  return boot.response.then(
+    (res) => graphqlAnswer<ScreenContextAnswer>(res),
+    (err: unknown) => {
+      throw new NetworkError(err instanceof Error ? err.message : String(err));
+    },
+  );
+}
+
 /**
  * Starts the screen context request before the page's code has arrived (screen/prestart.ts, run by the
  * entry on /screen and /widget): the first `useScreenContext` of the same credentials takes its answer.
@@ -30,7 +51,7 @@ export function prefetchScreenContext(credentials: Credentials): Promise<GraphQL
   const key = credentialKey(credentials);
   let answer = prefetched.get(key);
   if (!answer) {
-    answer = request<ScreenContextAnswer>(ops.screenContext, {}, credentials);
+    answer = bootRequest(credentials) ?? request<ScreenContextAnswer>(ops.screenContext, {}, credentials);
     answer.catch(() => undefined); // taken (and its failure handled) by useScreenContext
     prefetched.set(key, answer);
   }

@@ -14,6 +14,8 @@ export interface CaseRecord {
   applicantNameMasked: string;
   applicantMobileSealed: string | null;
   applicantMobileMasked: string | null;
+  /** R18: the mobile's keyed hash, `<blind index tag>:<hash>` (see taggedMobileIndex), so a rating needs no decrypt; null for cases registered before it. */
+  applicantMobileHash: string | null;
   applicantCertSealed: string | null;
   createdAt: number;
 }
@@ -30,6 +32,7 @@ export const CaseSchema = new EntitySchema<CaseRecord>({
     applicantNameMasked: str(60),
     applicantMobileSealed: optStr(400),
     applicantMobileMasked: optStr(30),
+    applicantMobileHash: optStr(120),
     applicantCertSealed: optStr(400),
     createdAt: millis,
   },

@@ -1,6 +1,6 @@
 import type { Actor } from '../common/actor.js';
 import type { TokenService } from '../auth/tokens.js';
-import type { PiiCipher } from '../common/crypto.js';
+import { taggedMobileIndex, type PiiCipher } from '../common/crypto.js';
 import type { RateLimits } from '../common/rate-limit.js';
 import type { Kernel } from '../common/kernel.js';
 import { AlreadyRatedError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
@@ -296,6 +296,7 @@ async function ensureCase(app: CaseDeps, db: CaseRows, input: RegisterServiceInp
       applicantNameMasked: maskName(input.userName),
       applicantMobileSealed: input.mobile ? app.cipher.encrypt(input.mobile) : null,
       applicantMobileMasked: input.mobile ? maskPhone(input.mobile) : null,
+      applicantMobileHash: input.mobile ? taggedMobileIndex(app.cipher, input.mobile) : null,
       applicantCertSealed: input.certKey ? app.cipher.encrypt(input.certKey) : null,
       createdAt: now,
     }));

@@ -111,6 +111,14 @@ export class PiiCipher {
     return createHmac('sha256', this.indexKey).update(value).digest('hex').slice(0, 40);
   }
 
+  /**
+   * Which blind index key hashes now (the profile's algorithm and the current key): a hash kept with
+   * this tag (`<tag>:<hash>`) is still what blindIndex would give; one kept under another is stale.
+   */
+  get blindIndexTag(): string {
+    return `${SEAL_TAG[this.profile]}.${this.currentKeyId}`;
+  }
+
   /** The digest API keys are stored and looked up by: SHA-256, or SM3 under `sm` (hex; long random secrets need no slow hash). */
   digest(value: string): string {
     return this.profile === 'sm' ? sm3Hex(value) : digest(value);
@@ -130,6 +138,27 @@ export class PiiCipher {
   keyIdOf(sealed: string): string {
     return sealed.split('.')[1] ?? '';
   }
+}
+
+/** R18: the keyed hash of a mobile number (digits only, without a leading 86), never the number; null for one without digits. */
+export function mobileBlindIndex(cipher: PiiCipher, mobile: string): string | null {
+  const digits = mobile.replace(/\D/g, '').replace(/^86(?=1\d{10}$)/, '');
+  return digits ? cipher.blindIndex(`mobile:${digits}`) : null;
+}
+
+/**
+ * The mobile's keyed hash as kept beside the sealed number (`<blindIndexTag>:<hash>`), so a rating
+ * need not decrypt the applicant's number; `keptMobileIndex` reads it back while the key still hashes.
+ */
+export function taggedMobileIndex(cipher: PiiCipher, mobile: string): string | null {
+  const hash = mobileBlindIndex(cipher, mobile);
+  return hash ? `${cipher.blindIndexTag}:${hash}` : null;
+}
+
+/** The hash kept by taggedMobileIndex when it was made under the current key; undefined when stale or absent. */
+export function keptMobileIndex(cipher: PiiCipher, kept: string | null): string | undefined {
+  const tag = cipher.blindIndexTag;
+  return kept && kept.length > tag.length + 1 && kept.startsWith(tag) && kept[tag.length] === ':' ? kept.slice(tag.length + 1) : undefined;
 }
 
 /** scrypt cost (log2 N) of new password hashes; createApp sets it from PASSWORD_HASH_COST. */

@@ -1,5 +1,6 @@
 import type { Dialect, Em } from './orm.js';
 import { OutboxSchema, type OutboxRecord, type OutboxState } from './outbox.entities.js';
+import { insertRow, sqlOf } from './sql.js';
 
 /** Topics written so far; the exchange worker routes by topic. */
 export type OutboxTopic = 'rectification.record' | 'exchange.service' | 'exchange.evaluation' | 'notify.sms' | 'notify.portal' | (string & {});
@@ -13,8 +14,13 @@ export interface OutboxEntry {
   availableAt?: number;
 }
 
-/** Appends records inside the caller's transaction; returns their ids (for delivery after commit). */
+/**
+ * Appends records inside the caller's transaction; returns their ids (for delivery after commit).
+ * Through the transaction's statement runner, not the ORM: a group commit may keep an earlier batch's
+ * outbox rows unsent (PostgreSQL), and the runner sends them before this insert, so ids keep the order per case (R26).
+ */
 export async function appendOutbox(em: Em, entries: OutboxEntry[], now: number): Promise<number[]> {
+  const sql = await sqlOf(em);
   const ids: number[] = [];
   for (const e of entries) {
     const row: Omit<OutboxRecord, 'id'> = {
@@ -33,7 +39,7 @@ export async function appendOutbox(em: Em, entries: OutboxEntry[], now: number):
       claimedBy: null,
       leaseUntil: null,
     };
-    ids.push(Number(await em.insert(OutboxSchema, row as OutboxRecord)));
+    ids.push(await insertRow(em, sql, OutboxSchema, row));
   }
   return ids;
 }

@@ -32,9 +32,10 @@ export async function anonymiseExpired(em: Em, now: Date, days: number, options:
     {
       key: 'cases',
       select:
-        "select c.id from case_record c where c.created_at < ? and (c.applicant_name_sealed <> '' or c.applicant_mobile_sealed is not null or c.applicant_cert_sealed is not null)" +
+        "select c.id from case_record c where c.created_at < ? and (c.applicant_name_sealed <> '' or c.applicant_mobile_sealed is not null or c.applicant_mobile_hash is not null or c.applicant_cert_sealed is not null)" +
         ' and not exists (select 1 from service s where s.case_id = c.id and s.created_at >= ?)',
-      update: (ids) => `update case_record set applicant_name_sealed = '', applicant_mobile_sealed = null, applicant_cert_sealed = null where id in (${ids})`,
+      update: (ids) =>
+        `update case_record set applicant_name_sealed = '', applicant_mobile_sealed = null, applicant_mobile_hash = null, applicant_cert_sealed = null where id in (${ids})`,
     },
   ];
   for (const round of rounds) {

@@ -24,8 +24,10 @@ export interface Sql {
    * writes are held (`holdWrites`, a group commit on PostgreSQL): then it is kept and sent with the
    * other kept writes as ONE statement (`with w1 as (…), w2 as (…) select 1`: one round trip instead of
    * one each) before the next statement of the transaction or at `flushWrites`. A kept write's error
-   * surfaces there, so only writes that fail for no single job's reason, and whose rows' order among
-   * other writes does not matter (a group's counters; not outbox rows, ordered per case), are written this way.
+   * surfaces there, so only writes that fail for no single job's reason are written this way (a group's
+   * counters, a batch's outbox rows). Writes made meanwhile through the ORM bypass this runner and would
+   * overtake kept ones: rows ordered by id (outbox rows, per case) are kept only while every later writer of
+   * their table in the transaction goes through the runner (see insertRows).
    */
   write(text: string, params?: readonly unknown[]): Promise<void>;
   /** Keeps this transaction's `write`s until `flushWrites` (or the next other statement); only PostgreSQL keeps them. */
@@ -107,10 +109,12 @@ function viaSqlite(conn: SqliteConnection, convert: (err: unknown) => Error): Sq
   let cache = prepared.get(conn);
   if (!cache) prepared.set(conn, (cache = new Map()));
   // Texts of every size are cached too: compiling one costs more than SQLite runs it, and the cache is bounded.
+  // At the bound the oldest text goes, not all of them: a group's multi-row texts vary with its size, and
+  // clearing everything made every hot text compile again each time the cache filled.
   const statement = (text: string) => {
     let stmt = cache.get(text);
     if (!stmt) {
-      if (cache.size >= MAX_PREPARED) cache.clear();
+      if (cache.size >= MAX_PREPARED) cache.delete(cache.keys().next().value!);
       stmt = conn.prepare(text);
       cache.set(text, stmt);
     }
@@ -349,15 +353,25 @@ export function insertManyStatement<T extends { id: number }>(em: Em, schema: En
   return `${text.slice(0, at)} values ${Array.from({ length: count }, () => row).join(', ')}`;
 }
 
-/** Several rows in one statement (no ids back; see insertManyStatement for the text). */
-export async function insertRows<T extends { id: number }>(em: Em, sql: Sql, schema: EntitySchema<T>, rows: readonly Omit<T, 'id'>[]): Promise<void> {
+/**
+ * Several rows in one statement (no ids back; see insertManyStatement for the text). `kept`: as a kept
+ * write (see Sql.write: on PostgreSQL sent with the group's other kept writes, before the next
+ * statement of the transaction or the commit). Rows whose ids order them (outbox rows, per case, R26)
+ * may be kept only when every later write to their table goes through the same runner (`sql`), which
+ * sends the kept ones first: appendOutbox and the exchange hooks do.
+ */
+export async function insertRows<T extends { id: number }>(
+  em: Em,
+  sql: Sql,
+  schema: EntitySchema<T>,
+  rows: readonly Omit<T, 'id'>[],
+  options: { kept?: boolean } = {},
+): Promise<void> {
   if (rows.length === 0) return;
-  // Not a kept write: outbox rows keep their order per case (ids) with the records written after them.
-  await sql.run(
-    insertManyStatement(em, schema, rows.length),
-    rows.flatMap((row) => insertValues(em, schema, row)),
-    { prepare: false },
-  );
+  const text = insertManyStatement(em, schema, rows.length);
+  const values = rows.flatMap((row) => insertValues(em, schema, row));
+  if (options.kept) await sql.write(text, values);
+  else await sql.run(text, values, { prepare: false });
 }
 
 /** `insert … returning id` of an entity's plain object (without its id), through `sql`. */

@@ -23,11 +23,14 @@ export function createExchangeHooks(deps: { cipher: PiiCipher; clock: Clock }): 
   const one = async (tx: Em, rating: Rating, _attribution: unknown, service: StoredRating['service']) => {
     await append(tx, await sqlOf(tx), evaluationEntry(rating, service, recordKeys.evaluation(rating.id)), deps.clock.now().getTime());
   };
-  // A group's ratings written together: their evaluation records in one multi-row insert, in the group's order.
+  // A group's ratings written together: their evaluation records in one multi-row insert, in the group's
+  // order, kept (on PostgreSQL sent with the group's counter upserts: no round trip of its own). Every
+  // later outbox write of the transaction goes through the same runner (append, appendOutbox), which
+  // sends these first: the order per case holds (R26).
   const many = async (tx: Em, stored: readonly StoredRating[]) => {
     const now = deps.clock.now().getTime();
     const rows = stored.map(({ rating, service }) => outboxRecord(evaluationEntry(rating, service, recordKeys.evaluation(rating.id)), now));
-    await insertRows(tx, await sqlOf(tx), OutboxSchema, rows);
+    await insertRows(tx, await sqlOf(tx), OutboxSchema, rows, { kept: true });
   };
   const onRatingStored: RatingHook = Object.assign(one, { many });
   return {

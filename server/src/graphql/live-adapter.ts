@@ -15,7 +15,7 @@ import type { Context } from '../common/context.js';
 import { DomainError, RateLimitedError } from '../common/errors.js';
 import { LatestValueIterator } from '../common/latest-value-iterator.js';
 import { log } from '../common/logger.js';
-import type { LiveHub, LivePayload, LiveSink, LiveVariantSpec } from '../stats/live-hub.js';
+import { LiveHub, type LiveMember, type LivePayload, type LiveSink, type LiveVariantSpec } from '../stats/live-hub.js';
 import { isLiveField, type LiveField, type LiveTopicSpec } from '../stats/live-topics.js';
 import { formatError } from './format-error.js';
 
@@ -81,39 +81,37 @@ export interface LiveSubscribeHandler {
    */
   subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
   /**
-   * The same for a server that keeps a live subscription as its end function (http/ws-server.ts):
-   * with a `liveConnection`, a live field returns the function that ends it, and nothing else is
+   * The same for a server that keeps a live subscription as the object that ends it (http/ws-server.ts):
+   * with a `liveConnection`, a live field returns its subscription (a SocketSink), and nothing else is
    * kept per subscription; any other operation goes to graphql-js `subscribe`.
    */
-  start(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult | (() => void)>;
+  start(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult | LiveOperation>;
   hub: LiveHub;
-  /** The shared, bounded writer of one socket. */
-  writerFor(socket: LiveSocket): SocketWriter;
   /** Frames skipped because their socket was slow (a newer one replaced them), since start. */
   skippedFrames(): number;
 }
 
+/** A running live subscription, as the transport keeps it: `end` ends it (again: nothing). */
+export interface LiveOperation {
+  end(): void;
+}
+
+/** A live subscription ended before it began (completed while its topic was looked up). */
+const ENDED: LiveOperation = Object.freeze({ end: () => undefined });
+
 /** Builds the graphql-ws `subscribe` hook that bypasses per-subscriber execution for live topics. */
 export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver, options: LiveAdapterOptions): LiveSubscribeHandler {
-  // A writer lives as long as its socket; the frames skipped on all of them are counted in one place.
-  const writers = new WeakMap<LiveSocket, SocketWriter>();
-  const skips: SkipCounter = { count: 0 };
-  const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-  const writerFor = (socket: LiveSocket): SocketWriter => {
-    let writer = writers.get(socket);
-    if (!writer) writers.set(socket, (writer = new SocketWriter(socket, maxBuffered, options.retryMs, skips)));
-    return writer;
-  };
+  // One writer for every socket; a socket gets its own bounded writer only once it is found slow.
+  const writer = new SharedWriter(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, options.retryMs);
   return {
     hub,
-    writerFor,
-    skippedFrames: () => skips.count,
+    skippedFrames: () => writer.skips.count,
     async subscribe(args) {
       const iterator = new LatestValueIterator<ExecutionResult>();
       const opened = await open(args, { deliver: (payload) => iterator.push(payload.result) });
       if (opened === null) return graphqlSubscribe(args) as Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
-      if (typeof opened !== 'function') return opened;
-      iterator.onReturn(opened);
+      if (!isLiveOperation(opened)) return opened;
+      iterator.onReturn(() => opened.end());
       return iterator;
     },
     async start(args) {
@@ -124,10 +122,10 @@ export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver,
 
   /**
    * Subscribes a live field to its shared topic: frames go to the connection's socket, or without one
-   * to `sink`. Returns the function that ends the subscription, the errors that refused it, or null
-   * when the operation is not a single live field.
+   * to `sink`. Returns the running subscription, the errors that refused it, or null when the
+   * operation is not a single live field.
    */
-  async function open(args: ExecutionArgs, sink: LiveSink | null): Promise<(() => void) | ExecutionResult | null> {
+  async function open(args: ExecutionArgs, sink: LiveSink | null): Promise<LiveOperation | ExecutionResult | null> {
     const operation = getOperationAST(args.document, args.operationName);
     const selections = operation?.operation === 'subscription' ? operation.selectionSet.selections : [];
     const field = selections.length === 1 && selections[0]!.kind === Kind.FIELD ? selections[0] : null;
@@ -145,17 +143,18 @@ export function createLiveSubscribeHandler(hub: LiveHub, topicOf: TopicResolver,
     }
     const connection = context.liveConnection;
     // Completed while its topic was looked up: nothing is subscribed, so no `next` follows the `complete`.
-    if (connection?.wanted && !connection.wanted()) return () => undefined;
+    if (connection?.wanted && !connection.wanted()) return ENDED;
     if (connection?.mayCreateTopic && !hub.has(spec.key) && !connection.mayCreateTopic()) {
       const error = new RateLimitedError('this connection opened too many new live topics in the last minute; subscribe again shortly');
       return { errors: [toGraphQLError(error, responseKey)] };
     }
     try {
-      return hub.subscribe(
-        spec,
-        renderedVariant(args, spec, { app: context.app, actor: context.actor }),
-        connection ? new SocketSink(writerFor(connection.socket), connection.id) : sink!,
-      );
+      const variant = renderedVariant(args, spec, { app: context.app, actor: context.actor });
+      if (!connection) return { end: hub.subscribe(spec, variant, sink!) };
+      // The socket's subscription is one object: its sink, its place in the hub and its end.
+      const member = new SocketSink(writer, connection.id, connection.socket);
+      hub.join(spec, variant, member);
+      return member;
     } catch (err) {
       return { errors: [toGraphQLError(err, responseKey)] };
     }
@@ -186,6 +185,10 @@ function printed(document: DocumentNode): string {
   return text;
 }
 
+function isLiveOperation(value: LiveOperation | ExecutionResult): value is LiveOperation {
+  return typeof (value as Partial<LiveOperation>).end === 'function';
+}
+
 function toGraphQLError(err: unknown, responseKey: string): GraphQLError {
   const error =
     err instanceof GraphQLError
@@ -210,12 +213,12 @@ function stableJson(value: unknown): string {
  * is over it, each subscription keeps only its newest pending frame (no backlog), sent when our own
  * writes complete (the socket drained) or at the next retry tick.
  */
-export class SocketWriter {
+export class SocketWriter implements FrameTarget {
   /** Per subscription, the newest payload not yet written (the frame is built when it is sent); made when first needed. */
   private pending: Map<SocketSink, LivePayload> | null = null;
   private retry: NodeJS.Timeout | null = null;
   /** One completion callback for every write of this socket, not one closure per frame. */
-  private readonly onWritten = (): void => {
+  readonly onWritten = (): void => {
     if (this.pending?.size) this.flush();
   };
 
@@ -272,15 +275,8 @@ export class SocketWriter {
     return this.pending?.size ?? 0;
   }
 
-  /** `frame`: a whole WebSocket text frame (see wireFrame); written as it is when the socket allows. */
   private send(frame: Buffer): void {
-    try {
-      const raw = rawStreamOf(this.socket);
-      if (raw) raw.write(frame, this.onWritten);
-      else this.socket.send(frame.subarray(headerLength(frame)), TEXT, this.onWritten);
-    } catch (err) {
-      log.warn('live socket write failed', { error: err instanceof Error ? err.message : String(err) });
-    }
+    sendFrame(this.socket, frame, this.onWritten);
   }
 
   private armRetry(): void {
@@ -296,13 +292,59 @@ export class SocketWriter {
   }
 }
 
-/** A graphql-ws subscription written directly: `{"id":…,"type":"next","payload":<shared bytes>}`. */
-export class SocketSink implements LiveSink {
+/** What a SocketSink writes through: its socket's own writer, or the writer shared by all sockets. */
+export interface FrameTarget {
+  write(sink: SocketSink, payload: LivePayload): void;
+  forget(sink: SocketSink): void;
+}
+
+/**
+ * The writer of every socket that keeps up (one per server): a frame goes straight out, with no
+ * completion callback and nothing kept per socket. A socket found over the threshold gets its own
+ * SocketWriter from then on (newest pending frame per subscription, sent when it drains or at the
+ * retry tick); an idle subscriber costs no writer at all.
+ */
+export class SharedWriter implements FrameTarget {
+  /** Frames skipped because their socket was slow (replaced by a newer one), on all sockets. */
+  readonly skips: SkipCounter = { count: 0 };
+  private readonly slow = new WeakMap<LiveSocket, SocketWriter>();
+
+  constructor(
+    private readonly maxBuffered: number,
+    private readonly retryMs: number,
+  ) {}
+
+  write(sink: SocketSink, payload: LivePayload): void {
+    const socket = sink.socket!;
+    let writer = this.slow.get(socket);
+    if (!writer) {
+      if (socket.readyState !== OPEN) return;
+      if (socket.bufferedAmount <= this.maxBuffered) return sendFrame(socket, sink.frame(payload));
+      this.slow.set(socket, (writer = new SocketWriter(socket, this.maxBuffered, this.retryMs, this.skips)));
+      // Our writes so far carried no callback: the TCP stream's next drain stands in for them.
+      (socket as LiveSocket & DrainEmitter)._socket?.once?.('drain', writer.onWritten);
+    }
+    writer.write(sink, payload);
+  }
+
+  forget(sink: SocketSink): void {
+    this.slow.get(sink.socket!)?.forget(sink);
+  }
+}
+
+/**
+ * A graphql-ws subscription written directly: `{"id":…,"type":"next","payload":<shared bytes>}`. It is
+ * also its place in the hub (LiveMember) and the object the transport ends it with (LiveOperation).
+ */
+export class SocketSink implements LiveMember, LiveOperation {
   /** Declared here, so the hub's mark (LiveSink.delivered) is a field of the object, not an added property. */
   delivered: LivePayload | undefined = undefined;
+  liveVariant: unknown = null;
   constructor(
-    private readonly writer: SocketWriter,
+    private readonly writer: FrameTarget,
     private readonly id: string,
+    /** Its socket, when the writer is shared by many. */
+    readonly socket?: LiveSocket,
   ) {}
   deliver(payload: LivePayload): void {
     this.writer.write(this, payload);
@@ -313,6 +355,9 @@ export class SocketSink implements LiveSink {
   }
   close(): void {
     this.writer.forget(this);
+  }
+  end(): void {
+    LiveHub.leave(this);
   }
 }
 
@@ -346,7 +391,12 @@ function headerLength(frame: Buffer): number {
 
 /** The writable TCP stream under a `ws` WebSocket. */
 interface RawStream {
-  write(data: Buffer, cb: (err?: Error | null) => void): boolean;
+  write(data: Buffer, cb?: (err?: Error | null) => void): boolean;
+}
+
+/** The TCP stream's drain event (a `ws` WebSocket's `_socket`). */
+interface DrainEmitter {
+  _socket?: { once?(event: 'drain', listener: () => void): unknown };
 }
 
 /** The parts of a `ws` 8.23 WebSocket (pinned in package.json) that writing frames directly relies on. */
@@ -369,6 +419,17 @@ function rawStreamOf(socket: LiveSocket): RawStream | null {
   const sender = ws._sender;
   if (!ws._socket || !sender || !ws._extensions || ws._extensions['permessage-deflate'] !== undefined) return null;
   return sender._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true ? ws._socket : null;
+}
+
+/** `frame`: a whole WebSocket text frame (see wireFrame); written as it is when the socket allows, else through `ws`. */
+function sendFrame(socket: LiveSocket, frame: Buffer, written?: () => void): void {
+  try {
+    const raw = rawStreamOf(socket);
+    if (raw) raw.write(frame, written);
+    else socket.send(frame.subarray(headerLength(frame)), TEXT, written);
+  } catch (err) {
+    log.warn('live socket write failed', { error: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 /** A `next` frame of subscription `id` (made only when a payload has no frame for that id yet). */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, type RawData, type WebSocketServer } from 'ws';
 import {
   CloseCode,
   GRAPHQL_TRANSPORT_WS_PROTOCOL,
@@ -17,22 +17,29 @@ import { log } from '../common/logger.js';
 /**
  * The graphql-transport-ws protocol on a `ws` server: the messages, close codes and keep-alive of
  * graphql-ws's `useServer`/`makeServer`, without their per-subscription state. A live subscription
- * (one that writes its own frames, see graphql/live-adapter.ts) keeps only its end function in its
- * connection's map: no async iterator, no suspended `for await` loop, no copy of its message. Other
+ * (one that writes its own frames, see graphql/live-adapter.ts) keeps only its own object in its
+ * connection: no async iterator, no suspended `for await` loop, no copy of its message. Other
  * operations run as graphql-ws runs them (execute, or a loop over graphql-js's subscription iterator).
  * Keep-alive is one timer for all sockets, visiting a twelfth of them per tick (ping every interval; no
  * pong by the next visit: terminated).
+ *
+ * Memory per idle socket is what a bare `ws` server's is: the connection *is* the WebSocket (the
+ * server is made with `new WebSocketServer({ WebSocket: ConnectionClass })`), its state is fields of
+ * that object, and its events are taken in `emit` rather than by listeners (with more than two kinds of
+ * listener, `ws`'s listener table turns into a dictionary; a listener per socket would be a closure).
  */
 
-/** A live subscription that writes its own frames: calling it ends it. */
-export type EndLive = () => void;
+/** A live subscription that writes its own frames: `end` ends it. */
+export interface LiveOperation {
+  end(): void;
+}
 
 /** What a subscription operation starts: one result (errors), a stream of results, or a live subscription. */
-export type Started = ExecutionResult | AsyncIterableIterator<ExecutionResult> | EndLive;
+export type Started = ExecutionResult | AsyncIterableIterator<ExecutionResult> | LiveOperation;
 
 export interface WsHooks<C extends WsConnection> {
-  /** A new socket: its connection, or null when it was refused (the hook closed it). The request is not kept. */
-  onOpen(socket: WebSocket, request: IncomingMessage): C | null;
+  /** A new socket (the connection itself): false when it was refused (the hook closed it). The request is not kept. */
+  onOpen(conn: C, request: IncomingMessage): boolean;
   /** connection_init with its payload: false closes the connection with 4403. */
   onConnect(conn: C, params: Record<string, unknown>): Promise<boolean>;
   /** Checks a subscribe message: its execution arguments, or the errors to answer it with. */
@@ -60,56 +67,83 @@ export interface WsServerOptions {
 
 /** The entry of an operation that is starting (each its own object, see subscribe). */
 class Starting {}
-type Running = EndLive | AsyncIterableIterator<ExecutionResult> | Starting | null;
+type Running = LiveOperation | AsyncIterableIterator<ExecutionResult> | Starting | null;
 
-/** One socket's protocol state (a server adds its own fields by extending it). */
-export class WsConnection {
+/** The events of a connection, taken by the server that serves it (one object per server). */
+interface Served {
+  message(conn: WsConnection, data: RawData): void;
+  error(conn: WsConnection, err: Error): void;
+  close(conn: WsConnection): void;
+}
+
+/**
+ * One socket and its protocol state: the `ws` WebSocket class of a server (pass it, or a subclass
+ * with the server's own fields, as the WebSocketServer's `WebSocket` option). Its running operations
+ * by subscription id (null while one starts): the usual single one in fields, a Map only for more.
+ */
+export class WsConnection extends WebSocket {
   initReceived = false;
   acknowledged = false;
   /** Pinged, no pong yet. */
   awaitingPong = false;
-  /** Which group of the keep-alive this socket is in. */
-  keepAliveGroup = 0;
+  /** Which group of the keep-alive this socket is in (-1: none, not served). */
+  keepAliveGroup = -1;
   /** Closes the socket if connection_init does not come in time (dropped once it came). */
   initWait: NodeJS.Timeout | null = null;
-  /** Its operations by subscription id. */
-  readonly operations = new Operations();
-
-  constructor(readonly socket: WebSocket) {}
-}
-
-/**
- * A connection's running operations by id (null while one starts): the usual single one inline,
- * a Map only for more (a Map's table is the largest thing an idle subscriber would otherwise keep).
- */
-export class Operations {
+  /** The server taking this socket's events (null: refused, or not served). */
+  served: Served | null = null;
   private firstId: string | null = null;
   private first: Running = null;
   private more: Map<string, Running> | null = null;
 
-  get size(): number {
+  /** Its running (or starting) operations. */
+  get operationCount(): number {
     return (this.firstId === null ? 0 : 1) + (this.more?.size ?? 0);
   }
-  has(id: string): boolean {
+  hasOperation(id: string): boolean {
     return id === this.firstId || (this.more?.has(id) ?? false);
   }
-  get(id: string): Running | undefined {
+  operation(id: string): Running | undefined {
     return id === this.firstId ? this.first : this.more?.get(id);
   }
-  set(id: string, running: Running): void {
+  setOperation(id: string, running: Running): void {
     if (id === this.firstId || (this.firstId === null && !this.more?.has(id))) {
       this.firstId = id;
       this.first = running;
     } else (this.more ??= new Map()).set(id, running);
   }
-  delete(id: string): void {
+  deleteOperation(id: string): void {
     if (id === this.firstId) {
       this.firstId = null;
       this.first = null;
     } else this.more?.delete(id);
   }
-  ids(): string[] {
+  operationIds(): string[] {
     return [...(this.firstId === null ? [] : [this.firstId]), ...(this.more?.keys() ?? [])];
+  }
+
+  /**
+   * `ws` reports a socket's messages, pongs, errors and close through `emit`: a served socket's are
+   * handled here, with no listener of its own (listeners added by others still hear every event).
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const served = this.served;
+    if (served === null) {
+      if (event !== 'error' || this.listenerCount('error') > 0) return super.emit(event, ...args);
+      log.error('websocket error', { error: (args[0] as Error | undefined)?.message });
+      return false;
+    }
+    if (event === 'message') served.message(this, args[0] as RawData);
+    else if (event === 'pong') this.awaitingPong = false;
+    else if (event === 'error') served.error(this, args[0] as Error);
+    else if (event === 'close') {
+      // After the server's own listener (its set of clients), as when this was a listener added after it.
+      const heard = super.emit(event, ...args);
+      this.served = null;
+      served.close(this);
+      return heard;
+    }
+    return super.emit(event, ...args);
   }
 }
 
@@ -119,12 +153,23 @@ const KEEP_ALIVE_GROUPS = 12;
 const CONNECTION_INIT_WAIT_MS = 3_000;
 const INTERNAL_ERROR = 'Internal server error';
 
-/** Serves graphql-transport-ws on `wss`; `dispose` closes every socket (1001) and the server. */
+function closeReason(err: unknown, isProd: boolean): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return isProd || message.length >= 124 ? INTERNAL_ERROR : message;
+}
+
+/**
+ * Serves graphql-transport-ws on `wss`, made with a WsConnection class as its `WebSocket` option;
+ * `dispose` closes every socket (1001) and the server.
+ */
 export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hooks: WsHooks<C>, options: WsServerOptions): { dispose(): Promise<void> } {
-  const reason = (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    return options.isProd || message.length >= 124 ? INTERNAL_ERROR : message;
-  };
+  const socketClass = (wss.options as { WebSocket?: unknown }).WebSocket;
+  if (typeof socketClass !== 'function' || !(socketClass === WsConnection || socketClass.prototype instanceof WsConnection)) {
+    throw new Error('serveGraphqlWs: make the WebSocketServer with `WebSocket: WsConnection` (or a subclass)');
+  }
+  // The keep-alive walks the server's set of clients.
+  if (!wss.clients) throw new Error('serveGraphqlWs: the WebSocketServer must track its clients (clientTracking)');
+  const reason = (err: unknown) => closeReason(err, options.isProd);
   wss.options.handleProtocols = handleProtocols;
   wss.once('error', (err) => {
     log.error('websocket server error', { error: err.message });
@@ -134,18 +179,21 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
   // Keep-alive: the sockets are dealt into KEEP_ALIVE_GROUPS even groups and one timer visits one group
   // per tick, so each socket is pinged once per interval (and terminated when the next visit finds no
   // pong) while the pings of 50,000 sockets are spread over the interval instead of sent in one burst,
-  // which would hold back a live fan-out behind it.
+  // which would hold back a live fan-out behind it. A group is a number on the socket: a tick walks the
+  // server's own set of clients (a field read per socket), and no socket is an entry in a set of ours.
   const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
-  const groups = Array.from({ length: KEEP_ALIVE_GROUPS }, () => new Set<C>());
+  const groupSizes = new Array<number>(KEEP_ALIVE_GROUPS).fill(0);
   let visited = 0;
   const heartbeat = setInterval(
     () => {
       visited = (visited + 1) % KEEP_ALIVE_GROUPS;
-      for (const conn of groups[visited]!) {
-        if (conn.awaitingPong) conn.socket.terminate();
-        else if (conn.socket.readyState === conn.socket.OPEN) {
+      for (const client of wss.clients) {
+        const conn = client as WsConnection;
+        if (conn.keepAliveGroup !== visited || conn.served === null) continue;
+        if (conn.awaitingPong) conn.terminate();
+        else if (conn.readyState === conn.OPEN) {
           conn.awaitingPong = true;
-          conn.socket.ping();
+          conn.ping();
         }
       }
     },
@@ -153,68 +201,59 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
   );
   heartbeat.unref();
 
-  // One listener function of each kind for all sockets (the socket is `this`): nothing per socket but its state.
-  const connectionOf = new WeakMap<WebSocket, C>();
-  function onMessage(this: WebSocket, data: RawData): void {
-    const conn = connectionOf.get(this);
-    if (!conn) return;
-    handle(conn, String(data)).catch((err: unknown) => {
-      log.error('websocket message failed', { error: err instanceof Error ? err.message : String(err) });
-      this.close(CloseCode.InternalServerError, reason(err));
-    });
-  }
-  function onPong(this: WebSocket): void {
-    const conn = connectionOf.get(this);
-    if (conn) conn.awaitingPong = false;
-  }
-  function onError(this: WebSocket, err: Error): void {
-    log.error('websocket error', { error: err.message });
-    this.close(CloseCode.InternalServerError, reason(err));
-  }
-  function onClose(this: WebSocket): void {
-    const conn = connectionOf.get(this);
-    if (!conn) return;
-    connectionOf.delete(this);
-    groups[conn.keepAliveGroup]!.delete(conn);
-    if (conn.initWait) clearTimeout(conn.initWait);
-    for (const id of conn.operations.ids()) stop(conn, id);
-    hooks.onClose(conn);
-  }
+  const served: Served = {
+    message(conn, data) {
+      handle(conn as C, String(data)).catch((err: unknown) => {
+        log.error('websocket message failed', { error: err instanceof Error ? err.message : String(err) });
+        conn.close(CloseCode.InternalServerError, reason(err));
+      });
+    },
+    error(conn, err) {
+      log.error('websocket error', { error: err.message });
+      conn.close(CloseCode.InternalServerError, reason(err));
+    },
+    close(conn) {
+      if (conn.keepAliveGroup >= 0) groupSizes[conn.keepAliveGroup]! -= 1;
+      conn.keepAliveGroup = -1;
+      if (conn.initWait) clearTimeout(conn.initWait);
+      conn.initWait = null;
+      for (const id of conn.operationIds()) stop(conn as C, id);
+      hooks.onClose(conn as C);
+    },
+  };
 
   wss.on('connection', (socket, request) => {
-    const conn = hooks.onOpen(socket, request);
-    if (conn === null) return;
-    connectionOf.set(socket, conn);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
-      socket.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
+    const conn = socket as C;
+    if (!hooks.onOpen(conn, request)) return;
+    conn.served = served;
+    if (conn.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+      conn.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
       return;
     }
     // Into the smallest group, so the groups stay even however many sockets have closed.
-    conn.keepAliveGroup = groups.reduce((smallest, group, i) => (group.size < groups[smallest]!.size ? i : smallest), 0);
-    groups[conn.keepAliveGroup]!.add(conn);
+    conn.keepAliveGroup = groupSizes.reduce((smallest, size, i) => (size < groupSizes[smallest]! ? i : smallest), 0);
+    groupSizes[conn.keepAliveGroup]! += 1;
     conn.initWait = setTimeout(() => {
       conn.initWait = null;
-      if (!conn.initReceived) socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+      if (!conn.initReceived) conn.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
     }, options.connectionInitWaitMs ?? CONNECTION_INIT_WAIT_MS);
-    socket.on('message', onMessage);
-    socket.on('pong', onPong);
   });
+  function isLive(running: Running | Started | undefined): running is LiveOperation {
+    return typeof (running as Partial<LiveOperation> | null | undefined)?.end === 'function';
+  }
 
   /** Ends one operation: a live one here; an iterator's loop completes it. */
   function stop(conn: C, id: string): void {
-    const running = conn.operations.get(id);
-    conn.operations.delete(id);
-    if (typeof running === 'function') running();
+    const running = conn.operation(id);
+    conn.deleteOperation(id);
+    if (isLive(running)) running.end();
     else if (running && 'return' in running && typeof running.return === 'function') void running.return(undefined);
   }
 
   function send(conn: C, message: Message): Promise<void> {
-    const { socket } = conn;
     return new Promise((resolve, reject) => {
-      if (socket.readyState !== socket.OPEN) return resolve();
-      socket.send(stringifyMessage(message), (err) => (err ? reject(err) : resolve()));
+      if (conn.readyState !== conn.OPEN) return resolve();
+      conn.send(stringifyMessage(message), (err) => (err ? reject(err) : resolve()));
     });
   }
 
@@ -223,16 +262,16 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
     try {
       message = parseMessage(data);
     } catch {
-      return conn.socket.close(CloseCode.BadRequest, 'Invalid message received');
+      return conn.close(CloseCode.BadRequest, 'Invalid message received');
     }
     switch (message.type) {
       case MessageType.ConnectionInit: {
-        if (conn.initReceived) return conn.socket.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
+        if (conn.initReceived) return conn.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
         conn.initReceived = true;
         if (conn.initWait) clearTimeout(conn.initWait);
         conn.initWait = null;
         const params = message.payload && typeof message.payload === 'object' ? message.payload : {};
-        if (!(await hooks.onConnect(conn, params))) return conn.socket.close(CloseCode.Forbidden, 'Forbidden');
+        if (!(await hooks.onConnect(conn, params))) return conn.close(CloseCode.Forbidden, 'Forbidden');
         conn.acknowledged = true;
         return send(conn, { type: MessageType.ConnectionAck });
       }
@@ -250,13 +289,13 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
   }
 
   async function subscribe(conn: C, { id, payload }: SubscribeMessage): Promise<void> {
-    if (!conn.acknowledged) return conn.socket.close(CloseCode.Unauthorized, 'Unauthorized');
-    if (conn.operations.has(id)) return conn.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+    if (!conn.acknowledged) return conn.close(CloseCode.Unauthorized, 'Unauthorized');
+    if (conn.hasOperation(id)) return conn.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
     // This operation's own entry: a client may complete the id while it starts and subscribe the same id
     // again, so "is this id still running" is asked of the entry, never of the id alone.
     let entry: Running = new Starting();
-    conn.operations.set(id, entry);
-    const mine = () => conn.operations.get(id) === entry;
+    conn.setOperation(id, entry);
+    const mine = () => conn.operation(id) === entry;
     try {
       const args = hooks.onSubscribe(conn, id, payload);
       if (Array.isArray(args)) return mine() ? await sendErrors(conn, id, args as readonly GraphQLError[]) : undefined;
@@ -265,18 +304,18 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
       if (!operation) return mine() ? await sendErrors(conn, id, [new GraphQLError('Unable to identify operation')]) : undefined;
       execArgs.contextValue = hooks.context(conn, id, mine);
       const result = operation.operation === 'subscription' ? await hooks.subscribe(execArgs) : await execute(execArgs);
-      if (typeof result === 'function') {
-        if (!mine()) return result();
-        conn.operations.set(id, (entry = result));
+      if (isLive(result)) {
+        if (!mine()) return result.end();
+        conn.setOperation(id, (entry = result));
         return;
       } else if (Symbol.asyncIterator in result) {
         if (!mine()) return void result.return?.(undefined);
-        conn.operations.set(id, (entry = result));
+        conn.setOperation(id, (entry = result));
         await stream(conn, id, result, mine);
       } else if (mine()) await sendNext(conn, id, result);
       if (mine()) await send(conn, { id, type: MessageType.Complete });
     } finally {
-      if (mine() && typeof entry !== 'function') conn.operations.delete(id);
+      if (mine() && !isLive(entry)) conn.deleteOperation(id);
     }
   }
 
@@ -288,7 +327,7 @@ export function serveGraphqlWs<C extends WsConnection>(wss: WebSocketServer, hoo
       if (!mine()) return;
       const originalError = err instanceof Error ? err : new Error(String(err));
       await sendErrors(conn, id, [new GraphQLError(originalError.message, { originalError })]);
-      conn.operations.delete(id);
+      conn.deleteOperation(id);
     }
   }
 

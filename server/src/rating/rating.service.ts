@@ -1,7 +1,7 @@
 import type { Actor } from '../common/actor.js';
 import { isWithinRegion } from '../catalog/region.logic.js';
 import type { TokenService } from '../auth/tokens.js';
-import type { PiiCipher } from '../common/crypto.js';
+import { keptMobileIndex, mobileBlindIndex, type PiiCipher } from '../common/crypto.js';
 import type { RateLimits } from '../common/rate-limit.js';
 import type { Kernel } from '../common/kernel.js';
 import type { ChangeBus } from '../common/pubsub.js';
@@ -869,15 +869,17 @@ function raterData(app: RatingDeps, kase: CaseRecord, input: SubmitEvaluationInp
     raterNameMasked: kase.applicantNameMasked,
     raterMobileSealed: kase.applicantMobileSealed,
     raterMobileMasked: kase.applicantMobileMasked,
-    raterMobileHash: kase.applicantMobileSealed ? mobileHash(app, kase.applicantMobileSealed, true) : null,
+    // The hash kept at registration when it is still the current key's; else from the sealed number (older cases, a rotated key).
+    raterMobileHash: kase.applicantMobileSealed
+      ? (keptMobileIndex(app.cipher, kase.applicantMobileHash) ?? mobileHash(app, kase.applicantMobileSealed, true))
+      : null,
   };
 }
 
 /** R18: the keyed hash of the rater's mobile (digits only), never the number; null when it cannot be read. */
 function mobileHash(app: RatingDeps, mobile: string, sealed = false): string | null {
   try {
-    const digits = (sealed ? app.cipher.decrypt(mobile) : mobile).replace(/\D/g, '').replace(/^86(?=1\d{10}$)/, '');
-    return digits ? app.cipher.blindIndex(`mobile:${digits}`) : null;
+    return mobileBlindIndex(app.cipher, sealed ? app.cipher.decrypt(mobile) : mobile);
   } catch {
     return null;
   }

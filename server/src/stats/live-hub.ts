@@ -62,6 +62,15 @@ export interface LiveSink {
   close?(): void;
 }
 
+/**
+ * A sink that is its own subscription (LiveHub.join): the hub keeps its place in it, so a subscriber
+ * costs this one object and its entry in the variant's set, with no end function beside it.
+ */
+export interface LiveMember extends LiveSink {
+  /** Set by the hub while subscribed (opaque to the sink); cleared when it leaves. */
+  liveVariant: unknown;
+}
+
 export interface LiveSourceSpec {
   key: string;
   scopes: string[];
@@ -89,6 +98,7 @@ export interface LiveHubOptions {
 
 interface Variant {
   spec: LiveVariantSpec;
+  topic: Topic;
   sinks: Set<LiveSink>;
   current: LivePayload | null;
   /** A fan-out in slices is under way (see LiveHub.fanOut). */
@@ -96,6 +106,7 @@ interface Variant {
 }
 
 interface Topic {
+  hub: LiveHub;
   spec: LiveSourceSpec;
   variants: Map<string, Variant>;
   seq: number;
@@ -148,12 +159,34 @@ export class LiveHub {
    * unsubscribe. Refused with RATE_LIMITED when it would create a topic beyond `maxTopics`.
    */
   subscribe(source: LiveSourceSpec, variant: LiveVariantSpec, sink: LiveSink): () => void {
+    const v = this.add(source, variant, sink);
+    return this.unsubscriber(v, sink);
+  }
+
+  /**
+   * Adds a subscriber that holds its own place (see LiveMember), ended by `LiveHub.leave(member)`:
+   * nothing but the member is kept per subscription. Refused like `subscribe`.
+   */
+  join(source: LiveSourceSpec, variant: LiveVariantSpec, member: LiveMember): void {
+    member.liveVariant = this.add(source, variant, member);
+  }
+
+  /** Ends a subscription made by `join` (again: nothing). */
+  static leave(member: LiveMember): void {
+    const v = member.liveVariant as Variant | null | undefined;
+    if (!v) return;
+    member.liveVariant = null;
+    v.topic.hub.remove(v, member);
+  }
+
+  private add(source: LiveSourceSpec, variant: LiveVariantSpec, sink: LiveSink): Variant {
     let topic = this.topics.get(source.key);
     if (!topic && this.topics.size >= this.maxTopics) {
       throw new RateLimitedError(`this server computes its maximum of ${this.maxTopics} live topics; subscribe to a topic already live or try again later`);
     }
     if (!topic) {
       topic = {
+        hub: this,
         spec: source,
         variants: new Map(),
         seq: this.retiredSeqs.get(source.key) ?? 0,
@@ -177,12 +210,12 @@ export class LiveHub {
       }
     }
     let v = topic.variants.get(variant.key);
-    if (!v) topic.variants.set(variant.key, (v = { spec: variant, sinks: new Set(), current: null, fanning: false }));
+    if (!v) topic.variants.set(variant.key, (v = { spec: variant, topic, sinks: new Set(), current: null, fanning: false }));
     v.sinks.add(sink);
     if (v.current) deliver(sink, v.current);
     else if (topic.snapshot) void this.render(topic, v);
     if (topic.dirty) this.schedule(topic);
-    return this.unsubscriber(topic, v, sink);
+    return v;
   }
 
   /**
@@ -190,16 +223,21 @@ export class LiveHub {
    * variant and its own sink, not the caller's specs (their keys, closures and arguments), which would
    * otherwise live as long as each idle subscriber.
    */
-  private unsubscriber(t: Topic, vv: Variant, sink: LiveSink): () => void {
+  private unsubscriber(vv: Variant, sink: LiveSink): () => void {
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      sink.close?.();
-      vv.sinks.delete(sink);
-      if (vv.sinks.size === 0 && t.variants.get(vv.spec.key) === vv) t.variants.delete(vv.spec.key);
-      if (t.variants.size === 0) this.drop(t);
+      this.remove(vv, sink);
     };
+  }
+
+  private remove(vv: Variant, sink: LiveSink): void {
+    const t = vv.topic;
+    sink.close?.();
+    vv.sinks.delete(sink);
+    if (vv.sinks.size === 0 && t.variants.get(vv.spec.key) === vv) t.variants.delete(vv.spec.key);
+    if (t.variants.size === 0) this.drop(t);
   }
 
   /** Marks the topics a committed change can affect; they recompute at their next slot. */

@@ -16,10 +16,10 @@ afterEach(async () => {
 });
 
 async function serve(): Promise<string> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, WebSocket: WsConnection });
   await new Promise<void>((done) => wss.once('listening', () => done()));
   const hooks = {
-    onOpen: (socket: WebSocket) => new WsConnection(socket),
+    onOpen: () => true,
     onConnect: async () => true,
     onClose: () => undefined,
   } as unknown as WsHooks<WsConnection>;

@@ -27,13 +27,14 @@ interface Row {
   comment_sealed: string | null;
   applicant_name_sealed: string;
   applicant_mobile_sealed: string | null;
+  applicant_mobile_hash: string | null;
   applicant_cert_sealed: string | null;
 }
 
 async function rows(): Promise<Map<string, Row>> {
   const list = await (server.app.orm.em.fork() as Em).execute<Row[]>(
     `select c.project_no, r.rater_name_sealed, r.rater_name_masked, r.rater_mobile_sealed, r.rater_mobile_hash, r.comment, r.comment_sealed,
-            c.applicant_name_sealed, c.applicant_mobile_sealed, c.applicant_cert_sealed
+            c.applicant_name_sealed, c.applicant_mobile_sealed, c.applicant_mobile_hash, c.applicant_cert_sealed
        from rating r join case_record c on c.id = r.case_id`,
   );
   return new Map(list.map((r) => [r.project_no, r]));
@@ -54,6 +55,7 @@ describe('retention job', () => {
     const ratings = await countRows(server.app, 'rating');
     const before = await rows();
     expect(before.get(old)!.comment_sealed).not.toBeNull();
+    expect(before.get(old)!.applicant_mobile_hash).not.toBeNull();
 
     // The path the daily job and `npm run job:retention` take: the run is audited with its counts (issue 10).
     const report = await retentionAudited(server.app, server.clock.now(), server.app.config.retentionDays, { batch: 1 });
@@ -80,6 +82,7 @@ describe('retention job', () => {
       comment_sealed: null,
       applicant_name_sealed: '',
       applicant_mobile_sealed: null,
+      applicant_mobile_hash: null,
       applicant_cert_sealed: null,
       rater_name_masked: before.get(old)!.rater_name_masked,
       comment: before.get(old)!.comment,

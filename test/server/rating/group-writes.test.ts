@@ -90,12 +90,34 @@ describe('writes kept until the end of the group (R9, R26)', () => {
       ),
     ).toBe(24);
     if (statements) {
-      // begin, the services' select, the insert that claims them, the outbox rows, ONE statement for the
-      // four rollup tables, commit: six per group (nine before the writes were kept, with tags and dimensions).
+      // begin, the services' select, the insert that claims them, ONE statement for the outbox rows and the
+      // four rollup tables, commit: five per group (nine before the writes were kept, with tags and dimensions).
       const ran = server.app.groupCommit.stats.groups - groups;
       expect(ran).toBeGreaterThan(0);
-      expect(statements.count()).toBeLessThanOrEqual(6 * ran);
+      expect(statements.count()).toBeLessThanOrEqual(5 * ran);
     }
+  });
+
+  it("keeps each case's provincial records in order: a kept evaluation record before the rectification record it opened (R13, R26)", async () => {
+    const services = await Promise.all(Array.from({ length: 12 }, () => newService(server, fx)));
+    const results = await Promise.all(
+      services.map((s, i) => submit(server, i % 2 === 0 ? { ...s, level: 1, comment: '等了很久' } : { ...s, level: 5 }, { apiKey: fx.keys.market })),
+    );
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    const ids = results.map((r) => r.data!.submitEvaluation.id);
+    const rows = await (server.app.orm.em.fork() as Em).execute<Array<{ id: number | string; topic: string; aggregate_id: string }>>(
+      `select o.id, o.topic, o.aggregate_id from outbox o where o.aggregate_id in (select cast(case_id as varchar(20)) from rating where id in (${ids.map(() => '?').join(', ')})) order by o.id`,
+      ids,
+    );
+    const byCase = new Map<string, string[]>();
+    for (const r of rows) byCase.set(r.aggregate_id, [...(byCase.get(r.aggregate_id) ?? []), r.topic]);
+    expect(byCase.size).toBe(12);
+    const orders = [...byCase.values()].map((topics) => topics.filter((t) => t !== 'exchange.service'));
+    // Six bad ratings opened a case each: the evaluation record first, then the case's opening.
+    expect(orders.filter((t) => t.length === 2)).toEqual(Array.from({ length: 6 }, () => ['exchange.evaluation', 'rectification.record']));
+    expect(orders.filter((t) => t.length === 1)).toEqual(Array.from({ length: 6 }, () => ['exchange.evaluation']));
+    // And the service record, written at registration, before both.
+    for (const topics of byCase.values()) expect(topics[0]).toBe('exchange.service');
   });
 
   it('rolls the kept writes back with a refused rating and counts the others once (R9)', async () => {

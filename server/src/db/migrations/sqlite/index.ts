@@ -18,6 +18,7 @@ import { Migration20261130100000_schema_drift as M15 } from './Migration20261130
 import { Migration20261130100300_rollup_dimension as M16 } from './Migration20261130100300_rollup_dimension.js';
 import { Migration20261130110000_rollup_total as M17 } from './Migration20261130110000_rollup_total.js';
 import { Migration20261130151000_rollup_total_all_time as M18 } from './Migration20261130151000_rollup_total_all_time.js';
+import { Migration20261130170000_applicant_mobile_hash as M19 } from './Migration20261130170000_applicant_mobile_hash.js';
 
 export const sqliteMigrations = [
   { name: 'Migration20261121214157_initial', class: M0 },
@@ -39,4 +40,5 @@ export const sqliteMigrations = [
   { name: 'Migration20261130100300_rollup_dimension', class: M16 },
   { name: 'Migration20261130110000_rollup_total', class: M17 },
   { name: 'Migration20261130151000_rollup_total_all_time', class: M18 },
+  { name: 'Migration20261130170000_applicant_mobile_hash', class: M19 },
 ];
