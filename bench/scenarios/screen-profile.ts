@@ -17,6 +17,7 @@ import type { Browser } from 'playwright-core';
 import { launchQuietChromium } from '../../test/support/chromium.js';
 import { spawnServer } from '../lib/spawned-server.js';
 import { ROOT, say } from '../lib/util.js';
+import { WATCH_COUNTER } from './screen.js';
 
 interface TraceEvent {
   name: string;
@@ -28,18 +29,6 @@ interface TraceEvent {
   tid: number;
   args?: { data?: Record<string, unknown>; beginData?: Record<string, unknown>; [k: string]: unknown };
 }
-
-const WATCH_COUNTER = `(() => {
-  const read = () => document.querySelector('[data-testid=counter-total]')?.getAttribute('data-value') ?? '';
-  const observer = new MutationObserver(() => {
-    const v = read();
-    if (!/^\\d+$/.test(v)) return;
-    observer.disconnect();
-    const at = performance.now();
-    requestAnimationFrame(() => { window.__hcpFirst = { dom: at, at: performance.now(), value: Number(v) }; });
-  });
-  observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-value'] });
-})();`;
 
 const CATEGORIES = [
   'devtools.timeline',

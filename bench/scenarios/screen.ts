@@ -47,18 +47,20 @@ export interface FirstFigures {
 }
 
 /**
- * Installed before any of the page's scripts: records when the total counter first holds a number.
+ * Installed before any of the page's scripts: records when the total counter first holds a number
+ * (`dom`: the change seen; `at`: its next animation frame).
  * A string, not a function: tsx wraps named functions in a helper the page does not have.
  */
-const WATCH_COUNTER = `(() => {
+export const WATCH_COUNTER = `(() => {
   const read = () => document.querySelector('[data-testid=counter-total]')?.getAttribute('data-value') ?? '';
   const observer = new MutationObserver(() => {
     const v = read();
     if (!/^\\d+$/.test(v)) return;
     observer.disconnect();
+    const dom = performance.now();
     // The next animation frame: the change has been laid out and is about to be painted.
     requestAnimationFrame(() => {
-      window.__hcpFirst = { at: performance.now(), value: Number(v) };
+      window.__hcpFirst = { dom, at: performance.now(), value: Number(v) };
     });
   });
   observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-value'] });
