@@ -181,12 +181,18 @@ async function writeAccounts(app: SeedDeps, em: Em, ids: Ids, c: DemoCatalog): P
   const cred = DEMO_CREDENTIALS;
   const police = c.departments.find((d) => d.name.includes('公安局') && !d.parentKey && d.regionCode === c.city.code) ?? c.departments[0]!;
   const policeId = ids.dept.get(police.key)!.id;
-  await createUser(em, { ...cred.admin, role: 'admin', displayName: '系统管理员（演示）' }, now);
-  await createUser(em, { ...cred.supervisor, role: 'supervisor', displayName: `${c.city.name}政务服务和大数据管理局（演示）`, regionCode: c.city.code }, now);
-  await createUser(em, { ...cred.officer, role: 'department', displayName: `${police.name}经办人（演示）`, departmentId: policeId }, now);
-  await createUser(em, { ...cred.hotline, role: 'hotline', displayName: '12345热线话务员（演示）', regionCode: c.city.code }, now);
-  await createUser(em, { ...cred.security, role: 'security', displayName: '安全管理员（演示）' }, now);
-  await createUser(em, { ...cred.auditor, role: 'auditor', displayName: '审计管理员（演示）' }, now);
+  const cost = app.config.passwordHashCost;
+  await createUser(em, { ...cred.admin, role: 'admin', displayName: '系统管理员（演示）' }, now, cost);
+  await createUser(
+    em,
+    { ...cred.supervisor, role: 'supervisor', displayName: `${c.city.name}政务服务和大数据管理局（演示）`, regionCode: c.city.code },
+    now,
+    cost,
+  );
+  await createUser(em, { ...cred.officer, role: 'department', displayName: `${police.name}经办人（演示）`, departmentId: policeId }, now, cost);
+  await createUser(em, { ...cred.hotline, role: 'hotline', displayName: '12345热线话务员（演示）', regionCode: c.city.code }, now, cost);
+  await createUser(em, { ...cred.security, role: 'security', displayName: '安全管理员（演示）' }, now, cost);
+  await createUser(em, { ...cred.auditor, role: 'auditor', displayName: '审计管理员（演示）' }, now, cost);
   await createApiKey(em, { role: 'system', name: `${police.name}业务系统（演示）`, departmentId: policeId, secret: cred.systemKey }, now, app.cipher);
   await createApiKey(em, { role: 'device', name: '窗口评价器 1（演示）', windowId: 1, secret: cred.windowKey }, now, app.cipher);
 }

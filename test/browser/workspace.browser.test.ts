@@ -32,6 +32,7 @@ beforeAll(async () => {
     server.app.orm.em.fork() as Em,
     { username: 'hotline', password: 'hotline-pass', role: 'hotline', displayName: '12345热线话务员', regionCode: CITY },
     Date.now(),
+    server.app.config.passwordHashCost,
   );
   browser = await launchChromium();
 }, 300_000);

@@ -73,12 +73,13 @@ export async function makeFixture(server: TestServer) {
   const staff = em.create(StaffSchema, { departmentId: market.id, workNo: '0101023', name: '王晓明', windowId: window.id });
   const officer = em.create(StaffSchema, { departmentId: police.id, workNo: '0200001', name: '李静', windowId: null });
   await em.flush();
-  await fixtureUser(em, { username: 'police', password: 'police-pass', role: 'department', displayName: '公安局经办人', departmentId: police.id }, now);
-  await fixtureUser(em, { username: 'market', password: 'market-pass', role: 'department', displayName: '市场监管经办人', departmentId: market.id }, now);
-  await fixtureUser(em, { username: 'super', password: 'super-pass', role: 'supervisor', displayName: '市政务服务管理局', regionCode: CITY }, now);
-  await fixtureUser(em, { username: 'admin', password: 'admin-pass', role: 'admin', displayName: '管理员' }, now);
-  await fixtureUser(em, { username: 'security', password: 'security-pass', role: 'security', displayName: '安全管理员' }, now);
-  await fixtureUser(em, { username: 'auditor', password: 'auditor-pass', role: 'auditor', displayName: '审计管理员' }, now);
+  const user = (input: UserInput) => fixtureUser(em, input, now, app.config.passwordHashCost);
+  await user({ username: 'police', password: 'police-pass', role: 'department', displayName: '公安局经办人', departmentId: police.id });
+  await user({ username: 'market', password: 'market-pass', role: 'department', displayName: '市场监管经办人', departmentId: market.id });
+  await user({ username: 'super', password: 'super-pass', role: 'supervisor', displayName: '市政务服务管理局', regionCode: CITY });
+  await user({ username: 'admin', password: 'admin-pass', role: 'admin', displayName: '管理员' });
+  await user({ username: 'security', password: 'security-pass', role: 'security', displayName: '安全管理员' });
+  await user({ username: 'auditor', password: 'auditor-pass', role: 'auditor', displayName: '审计管理员' });
   const keys = {
     police: await createApiKey(em, { role: 'system', name: '公安业务系统', departmentId: police.id }, now, app.cipher),
     market: await createApiKey(em, { role: 'system', name: '市场监管业务系统', departmentId: market.id }, now, app.cipher),
@@ -94,17 +95,18 @@ export type Fixture = Awaited<ReturnType<typeof makeFixture>>;
 
 /** The fixture's accounts as `createUser` first made them in this worker, by username (id left out). */
 const madeUsers = new Map<string, Omit<AppUser, 'id'>>();
+type UserInput = Parameters<typeof createUser>[1];
 
 /**
- * `createUser` for the fixture's six accounts. Each of them hashes its password with scrypt (N=2^15, about
- * 0.1 s of CPU), and every test server's fixture creates the same six accounts: the first fixture of a
+ * `createUser` for the fixture's six accounts. Each of them hashes its password with scrypt (PASSWORD_HASH_COST;
+ * at N=2^15 about 0.1 s of CPU), and every test server's fixture creates the same six accounts: the first fixture of a
  * worker process creates them with `createUser`, later ones store the same row again (same password
  * hash, so signing in still runs the real scrypt check), with their own department and time.
  */
-async function fixtureUser(em: Em, input: Parameters<typeof createUser>[1], now: number): Promise<AppUser> {
+async function fixtureUser(em: Em, input: UserInput, now: number, hashCost: number): Promise<AppUser> {
   const made = madeUsers.get(input.username);
   if (!made || made.role !== input.role) {
-    const user = await createUser(em, input, now);
+    const user = await createUser(em, input, now, hashCost);
     const row = Object.fromEntries(Object.keys(AppUserSchema.meta.properties).flatMap((k) => (k === 'id' ? [] : [[k, user[k as keyof AppUser]]])));
     madeUsers.set(input.username, row as Omit<AppUser, 'id'>);
     return user;

@@ -8,7 +8,7 @@ import { pfCodes, type Channel } from '../catalog/channel.logic.js';
 import { DemoTryLimiter } from '../case/demo-ticket.logic.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { loadConfig, type Config } from '../common/config.js';
-import { usePasswordHashCost, type PiiCipher, type Sm2Signer } from '../common/crypto.js';
+import { type PiiCipher, type Sm2Signer } from '../common/crypto.js';
 import type { Kernel } from '../common/kernel.js';
 import { log, type Logger } from '../common/logger.js';
 import { ChangeBus } from '../common/pubsub.js';
@@ -89,7 +89,6 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   const target = { databaseUrl: config.databaseUrl, sqliteFile: options.sqliteFile ?? join(config.dataDir, 'haochaping.sqlite') };
   const orm: Orm = await openDatabase(target, allEntities);
   useNamedStatements(config.pgNamedStatements);
-  usePasswordHashCost(config.passwordHashCost);
   closers.add('database', () => orm.close(true));
   const dialect: Dialect = dialectOf(target);
   if (dialect === 'sqlite' && target.sqliteFile !== ':memory:') {

@@ -86,7 +86,7 @@ export async function createAccount(app: AccountDeps, actor: Actor, input: UserI
   const departmentId = role === 'department' ? (input.departmentId ?? null) : null;
   const regionCode = role === 'supervisor' || role === 'hotline' ? (input.regionCode ?? null) : null;
   await assertPasswordAllowed(input.password, username);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, app.config.passwordHashCost);
   try {
     return await audited(
       app,
@@ -167,7 +167,7 @@ export async function resetAccountPassword(app: AccountDeps, actor: Actor, id: n
   const em = app.orm.em.fork() as Em;
   const target = await userById(em, id);
   await assertPasswordAllowed(password, target.username);
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, app.config.passwordHashCost);
   const user = await audited(
     app,
     actor,
@@ -199,7 +199,7 @@ export async function changeOwnPassword(app: AccountDeps, actor: Actor, current:
   if (!(await verifyPassword(current, user.passwordHash))) throw new UnauthenticatedError('the current password is wrong');
   const history = [user.passwordHash, ...parseHistory(user.passwordHistory)];
   await assertPasswordAllowed(next, user.username, history);
-  const passwordHash = await hashPassword(next);
+  const passwordHash = await hashPassword(next, app.config.passwordHashCost);
   await audited(app, actor, 'user.change-password', `user:${user.id}`, async (tx) => {
     const row = await userById(tx, user.id);
     Object.assign(row, {

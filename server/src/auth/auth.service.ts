@@ -1,7 +1,7 @@
 import type { Kernel } from '../common/kernel.js';
 import type { ChangeBus } from '../common/pubsub.js';
 import type { RateLimits } from '../common/rate-limit.js';
-import { hashPassword, passwordHashCost, randomSecret, verifyPassword } from '../common/crypto.js';
+import { hashPassword, randomSecret, verifyPassword } from '../common/crypto.js';
 import { AccountLockedError, RateLimitedError, SecondFactorRequiredError, UnauthenticatedError } from '../common/errors.js';
 import type { PiiCipher } from '../common/crypto.js';
 import { checkTotp, TOTP_ROLES } from './totp.js';
@@ -35,10 +35,9 @@ export interface AuthDeps extends Kernel, Database {
 /** A password hash nobody knows: unknown usernames are checked against it, so they take as long as known ones. */
 /** One per hash cost (PASSWORD_HASH_COST), so it costs what a known user's check costs. */
 const dummyHashes = new Map<number, Promise<string>>();
-function unknownUserHash(): Promise<string> {
-  const cost = passwordHashCost();
+function unknownUserHash(cost: number): Promise<string> {
   let hash = dummyHashes.get(cost);
-  if (!hash) dummyHashes.set(cost, (hash = hashPassword(randomSecret(24))));
+  if (!hash) dummyHashes.set(cost, (hash = hashPassword(randomSecret(24), cost)));
   return hash;
 }
 
@@ -211,7 +210,7 @@ export async function login(app: AuthDeps, username: string, password: string, c
     throw lockedError(guard.lockedUntil, now);
   }
   const user = await em.findOne(AppUserSchema, { username: name });
-  const matches = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash()));
+  const matches = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash(app.config.passwordHashCost)));
   // A disabled account answers like a wrong password (after the same work), so it cannot be probed either.
   const factor = user && matches && !user.disabled ? await secondFactor(app, em, user, totp, now) : 'bad';
   if (factor === 'missing') {
@@ -308,10 +307,12 @@ export async function createUser(
     regionCode?: string | null;
   },
   now: number,
+  /** scrypt cost (log2 N): the app's `config.passwordHashCost`. */
+  hashCost: number,
 ): Promise<AppUser> {
   const user = em.create(AppUserSchema, {
     username: input.username,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(input.password, hashCost),
     role: input.role,
     displayName: input.displayName,
     departmentId: input.departmentId ?? null,

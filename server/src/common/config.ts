@@ -1,4 +1,4 @@
-import { CRYPTO_PROFILES, type CryptoProfile } from './crypto.js';
+import { CRYPTO_PROFILES, DEFAULT_PASSWORD_HASH_COST, type CryptoProfile } from './crypto.js';
 import { availableParallelism } from 'node:os';
 import { InvalidInputError } from './errors.js';
 
@@ -218,7 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxConnectionsPerIp: int(env, 'WS_MAX_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     wsMaxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),
     wsInitWaitMs: int(env, 'WS_INIT_WAIT_MS', 3_000, 100, 600_000),
-    passwordHashCost: int(env, 'PASSWORD_HASH_COST', 15, 10, 20),
+    passwordHashCost: int(env, 'PASSWORD_HASH_COST', DEFAULT_PASSWORD_HASH_COST, 10, 20),
     liveMaxTopics: int(env, 'LIVE_MAX_TOPICS', 5_000, 1, 1_000_000),
     liveNewTopicsPerMinute: int(env, 'LIVE_NEW_TOPICS_PER_MINUTE', 60, 1, 1_000_000),
     liveNewTopicsPerMinutePerIp: int(env, 'LIVE_NEW_TOPICS_PER_MINUTE_PER_IP', 120, 1, 1_000_000),

@@ -161,31 +161,23 @@ export function keptMobileIndex(cipher: PiiCipher, kept: string | null): string 
   return kept && kept.length > tag.length + 1 && kept.startsWith(tag) && kept[tag.length] === ':' ? kept.slice(tag.length + 1) : undefined;
 }
 
-/** scrypt cost (log2 N) of new password hashes; createApp sets it from PASSWORD_HASH_COST. */
-const DEFAULT_HASH_COST = 15;
-let hashCost = DEFAULT_HASH_COST;
-export function usePasswordHashCost(log2N: number): void {
-  hashCost = log2N;
-}
-export function passwordHashCost(): number {
-  return hashCost;
-}
+/** scrypt cost (log2 N) of password hashes unless PASSWORD_HASH_COST says otherwise; hashes of this cost are `scrypt$…`. */
+export const DEFAULT_PASSWORD_HASH_COST = 15;
 
 /**
  * Password hashing with scrypt (N=2^15, r=8, p=1); format `scrypt$<salt>$<hash>`. A hash made with another
  * cost (PASSWORD_HASH_COST, which only the test suite lowers) names it: `scrypt-n<log2 N>$<salt>$<hash>`,
  * so every stored hash verifies with the N it was made with, whatever the setting is now.
  */
-export async function hashPassword(password: string): Promise<string> {
-  const cost = hashCost;
+export async function hashPassword(password: string, cost: number): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scrypt(password, salt, 32, scryptOptions(cost));
-  return `${cost === DEFAULT_HASH_COST ? 'scrypt' : `scrypt-n${cost}`}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+  return `${cost === DEFAULT_PASSWORD_HASH_COST ? 'scrypt' : `scrypt-n${cost}`}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, salt, hash] = stored.split('$');
-  const cost = scheme === 'scrypt' ? DEFAULT_HASH_COST : /^scrypt-n(1\d|20)$/.test(scheme ?? '') ? Number(scheme!.slice(8)) : null;
+  const cost = scheme === 'scrypt' ? DEFAULT_PASSWORD_HASH_COST : /^scrypt-n(1\d|20)$/.test(scheme ?? '') ? Number(scheme!.slice(8)) : null;
   if (cost === null || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
   const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, scryptOptions(cost));

@@ -48,6 +48,7 @@ beforeEach(async () => {
     em,
     { username: 'dsuper', password: 'dsuper-pass', role: 'supervisor', displayName: '西城区政务服务管理局', regionCode: DISTRICT_B },
     OCT.getTime(),
+    server.app.config.passwordHashCost,
   );
   tokens = {
     police: await sessionToken(server, 'police', 'police-pass'),

@@ -51,8 +51,18 @@ beforeAll(async () => {
   fx = await makeFixture(server);
   schema = await graphqlSchema();
   const em = server.app.orm.em.fork() as Em;
-  await createUser(em, { username: 'other-super', password: 'other-pass', role: 'supervisor', displayName: '另一市', regionCode: '340100000000' }, 0);
-  await createUser(em, { username: 'hot', password: 'hot-pass', role: 'hotline', displayName: '12345', regionCode: CITY }, 0);
+  await createUser(
+    em,
+    { username: 'other-super', password: 'other-pass', role: 'supervisor', displayName: '另一市', regionCode: '340100000000' },
+    0,
+    server.app.config.passwordHashCost,
+  );
+  await createUser(
+    em,
+    { username: 'hot', password: 'hot-pass', role: 'hotline', displayName: '12345', regionCode: CITY },
+    0,
+    server.app.config.passwordHashCost,
+  );
   const token = (u: string, p: string) => sessionToken(server, u, p);
   const admin = await token('admin', 'admin-pass');
   const screen = async (kind: string, regionCode: string | null, departmentId: number | null) => {

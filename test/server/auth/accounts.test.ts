@@ -231,7 +231,12 @@ describe('production mode refuses unsafe starts', () => {
   it('names development keys, demo data and default passwords', async () => {
     const em = server.app.orm.em.fork() as Em;
     expect(await productionProblems(server.app)).toEqual([]);
-    await createUser(em, { username: 'supervisor', password: 'demo-supervisor', role: 'supervisor', displayName: 'x', regionCode: '341600000000' }, 0);
+    await createUser(
+      em,
+      { username: 'supervisor', password: 'demo-supervisor', role: 'supervisor', displayName: 'x', regionCode: '341600000000' },
+      0,
+      server.app.config.passwordHashCost,
+    );
     expect(await productionProblems(server.app)).toEqual([expect.stringContaining('supervisor still has its demo')]);
   });
 

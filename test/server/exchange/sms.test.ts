@@ -138,6 +138,7 @@ describe('SMS invitations, SMS replies and 12345 phone ratings (R5, R17)', () =>
       em,
       { username: 'hotline-b', password: 'hotline-b-pass', role: 'hotline', displayName: '西城区热线', regionCode: DISTRICT_B },
       env.server.clock.now().getTime(),
+      env.server.app.config.passwordHashCost,
     );
     const other = await newService(env.server, env.fx, { mobile: '13900000009' });
     const outside = await submit(

@@ -89,7 +89,12 @@ beforeAll(async () => {
   server = await startTestServer({ followUpDays: 0 });
   fx = await makeFixture(server);
   const now = server.app.clock.now().getTime();
-  await createUser(em(), { username: 'superb', password: 'superb-pass', role: 'supervisor', displayName: '西城区政务服务管理局', regionCode: DISTRICT_B }, now);
+  await createUser(
+    em(),
+    { username: 'superb', password: 'superb-pass', role: 'supervisor', displayName: '西城区政务服务管理局', regionCode: DISTRICT_B },
+    now,
+    server.app.config.passwordHashCost,
+  );
   const atWindow = (extra: ServiceSpec = {}) => spec({ windowId: fx.window.id, ...extra });
   const atOther = (extra: ServiceSpec = {}) => spec({ windowId: fx.otherWindow.id, ...extra });
 

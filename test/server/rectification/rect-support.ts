@@ -85,16 +85,23 @@ export async function rectEnv(config: Partial<Config> = {}): Promise<RectEnv> {
   const fx = await makeFixture(server);
   const em = server.app.orm.em.fork() as Em;
   const now = server.clock.now().getTime();
-  await createUser(em, { username: 'hotline', password: 'hotline-pass', role: 'hotline', displayName: '12345热线话务员', regionCode: CITY }, now);
+  await createUser(
+    em,
+    { username: 'hotline', password: 'hotline-pass', role: 'hotline', displayName: '12345热线话务员', regionCode: CITY },
+    now,
+    server.app.config.passwordHashCost,
+  );
   await createUser(
     em,
     { username: 'exit', password: 'exit-pass', role: 'department', displayName: '出入境经办人', departmentId: fx.departments.exitEntry.id },
     now,
+    server.app.config.passwordHashCost,
   );
   await createUser(
     em,
     { username: 'dsuper', password: 'dsuper-pass', role: 'supervisor', displayName: '西城区政务服务管理局', regionCode: '419902000000' },
     now,
+    server.app.config.passwordHashCost,
   );
   const tokens = {
     police: await sessionToken(server, 'police', 'police-pass'),
