@@ -575,7 +575,7 @@ export async function seedDemoRectification(app: RectificationDeps, options: { n
           const tx = t as Em;
           const rating = await tx.findOneOrFail(RatingSchema, { id: event.ratingId });
           const service = await tx.findOneOrFail(ServiceSchema, { id: rating.serviceId });
-          return openCasesForRating(past, tx, rating, service);
+          return (await openCasesForRating(past, tx, rating, service)).map((c) => c.id);
         });
         siblings.set(event.ratingId, caseIds);
         const profile = profiles.get(event.ratingId)!;

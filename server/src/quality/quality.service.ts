@@ -71,6 +71,37 @@ export async function keepFindings(app: QualityDeps, drafts: readonly FindingDra
   }
 }
 
+/** One finding of a batch: a refusal (with the record's sent fields) or a finding of an accepted record. */
+export type BatchFinding = { refusal: unknown; src: FindingSource; input?: Record<string, unknown> } | { drafts: readonly FindingDraft[]; src: FindingSource };
+
+/**
+ * Keeps a batch's findings (R25) together after the batch: its refusals and its accepted records'
+ * findings, in ONE transaction and one multi-row insert instead of one transaction (one fsync) per
+ * record. Each row is what keepRefusal or keepFindings keeps alone; a failure is logged, never answered.
+ */
+export async function keepBatchFindings(app: QualityDeps, findings: readonly BatchFinding[]): Promise<void> {
+  if (findings.length === 0) return;
+  try {
+    const em = app.orm.em.fork() as Em;
+    const at = app.clock.now().getTime();
+    const rows: Array<Omit<QualityFinding, 'id'>> = [];
+    for (const f of findings) {
+      if ('drafts' in f) {
+        for (const draft of f.drafts) rows.push(rowOf(draft, f.src, at, null));
+        continue;
+      }
+      const draft = refusalFinding(f.refusal);
+      const input = f.input ?? {};
+      if (draft.given == null && KEEPABLE.has(draft.field) && input[draft.field] != null) draft.given = String(input[draft.field]);
+      const departmentId = f.src.departmentId ?? (await departmentIdOf(em, input.deptCode)) ?? f.src.actor.departmentId ?? null;
+      rows.push(rowOf(draft, { ...f.src, departmentId }, at, draft.code));
+    }
+    if (rows.length > 0) await em.insertMany(QualityFindingSchema, rows as QualityFinding[]);
+  } catch (failure) {
+    app.logger.error('could not keep the quality findings of a batch', { error: failure instanceof Error ? failure.message : String(failure) });
+  }
+}
+
 async function departmentIdOf(em: Em, code: unknown): Promise<number | null> {
   if (typeof code !== 'string' || !code) return null;
   const dept = await em.findOne(DepartmentSchema, { creditCode: code }, { fields: ['id'] });

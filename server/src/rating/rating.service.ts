@@ -43,7 +43,7 @@ import {
 } from './rating.logic.js';
 import { RatingSchema, type Rating } from './rating.entity.js';
 import { ratedBeforeCompletion } from '../quality/quality.logic.js';
-import { keepFindings, keepRefusal } from '../quality/quality.service.js';
+import { keepBatchFindings, keepFindings, keepRefusal, type BatchFinding } from '../quality/quality.service.js';
 
 export interface SubmitEvaluationInput {
   token?: string | null;
@@ -121,17 +121,24 @@ interface Submitter {
  * (R10). A second first rating is refused (ALREADY_RATED), never turned into a follow-up; a resend of
  * a stored answer (same submissionId) returns it.
  */
-export async function submitEvaluation(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput): Promise<SubmittedRating> {
+export async function submitEvaluation(app: RatingDeps, caller: Actor, input: SubmitEvaluationInput, findings?: BatchFinding[]): Promise<SubmittedRating> {
   const submitter = await submitterOf(app, caller, input, 'rating');
-  return withFindings(app, submitter.actor, input, () => submit(app, submitter, input, 'first'));
+  return withFindings(app, submitter.actor, input, () => submit(app, submitter, input, 'first'), findings);
 }
 
 /**
  * R25 数据质检 for ratings that department systems and devices send: a refusal is kept as a finding (in
  * its own transaction), and a rating stored for a service not completed yet is reported. Citizens'
- * own refusals (a used token, a closed window) are answered to them, not kept.
+ * own refusals (a used token, a closed window) are answered to them, not kept. With `batch` (a
+ * submitEvaluations call) they are collected there and kept together after the batch (keepBatchFindings).
  */
-async function withFindings(app: RatingDeps, actor: Actor, input: SubmitEvaluationInput, run: () => Promise<SubmittedRating>): Promise<SubmittedRating> {
+async function withFindings(
+  app: RatingDeps,
+  actor: Actor,
+  input: SubmitEvaluationInput,
+  run: () => Promise<SubmittedRating>,
+  batch?: BatchFinding[],
+): Promise<SubmittedRating> {
   const kept = actor.role === 'system' || actor.role === 'device';
   let submitted: SubmittedRating;
   try {
@@ -139,24 +146,19 @@ async function withFindings(app: RatingDeps, actor: Actor, input: SubmitEvaluati
   } catch (err) {
     if (kept) {
       const recordKey = `${input.projectNo ?? ''}#${input.serviceNumber ?? ''}`;
-      await keepRefusal(
-        app,
-        err,
-        { source: 'rating', recordKey, actor, departmentId: null },
-        { projectNo: input.projectNo, serviceNumber: input.serviceNumber },
-      );
+      const src = { source: 'rating', recordKey, actor, departmentId: null } as const;
+      const sent = { projectNo: input.projectNo, serviceNumber: input.serviceNumber };
+      if (batch) batch.push({ refusal: err, src, input: sent });
+      else await keepRefusal(app, err, src, sent);
     }
     throw err;
   }
   const early = kept && !submitted.resent ? ratedBeforeCompletion(submitted.service, submitted.rating.ratedAt) : null;
   if (early) {
     const { service } = submitted;
-    await keepFindings(app, [early], {
-      source: 'rating',
-      recordKey: `${service.projectNo}#${service.serviceNumber}`,
-      actor,
-      departmentId: service.departmentId,
-    });
+    const src = { source: 'rating', recordKey: `${service.projectNo}#${service.serviceNumber}`, actor, departmentId: service.departmentId } as const;
+    if (batch) batch.push({ drafts: [early], src });
+    else await keepFindings(app, [early], src);
   }
   return submitted;
 }
@@ -173,14 +175,16 @@ export type BatchEvaluationInput = SubmitEvaluationInput & { assessNumber?: numb
  */
 export async function submitEvaluations(app: RatingDeps, caller: Actor, inputs: readonly BatchEvaluationInput[]): Promise<BatchOutcome<SubmittedRating>[]> {
   checkBatchSize(inputs.length, 'ratings');
-  return runBatch(
+  // R25: the batch's findings are kept together after it, in one transaction (not one per record).
+  const findings: BatchFinding[] = [];
+  const outcomes = await runBatch(
     inputs,
     (input) => (input.token ? `token:${input.token}` : `service:${input.projectNo}#${input.serviceNumber}`),
     async (input) => {
       const assessNumber = input.assessNumber ?? 1;
       if (assessNumber !== 1 && assessNumber !== 2) throw InvalidInputError.field('assessNumber', '1 (first rating) or 2 (follow-up, 追评)', assessNumber);
       try {
-        const submitted = assessNumber === 1 ? await submitEvaluation(app, caller, input) : await submitFollowUp(app, caller, input);
+        const submitted = assessNumber === 1 ? await submitEvaluation(app, caller, input, findings) : await submitFollowUp(app, caller, input);
         return { status: submitted.resent ? 'UNCHANGED' : 'CREATED', value: submitted };
       } catch (err) {
         const same =
@@ -190,6 +194,8 @@ export async function submitEvaluations(app: RatingDeps, caller: Actor, inputs: 
       }
     },
   );
+  await keepBatchFindings(app, findings);
+  return outcomes;
 }
 
 /** A record sent again without ids: the stored rating of its service, when this very key gave it with the same level. */
@@ -651,9 +657,19 @@ async function findTargets(em: Em, sql: Sql, jobs: readonly FirstJob[]): Promise
   if (ids.length) where.push(`s.id in (${ids.map(() => '?').join(', ')})`);
   for (let k = 0; k < numbers.length; k++) where.push('(s.project_no = ? and s.service_number = ?)');
   if (where.length === 0) return jobs.map(() => undefined);
-  const rows = await sql.all(`${targetTexts(em).head}where ${where.join(' or ')}`, [...ids, ...numbers.flatMap((n) => [n.projectNo, n.serviceNumber])], {
-    prepare: false,
-  });
+  let rows: Record<string, unknown>[];
+  if (jobs[0]!.app.dialect === 'sqlite') {
+    // No round trips to save on SQLite: the one-service select, prepared once, per service costs less
+    // than planning and running one statement of a few hundred OR terms (it grew faster than the batch).
+    const texts = targetTexts(em);
+    rows = [];
+    for (const id of ids) rows.push(...(await sql.all(texts.byId, [id])));
+    for (const n of numbers) rows.push(...(await sql.all(texts.byNumber, [n.projectNo, n.serviceNumber])));
+  } else {
+    rows = await sql.all(`${targetTexts(em).head}where ${where.join(' or ')}`, [...ids, ...numbers.flatMap((n) => [n.projectNo, n.serviceNumber])], {
+      prepare: false,
+    });
+  }
   const byId = new Map<number, Record<string, unknown>[]>();
   const byNumber = new Map<string, number>();
   for (const row of rows) {
@@ -710,13 +726,12 @@ async function insertAndClaim(app: RatingDeps, tx: Em, sql: Sql, plans: FirstPla
     claimed = Number(all[0]?.claimed ?? 0);
   } else {
     rows = await sql.all(insert, values, { prepare: false });
-    const ids = new Map(rows.map((r) => [Number(r.service_id), Number(r.id)]));
-    claimed = await sql.run(
-      `update service set rating_id = case id ${plans.map(() => 'when ? then ?').join(' ')} end ` +
-        `where id in (${plans.map(() => '?').join(', ')}) and coalesce(rating_id, 0) = 0`,
-      [...plans.flatMap((p) => [p.service.id, ids.get(p.service.id)]), ...plans.map((p) => p.service.id)],
-      { prepare: false },
-    );
+    // One prepared single-row claim per rating (no round trips on SQLite): a `case id when … end` over
+    // the group grew with the square of its size (14 µs a rating at 200 against 7.5 µs this way).
+    claimed = 0;
+    for (const r of rows) {
+      claimed += await sql.run('update service set rating_id = ? where id = ? and coalesce(rating_id, 0) = 0', [Number(r.id), Number(r.service_id)]);
+    }
   }
   const idOf = new Map(rows.map((r) => [Number(r.service_id), Number(r.id)]));
   for (const p of plans) p.rating.id = idOf.get(p.service.id) ?? 0;

@@ -27,16 +27,13 @@ export interface RectificationHook {
 export function createRectificationHook(app: RectificationDeps): RectificationHook {
   const pending = new Map<number, Pending>();
   const onRatingStored: RatingHook = async (em, rating, _attribution, service) => {
-    const caseIds = await openCasesForRating(app, em, rating, service);
-    if (caseIds.length === 0) return;
+    const opened = await openCasesForRating(app, em, rating, service);
+    if (opened.length === 0) return;
     // Wall time, not app.clock: this only ages out in-memory entries of rolled-back ratings.
     const now = Date.now();
     for (const [id, entry] of pending) if (now - entry.at > PENDING_TTL_MS) pending.delete(id);
-    const rows = await em.execute<Array<{ department_path: string; region_code: string }>>(
-      `select department_path, region_code from rect_case where id in (${caseIds.map(() => '?').join(', ')})`,
-      caseIds,
-    );
-    const scopes = [...new Set(rows.flatMap((r) => rectScopesOf({ departmentPath: r.department_path, regionCode: r.region_code })))];
+    const caseIds = opened.map((c) => c.id);
+    const scopes = [...new Set(opened.flatMap((c) => rectScopesOf(c)))];
     pending.set(rating.id, { at: now, serviceId: service.id, scopes, caseIds });
   };
   const close = app.bus.subscribe((event) => {

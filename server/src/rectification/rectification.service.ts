@@ -2,12 +2,14 @@ import type { RectificationDeps } from './rectification.deps.js';
 import type { Actor } from '../common/actor.js';
 import { appendAudit } from '../auth/audit.service.js';
 import { regionAncestors } from '../catalog/region.logic.js';
-import { DepartmentSchema, ItemSchema } from '../catalog/catalog.entities.js';
+import { DepartmentSchema, ItemSchema, type Department, type Item } from '../catalog/catalog.entities.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { publicUrl } from '../common/config.js';
 import { log } from '../common/logger.js';
 import type { ChangeEvent } from '../common/pubsub.js';
+import type { EntitySchema } from '@mikro-orm/core';
 import type { Em } from '../db/orm.js';
+import { insertRow, rowReader, sqlOf, type Sql } from '../db/sql.js';
 import { isDuplicateOrStale, mapDatabaseError } from '../db/errors.js';
 import type { Service } from '../case/case.entities.js';
 import { appendOutbox, type OutboxEntry } from '../db/outbox.store.js';
@@ -20,7 +22,7 @@ import { applyRectRollup } from './figures.store.js';
 import { invalidateRating } from './invalidation.js';
 import { isConcentrated, problemKeys, windowStart } from './problem.logic.js';
 import { canSeeCase } from './rectification.access.js';
-import { RectCaseSchema, RectProblemSchema, RectStepSchema, type RectCase } from './rectification.entities.js';
+import { RectCaseSchema, RectStepSchema, type RectCase, type RectStep } from './rectification.entities.js';
 import type { RerateTicketView } from './rectification.types.js';
 import { ACTION_ROLES, applyAction, openCase, stateTakes, validateStepMeta, type Command, type RectAction } from './rectification.logic.js';
 import { toRectificationRecord } from './record.logic.js';
@@ -51,17 +53,23 @@ interface UnitRow {
   item_department_id: number;
 }
 
+/** A case opened for a bad rating: its id and where it is seen (its scopes). */
+export type OpenedCase = Pick<RectCase, 'id' | 'departmentPath' | 'regionCode'>;
+
 /**
  * Opens one case per responsible department of a bad rating, in the rating's transaction (R13): the
  * departments of every case unit the rating covers (joint cases: one case each). A bad follow-up
  * (追评) is a bad review too, unless a case for the same service is still being handled.
  */
-export async function openCasesForRating(app: RectificationDeps, tx: Em, rating: Rating, service: Service): Promise<number[]> {
+export async function openCasesForRating(app: RectificationDeps, tx: Em, rating: Rating, service: Service): Promise<OpenedCase[]> {
   if (rating.level > 2 || rating.isDefault || !rating.valid) return [];
   // A follow-up covers what the first rating covered (the services that point at the first rating).
   const coveringRatingId = rating.assessNumber === 1 ? rating.id : service.ratingId!;
   if (rating.assessNumber !== 1 && (await hasCaseInHand(tx, coveringRatingId))) return [];
-  const units = await tx.execute<UnitRow[]>(
+  // Plain prepared statements on the rating's transaction (sqlOf), not the ORM: a bad review in a batch of
+  // ratings opened its cases at several milliseconds each through the ORM, most of a batch's time.
+  const sql = await sqlOf(tx);
+  const units = await sql.all<UnitRow>(
     `select cu.department_id, cu.item_id, d.path, d.region_code, i.department_id as item_department_id
        from case_unit cu join department d on d.id = cu.department_id join item i on i.id = cu.item_id
       where cu.case_id in (select case_id from service where rating_id = ?)
@@ -75,10 +83,10 @@ export async function openCasesForRating(app: RectificationDeps, tx: Em, rating:
     // The rated service's own item wins for its department.
     if (!current || (id === service.departmentId && Number(u.item_id) === service.itemId)) byDepartment.set(id, u);
   }
-  const opened: number[] = [];
+  const opened: OpenedCase[] = [];
   const now = rating.ratedAt;
   for (const [departmentId, unit] of byDepartment) {
-    const region = await loadRegionRules(tx, unit.region_code);
+    const region = await regionRulesIn(tx, unit.region_code);
     const row: Omit<RectCase, 'id'> = {
       ...openCase(rating.level, now, region),
       ratingId: rating.id,
@@ -97,13 +105,15 @@ export async function openCasesForRating(app: RectificationDeps, tx: Em, rating:
       updatedAt: now,
       version: 1,
     };
-    const id = Number(await tx.insert(RectCaseSchema, row as RectCase));
+    const id = await insertRow(tx, sql, RectCaseSchema, row);
     const kase: RectCase = { ...row, id };
-    await insertStep(tx, kase, 1, 'OPEN', null, SYSTEM_ACTOR, now, { note: null, attachments: [] }, { ratingId: rating.id });
+    await insertRow(tx, sql, RectStepSchema, stepRow(kase, 1, 'OPEN', null, SYSTEM_ACTOR, now, { note: null, attachments: [] }, { ratingId: rating.id }));
     await applyRectRollup(tx, rectRollupDeltas(kase, kase.openedAt, null, kase));
-    await groupIntoProblem(tx, kase, Number(unit.item_department_id), region, now);
-    await appendOutbox(tx, [await recordEntry(tx, kase, 1, 'OPEN', now)], now);
-    opened.push(id);
+    await groupIntoProblem(tx, sql, kase, Number(unit.item_department_id), region, now);
+    const dept = await catalogRow(tx, sql, DepartmentSchema, 'department', kase.departmentId);
+    const item = await catalogRow(tx, sql, ItemSchema, 'item', kase.itemId);
+    await appendOutbox(tx, [recordEntryOf(kase, 1, 'OPEN', now, dept, item, rating)], now);
+    opened.push({ id, departmentPath: kase.departmentPath, regionCode: kase.regionCode });
   }
   return opened;
 }
@@ -119,21 +129,22 @@ async function hasCaseInHand(tx: Em, coveringRatingId: number): Promise<boolean>
 }
 
 /** R20: attaches the new case to an open common problem of its item or department, or starts one when concentrated. */
-async function groupIntoProblem(tx: Em, c: RectCase, itemDepartmentId: number, region: RegionRules, now: number): Promise<void> {
+async function groupIntoProblem(tx: Em, sql: Sql, c: RectCase, itemDepartmentId: number, region: RegionRules, now: number): Promise<void> {
   const since = windowStart(now, region.rules);
   for (const key of problemKeys({ itemId: c.itemId, departmentId: c.departmentId, itemDepartmentId }, region.rules)) {
     const column = key.groupBy === 'ITEM' ? 'item_id' : 'department_id';
     const value = key.groupBy === 'ITEM' ? c.itemId : c.departmentId;
-    let problem = await tx.findOne(RectProblemSchema, { openKey: key.key });
+    const problemOf = async () => (await sql.all<{ id: number }>('select id from rect_problem where open_key = ?', [key.key]))[0];
+    let problem = await problemOf();
     if (!problem) {
-      const rows = await tx.execute<Array<{ n: number | string }>>(
+      const rows = await sql.all<{ n: number | string }>(
         `select count(*) as n from rect_case where ${column} = ? and opened_at >= ? and state <> 'INVALIDATED'`,
         [value, since],
       );
       if (!isConcentrated(Number(rows[0]?.n ?? 0), region.rules)) continue;
-      const owner = await tx.findOneOrFail(DepartmentSchema, { id: key.departmentId });
+      const owner = await catalogRow(tx, sql, DepartmentSchema, 'department', key.departmentId);
       // Two bad reviews at once: the unique open key lets exactly one insert win; both attach to it.
-      await tx.execute(
+      await sql.run(
         `insert into rect_problem (group_by, group_key, open_key, item_id, department_id, department_path, region_code, state, opened_at, window_days, threshold)
          values (?, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?, ?) on conflict (open_key) do nothing`,
         [
@@ -148,14 +159,13 @@ async function groupIntoProblem(tx: Em, c: RectCase, itemDepartmentId: number, r
           region.rules.problem.windowDays,
           region.rules.problem.threshold,
         ],
-        'run',
       );
-      problem = await tx.findOneOrFail(RectProblemSchema, { openKey: key.key }, { refresh: true });
+      problem = await problemOf();
+      if (!problem) throw new Error(`common problem ${key.key} not found after its insert`);
     }
-    await tx.execute(
+    await sql.run(
       `update rect_case set problem_id = ? where problem_id is null and state <> 'INVALIDATED' and (id = ? or (${column} = ? and opened_at >= ?))`,
-      [problem.id, c.id, value, since],
-      'run',
+      [Number(problem.id), c.id, value, since],
     );
     return;
   }
@@ -295,7 +305,21 @@ async function insertStep(
   meta: { note: string | null; attachments: string[] },
   data: Record<string, unknown> | null,
 ): Promise<void> {
-  await tx.insert(RectStepSchema, {
+  await tx.insert(RectStepSchema, stepRow(kase, seq, action, from, actor, at, meta, data) as never);
+}
+
+/** A step's row (R15): who did what, from which state to which, with the note and attachment names. */
+function stepRow(
+  kase: RectCase,
+  seq: number,
+  action: RectAction,
+  from: string | null,
+  actor: Actor,
+  at: number,
+  meta: { note: string | null; attachments: string[] },
+  data: Record<string, unknown> | null,
+): Omit<RectStep, 'id'> {
+  return {
     rectCaseId: kase.id,
     seq,
     action,
@@ -307,7 +331,7 @@ async function insertStep(
     note: meta.note,
     attachments: meta.attachments.length ? JSON.stringify(meta.attachments) : null,
     data: data ? JSON.stringify(data) : null,
-  } as never);
+  };
 }
 
 /** The provincial record of this step (R17), in the same transaction. */
@@ -316,6 +340,19 @@ async function recordEntry(tx: Em, kase: RectCase, seq: number, action: RectActi
   const dept = await tx.findOneOrFail(DepartmentSchema, { id: kase.departmentId });
   const item = await tx.findOneOrFail(ItemSchema, { id: kase.itemId });
   const rating = await tx.findOneOrFail(RatingSchema, { id: kase.ratingId }, { refresh: true });
+  return recordEntryOf(kase, seq, action, at, dept, item, rating);
+}
+
+/** The record of a step from the case's department, item and rating as read. */
+function recordEntryOf(
+  kase: RectCase,
+  seq: number,
+  action: RectAction,
+  at: number,
+  dept: Pick<Department, 'creditCode' | 'name' | 'regionCode'>,
+  item: Pick<Item, 'taskCode'>,
+  rating: Pick<Rating, 'assessNumber' | 'ratedAt' | 'valid'>,
+): OutboxEntry {
   const record = toRectificationRecord(kase, action, at, {
     caseId: kase.id,
     seq,
@@ -522,4 +559,29 @@ export function dayInput(field: string, text: string): number {
   const day = parseYmd(text);
   if (day === null) throw InvalidInputError.field(field, 'a calendar day YYYY-MM-DD', text);
   return day;
+}
+
+/** A department or item row by id through the transaction's plain statements (the opening path). */
+async function catalogRow<T extends object>(tx: Em, sql: Sql, schema: EntitySchema<T>, table: 'department' | 'item', id: number): Promise<T> {
+  const [row] = await sql.all(`select * from ${table} where id = ?`, [id]);
+  if (!row) throw NotFoundError.of(table, String(id));
+  return rowReader(tx, schema)(row);
+}
+
+/** The region's rules and calendar, read once per transaction (a batch's bad reviews share them). */
+const regionRulesByTransaction = new WeakMap<object, Map<string, Promise<RegionRules>>>();
+
+function regionRulesIn(tx: Em, regionCode: string): Promise<RegionRules> {
+  const trx = tx.getTransactionContext<object>();
+  if (!trx) return loadRegionRules(tx, regionCode);
+  let known = regionRulesByTransaction.get(trx);
+  if (!known) regionRulesByTransaction.set(trx, (known = new Map()));
+  let rules = known.get(regionCode);
+  if (!rules) {
+    rules = loadRegionRules(tx, regionCode);
+    known.set(regionCode, rules);
+    // A failed read is not kept: the next case reads again.
+    rules.catch(() => known.delete(regionCode));
+  }
+  return rules;
 }
