@@ -53,14 +53,14 @@ export function foldTransaction<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Keeps `text` (with `values`) to be sent with the COMMIT of the folded transaction open on
+ * Keeps `text` (`?` placeholders, the `Sql` runner's) with `values` to be sent with the COMMIT of the folded transaction open on
  * `connection`: true when kept (its error then surfaces at the commit), false when the caller must send
  * it itself (no folded transaction there, or it cannot be inlined).
  */
 export function holdForCommit(connection: object, text: string, values: readonly unknown[]): boolean {
   const state = folded.get(connection);
   if (!state || state.last !== null) return false;
-  const statement = inlined(text, values);
+  const statement = inlined(text, values, true);
   if (statement === null) return false;
   state.last = statement;
   return true;
@@ -211,40 +211,51 @@ function withoutFirst(results: PgResult | PgResult[]): PgResult {
   return (rest.length === 1 ? rest[0] : rest) as PgResult;
 }
 
-/** Texts whose `$n` could stand inside a string or a comment (or a literal end a comment) are not inlined. */
-const UNSAFE_TEXT = /'|--|\/\*|\$[A-Za-z_]*\$/;
-
 /**
- * `text` with its `$1`, `$2`, … replaced by `values` as escaped literals, typed exactly as the bound
+ * `text` with its placeholders replaced by `values` as escaped literals, typed exactly as the bound
  * parameters would be (an untyped literal, like an untyped parameter, takes the type its place needs).
- * Null when that cannot be done safely: the text quotes anything, has comments or dollar quotes, a value
- * is binary or contains a NUL, or the placeholders and values disagree.
+ * Placeholders are `$1`, `$2`, … (pg's, any order) or, with `positional`, `?` (each the next value: the
+ * `Sql` runner's texts). Null when that cannot be done safely: the text quotes strings, has comments or
+ * a `$` that is not a placeholder (dollar quotes), a value is binary, a date or an object, or contains
+ * a NUL, or the placeholders and values disagree. A plain scan: the group's last write has thousands of values.
  */
-export function inlined(text: string, values: readonly unknown[]): string | null {
-  if (UNSAFE_TEXT.test(text)) return null;
+export function inlined(text: string, values: readonly unknown[], positional = false): string | null {
+  if (text.includes("'") || text.includes('--') || text.includes('/*')) return null;
   const literals: string[] = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const literal = literalOf(values[i]);
     if (literal === null) return null;
     literals[i] = literal;
   }
-  let ok = true;
-  const out = text.replace(/\$(\d+)/g, (_, n: string) => {
-    const literal = literals[Number(n) - 1];
-    if (literal === undefined) {
-      ok = false;
-      return '';
+  const parts: string[] = [];
+  let from = 0;
+  let next = 0;
+  let highest = -1;
+  const mark = positional ? '?' : '$';
+  for (let at = text.indexOf(mark); at !== -1; at = text.indexOf(mark, from)) {
+    parts.push(text.slice(from, at));
+    let index: number;
+    let end = at + 1;
+    if (positional) index = next++;
+    else {
+      while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+      if (end === at + 1) return null; // a `$` that is no placeholder: a dollar quote, perhaps
+      index = Number(text.slice(at + 1, end)) - 1;
+      if (index > highest) highest = index;
     }
-    return literal;
-  });
-  if (!ok) return null;
-  if (values.length > 0 && !/\$\d/.test(text)) return null;
-  return out;
+    const literal = literals[index];
+    if (literal === undefined) return null;
+    parts.push(literal);
+    from = end;
+  }
+  // Every value used, as binding them would require (pg refuses a value without its placeholder).
+  if ((positional ? next : highest + 1) !== values.length) return null;
+  parts.push(text.slice(from));
+  return parts.join('');
 }
 
 /** A value as pg would send it (text format), written as a literal; null when it cannot be. */
 function literalOf(value: unknown): string | null {
-  if (value === null || value === undefined) return 'null';
   let text: string;
   switch (typeof value) {
     case 'string':
@@ -252,16 +263,16 @@ function literalOf(value: unknown): string | null {
       break;
     case 'number':
     case 'bigint':
-      text = String(value);
-      break;
+      return `'${value}'`;
     case 'boolean':
-      text = value ? 'true' : 'false';
-      break;
+      return value ? "'true'" : "'false'";
     default:
+      if (value === null || value === undefined) return 'null';
       return null; // dates, arrays, objects, buffers: bound as pg prepares them
   }
   if (text.includes('\0')) return null;
-  // As pg's escapeLiteral: quotes doubled; with a backslash, an E'' string with backslashes doubled.
-  if (text.includes('\\')) return ` E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-  return `'${text.replace(/'/g, "''")}'`;
+  const quoted = text.includes("'") ? text.replace(/'/g, "''") : text;
+  // As pg's escapeLiteral: with a backslash, an E'' string with backslashes doubled.
+  if (text.includes('\\')) return ` E'${quoted.replace(/\\/g, '\\\\')}'`;
+  return `'${quoted}'`;
 }

@@ -194,7 +194,7 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
     while (kept.length > 0) {
       const [statement, rest] = combinedWrites(kept);
       kept = rest;
-      if (options?.last && rest.length === 0 && holdForCommit(client, numbered(statement.text), statement.params)) return;
+      if (options?.last && rest.length === 0 && holdForCommit(client, statement.text, statement.params)) return;
       try {
         // Its text varies with the writes and their row counts: unnamed, still one round trip.
         await send(statement.text, statement.params, { prepare: false });

@@ -26,6 +26,8 @@ describe('statement values written as literals', () => {
     // Quoted text, comments and dollar quotes could hide a placeholder; so could binary or NUL values.
     expect(inlined("select 'a' || $1", ['b'])).toBeNull();
     expect(inlined('select $1 -- note', ['b'])).toBeNull();
+    expect(inlined('select $1, $2', ['a'])).toBeNull();
+    expect(inlined('select $1', ['a', 'b'])).toBeNull();
     expect(inlined('select $1 /* note */', ['b'])).toBeNull();
     expect(inlined('select $$x$$ || $1', ['b'])).toBeNull();
     expect(inlined('select $1', [Buffer.from('x')])).toBeNull();
