@@ -14,6 +14,7 @@ import { actorFromCredentials, DEMO_CREDENTIALS, freshEm, groupCommitStats, star
 import { cloneServices, registerServices, registerTemplate } from '../lib/services.js';
 import { say, sleep } from '../lib/util.js';
 import { countRoundTrips } from '../lib/round-trips.js';
+import { cpuMeter } from '../lib/cpu.js';
 
 export interface IngestOptions {
   /** Keep-alive connections of the load generator. */
@@ -78,8 +79,17 @@ export async function benchIngest(options: IngestOptions): Promise<IngestResult>
     const trips = countRoundTrips();
     trips.reset();
     const groupsBefore = groupCommitStats(app);
+    const cpu = await cpuMeter(options.postgres ? em : null);
     const ratings = await runLoad({ ...common, body: { kind: 'ratings', prefix, count: services, query: INGEST_MUTATION } });
+    const cpuUsed = await cpu.stop();
     const grouping = groupingBetween(groupsBefore, groupCommitStats(app));
+    if (grouping) {
+      // CPU per rating: less moved by other processes on a shared machine than the throughput.
+      const per = (ms: number) => (ms / grouping.ratings).toFixed(3);
+      say(
+        `  CPU per rating: server ${per(cpuUsed.serverMs)} ms${cpuUsed.postgresMs !== null ? `, PostgreSQL backends ${per(cpuUsed.postgresMs)} ms` : ''} (${grouping.ratings.toLocaleString('en')} ratings)`,
+      );
+    }
     if (grouping && options.postgres) {
       // Warm-up ratings included: the group counters also count them.
       grouping.roundTripsPerRating = Math.round((trips.total() / grouping.ratings) * 100) / 100;

@@ -107,7 +107,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   const tokens = new TokenService(authSecret, kernel.clock);
   const bus = new ChangeBus(`${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
 
-  const groupCommit = new GroupCommit<Counted>(orm, dialect, applyGroupDeltas);
+  const groupCommit = new GroupCommit<Counted>(orm, dialect, applyGroupDeltas, dialect === 'postgresql' ? config.pgGroupsInFlight : undefined);
   closers.add('group commit', () => groupCommit.close());
   const liveHub = new LiveHub({ intervalMs: config.liveIntervalMs, maxTopics: config.liveMaxTopics });
   liveHub.listen(bus);

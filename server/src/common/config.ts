@@ -21,6 +21,8 @@ export interface Config {
    * transaction mode before 1.21, or without max_prepared_statements): every statement then goes unnamed.
    */
   pgNamedStatements: boolean;
+  /** PostgreSQL: group commits in flight at once (each holds a pooled connection; fewer means larger groups, fewer round trips per rating). */
+  pgGroupsInFlight: number;
   redisUrl?: string;
   /** The Redis channel of change events: servers of one deployment share it; deployments sharing a Redis differ. */
   redisChannel: string;
@@ -165,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
     databaseUrl: env.DATABASE_URL || undefined,
     pgNamedStatements: bool(env, 'PG_NAMED_STATEMENTS', true),
+    pgGroupsInFlight: int(env, 'PG_GROUPS_IN_FLIGHT', 4, 1, 8),
     redisUrl: env.REDIS_URL || undefined,
     redisChannel: env.REDIS_CHANNEL || 'haochaping:changes',
     piiKey: env.PII_KEY || undefined,

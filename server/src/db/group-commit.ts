@@ -1,7 +1,9 @@
+import { DriverException } from '@mikro-orm/core';
 import { UnavailableError } from '../common/errors.js';
 import { isTransientDbError, mapDatabaseError } from './errors.js';
 import type { Dialect, Em, Orm } from './orm.js';
 import { deferOn } from './deferred.js';
+import { foldTransaction } from './pg-fold.js';
 import { sqlOf, type Sql } from './sql.js';
 
 /**
@@ -183,7 +185,7 @@ export class GroupCommit<D> implements GroupRunner<D> {
   private async attempt(jobs: Job<D>[], batching: boolean): Promise<{ outcomes: Outcome[]; batched: number }> {
     const outcomes: Outcome[] = new Array<Outcome>(jobs.length);
     let batched = 0;
-    await (this.orm.em.fork() as Em).transactional(async (t) => {
+    await this.transaction(async (t) => {
       const tx = t as Em;
       const sql = await sqlOf(tx);
       // Writes nobody reads back (the batch's outbox rows, the group's counter upserts of every rollup
@@ -258,8 +260,26 @@ export class GroupCommit<D> implements GroupRunner<D> {
       }
       await this.applyDeltas(tx, deltas);
       await deferred.flush(tx);
-      await sql.flushWrites();
+      // The transaction's last statement: on PostgreSQL it goes with the COMMIT (db/pg-fold.ts).
+      await sql.flushWrites({ last: true });
     });
     return { outcomes, batched };
+  }
+
+  /**
+   * The group's transaction. On PostgreSQL its BEGIN goes with its first statement and its last write
+   * with its COMMIT (db/pg-fold.ts): 2 round trips fewer per group. A failed COMMIT reaches here as pg's
+   * own error (the ORM converts its statements' errors, not the commit's): converted alike, so a
+   * deadlock met by the last write is still one (the group runs again).
+   */
+  private async transaction(work: (tx: Em) => Promise<void>): Promise<void> {
+    const run = () => (this.orm.em.fork() as Em).transactional((t) => work(t as Em));
+    try {
+      await (this.dialect === 'postgresql' ? foldTransaction(run) : run());
+    } catch (error) {
+      const raw =
+        !(error instanceof DriverException) && error instanceof Error && 'severity' in error && typeof (error as { code?: unknown }).code === 'string';
+      throw raw ? this.orm.em.getDriver().convertException(error) : error;
+    }
   }
 }

@@ -6,6 +6,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { SAFETY_CHECKPOINT_PAGES } from './checkpointer.js';
+import { foldingConnection } from './pg-fold.js';
 import { sqliteMigrations } from './migrations/sqlite/index.js';
 import { postgresMigrations } from './migrations/postgresql/index.js';
 
@@ -58,7 +59,12 @@ export function ormOptions(target: DbTarget, entities: EntityList): Options {
     },
   };
   if (dialect === 'postgresql') {
-    return { ...common, driver: PostgreSqlDriver, clientUrl: target.databaseUrl, pool: { min: 0, max: 10 } };
+    const afterCreate = (conn: object, done: (err: Error | null, conn: unknown) => void) => {
+      // A group commit's BEGIN and COMMIT share round trips with its first and last statements (db/pg-fold.ts).
+      foldingConnection(conn);
+      done(null, conn);
+    };
+    return { ...common, driver: PostgreSqlDriver, clientUrl: target.databaseUrl, pool: { min: 0, max: 10, afterCreate } } as Options;
   }
   const file = target.sqliteFile ?? ':memory:';
   if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });

@@ -1,5 +1,6 @@
 import type { EntityMetadata, EntitySchema } from '@mikro-orm/core';
 import type { Em } from './orm.js';
+import { holdForCommit } from './pg-fold.js';
 
 /**
  * Plain SQL for the rating hot path, on the caller's transaction. The same text runs on both
@@ -32,8 +33,12 @@ export interface Sql {
   write(text: string, params?: readonly unknown[]): Promise<void>;
   /** Keeps this transaction's `write`s until `flushWrites` (or the next other statement); only PostgreSQL keeps them. */
   holdWrites(): void;
-  /** Sends the kept writes; the caller must call it before the transaction commits. */
-  flushWrites(): Promise<void>;
+  /**
+   * Sends the kept writes; the caller must call it before the transaction commits. `last`: nothing but
+   * the commit follows (a group commit on PostgreSQL): the final combined write may be kept to go with
+   * the COMMIT in one round trip (db/pg-fold.ts); its error then surfaces at the commit.
+   */
+  flushWrites(options?: { last?: boolean }): Promise<void>;
 }
 
 export interface StatementOptions {
@@ -185,10 +190,11 @@ function viaPostgres(client: PgClient, convert: (err: unknown) => Error): Sql {
   };
   let holding = false;
   let kept: KeptWrite[] = [];
-  const flushWrites = async () => {
+  const flushWrites = async (options?: { last?: boolean }) => {
     while (kept.length > 0) {
       const [statement, rest] = combinedWrites(kept);
       kept = rest;
+      if (options?.last && rest.length === 0 && holdForCommit(client, statement.text, statement.params)) return;
       try {
         // Its text varies with the writes and their row counts: unnamed, still one round trip.
         await send(statement.text, statement.params, { prepare: false });
