@@ -104,4 +104,24 @@ describe.skipIf(!pg)('a group commit whose last write fails at COMMIT (PostgreSQ
     expect(await rollupTotal(server.app, 'T')).toBe(total + 6);
     expect(await countRows(server.app, 'outbox', `topic = 'exchange.evaluation'`)).toBe(records + 6);
   });
+  it('stores hostile text in the folded statements as data, never as SQL (R12, R26)', async () => {
+    const ratings = await countRows(server.app, 'rating');
+    // The first statement (the target select) carries the sent projectNo as a literal.
+    const hostile = `x'); drop table rating; -- \\' $1 ? $$q$$`;
+    const missing = await submit(server, { projectNo: hostile, serviceNumber: 1, level: 5 }, { apiKey: fx.keys.market });
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(await countRows(server.app, 'rating')).toBe(ratings);
+    // The last write (outbox rows with the rating's record) carries the comment as a literal.
+    const comment = `it's \\'; drop table outbox; -- $1 ? $$q$$ 办得好`;
+    const service = await newService(server, fx);
+    const stored = await submit(server, { ...service, level: 4, comment }, { apiKey: fx.keys.market });
+    expect(stored.errors).toBeUndefined();
+    const id = stored.data!.submitEvaluation.id;
+    const db = server.app.orm.em.fork() as Em;
+    const [rating] = await db.execute<Array<{ comment: string }>>('select comment from rating where id = ?', [id]);
+    expect(rating!.comment).toBe(comment);
+    const [record] = await db.execute<Array<{ payload: string }>>(`select payload from outbox where topic = 'exchange.evaluation' order by id desc limit 1`);
+    expect(record!.payload).toContain(JSON.stringify(comment).slice(1, -1));
+    expect(await countRows(server.app, 'rating')).toBe(ratings + 1);
+  });
 });
