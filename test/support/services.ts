@@ -90,6 +90,21 @@ export function submit(server: TestServer, input: Record<string, unknown>, auth:
   return server.gql(operation('submit-evaluation'), { input }, auth);
 }
 
+/** One record's answer of submitEvaluations: its place in the batch, what happened, the refusal's code, the rating. */
+export interface BatchAnswer {
+  index: number;
+  status: string;
+  code: string | null;
+  id: number | null;
+}
+
+/** A department system's batch of ratings (submitEvaluations, R8): the answers in batch order; an error of the whole call throws. */
+export async function submitBatch(server: TestServer, records: Record<string, unknown>[], apiKey: string): Promise<BatchAnswer[]> {
+  const res = await server.gql<{ submitEvaluations: BatchAnswer[] }>(operation('submit-evaluations'), { inputs: records }, { apiKey });
+  if (res.errors) throw new Error(`submitEvaluations refused the whole batch: ${JSON.stringify(res.errors)}`);
+  return res.data!.submitEvaluations;
+}
+
 export type FollowUpResult = GqlResult<{
   submitFollowUp: { id: number; projectNo: string; serviceNumber: number; assessNumber: number; level: number; channel: string; comment: string | null };
 }>;

@@ -232,7 +232,7 @@ export async function step(
   if (cmd.action === 'DISPATCH') data = { ...data, ...(await dispatchTarget(tx, actor, kase, options.departmentId ?? null)) };
   await tx.flush();
   const seq = await nextSeq(tx, kase.id);
-  await insertStep(tx, kase, seq, cmd.action, outcome.from, actor, now, meta, data);
+  await tx.insert(RectStepSchema, stepRow(kase, seq, cmd.action, outcome.from, actor, now, meta, data) as never);
   await appendAudit(
     tx,
     app.dialect,
@@ -292,20 +292,6 @@ function stepData(cmd: Command): Record<string, unknown> | null {
 async function nextSeq(tx: Em, caseId: number): Promise<number> {
   const rows = await tx.execute<Array<{ n: number | string | null }>>('select max(seq) as n from rect_step where rect_case_id = ?', [caseId]);
   return Number(rows[0]?.n ?? 0) + 1;
-}
-
-async function insertStep(
-  tx: Em,
-  kase: RectCase,
-  seq: number,
-  action: RectAction,
-  from: string | null,
-  actor: Actor,
-  at: number,
-  meta: { note: string | null; attachments: string[] },
-  data: Record<string, unknown> | null,
-): Promise<void> {
-  await tx.insert(RectStepSchema, stepRow(kase, seq, action, from, actor, at, meta, data) as never);
 }
 
 /** A step's row (R15): who did what, from which state to which, with the note and attachment names. */

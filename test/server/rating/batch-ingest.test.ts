@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFixture, type Fixture } from '../../support/fixture.js';
-import { operation } from '../../support/operations.js';
 import { countRows, rollupTotal } from '../../support/rollups.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { newService } from '../../support/services.js';
+import { newService, submitBatch } from '../../support/services.js';
 
 // submitEvaluations as a department system empties its queue: many records in one call, written
 // together by the group commit, each answered on its own in batch order; the batch's quality findings
@@ -17,18 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-interface Result {
-  index: number;
-  status: string;
-  code: string | null;
-  id: number | null;
-}
-
-async function rateMany(records: Record<string, unknown>[], apiKey = fx.keys.market): Promise<Result[]> {
-  const res = await server.gql<{ submitEvaluations: Result[] }>(operation('submit-evaluations'), { inputs: records }, { apiKey });
-  expect(res.errors).toBeUndefined();
-  return res.data!.submitEvaluations;
-}
+const rateMany = (records: Record<string, unknown>[], apiKey = fx.keys.market) => submitBatch(server, records, apiKey);
 
 const findingsOf = (projectNo: string) => countRows(server.app, 'quality_finding', "record_key like ? and source = 'rating'", [`${projectNo}#%`]);
 

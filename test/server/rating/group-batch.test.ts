@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Em } from '../../../server/src/db/orm.js';
 import { makeFixture, type Fixture } from '../../support/fixture.js';
-import { operation } from '../../support/operations.js';
 import { countRows, rollupTotal } from '../../support/rollups.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { newService, ratingToken, submit } from '../../support/services.js';
+import { newService, ratingToken, submit, submitBatch } from '../../support/services.js';
 
 // The group commit writes the first ratings that arrive together as one batch (one select, one
 // multi-row insert, one outbox insert); every rating must still get the answer it gets alone.
@@ -17,18 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-interface Result {
-  index: number;
-  status: string;
-  code: string | null;
-  id: number | null;
-}
-
-async function rateMany(records: Record<string, unknown>[], apiKey = fx.keys.market): Promise<Result[]> {
-  const res = await server.gql<{ submitEvaluations: Result[] }>(operation('submit-evaluations'), { inputs: records }, { apiKey });
-  expect(res.errors).toBeUndefined();
-  return res.data!.submitEvaluations;
-}
+const rateMany = (records: Record<string, unknown>[], apiKey = fx.keys.market) => submitBatch(server, records, apiKey);
 
 const evaluationRecords = (ids: number[]) =>
   countRows(server.app, 'outbox', `topic = 'exchange.evaluation' and record_key in (${ids.map(() => '?').join(', ')})`, [...ids.map((id) => `eval:${id}`)]);
