@@ -95,7 +95,18 @@ export interface IngestResult {
   check: { ratingsStored: number; rollupTotal: number };
   /** Group commit as observed during the rating run: transactions and ratings per transaction. */
   grouping?: Grouping;
+  /** CPU per request (warm-up included) of the server's process, the database's backends and the generator. */
+  cpuPerRequest?: { noop: CpuPerRequest; rating: CpuPerRequest };
   profile?: ProfileSummary;
+}
+
+export interface CpuPerRequest {
+  requests: number;
+  serverUs: number;
+  /** PostgreSQL backends of the run's database; null on SQLite (in the server's process). */
+  postgresUs: number | null;
+  /** The load generator's process; null when it does not report it. */
+  generatorUs: number | null;
 }
 
 export interface CrossResult {
@@ -391,6 +402,19 @@ function renderIngest(out: string[], title: string, g: IngestResult): void {
       out.push('', `PostgreSQL round trips per rating: **${g.grouping.roundTripsPerRating}**; the commonest statements, per rating:`, '');
       for (const s of g.grouping.commonStatements ?? []) out.push(`- ${s.perRating.toFixed(2)} \`${s.sql.replace(/`/g, "'")}\``);
     }
+  }
+  if (g.cpuPerRequest) {
+    const { noop, rating } = g.cpuPerRequest;
+    const row = (name: string, c: CpuPerRequest) => `| ${name} | ${int(c.requests)} | ${c.serverUs} | ${c.postgresUs ?? '–'} | ${c.generatorUs ?? '–'} |`;
+    out.push(
+      '',
+      'CPU per request, warm-up included (µs; the server, the database and the generator share the machine):',
+      '',
+      '| run | requests | server | PostgreSQL backends | load generator |',
+      '|---|---:|---:|---:|---:|',
+      row('no-op', noop),
+      row('submitEvaluation', rating),
+    );
   }
   if (g.profile) {
     out.push(

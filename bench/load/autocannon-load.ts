@@ -66,11 +66,14 @@ async function run(spec: LoadSpec, durationS: number, counts: Counts): Promise<a
 
 process.once('message', async (spec: LoadSpec) => {
   const counts: Counts = { next: 0, exhausted: false, good: 0, bad: 0 };
-  if (spec.warmupS > 0) await run(spec, spec.warmupS, counts);
+  const cpuAtStart = process.cpuUsage();
+  let warmupRequests = 0;
+  if (spec.warmupS > 0) warmupRequests = (await run(spec, spec.warmupS, counts)).requests.total;
   counts.good = 0;
   counts.bad = 0;
   counts.firstError = undefined;
   const result = await run(spec, spec.durationS, counts);
+  const cpu = process.cpuUsage(cpuAtStart);
   const seconds = spec.durationS;
   const latency = result.latency;
   const out: LoadResult = {
@@ -83,6 +86,7 @@ process.once('message', async (spec: LoadSpec) => {
     exhausted: counts.exhausted,
     seconds,
     generator: `autocannon ${result.connections} connections, pipelining ${result.pipelining}; p95 holds autocannon's p97.5`,
+    whole: { requests: warmupRequests + result.requests.total, generatorCpuMs: (cpu.user + cpu.system) / 1000 },
   };
   send(out);
 });

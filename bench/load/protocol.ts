@@ -26,6 +26,8 @@ export interface LoadResult {
   seconds: number;
   /** How the load was made (autocannon's settings); absent for the older Node `http` generator. */
   generator?: string;
+  /** Warm-up included: every response, and the CPU the generator's process used (autocannon only). */
+  whole?: { requests: number; generatorCpuMs: number };
 }
 
 // --- paced-ratings.ts: one rating every `everyMs` over one socket ------------------------------

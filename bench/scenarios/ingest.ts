@@ -9,7 +9,8 @@ import { runAutocannon as runLoad } from '../load/spawn.js';
 import { seededDatabase, seededPostgres } from '../lib/database.js';
 import { environment, finishEnvironment } from '../lib/machine.js';
 import { startProfile, type ProfileSummary } from '../lib/profile.js';
-import type { Grouping, IngestResult } from '../lib/results.js';
+import type { CpuPerRequest, Grouping, IngestResult } from '../lib/results.js';
+import type { LoadResult } from '../load/protocol.js';
 import { actorFromCredentials, DEMO_CREDENTIALS, freshEm, groupCommitStats, startBenchServer, type GroupCommitStats } from '../lib/server.js';
 import { cloneServices, registerServices, registerTemplate } from '../lib/services.js';
 import { say, sleep } from '../lib/util.js';
@@ -59,7 +60,10 @@ export async function benchIngest(options: IngestOptions): Promise<IngestResult>
     const headers = { 'content-type': 'application/json', 'x-api-key': DEMO_CREDENTIALS.systemKey };
     const common = { url: `${server.url}/graphql`, headers, connections: options.connections, durationS: options.duration, warmupS: 1 };
     const noopSpec = { ...common, body: { kind: 'fixed', text: JSON.stringify({ query: '{ me { role } }' }) } } as const;
+    const pgEm = options.postgres ? em : null;
+    const noopMeter = await cpuMeter(pgEm);
     const noop = await runLoad(noopSpec);
+    const noopCpu = perRequest(noop, await noopMeter.stop());
     say(
       `  no-op { me { role } }: ${Math.round(noop.perSec).toLocaleString('en')}/s (p50 ${noop.latency.p50.toFixed(1)} ms, p99 ${noop.latency.p99.toFixed(1)} ms, ${noop.failed} failed)`,
     );
@@ -79,17 +83,14 @@ export async function benchIngest(options: IngestOptions): Promise<IngestResult>
     const trips = countRoundTrips();
     trips.reset();
     const groupsBefore = groupCommitStats(app);
-    const cpu = await cpuMeter(options.postgres ? em : null);
+    const ratingMeter = await cpuMeter(pgEm);
     const ratings = await runLoad({ ...common, body: { kind: 'ratings', prefix, count: services, query: INGEST_MUTATION } });
-    const cpuUsed = await cpu.stop();
+    const ratingCpu = perRequest(ratings, await ratingMeter.stop());
     const grouping = groupingBetween(groupsBefore, groupCommitStats(app));
-    if (grouping) {
-      // CPU per rating: less moved by other processes on a shared machine than the throughput.
-      const per = (ms: number) => (ms / grouping.ratings).toFixed(3);
-      say(
-        `  CPU per rating: server ${per(cpuUsed.serverMs)} ms${cpuUsed.postgresMs !== null ? `, PostgreSQL backends ${per(cpuUsed.postgresMs)} ms` : ''} (${grouping.ratings.toLocaleString('en')} ratings)`,
-      );
-    }
+    // CPU per request: less moved by other processes on a shared machine than the throughput, and
+    // what bounds it here, where server, database and generator share two cores.
+    const cpuPerRequest = { noop: noopCpu, rating: ratingCpu };
+    say(`  CPU per request, µs (server / PostgreSQL backends / load generator): no-op ${showCpu(noopCpu)}; rating ${showCpu(ratingCpu)}`);
     if (grouping && options.postgres) {
       // Warm-up ratings included: the group counters also count them.
       grouping.roundTripsPerRating = Math.round((trips.total() / grouping.ratings) * 100) / 100;
@@ -126,12 +127,29 @@ export async function benchIngest(options: IngestOptions): Promise<IngestResult>
       ratio: Math.round((ratings.perSec / reference) * 1000) / 1000,
       check: { ratingsStored: after - before, rollupTotal },
       grouping,
+      cpuPerRequest,
       profile,
     };
   } finally {
     await server.close();
     await db.cleanup();
   }
+}
+
+/** CPU per request of one load run, warm-up included on both sides (the server's meter spans the whole run). */
+function perRequest(load: LoadResult, used: { serverMs: number; postgresMs: number | null }): CpuPerRequest {
+  const requests = load.whole?.requests ?? load.requests;
+  const us = (ms: number) => Math.round((ms / requests) * 1000);
+  return {
+    requests,
+    serverUs: us(used.serverMs),
+    postgresUs: used.postgresMs === null ? null : us(used.postgresMs),
+    generatorUs: load.whole ? us(load.whole.generatorCpuMs) : null,
+  };
+}
+
+function showCpu(cpu: CpuPerRequest): string {
+  return `${cpu.serverUs} / ${cpu.postgresUs ?? '–'} / ${cpu.generatorUs ?? '–'}`;
 }
 
 /**
