@@ -167,7 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
     databaseUrl: env.DATABASE_URL || undefined,
     pgNamedStatements: bool(env, 'PG_NAMED_STATEMENTS', true),
-    pgGroupsInFlight: int(env, 'PG_GROUPS_IN_FLIGHT', 4, 1, 8),
+    pgGroupsInFlight: int(env, 'PG_GROUPS_IN_FLIGHT', 2, 1, 8),
     redisUrl: env.REDIS_URL || undefined,
     redisChannel: env.REDIS_CHANNEL || 'haochaping:changes',
     piiKey: env.PII_KEY || undefined,
