@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../support/server.js';
+
+// Ratings that arrive together share one transaction (one commit, one fsync, one merged counter
+// upsert): the larger the group, the less each rating costs. A request's last steps before it joins
+// can land one turn of the event loop after the first rating of its group.
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const job = (value: string) => server.app.groupCommit.run(async () => ({ value }));
+const nextTurn = () => new Promise<void>((done) => setImmediate(done));
+
+describe('group commit', () => {
+  it('takes into one transaction the jobs that arrive within a turn of the event loop after the first', async () => {
+    const before = server.app.groupCommit.stats.groups;
+    const first = job('a');
+    await nextTurn();
+    const second = job('b');
+    expect(await Promise.all([first, second])).toEqual(['a', 'b']);
+    expect(server.app.groupCommit.stats.groups - before).toBe(1);
+  });
+
+  it('commits a job that arrives alone without waiting for others', async () => {
+    const before = server.app.groupCommit.stats.groups;
+    expect(await job('alone')).toBe('alone');
+    expect(server.app.groupCommit.stats.groups - before).toBe(1);
+  });
+});
