@@ -15,12 +15,17 @@ const job = (value: string) => server.app.groupCommit.run(async () => ({ value }
 const nextTurn = () => new Promise<void>((done) => setImmediate(done));
 
 describe('group commit', () => {
-  it('takes into one transaction the jobs that arrive within a turn of the event loop after the first', async () => {
+  // On PostgreSQL the jobs waiting are shared out among its free slots (two groups of one here), so
+  // only SQLite shows which transaction a job joined.
+  it.runIf(!process.env.DATABASE_URL)('writes in one transaction the jobs that arrive within a turn of the event loop after the first', async () => {
     const before = server.app.groupCommit.stats.groups;
-    const first = job('a');
+    let secondQueued = false;
+    const first = server.app.groupCommit.run(async () => ({ value: secondQueued }));
     await nextTurn();
+    secondQueued = true;
     const second = job('b');
-    expect(await Promise.all([first, second])).toEqual(['a', 'b']);
+    // The first job's work ran after the second had joined: its group had not started.
+    expect(await Promise.all([first, second])).toEqual([true, 'b']);
     expect(server.app.groupCommit.stats.groups - before).toBe(1);
   });
 
