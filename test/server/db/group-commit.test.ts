@@ -29,7 +29,7 @@ describe('group commit', () => {
     expect(server.app.groupCommit.stats.groups - before).toBe(1);
   });
 
-  it('commits a job that arrives alone without waiting for others', async () => {
+  it('commits a job that arrives alone in a transaction of its own', async () => {
     const before = server.app.groupCommit.stats.groups;
     expect(await job('alone')).toBe('alone');
     expect(server.app.groupCommit.stats.groups - before).toBe(1);
