@@ -95,7 +95,10 @@ export interface BatchAnswer {
   index: number;
   status: string;
   code: string | null;
+  message: string | null;
   id: number | null;
+  projectNo: string | null;
+  serviceNumber: number | null;
 }
 
 /** A department system's batch of ratings (submitEvaluations, R8): the answers in batch order; an error of the whole call throws. */

@@ -3,6 +3,7 @@ import { makeFixture, type Fixture } from '../../support/fixture.js';
 import { operation } from '../../support/operations.js';
 import { countRows, rollupTotal } from '../../support/rollups.js';
 import { codeOf, startTestServer, type TestServer } from '../../support/server.js';
+import { submitBatch } from '../../support/services.js';
 import { ItemSchema } from '../../../server/src/catalog/catalog.entities.js';
 import type { Em } from '../../../server/src/db/orm.js';
 
@@ -51,11 +52,7 @@ async function registerMany(records: Record<string, unknown>[], apiKey = fx.keys
   return res.data!.registerServices;
 }
 
-async function rateMany(records: Record<string, unknown>[], apiKey = fx.keys.market): Promise<Result[]> {
-  const res = await server.gql<{ submitEvaluations: Result[] }>(operation('submit-evaluations'), { inputs: records }, { apiKey });
-  expect(res.errors).toBeUndefined();
-  return res.data!.submitEvaluations;
-}
+const rateMany = (records: Record<string, unknown>[], apiKey = fx.keys.market) => submitBatch(server, records, apiKey);
 
 const overviewTotal = async () => {
   const res = await server.gql<{ overview: { total: number } }>('{ overview { total } }', {}, { apiKey: fx.keys.market });
