@@ -90,7 +90,7 @@ export function submit(server: TestServer, input: Record<string, unknown>, auth:
   return server.gql(operation('submit-evaluation'), { input }, auth);
 }
 
-/** One record's answer of submitEvaluations: its place in the batch, what happened, the refusal's code, the rating. */
+/** One record's answer of a batch call (submitEvaluations, registerServices): its place in the batch, what happened, the refusal's code and message, the row. */
 export interface BatchAnswer {
   index: number;
   status: string;

@@ -3,7 +3,7 @@ import { makeFixture, type Fixture } from '../../support/fixture.js';
 import { operation } from '../../support/operations.js';
 import { countRows, rollupTotal } from '../../support/rollups.js';
 import { codeOf, startTestServer, type TestServer } from '../../support/server.js';
-import { submitBatch } from '../../support/services.js';
+import { submitBatch, type BatchAnswer } from '../../support/services.js';
 import { ItemSchema } from '../../../server/src/catalog/catalog.entities.js';
 import type { Em } from '../../../server/src/db/orm.js';
 
@@ -15,16 +15,6 @@ beforeAll(async () => {
   fx = await makeFixture(server);
 });
 afterAll(() => server.close());
-
-interface Result {
-  index: number;
-  status: string;
-  code: string | null;
-  message: string | null;
-  id: number | null;
-  projectNo: string | null;
-  serviceNumber: number | null;
-}
 
 let seq = 0;
 const prefix = () => `BT${Date.now().toString(36)}${(seq++).toString().padStart(3, '0')}`;
@@ -46,8 +36,8 @@ function serviceRecord(projectNo: string, over: Record<string, unknown> = {}) {
   };
 }
 
-async function registerMany(records: Record<string, unknown>[], apiKey = fx.keys.market): Promise<Result[]> {
-  const res = await server.gql<{ registerServices: Result[] }>(operation('register-services'), { inputs: records }, { apiKey });
+async function registerMany(records: Record<string, unknown>[], apiKey = fx.keys.market): Promise<BatchAnswer[]> {
+  const res = await server.gql<{ registerServices: BatchAnswer[] }>(operation('register-services'), { inputs: records }, { apiKey });
   expect(res.errors).toBeUndefined();
   return res.data!.registerServices;
 }
